@@ -1,0 +1,119 @@
+package org.pluginscheduler.api;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * How many times a failed run is retried and how long to wait before each retry. Plugin authors may implement
+ * their own; the built-in policies cover the usual shapes. The default is {@link #none()}.
+ *
+ * <p>Retries of a periodic task do not move its regular schedule. {@link TaskFailureHandler}s are consulted
+ * before the policy and may override it.
+ *
+ * <p><b>Applied from the execution-semantics release.</b> Until then a policy is validated and stored with the
+ * definition, and a failed run is recorded as {@link RunStatus#FAILED} without retries.
+ *
+ * <p>Implementations must be immutable and thread-safe.
+ */
+@ConsumerType
+public interface RetryPolicy {
+
+    /** @return the most retries after the first attempt; 0 means none */
+    int maxRetries();
+
+    /**
+     * @param retry the retry about to be scheduled, 1-based (1 is the second attempt)
+     * @return how long to wait before it; not negative
+     */
+    Duration delayBefore(int retry);
+
+    /** @return a policy that never retries */
+    static RetryPolicy none() {
+        return Fixed.NONE;
+    }
+
+    /** @return up to {@code maxRetries} retries, each after {@code delay} */
+    static RetryPolicy fixed(int maxRetries, Duration delay) {
+        return new Fixed(maxRetries, delay);
+    }
+
+    /** @return up to {@code maxRetries} retries; retry n waits {@code initial + (n - 1) * increment} */
+    static RetryPolicy linear(int maxRetries, Duration initial, Duration increment) {
+        return new Linear(maxRetries, initial, increment);
+    }
+
+    /**
+     * @param base   the wait before the first retry
+     * @param factor the growth per retry, at least 1
+     * @param cap    the longest wait
+     * @param jitter the fraction (0–1) of each wait that is randomized: the wait is drawn from
+     *               {@code [w * (1 - jitter), w]}
+     * @return up to {@code maxRetries} retries; retry n waits {@code min(cap, base * factor^(n-1))}, jittered
+     */
+    static RetryPolicy exponential(int maxRetries, Duration base, double factor, Duration cap, double jitter) {
+        return new Exponential(maxRetries, base, factor, cap, jitter);
+    }
+
+    private static void check(int maxRetries, Duration... durations) {
+        if (maxRetries < 0 || maxRetries > 1000) {
+            throw new IllegalArgumentException("maxRetries: " + maxRetries + " is not in 0–1000");
+        }
+        for (Duration d : durations) {
+            Objects.requireNonNull(d, "delay");
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("retry delay: " + d + " must not be negative");
+            }
+        }
+    }
+
+    /** A constant delay. */
+    record Fixed(int maxRetries, Duration delay) implements RetryPolicy {
+        static final Fixed NONE = new Fixed(0, Duration.ZERO);
+
+        public Fixed {
+            check(maxRetries, delay);
+        }
+
+        @Override
+        public Duration delayBefore(int retry) {
+            return delay;
+        }
+    }
+
+    /** A delay growing by a constant increment. */
+    record Linear(int maxRetries, Duration initial, Duration increment) implements RetryPolicy {
+        public Linear {
+            check(maxRetries, initial, increment);
+        }
+
+        @Override
+        public Duration delayBefore(int retry) {
+            return initial.plus(increment.multipliedBy(Math.max(0, retry - 1)));
+        }
+    }
+
+    /** A delay growing by a factor, capped, with optional jitter. */
+    record Exponential(int maxRetries, Duration base, double factor, Duration cap, double jitter) implements RetryPolicy {
+        public Exponential {
+            check(maxRetries, base, cap);
+            if (!(factor >= 1.0) || factor > 100) {
+                throw new IllegalArgumentException("factor: " + factor + " is not in 1–100");
+            }
+            if (!(jitter >= 0.0 && jitter <= 1.0)) {
+                throw new IllegalArgumentException("jitter: " + jitter + " is not in 0–1");
+            }
+        }
+
+        @Override
+        public Duration delayBefore(int retry) {
+            double millis = base.toMillis() * Math.pow(factor, Math.max(0, retry - 1));
+            long capped = (long) Math.min(millis, cap.toMillis());
+            long jittered = jitter == 0 ? capped
+                    : capped - (long) (capped * jitter * ThreadLocalRandom.current().nextDouble());
+            return Duration.ofMillis(jittered);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package org.pluginscheduler.api;
+
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The scheduler's administrative and programmatic face, registered as a bundle-scoped service: each bundle gets
+ * its own instance, and the ad-hoc tasks it adds are owned by it and removed when it stops.
+ *
+ * <p>Methods taking a {@link TaskId} throw {@link NoSuchTaskException} if no such task is known. Administrative
+ * changes (enable/disable, pause/resume, reschedule) are kept in the {@link org.pluginscheduler.api.store.TaskStore}
+ * and so survive bundle updates and, with a persistent store, restarts. All methods are thread-safe and return
+ * promptly unless documented otherwise.
+ */
+@ProviderType
+public interface TaskScheduler {
+
+    /** @return every known task (active, paused, disabled, dormant, conflicting or invalid), sorted by id */
+    List<TaskInfo> tasks();
+
+    /** @return the task with this id, if known */
+    Optional<TaskInfo> task(TaskId id);
+
+    /**
+     * Resolves what an administrator typed: a qualified id ({@code owner:id[@tenant]}) or a bare task id that is
+     * unique across owners.
+     *
+     * @throws NoSuchTaskException      if nothing matches
+     * @throws AmbiguousTaskIdException if a bare id matches several tasks
+     */
+    TaskId resolve(String idOrBareId);
+
+    /** @return the task's most recent runs, newest first, at most {@code limit} */
+    List<RunRecord> runs(TaskId id, int limit);
+
+    /** @return one run record by run id */
+    Optional<RunRecord> run(String runId);
+
+    /**
+     * Starts a run now, asynchronously, subject to the task's overlap policy.
+     *
+     * @return the run id; follow it with {@link #run(String)}
+     * @throws IllegalStateException if the task cannot run (dormant, conflicting or invalid)
+     */
+    String trigger(TaskId id);
+
+    /**
+     * Runs the task now in the calling thread and returns its finished record. Skips overlap checks (and, from
+     * the execution-semantics release, concurrency and rate limits): for debugging and manual recovery.
+     *
+     * @param arguments handed to the run as {@link TaskExecution#arguments()}
+     * @throws IllegalStateException if the task cannot run (dormant, conflicting or invalid)
+     */
+    RunRecord call(TaskId id, Map<String, String> arguments);
+
+    /**
+     * Submits a one-shot run with arguments, now or at an instant. The submission is not persisted before
+     * the persistence release.
+     *
+     * @param at empty for now
+     * @return the run id
+     */
+    String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at);
+
+    /** Enables a task (persistent). */
+    void enable(TaskId id);
+
+    /** Disables a task (persistent): it stops firing; a running execution finishes. */
+    void disable(TaskId id);
+
+    /** Pauses one task: fires are not executed until {@link #resume(TaskId)}. */
+    void pause(TaskId id);
+
+    /** Resumes one task. */
+    void resume(TaskId id);
+
+    /** Pauses the whole scheduler: no task fires until {@link #resumeAll()}; running work finishes. */
+    void pauseAll();
+
+    /** Resumes the whole scheduler. */
+    void resumeAll();
+
+    /** @return {@code true} while the whole scheduler is paused */
+    boolean isPausedAll();
+
+    /** Overrides a task's schedule (persistent) until {@link #resetSchedule(TaskId)}. */
+    void reschedule(TaskId id, Schedule schedule);
+
+    /** Removes a schedule override; the definition's schedule applies again. */
+    void resetSchedule(TaskId id);
+
+    /**
+     * Adds an ad-hoc task owned by the calling bundle (owner = its symbolic name). It is removed when that
+     * bundle's service instance is released (the bundle stops).
+     *
+     * @param replace {@code true} to replace an existing ad-hoc task with the same id; {@code false} to fail
+     * @return the qualified id
+     * @throws InvalidTaskDefinitionException if the definition is invalid
+     * @throws IllegalStateException          if the id is taken and {@code replace} is false, or taken by a
+     *                                        provider's task
+     */
+    TaskId addTask(TaskDefinition definition, TaskAction action, boolean replace);
+
+    /**
+     * Removes an ad-hoc task added by the calling bundle.
+     *
+     * @return {@code true} if it existed
+     */
+    boolean removeTask(TaskId id);
+
+    /** Re-reads the task lists of every {@link ScheduledTaskProvider} registered by the calling bundle. */
+    void reloadTasks();
+
+    /** @return dead letters, newest first (produced from the execution-semantics release) */
+    List<DeadLetter> deadLetters();
+
+    /**
+     * Replays a dead letter: a new run with the same arguments; the dead letter is removed.
+     *
+     * @return the new run id
+     * @throws IllegalArgumentException if no dead letter has this run id
+     */
+    String replayDeadLetter(String runId);
+
+    /**
+     * @param taskId only this task's dead letters; empty for all
+     * @return how many were removed
+     */
+    int purgeDeadLetters(Optional<TaskId> taskId);
+
+    /**
+     * Previews a schedule: its next fire times after {@code from}, in its zone (or the default zone).
+     *
+     * @param count at most this many, 1–1000
+     */
+    List<ZonedDateTime> preview(Schedule schedule, Instant from, int count);
+
+    /** @return a plain-English description of a schedule, e.g. "at 03:00" for {@code cron:0 3 * * *} */
+    String describe(Schedule schedule);
+}

@@ -1,0 +1,73 @@
+package org.pluginscheduler.api.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ConsumerType;
+import org.pluginscheduler.api.DeadLetter;
+import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.TaskId;
+
+/**
+ * Persistence of task state, run history and dead letters. The scheduler core registers an in-memory store with
+ * {@code service.ranking} {@link Integer#MIN_VALUE}; the highest-ranked {@code TaskStore} service wins.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ * <li><b>Values.</b> Every argument and result is an immutable value; stores keep no reference the caller could
+ * change and return no live views.</li>
+ * <li><b>Durability.</b> When a write method returns normally, the write is as durable as the store promises
+ * (for a persistent store: on disk). A store that cannot write throws {@link TaskStoreException}; it never
+ * reports success for a write it did not make.</li>
+ * <li><b>Ordering.</b> Writes for the same key from one thread are applied in call order. {@link #recordRun}
+ * of the same run id replaces the earlier record (a RUNNING record is replaced by its final one).</li>
+ * <li><b>Threading.</b> Every method may be called concurrently from several threads.</li>
+ * <li><b>Blocking.</b> Methods may block for I/O but should return in milliseconds; the scheduler never calls a
+ * store from its timer thread.</li>
+ * </ul>
+ */
+@ConsumerType
+public interface TaskStore {
+
+    /** @return every stored task, in no particular order */
+    List<StoredTask> loadTasks();
+
+    /** @return one stored task */
+    Optional<StoredTask> loadTask(TaskId id);
+
+    /** Inserts or replaces a task's state. */
+    void saveTask(StoredTask task);
+
+    /** Deletes a task's state, its runs and its dead letters. Unknown ids are ignored. */
+    void deleteTask(TaskId id);
+
+    /** Inserts or replaces a run record, keyed by run id. */
+    void recordRun(RunRecord run);
+
+    /** @return a task's runs, newest first (by scheduled time, then run id), at most {@code limit} */
+    List<RunRecord> runs(TaskId id, int limit);
+
+    /** @return one run */
+    Optional<RunRecord> run(String runId);
+
+    /** @return every run still recorded as RUNNING (crash recovery) */
+    List<RunRecord> runningRuns();
+
+    /** Adds a dead letter, keyed by its run id. */
+    void addDeadLetter(DeadLetter deadLetter);
+
+    /** @return all dead letters, newest first */
+    List<DeadLetter> deadLetters();
+
+    /** @return whether a dead letter with this run id existed and was removed */
+    boolean removeDeadLetter(String runId);
+
+    /**
+     * Prunes history: removes runs that ended before {@code endedBefore}, and beyond the newest
+     * {@code keepPerTask} runs of each task. RUNNING runs are never pruned.
+     *
+     * @return how many runs were removed
+     */
+    int pruneRuns(Instant endedBefore, int keepPerTask);
+}
