@@ -1,0 +1,254 @@
+package org.pluginscheduler.impl;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.dmfs.rfc5545.DateTime;
+import org.dmfs.rfc5545.recur.InvalidRecurrenceRuleException;
+import org.dmfs.rfc5545.recur.RecurrenceRule;
+import org.dmfs.rfc5545.recur.RecurrenceRuleIterator;
+import org.pluginscheduler.api.Schedule;
+import org.pluginscheduler.api.ScheduleParseException;
+
+import com.cronutils.descriptor.CronDescriptor;
+import com.cronutils.model.Cron;
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinition;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+
+/**
+ * Evaluates {@link Schedule}s: cron through cron-utils, RRULE through lib-recur, both on wall-clock time mapped
+ * to instants by {@link WallClockMapper}; intervals and one-shots directly on instants.
+ */
+final class Schedules {
+
+    private static final CronDefinition UNIX = CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX);
+    private static final CronParser PARSER = new CronParser(UNIX);
+
+    private Schedules() {
+    }
+
+    /**
+     * @param defaultZone the zone for schedules without one
+     * @param now         the registration instant (anchors intervals)
+     * @throws ScheduleParseException if a library rejects what the API's syntax check accepted
+     */
+    static FireSequence sequence(Schedule schedule, ZoneId defaultZone, Instant now) {
+        ZoneId zone = schedule.zone().orElse(defaultZone);
+        if (schedule instanceof Schedule.Cron c) {
+            return cron(c.expression(), zone);
+        } else if (schedule instanceof Schedule.Interval i) {
+            return interval(now.plus(i.initialDelay()), i.period());
+        } else if (schedule instanceof Schedule.Once o) {
+            return once(o.at());
+        }
+        return new RRuleSequence((Schedule.RRule) schedule, zone);
+    }
+
+    /** @return the next {@code count} fires after {@code from}, in the schedule's zone */
+    static List<ZonedDateTime> preview(Schedule schedule, ZoneId defaultZone, Instant from, int count) {
+        ZoneId zone = schedule.zone().orElse(defaultZone);
+        FireSequence sequence = sequence(schedule, defaultZone, from);
+        List<ZonedDateTime> fires = new ArrayList<>();
+        Optional<Instant> next = sequence.first(from);
+        while (next.isPresent() && fires.size() < count) {
+            fires.add(next.get().atZone(zone));
+            next = sequence.nextAfter(next.get());
+        }
+        return fires;
+    }
+
+    /** @return a plain-English description */
+    static String describe(Schedule schedule, ZoneId defaultZone) {
+        String zone = schedule.zone().orElse(defaultZone).getId();
+        if (schedule instanceof Schedule.Cron c) {
+            return CronDescriptor.instance(Locale.UK).describe(PARSER.parse(c.expression())) + " (" + zone + ")";
+        } else if (schedule instanceof Schedule.Interval i) {
+            return "every " + human(i.period()) + (i.initialDelay().isZero() ? ", starting at registration"
+                    : ", starting " + human(i.initialDelay()) + " after registration");
+        } else if (schedule instanceof Schedule.Once o) {
+            return "once, at " + DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(o.at()
+                    .atZone(schedule.zone().orElse(defaultZone))) + " (" + zone + ")";
+        }
+        Schedule.RRule r = (Schedule.RRule) schedule;
+        return "RFC 5545 recurrence " + r.rule() + " from " + r.start() + " (" + zone + ")";
+    }
+
+    private static String human(Duration d) {
+        return d.toString().substring(2).toLowerCase(Locale.ROOT)
+                .replaceAll("(\\d)h", "$1 h ").replaceAll("(\\d)m", "$1 min ").replaceAll("([\\d.]+)s", "$1 s")
+                .trim();
+    }
+
+    // --- cron ------------------------------------------------------------------------------------------------
+
+    private static FireSequence cron(String expression, ZoneId zone) {
+        String[] f = expression.split(" ");
+        boolean domRestricted = !f[2].startsWith("*");
+        boolean dowRestricted = !f[4].startsWith("*");
+        Function<LocalDateTime, Optional<LocalDateTime>> nextWall;
+        if (domRestricted && dowRestricted) {
+            // Vixie cron: with both day fields restricted, a day matches if either does
+            ExecutionTime byDayOfMonth = execution(f[0] + " " + f[1] + " " + f[2] + " " + f[3] + " *");
+            ExecutionTime byDayOfWeek = execution(f[0] + " " + f[1] + " * " + f[3] + " " + f[4]);
+            nextWall = after -> {
+                Optional<LocalDateTime> a = next(byDayOfMonth, after);
+                Optional<LocalDateTime> b = next(byDayOfWeek, after);
+                if (a.isEmpty() || b.isEmpty()) {
+                    return a.isEmpty() ? b : a;
+                }
+                return Optional.of(a.get().isBefore(b.get()) ? a.get() : b.get());
+            };
+        } else if (f[4].equals("*")) {
+            ExecutionTime all = execution(expression);
+            nextWall = after -> next(all, after);
+        } else {
+            // Vixie cron: a day field starting with '*' (such as */2) makes the two fields AND-ed; cron-utils would
+            // OR them, so match day-of-month and time first and filter the day of week
+            ExecutionTime byDayOfMonth = execution(f[0] + " " + f[1] + " " + f[2] + " " + f[3] + " *");
+            ExecutionTime dayOfWeek = execution("0 0 * * " + f[4]);
+            nextWall = after -> {
+                LocalDateTime from = after;
+                for (int i = 0; i < 10_000; i++) {
+                    Optional<LocalDateTime> candidate = next(byDayOfMonth, from);
+                    if (candidate.isEmpty()
+                            || dayOfWeek.isMatch(candidate.get().toLocalDate().atStartOfDay(ZoneOffset.UTC))) {
+                        return candidate;
+                    }
+                    from = candidate.get().toLocalDate().atTime(23, 59, 59);
+                }
+                return Optional.empty();
+            };
+        }
+        WallClockMapper mapper = new WallClockMapper(zone, f[1].startsWith("*"), nextWall);
+        return mapper::nextAfter;
+    }
+
+    private static Optional<LocalDateTime> next(ExecutionTime time, LocalDateTime after) {
+        return time.nextExecution(after.atZone(ZoneOffset.UTC)).map(ZonedDateTime::toLocalDateTime);
+    }
+
+    private static ExecutionTime execution(String expression) {
+        try {
+            Cron cron = PARSER.parse(expression);
+            return ExecutionTime.forCron(cron);
+        } catch (IllegalArgumentException e) {
+            throw new ScheduleParseException("cron", e.getMessage());
+        }
+    }
+
+    // --- intervals and one-shots -----------------------------------------------------------------------------
+
+    private static FireSequence interval(Instant anchor, Duration period) {
+        long periodNanos = period.toNanos();
+        return new FireSequence() {
+            @Override
+            public Optional<Instant> first(Instant now) {
+                return Optional.of(anchor);
+            }
+
+            @Override
+            public Optional<Instant> nextAfter(Instant after) {
+                if (after.isBefore(anchor)) {
+                    return Optional.of(anchor);
+                }
+                long elapsed = Duration.between(anchor, after).toNanos();
+                return Optional.of(anchor.plusNanos((elapsed / periodNanos + 1) * periodNanos));
+            }
+        };
+    }
+
+    private static FireSequence once(Instant at) {
+        return new FireSequence() {
+            @Override
+            public Optional<Instant> first(Instant now) {
+                return Optional.of(at); // a past instant fires once, immediately
+            }
+
+            @Override
+            public Optional<Instant> nextAfter(Instant after) {
+                return at.isAfter(after) ? Optional.of(at) : Optional.empty();
+            }
+        };
+    }
+
+    // --- RRULE -----------------------------------------------------------------------------------------------
+
+    /**
+     * Iterates the rule in floating (zone-less) time from DTSTART and keeps the iterator, so each fire advances
+     * it a step; only a request for an earlier time than the last (previews, DST look-back) restarts it.
+     */
+    private static final class RRuleSequence implements FireSequence {
+        private static final Pattern UTC_UNTIL = Pattern.compile("UNTIL=(\\d{8}T\\d{6})Z");
+        private static final DateTimeFormatter BASIC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss");
+
+        private final RecurrenceRule rule;
+        private final DateTime start;
+        private final WallClockMapper mapper;
+        private RecurrenceRuleIterator iterator;
+        private LocalDateTime position;
+
+        RRuleSequence(Schedule.RRule schedule, ZoneId zone) {
+            try {
+                this.rule = new RecurrenceRule(floatingUntil(schedule.rule(), zone), RecurrenceRule.RfcMode.RFC5545_STRICT);
+            } catch (InvalidRecurrenceRuleException | IllegalArgumentException e) {
+                throw new ScheduleParseException("rrule", String.valueOf(e.getMessage()));
+            }
+            LocalDateTime s = schedule.start().truncatedTo(ChronoUnit.SECONDS);
+            this.start = new DateTime(s.getYear(), s.getMonthValue() - 1, s.getDayOfMonth(), s.getHour(),
+                    s.getMinute(), s.getSecond());
+            this.mapper = new WallClockMapper(zone, false, this::nextWall);
+        }
+
+        /** UNTIL in UTC (as RFC 5545 asks with a zoned DTSTART) becomes a floating local time in the zone. */
+        private static String floatingUntil(String rule, ZoneId zone) {
+            Matcher m = UTC_UNTIL.matcher(rule);
+            if (!m.find()) {
+                return rule;
+            }
+            LocalDateTime utc = LocalDateTime.parse(m.group(1), BASIC);
+            LocalDateTime local = utc.atOffset(ZoneOffset.UTC).atZoneSameInstant(zone).toLocalDateTime();
+            return m.replaceFirst("UNTIL=" + BASIC.format(local));
+        }
+
+        @Override
+        public Optional<Instant> nextAfter(Instant after) {
+            return mapper.nextAfter(after);
+        }
+
+        private Optional<LocalDateTime> nextWall(LocalDateTime after) {
+            if (iterator == null || after.isBefore(position)) {
+                iterator = rule.iterator(start);
+            }
+            position = after;
+            LocalDateTime target = after.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+            iterator.fastForward(new DateTime(target.getYear(), target.getMonthValue() - 1, target.getDayOfMonth(),
+                    target.getHour(), target.getMinute(), target.getSecond()));
+            if (!iterator.hasNext()) {
+                return Optional.empty();
+            }
+            DateTime next = iterator.peekDateTime();
+            if (next.isAllDay()) {
+                return Optional.of(LocalDateTime.of(next.getYear(), next.getMonth() + 1, next.getDayOfMonth(), 0, 0));
+            }
+            return Optional.of(LocalDateTime.of(next.getYear(), next.getMonth() + 1, next.getDayOfMonth(),
+                    next.getHours(), next.getMinutes(), next.getSeconds()));
+        }
+    }
+
+}
