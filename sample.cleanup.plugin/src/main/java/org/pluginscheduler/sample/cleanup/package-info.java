@@ -1,0 +1,11 @@
+/**
+ * The sample cleanup plugin: a Declarative Services component that provides two scheduled tasks over one folder,
+ * {@code temp-files} (delete files older than a configured age) and {@code usage-report} (how much the folder
+ * holds and how much of it is due for deletion).
+ *
+ * <p>This package is private to the bundle (no {@code @Export}): the plugin talks to the scheduler only through
+ * the {@code org.pluginscheduler.api} whiteboard, so nothing here is API. The task logic lives in plain classes
+ * ({@link org.pluginscheduler.sample.cleanup.FolderCleaner}, {@link org.pluginscheduler.sample.cleanup.UsageReporter})
+ * so it can be unit-tested without a framework.
+ */
+package org.pluginscheduler.sample.cleanup;
