@@ -1,0 +1,155 @@
+package org.pluginscheduler.impl;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.pluginscheduler.api.RunTrigger;
+import org.pluginscheduler.api.TaskDefinition;
+import org.pluginscheduler.api.TaskExecution;
+import org.pluginscheduler.api.TaskId;
+
+/**
+ * One run: the context handed to the task, plus what the scheduler needs to cancel and await it. Cancelling sets
+ * the flag and interrupts the executing thread only while the run is inside task code, so a pooled thread is
+ * never interrupted on behalf of a run that already ended.
+ */
+final class Execution implements TaskExecution {
+
+    final TaskSlot slot;
+    private final TaskDefinition definition;
+    private final String runId;
+    private final RunTrigger trigger;
+    private final Instant scheduledTime;
+    private final Map<String, String> arguments;
+    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile Instant startTime;
+    private volatile boolean cancelled;
+    private volatile String cancelReason = "";
+    private Thread thread; // guarded by this
+
+    Execution(TaskSlot slot, String runId, RunTrigger trigger, Instant scheduledTime, Map<String, String> arguments) {
+        this.slot = slot;
+        this.definition = slot.definition;
+        this.runId = runId;
+        this.trigger = trigger;
+        this.scheduledTime = scheduledTime;
+        this.arguments = Map.copyOf(arguments);
+    }
+
+    void started(Instant at) {
+        this.startTime = at;
+    }
+
+    /** @return false if the run was cancelled before it could enter task code */
+    synchronized boolean enter(Thread current) {
+        if (cancelled) {
+            return false;
+        }
+        thread = current;
+        return true;
+    }
+
+    synchronized void exit() {
+        thread = null;
+    }
+
+    void finished() {
+        done.countDown();
+    }
+
+    /** Sets the cancellation flag and interrupts the run's thread if it is inside task code. */
+    synchronized void cancel(String reason) {
+        if (!cancelled) {
+            cancelled = true;
+            cancelReason = reason;
+        }
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    /** @return whether the run ended within the wait */
+    boolean await(long nanos) throws InterruptedException {
+        return done.await(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    boolean isDone() {
+        return done.getCount() == 0;
+    }
+
+    synchronized boolean runsOn(Thread t) {
+        return thread == t;
+    }
+
+    String cancelReason() {
+        return cancelReason;
+    }
+
+    @Override
+    public TaskId taskId() {
+        return slot.id;
+    }
+
+    @Override
+    public String runId() {
+        return runId;
+    }
+
+    @Override
+    public int attempt() {
+        return 1;
+    }
+
+    @Override
+    public RunTrigger trigger() {
+        return trigger;
+    }
+
+    @Override
+    public Instant scheduledTime() {
+        return scheduledTime;
+    }
+
+    @Override
+    public Instant startTime() {
+        return startTime == null ? scheduledTime : startTime;
+    }
+
+    @Override
+    public Optional<Instant> deadline() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<String> tenant() {
+        return slot.id.tenant();
+    }
+
+    @Override
+    public Map<String, String> arguments() {
+        return arguments;
+    }
+
+    @Override
+    public Map<String, String> config() {
+        return definition.config();
+    }
+
+    @Override
+    public TaskDefinition definition() {
+        return definition;
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return cancelled;
+    }
+
+    @Override
+    public String toString() {
+        return "run " + runId + " of " + slot.id;
+    }
+}
