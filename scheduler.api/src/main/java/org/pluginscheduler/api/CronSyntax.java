@@ -155,7 +155,7 @@ final class CronSyntax {
         if (index >= 0) {
             return index + field.namesBase;
         }
-        if (text.isEmpty() || !text.chars().allMatch(Character::isDigit)) {
+        if (!isAsciiDigits(text)) {
             String hint = field.names.isEmpty() ? "a number"
                     : "a number or a name (" + field.names.get(0) + "–" + field.names.get(field.names.size() - 1) + ")";
             throw new ScheduleParseException(field.name, "'" + text + "' is not " + hint);
@@ -168,9 +168,14 @@ final class CronSyntax {
     }
 
     private static int number(Field field, String text, String what) {
-        if (text.isEmpty() || text.length() > 4 || !text.chars().allMatch(Character::isDigit)) {
+        if (text.length() > 4 || !isAsciiDigits(text)) {
             throw new ScheduleParseException(field.name, what + " '" + text + "' is not a number");
         }
         return Integer.parseInt(text);
+    }
+
+    /** Only ASCII digits: {@link Character#isDigit} (and {@link Integer#parseInt}) also accept e.g. Arabic-Indic digits. */
+    private static boolean isAsciiDigits(String text) {
+        return !text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 }

@@ -14,6 +14,7 @@ final class RRuleSyntax {
     private static final Set<String> DAYS = Set.of("MO", "TU", "WE", "TH", "FR", "SA", "SU");
     private static final Pattern BYDAY = Pattern.compile("([+-]?\\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)");
     private static final Pattern UNTIL = Pattern.compile("\\d{8}(T\\d{6}Z?)?");
+    private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]{1,9}");
 
     private RRuleSyntax() {
     }
@@ -116,11 +117,11 @@ final class RRuleSyntax {
     }
 
     private static int integer(String name, String value) {
-        try {
-            return Integer.parseInt(value.startsWith("+") ? value.substring(1) : value);
-        } catch (NumberFormatException e) {
+        // not Integer.parseInt alone: it accepts non-ASCII digits (and "+-5" once a leading '+' is stripped)
+        if (!INTEGER.matcher(value).matches()) {
             throw new ScheduleParseException(name, "'" + value + "' is not a number");
         }
+        return Integer.parseInt(value);
     }
 
     private static String[] sorted(Set<String> set) {

@@ -57,15 +57,17 @@ public interface RetryPolicy {
         return new Exponential(maxRetries, base, factor, cap, jitter);
     }
 
-    private static void check(int maxRetries, Duration... durations) {
+    private static void checkMaxRetries(int maxRetries) {
         if (maxRetries < 0 || maxRetries > 1000) {
             throw new IllegalArgumentException("maxRetries: " + maxRetries + " is not in 0–1000");
         }
-        for (Duration d : durations) {
-            Objects.requireNonNull(d, "delay");
-            if (d.isNegative()) {
-                throw new IllegalArgumentException("retry delay: " + d + " must not be negative");
-            }
+    }
+
+    /** Names the argument at fault, so that e.g. an exponential policy's base and cap can be told apart. */
+    private static void checkDelay(String field, Duration d) {
+        Objects.requireNonNull(d, field);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(field + ": " + d + " must not be negative");
         }
     }
 
@@ -74,7 +76,8 @@ public interface RetryPolicy {
         static final Fixed NONE = new Fixed(0, Duration.ZERO);
 
         public Fixed {
-            check(maxRetries, delay);
+            checkMaxRetries(maxRetries);
+            checkDelay("delay", delay);
         }
 
         @Override
@@ -86,7 +89,9 @@ public interface RetryPolicy {
     /** A delay growing by a constant increment. */
     record Linear(int maxRetries, Duration initial, Duration increment) implements RetryPolicy {
         public Linear {
-            check(maxRetries, initial, increment);
+            checkMaxRetries(maxRetries);
+            checkDelay("initial", initial);
+            checkDelay("increment", increment);
         }
 
         @Override
@@ -98,7 +103,9 @@ public interface RetryPolicy {
     /** A delay growing by a factor, capped, with optional jitter. */
     record Exponential(int maxRetries, Duration base, double factor, Duration cap, double jitter) implements RetryPolicy {
         public Exponential {
-            check(maxRetries, base, cap);
+            checkMaxRetries(maxRetries);
+            checkDelay("base", base);
+            checkDelay("cap", cap);
             if (!(factor >= 1.0) || factor > 100) {
                 throw new IllegalArgumentException("factor: " + factor + " is not in 1–100");
             }
@@ -109,11 +116,16 @@ public interface RetryPolicy {
 
         @Override
         public Duration delayBefore(int retry) {
-            double millis = base.toMillis() * Math.pow(factor, Math.max(0, retry - 1));
-            long capped = (long) Math.min(millis, cap.toMillis());
+            double millis = millis(base) * Math.pow(factor, Math.max(0, retry - 1));
+            long capped = (long) Math.min(millis, millis(cap));
             long jittered = jitter == 0 ? capped
                     : capped - (long) (capped * jitter * ThreadLocalRandom.current().nextDouble());
             return Duration.ofMillis(jittered);
+        }
+
+        /** Like {@link Duration#toMillis()} without its overflow, e.g. for a cap of {@code ChronoUnit.FOREVER}. */
+        private static double millis(Duration d) {
+            return d.getSeconds() * 1000.0 + d.getNano() / 1_000_000;
         }
     }
 }

@@ -48,7 +48,7 @@ public final class TaskDefinition {
 
     private TaskDefinition(Builder b) {
         this.id = b.id;
-        this.name = b.name == null ? b.id : b.name;
+        this.name = b.name == null ? String.valueOf(b.id) : b.name; // a null id is reported by problems(), not an NPE
         this.description = b.description;
         this.schedule = b.schedule;
         this.scheduleProblem = b.scheduleProblem;

@@ -17,7 +17,12 @@ public record TaskResult(boolean successful, String message, Map<String, String>
 
     public TaskResult {
         Objects.requireNonNull(message, "message");
-        data = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(data, "data")));
+        // reject nulls here, where the provider builds the result: the run record (Map.copyOf) cannot hold them
+        Objects.requireNonNull(data, "data").forEach((k, v) -> {
+            Objects.requireNonNull(k, "data: null key");
+            Objects.requireNonNull(v, () -> "data: null value for '" + k + "'");
+        });
+        data = Collections.unmodifiableMap(new LinkedHashMap<>(data));
     }
 
     /** @return a success with no message */
