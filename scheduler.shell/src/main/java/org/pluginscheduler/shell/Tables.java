@@ -1,0 +1,138 @@
+package org.pluginscheduler.shell;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.Schedule;
+import org.pluginscheduler.api.ScheduleParseException;
+import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.TaskInfo;
+
+/** Formats command results as aligned text tables. The only place where shell output is formatted. */
+final class Tables {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss XXX");
+    private static final DateTimeFormatter PRECISE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS XXX");
+
+    private final Clock clock;
+
+    Tables(Clock clock) {
+        this.clock = clock;
+    }
+
+    String tasks(List<TaskInfo> tasks, boolean pausedAll) {
+        if (tasks.isEmpty()) {
+            return "no tasks" + (pausedAll ? " (scheduler paused)" : "");
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"TASK", "STATE", "SCHEDULE", "NEXT FIRE", "LAST STATUS", "OWNER"});
+        for (TaskInfo t : tasks) {
+            ZoneId zone = zoneOf(t.scheduleText());
+            rows.add(new String[] {
+                    t.id().toString(),
+                    t.state().name().toLowerCase() + (t.scheduleOverridden() ? "*" : ""),
+                    t.scheduleText(),
+                    t.nextFire().map(i -> TIME.format(i.atZone(zone)) + " (" + relative(i) + ")").orElse("-"),
+                    t.lastStatus().map(Enum::name).orElse("-"),
+                    t.ownerBundle()});
+        }
+        StringBuilder out = new StringBuilder(align(rows));
+        tasks.stream().filter(t -> t.problem().isPresent()).forEach(t -> out.append('\n')
+                .append(t.id()).append(" (").append(t.state().name().toLowerCase()).append("): ")
+                .append(t.problem().get()));
+        if (tasks.stream().anyMatch(TaskInfo::scheduleOverridden)) {
+            out.append("\n* schedule overridden by an administrator");
+        }
+        if (pausedAll) {
+            out.append("\nthe scheduler is paused: no task fires until it is resumed");
+        }
+        return out.toString();
+    }
+
+    String runs(TaskId id, List<RunRecord> runs) {
+        if (runs.isEmpty()) {
+            return "no runs of " + id + " yet";
+        }
+        ZoneId zone = clock.getZone();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"RUN", "TRIGGER", "STATUS", "SCHEDULED", "LAG", "DURATION", "MESSAGE"});
+        for (RunRecord r : runs) {
+            rows.add(new String[] {
+                    r.runId(),
+                    r.trigger().name().toLowerCase(),
+                    r.status().name(),
+                    PRECISE.format(r.scheduledTime().atZone(zone)),
+                    r.lag().map(Tables::millis).orElse("-"),
+                    r.duration().map(Tables::millis).orElse("-"),
+                    oneLine(r.message())});
+        }
+        return align(rows);
+    }
+
+    private static ZoneId zoneOf(String scheduleText) {
+        try {
+            return Schedule.parse(scheduleText).zone().orElse(ZoneId.systemDefault());
+        } catch (ScheduleParseException e) {
+            return ZoneId.systemDefault();
+        }
+    }
+
+    private String relative(Instant instant) {
+        Duration d = Duration.between(clock.instant(), instant);
+        if (d.isNegative()) {
+            return "due";
+        }
+        long s = d.getSeconds();
+        if (s < 60) {
+            return "in " + s + "s";
+        }
+        if (s < 3600) {
+            return "in " + s / 60 + "m" + (s % 60 == 0 ? "" : " " + s % 60 + "s");
+        }
+        if (s < 86_400) {
+            return "in " + s / 3600 + "h" + (s % 3600 / 60 == 0 ? "" : " " + s % 3600 / 60 + "m");
+        }
+        return "in " + s / 86_400 + "d" + (s % 86_400 / 3600 == 0 ? "" : " " + s % 86_400 / 3600 + "h");
+    }
+
+    private static String millis(Duration d) {
+        return d.toMillis() + " ms";
+    }
+
+    private static String oneLine(String s) {
+        String line = s.replace('\n', ' ').replace('\r', ' ');
+        return line.length() > 100 ? line.substring(0, 97) + "..." : line;
+    }
+
+    static String align(List<String[]> rows) {
+        int columns = rows.get(0).length;
+        int[] width = new int[columns];
+        for (String[] row : rows) {
+            for (int c = 0; c < columns; c++) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (String[] row : rows) {
+            if (out.length() > 0) {
+                out.append('\n');
+            }
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < columns; c++) {
+                line.append(row[c]);
+                if (c < columns - 1) {
+                    line.append(" ".repeat(width[c] - row[c].length() + 2));
+                }
+            }
+            out.append(line.toString().stripTrailing());
+        }
+        return out.toString();
+    }
+
+}
