@@ -143,7 +143,7 @@ final class SchedulerEngine {
         synchronized (lock) {
             inside = handle.close();
             for (TaskSlot slot : slotsOf(handle)) {
-                unregister(slot, "provider went away");
+                unregister(slot, handle + " went away");
             }
             rejected.removeIf(r -> r.claimant == handle);
         }

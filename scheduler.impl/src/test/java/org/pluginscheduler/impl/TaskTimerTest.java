@@ -1,0 +1,69 @@
+package org.pluginscheduler.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+class TaskTimerTest {
+    private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    private final MutableClock clock = new MutableClock(t0);
+    private final TaskTimer timer = new TaskTimer(clock);
+    private final List<String> fired = new ArrayList<>();
+
+    @Test
+    void firesDueEntriesInTimeOrderWithTheirScheduledInstant() {
+        timer.schedule(t0.plusSeconds(2), at -> fired.add("b@" + at));
+        timer.schedule(t0.plusSeconds(1), at -> fired.add("a@" + at));
+        timer.schedule(t0.plusSeconds(5), at -> fired.add("c@" + at));
+
+        assertEquals(Optional.of(t0.plusSeconds(1)), timer.runDue());
+        assertTrue(fired.isEmpty(), "nothing is due yet");
+
+        clock.advance(Duration.ofSeconds(3));
+        assertEquals(Optional.of(t0.plusSeconds(5)), timer.runDue());
+        assertEquals(List.of("a@" + t0.plusSeconds(1), "b@" + t0.plusSeconds(2)), fired);
+        assertEquals(1, timer.size());
+    }
+
+    @Test
+    void cancelledEntriesNeverFire() {
+        TaskTimer.Entry entry = timer.schedule(t0.plusSeconds(1), at -> fired.add("x"));
+        timer.cancel(entry);
+        clock.advance(Duration.ofSeconds(2));
+        assertEquals(Optional.empty(), timer.runDue());
+        assertTrue(fired.isEmpty());
+    }
+
+    @Test
+    void aCallbackMayArmTheNextFireAndAFailingCallbackDoesNotStopOthers() {
+        timer.schedule(t0.plusSeconds(1), at -> {
+            throw new IllegalStateException("boom");
+        });
+        timer.schedule(t0.plusSeconds(1), at -> {
+            fired.add("first");
+            timer.schedule(at.plusSeconds(1), next -> fired.add("second"));
+        });
+        clock.advance(Duration.ofSeconds(1));
+        assertEquals(Optional.of(t0.plusSeconds(2)), timer.runDue());
+        clock.advance(Duration.ofSeconds(1));
+        timer.runDue();
+        assertEquals(List.of("first", "second"), fired);
+    }
+
+    @Test
+    void sameInstantFiresInArmingOrder() {
+        for (int i = 0; i < 5; i++) {
+            int n = i;
+            timer.schedule(t0, at -> fired.add("e" + n));
+        }
+        timer.runDue();
+        assertEquals(List.of("e0", "e1", "e2", "e3", "e4"), fired);
+    }
+}
