@@ -8,6 +8,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.time.zone.ZoneOffsetTransition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -195,40 +196,64 @@ final class Schedules {
      */
     private static final class RRuleSequence implements FireSequence {
         private static final Pattern UTC_UNTIL = Pattern.compile("UNTIL=(\\d{8}T\\d{6})Z");
+        private static final Pattern DATE_UNTIL = Pattern.compile("UNTIL=(\\d{8})(?![T\\d])");
         private static final DateTimeFormatter BASIC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss");
 
         private final RecurrenceRule rule;
         private final DateTime start;
         private final WallClockMapper mapper;
+        /** UNTIL given in UTC, an instant no fire may follow; null without one */
+        private final Instant until;
         private RecurrenceRuleIterator iterator;
         private LocalDateTime position;
 
         RRuleSequence(Schedule.RRule schedule, ZoneId zone) {
-            try {
-                this.rule = new RecurrenceRule(floatingUntil(schedule.rule(), zone), RecurrenceRule.RfcMode.RFC5545_STRICT);
-            } catch (InvalidRecurrenceRuleException | IllegalArgumentException e) {
-                throw new ScheduleParseException("rrule", String.valueOf(e.getMessage()));
-            }
             LocalDateTime s = schedule.start().truncatedTo(ChronoUnit.SECONDS);
             this.start = new DateTime(s.getYear(), s.getMonthValue() - 1, s.getDayOfMonth(), s.getHour(),
                     s.getMinute(), s.getSecond());
+            Matcher utcUntil = UTC_UNTIL.matcher(schedule.rule());
+            this.until = utcUntil.find() ? LocalDateTime.parse(utcUntil.group(1), BASIC).toInstant(ZoneOffset.UTC)
+                    : null;
+            try {
+                this.rule = new RecurrenceRule(floatingUntil(schedule.rule(), zone), RecurrenceRule.RfcMode.RFC5545_STRICT);
+                // lib-recur checks some things only when iterating (and gives up on rules that never occur): do it
+                // now, so a bad rule fails at registration rather than on the timer
+                rule.iterator(start).hasNext();
+            } catch (InvalidRecurrenceRuleException | IllegalArgumentException e) {
+                throw new ScheduleParseException("rrule", String.valueOf(e.getMessage()));
+            }
             this.mapper = new WallClockMapper(zone, false, this::nextWall);
         }
 
-        /** UNTIL in UTC (as RFC 5545 asks with a zoned DTSTART) becomes a floating local time in the zone. */
+        /**
+         * UNTIL in UTC (as RFC 5545 asks with a zoned DTSTART) becomes a floating local time in the zone: the
+         * latest wall time that may fire at or before it (in the second pass of an overlap, the end of the
+         * overlap, as its wall times fired in the first pass); {@link #nextAfter} drops what still maps later
+         * (wall times in a gap just before UNTIL). A DATE UNTIL, which the API accepts but RFC 5545 and lib-recur's
+         * strict mode reject with a DATE-TIME DTSTART, includes the whole day.
+         */
         private static String floatingUntil(String rule, ZoneId zone) {
+            Matcher date = DATE_UNTIL.matcher(rule);
+            if (date.find()) {
+                return date.replaceFirst("UNTIL=$1T235959");
+            }
             Matcher m = UTC_UNTIL.matcher(rule);
             if (!m.find()) {
                 return rule;
             }
-            LocalDateTime utc = LocalDateTime.parse(m.group(1), BASIC);
-            LocalDateTime local = utc.atOffset(ZoneOffset.UTC).atZoneSameInstant(zone).toLocalDateTime();
+            Instant until = LocalDateTime.parse(m.group(1), BASIC).toInstant(ZoneOffset.UTC);
+            LocalDateTime local = LocalDateTime.ofInstant(until, zone);
+            ZoneOffsetTransition previous = zone.getRules().previousTransition(until.plusNanos(1));
+            if (previous != null && previous.isOverlap() && local.isBefore(previous.getDateTimeBefore())) {
+                local = previous.getDateTimeBefore().minusSeconds(1);
+            }
             return m.replaceFirst("UNTIL=" + BASIC.format(local));
         }
 
         @Override
         public Optional<Instant> nextAfter(Instant after) {
-            return mapper.nextAfter(after);
+            Optional<Instant> next = mapper.nextAfter(after);
+            return until == null ? next : next.filter(fire -> !fire.isAfter(until));
         }
 
         private Optional<LocalDateTime> nextWall(LocalDateTime after) {
