@@ -107,14 +107,26 @@ public interface TaskScheduler {
     TaskId addTask(TaskDefinition definition, TaskAction action, boolean replace);
 
     /**
-     * Removes an ad-hoc task added by the calling bundle.
+     * Removes a task for good: an ad-hoc task (of any bundle), or the stored state and history of a dormant task
+     * whose provider is gone. A task that a registered provider supplies cannot be removed: disable it, or stop
+     * its bundle.
      *
-     * @return {@code true} if it existed
+     * @return {@code true} if something was removed, {@code false} if the id is unknown
+     * @throws IllegalStateException if a registered provider supplies the task
      */
     boolean removeTask(TaskId id);
 
     /** Re-reads the task lists of every {@link ScheduledTaskProvider} registered by the calling bundle. */
     void reloadTasks();
+
+    /**
+     * The task's next fires as the scheduler plans them (for an interval, anchored where it was registered), in the
+     * schedule's zone.
+     *
+     * @param count at most this many, 1–1000
+     * @return empty if the task will not fire again (or is not registered)
+     */
+    List<ZonedDateTime> nextFires(TaskId id, int count);
 
     /** @return dead letters, newest first (produced from the execution-semantics release) */
     List<DeadLetter> deadLetters();

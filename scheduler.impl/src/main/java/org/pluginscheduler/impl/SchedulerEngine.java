@@ -317,9 +317,24 @@ final class SchedulerEngine {
         Instant now = clock.instant();
         if (!schedule.equals(slot.schedule) || slot.sequence == null) {
             slot.sequence = Schedules.sequence(schedule, settings.defaultZone(), now);
+            slot.anchor = now;
         }
         slot.schedule = schedule;
-        arm(slot, slot.sequence.first(now).orElse(null));
+        arm(slot, next(slot, () -> slot.sequence.first(now)));
+    }
+
+    /**
+     * Computes a fire; a schedule library failing on a rule it accepted earlier stops that task alone (logged,
+     * no next fire) instead of breaking the timer.
+     */
+    private Instant next(TaskSlot slot, java.util.function.Supplier<Optional<Instant>> computation) {
+        try {
+            return computation.get().orElse(null);
+        } catch (RuntimeException e) {
+            LOG.error("Task {}: cannot compute the next fire of {}: {}; the task will not fire until it is "
+                    + "rescheduled or re-registered", slot.id, slot.schedule.text(), e.getMessage(), e);
+            return null;
+        }
     }
 
     private void arm(TaskSlot slot, Instant at) {
@@ -342,7 +357,8 @@ final class SchedulerEngine {
             Instant now = clock.instant();
             // fires missed while the scheduler was held up are skipped (misfire policies arrive later)
             slot.armed = null;
-            arm(slot, slot.sequence.nextAfter(scheduled.isAfter(now) ? scheduled : now).orElse(null));
+            Instant after = scheduled.isAfter(now) ? scheduled : now;
+            arm(slot, next(slot, () -> slot.sequence.nextAfter(after)));
             if (!slot.firesOnSchedule() || pausedAll) {
                 return;
             }
@@ -730,18 +746,57 @@ final class SchedulerEngine {
         }
     }
 
-    boolean removeTask(long bundleId, TaskId id) {
+    /** Removes an ad-hoc task of any bundle, or forgets a dormant task; provider tasks cannot be removed. */
+    boolean removeTask(TaskId id) {
         synchronized (lock) {
-            ProviderHandle handle = adHoc.get(bundleId);
             TaskSlot slot = slots.get(id);
-            if (handle == null || slot == null || slot.handle != handle) {
-                return false;
+            if (slot != null) {
+                if (!(slot.handle.actions instanceof AdHocActions actions)) {
+                    throw new IllegalStateException("task " + id + " is provided by " + slot.handle
+                            + "; disable it or stop its bundle instead");
+                }
+                unregister(slot, "removed by an administrator");
+                actions.remove(id.id());
+                store().deleteTask(id);
+                retryConflicts();
+                LOG.info("Task {} removed", id);
+                return true;
             }
-            unregister(slot, "removed");
-            ((AdHocActions) handle.actions).remove(id.id());
-            store().deleteTask(id);
-            retryConflicts();
-            return true;
+            if (rejected.stream().anyMatch(r -> r.id.equals(id))) {
+                throw new IllegalStateException("task " + id + " is not registered (conflicting or invalid); fix "
+                        + "or stop the bundle that claims it");
+            }
+            if (store().loadTask(id).isPresent()) {
+                store().deleteTask(id);
+                LOG.info("Dormant task {} forgotten: its state and history are deleted", id);
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /** @return the task's next fires as planned, in its zone */
+    List<ZonedDateTime> nextFires(TaskId id, int count) {
+        if (count < 1 || count > 1000) {
+            throw new IllegalArgumentException("count: " + count + " is not in 1–1000");
+        }
+        synchronized (lock) {
+            TaskSlot slot = slots.get(id);
+            if (slot == null) {
+                requireKnown(id);
+                return List.of();
+            }
+            ZoneId zone = slot.schedule.zone().orElse(settings.defaultZone());
+            List<ZonedDateTime> fires = new ArrayList<>();
+            Instant next = slot.nextFire;
+            // a fresh sequence with the same anchor, so the live one (an RRULE iterator) is not disturbed
+            FireSequence copy = Schedules.sequence(slot.schedule, settings.defaultZone(), slot.anchor);
+            while (next != null && fires.size() < count) {
+                fires.add(next.atZone(zone));
+                Instant current = next;
+                next = next(slot, () -> copy.nextAfter(current));
+            }
+            return fires;
         }
     }
 

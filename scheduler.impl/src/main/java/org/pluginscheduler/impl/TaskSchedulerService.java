@@ -145,12 +145,17 @@ public final class TaskSchedulerService implements TaskScheduler {
 
     @Override
     public boolean removeTask(TaskId id) {
-        return engine().removeTask(user.getBundleId(), id);
+        return engine().removeTask(id);
     }
 
     @Override
     public void reloadTasks() {
         core.reload(user.getBundleId());
+    }
+
+    @Override
+    public List<ZonedDateTime> nextFires(TaskId id, int count) {
+        return engine().nextFires(id, count);
     }
 
     @Override

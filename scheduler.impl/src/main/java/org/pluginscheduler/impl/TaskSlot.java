@@ -20,6 +20,8 @@ final class TaskSlot {
     StoredTask stored;
     Schedule schedule;
     FireSequence sequence;
+    /** When the sequence was created (anchors intervals). */
+    Instant anchor;
     TaskTimer.Entry armed;
     Instant nextFire;
     final Set<Execution> running = new HashSet<>();

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,6 +74,72 @@ final class Tables {
                     oneLine(r.message())});
         }
         return align(rows);
+    }
+
+    String info(TaskInfo t, List<ZonedDateTime> next, List<RunRecord> runs) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"task", t.id().toString()});
+        rows.add(new String[] {"state", t.state().name().toLowerCase()});
+        rows.add(new String[] {"owner", t.ownerBundle()});
+        rows.add(new String[] {"schedule", t.scheduleText() + (t.scheduleOverridden() ? "  (overridden; "
+                + "task:reschedule --reset restores the definition's)" : "")});
+        t.problem().ifPresent(p -> rows.add(new String[] {"problem", p}));
+        t.definition().ifPresent(d -> {
+            rows.add(new String[] {"name", d.name()});
+            if (!d.description().isEmpty()) {
+                rows.add(new String[] {"description", d.description()});
+            }
+            if (t.scheduleOverridden()) {
+                rows.add(new String[] {"defined schedule", d.scheduleText()});
+            }
+            rows.add(new String[] {"overlap", d.overlapPolicy().name()});
+            rows.add(new String[] {"priority", d.priority().name()});
+            rows.add(new String[] {"timeout", d.timeout().map(Object::toString).orElse("none")});
+            rows.add(new String[] {"retries", d.retryPolicy().maxRetries() == 0 ? "none"
+                    : d.retryPolicy().toString()});
+            rows.add(new String[] {"misfire", d.misfirePolicy().kind().name()
+                    + (d.misfirePolicy().maxCatchUp() > 0 ? " " + d.misfirePolicy().maxCatchUp() : "")});
+            if (!d.lockKeys().isEmpty()) {
+                rows.add(new String[] {"lock keys", String.join(", ", d.lockKeys())});
+            }
+            d.group().ifPresent(g -> rows.add(new String[] {"group", g}));
+            rows.add(new String[] {"per tenant", String.valueOf(d.perTenant())});
+            rows.add(new String[] {"dead letters", String.valueOf(d.deadLetterEligible())});
+            rows.add(new String[] {"enabled by default", String.valueOf(d.enabledByDefault())});
+            d.config().forEach((k, v) -> rows.add(new String[] {"config " + k, v}));
+        });
+        t.lastFire().ifPresent(f -> rows.add(new String[] {"last fire", TIME.format(f.atZone(clock.getZone()))
+                + t.lastStatus().map(s -> "  " + s.name()).orElse("")}));
+        StringBuilder out = new StringBuilder(align(rows));
+        out.append("\n\nnext fires:");
+        if (next.isEmpty()) {
+            out.append(" none");
+        }
+        next.forEach(n -> out.append("\n  ").append(TIME.format(n)).append(" (").append(relative(n.toInstant()))
+                .append(')'));
+        out.append("\n\nlast runs:\n").append(runs(t.id(), runs));
+        return out.toString();
+    }
+
+    String result(RunRecord r) {
+        StringBuilder out = new StringBuilder();
+        out.append(r.status().name()).append(" in ").append(r.duration().map(Tables::millis).orElse("-"))
+                .append(" (run ").append(r.runId()).append(')');
+        if (!r.message().isEmpty()) {
+            out.append("\n").append(r.message());
+        }
+        r.data().forEach((k, v) -> out.append("\n  ").append(k).append(" = ").append(v));
+        return out.toString();
+    }
+
+    String preview(Schedule schedule, String description, List<ZonedDateTime> fires) {
+        StringBuilder out = new StringBuilder(schedule.text()).append("\n").append(description);
+        if (fires.isEmpty()) {
+            out.append("\nno future fires");
+        }
+        fires.forEach(f -> out.append("\n  ").append(TIME.format(f)).append("  ")
+                .append(f.getDayOfWeek().getDisplayName(java.time.format.TextStyle.SHORT, java.util.Locale.UK)));
+        return out.toString();
     }
 
     private static ZoneId zoneOf(String scheduleText) {

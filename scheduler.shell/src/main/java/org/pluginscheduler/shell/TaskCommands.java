@@ -1,7 +1,15 @@
 package org.pluginscheduler.shell;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
@@ -9,60 +17,269 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskInfo;
 import org.pluginscheduler.api.TaskScheduler;
 
 /**
- * Gogo commands in scope {@code task}. Each command returns text built by {@link Tables}, the one place where
- * output is formatted; errors come back as one line starting with the command's name, never a stack trace.
+ * Gogo commands in scope {@code task}. Commands return text built by {@link Tables}, the one place where output
+ * is formatted. A bad request (unknown or ambiguous id, bad schedule, a task that cannot run) throws a
+ * {@link CommandException} whose message is one line naming the command and the problem, never a stack trace.
  */
 @Component(service = TaskCommands.class, property = {
         "osgi.command.scope=task",
         "osgi.command.function=list",
+        "osgi.command.function=info",
+        "osgi.command.function=runs",
         "osgi.command.function=trigger",
-        "osgi.command.function=runs"})
+        "osgi.command.function=call",
+        "osgi.command.function=enable",
+        "osgi.command.function=disable",
+        "osgi.command.function=pause",
+        "osgi.command.function=resume",
+        "osgi.command.function=reschedule",
+        "osgi.command.function=remove",
+        "osgi.command.function=submit",
+        "osgi.command.function=next"})
 public final class TaskCommands {
 
+    private static final String ID = "task id: owner:task-id, or a task-id that is unique";
+
     private final TaskScheduler scheduler;
-    private final Tables tables = new Tables(Clock.systemDefaultZone());
+    private final Clock clock;
+    private final Tables tables;
 
     @Activate
     public TaskCommands(@Reference TaskScheduler scheduler) {
-        this.scheduler = scheduler;
+        this(scheduler, Clock.systemDefaultZone());
     }
 
-    @Descriptor("List every task: qualified id, state, schedule, next fire, last status and owner")
-    public String list() {
-        List<TaskInfo> tasks = scheduler.tasks();
+    TaskCommands(TaskScheduler scheduler, Clock clock) {
+        this.scheduler = scheduler;
+        this.clock = clock;
+        this.tables = new Tables(clock);
+    }
+
+    @Descriptor("List tasks: qualified id, state, schedule, next fire, last status and owner")
+    public String list(
+            @Descriptor("only tasks of this owner (bundle symbolic name)") @Parameter(names = "--owner",
+                    absentValue = "") String owner,
+            @Descriptor("only tasks in this state (active, paused, disabled, dormant, conflict, invalid) or with "
+                    + "this last run status (succeeded, failed, ...)") @Parameter(names = "--status",
+                    absentValue = "") String status,
+            @Descriptor("only instances of this tenant") @Parameter(names = "--tenant", absentValue = "") String tenant) {
+        String wanted = status.toUpperCase(Locale.ROOT);
+        List<TaskInfo> tasks = scheduler.tasks().stream()
+                .filter(t -> owner.isEmpty() || t.id().owner().equals(owner))
+                .filter(t -> tenant.isEmpty() || t.id().tenant().map(tenant::equals).orElse(false))
+                .filter(t -> wanted.isEmpty() || t.state().name().equals(wanted)
+                        || t.lastStatus().map(s -> s.name().equals(wanted)).orElse(false))
+                .toList();
         return tables.tasks(tasks, scheduler.isPausedAll());
     }
 
-    @Descriptor("Run a task now, asynchronously; prints the run id (follow it with task:runs)")
-    public String trigger(@Descriptor("task id: owner:task-id, or a bare task-id that is unique") String id) {
-        try {
+    @Descriptor("Show one task: definition, overrides, state, next 5 fires and last runs")
+    public String info(@Descriptor(ID) String id) {
+        return run("task:info", () -> {
             TaskId taskId = scheduler.resolve(id);
-            String runId = scheduler.trigger(taskId);
-            return "triggered " + taskId + ": run " + runId;
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            return "task:trigger: " + e.getMessage();
-        }
+            TaskInfo info = scheduler.task(taskId).orElseThrow();
+            return tables.info(info, scheduler.nextFires(taskId, 5), scheduler.runs(taskId, 5));
+        });
     }
 
     @Descriptor("Show a task's run history, newest first")
     public String runs(
             @Descriptor("how many runs to show (default 20)") @Parameter(names = {"-n", "--count"},
                     absentValue = "20") int count,
-            @Descriptor("task id: owner:task-id, or a bare task-id that is unique") String id) {
-        try {
+            @Descriptor(ID) String id) {
+        return run("task:runs", () -> {
             if (count < 1) {
-                return "task:runs: -n: " + count + " must be at least 1";
+                throw new IllegalArgumentException("-n: " + count + " must be at least 1");
             }
             TaskId taskId = scheduler.resolve(id);
-            List<RunRecord> runs = scheduler.runs(taskId, count);
-            return tables.runs(taskId, runs);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            return "task:runs: " + e.getMessage();
+            return tables.runs(taskId, scheduler.runs(taskId, count));
+        });
+    }
+
+    @Descriptor("Run a task now, asynchronously; prints the run id (follow it with task:runs)")
+    public String trigger(@Descriptor(ID) String id) {
+        return run("task:trigger", () -> {
+            TaskId taskId = scheduler.resolve(id);
+            return "triggered " + taskId + ": run " + scheduler.trigger(taskId);
+        });
+    }
+
+    @Descriptor("Run a task now in this shell and wait for it, skipping overlap checks; prints the result")
+    public String call(@Descriptor(ID) String id,
+                       @Descriptor("arguments as name=value") String... arguments) {
+        return run("task:call", () -> {
+            TaskId taskId = scheduler.resolve(id);
+            RunRecord run = scheduler.call(taskId, arguments(arguments));
+            return tables.result(run);
+        });
+    }
+
+    @Descriptor("Enable a task (kept across restarts and plugin updates)")
+    public String enable(@Descriptor(ID) String id) {
+        return run("task:enable", () -> {
+            TaskId taskId = scheduler.resolve(id);
+            scheduler.enable(taskId);
+            return "enabled " + taskId;
+        });
+    }
+
+    @Descriptor("Disable a task: it stops firing; a running execution finishes (kept across restarts)")
+    public String disable(@Descriptor(ID) String id) {
+        return run("task:disable", () -> {
+            TaskId taskId = scheduler.resolve(id);
+            scheduler.disable(taskId);
+            return "disabled " + taskId;
+        });
+    }
+
+    @Descriptor("Pause the whole scheduler: no task fires until task:resume")
+    public String pause() {
+        scheduler.pauseAll();
+        return "scheduler paused";
+    }
+
+    @Descriptor("Pause one task: its fires are not executed until task:resume ID")
+    public String pause(@Descriptor(ID) String id) {
+        return run("task:pause", () -> {
+            TaskId taskId = scheduler.resolve(id);
+            scheduler.pause(taskId);
+            return "paused " + taskId;
+        });
+    }
+
+    @Descriptor("Resume the whole scheduler")
+    public String resume() {
+        scheduler.resumeAll();
+        return "scheduler resumed";
+    }
+
+    @Descriptor("Resume one task")
+    public String resume(@Descriptor(ID) String id) {
+        return run("task:resume", () -> {
+            TaskId taskId = scheduler.resolve(id);
+            scheduler.resume(taskId);
+            return "resumed " + taskId;
+        });
+    }
+
+    @Descriptor("Override a task's schedule (kept until --reset); quote schedules with spaces: \"cron:0 4 * * *\"")
+    public String reschedule(
+            @Descriptor("remove the override: the definition's schedule applies again") @Parameter(
+                    names = "--reset", presentValue = "true", absentValue = "false") boolean reset,
+            @Descriptor(ID) String id,
+            @Descriptor("the new schedule, e.g. \"cron:0 4 * * *\" or every:PT10M") String... schedule) {
+        return run("task:reschedule", () -> {
+            TaskId taskId = scheduler.resolve(id);
+            if (reset) {
+                if (schedule.length > 0) {
+                    throw new IllegalArgumentException("--reset takes no schedule");
+                }
+                scheduler.resetSchedule(taskId);
+                return "schedule of " + taskId + " reset to its definition's";
+            }
+            if (schedule.length == 0) {
+                throw new IllegalArgumentException("a schedule is required (or --reset)");
+            }
+            Schedule parsed = parseSchedule(String.join(" ", schedule));
+            scheduler.reschedule(taskId, parsed);
+            return "rescheduled " + taskId + ": " + parsed.text() + " (" + scheduler.describe(parsed) + ")";
+        });
+    }
+
+    @Descriptor("Remove an ad-hoc task, or forget a dormant task's state and history")
+    public String remove(@Descriptor(ID) String id) {
+        return run("task:remove", () -> {
+            TaskId taskId = scheduler.resolve(id);
+            scheduler.removeTask(taskId);
+            return "removed " + taskId;
+        });
+    }
+
+    @Descriptor("Submit a one-shot run with arguments, now or at an instant")
+    public String submit(
+            @Descriptor("when to run, e.g. 2026-12-01T10:00:00Z (default: now)") @Parameter(names = "--at",
+                    absentValue = "") String at,
+            @Descriptor(ID) String id,
+            @Descriptor("arguments as name=value") String... arguments) {
+        return run("task:submit", () -> {
+            TaskId taskId = scheduler.resolve(id);
+            Optional<Instant> when = at.isEmpty() ? Optional.empty() : Optional.of(instant(at));
+            String runId = scheduler.submit(taskId, arguments(arguments), when);
+            return "submitted " + taskId + ": run " + runId + when.map(w -> " at " + w).orElse(" now");
+        });
+    }
+
+    @Descriptor("Preview a schedule: its next fire times and a plain-English description. A bare 5-field cron is "
+            + "accepted; quote it: task:next \"0 3 * * 1-5\"")
+    public String next(
+            @Descriptor("how many fires (default 10)") @Parameter(names = {"-n", "--count"}, absentValue = "10")
+            int count,
+            @Descriptor("time zone for schedules that name none (default: the scheduler's)") @Parameter(
+                    names = "--tz", absentValue = "") String zone,
+            @Descriptor("the schedule") String... schedule) {
+        return run("task:next", () -> {
+            if (schedule.length == 0) {
+                throw new IllegalArgumentException("a schedule is required, e.g. task:next \"0 3 * * *\"");
+            }
+            Schedule parsed = parseSchedule(String.join(" ", schedule));
+            if (!zone.isEmpty() && parsed.zone().isEmpty()) {
+                parsed = parsed.withZone(Schedule.zoneOf(zone));
+            }
+            return tables.preview(parsed, scheduler.describe(parsed),
+                    scheduler.preview(parsed, clock.instant(), count));
+        });
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface Body {
+        String get();
+    }
+
+    private static String run(String command, Body body) {
+        try {
+            return body.get();
+        } catch (IllegalArgumentException | IllegalStateException | java.util.NoSuchElementException e) {
+            throw new CommandException(command + ": " + e.getMessage());
+        }
+    }
+
+    /** A bare cron expression (no kind prefix) is accepted where a schedule is expected. */
+    static Schedule parseSchedule(String text) {
+        String trimmed = text.trim();
+        boolean hasKind = trimmed.matches("(?i)^(cron|every|at|rrule):.*");
+        return Schedule.parse(hasKind ? trimmed : "cron:" + trimmed);
+    }
+
+    static Map<String, String> arguments(String... pairs) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (String pair : pairs) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("argument '" + pair + "' is not name=value");
+            }
+            map.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        return map;
+    }
+
+    private static Instant instant(String text) {
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            try {
+                return java.time.LocalDateTime.parse(text).atZone(ZoneId.systemDefault()).toInstant();
+            } catch (DateTimeParseException e2) {
+                throw new IllegalArgumentException("--at: '" + text + "' is not an instant such as "
+                        + "2026-12-01T10:00:00Z or a local date-time such as 2026-12-01T10:00");
+            }
         }
     }
 }

@@ -1,0 +1,188 @@
+package org.pluginscheduler.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RemoteShellTest {
+
+    @TempDir
+    Path dir;
+    private RemoteShell shell;
+    private final List<String> ran = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void close() {
+        if (shell != null) {
+            shell.close();
+        }
+    }
+
+    private RemoteShell start(boolean anyCommand) throws IOException {
+        shell = new RemoteShell(new RemoteShell.Settings(InetAddress.getLoopbackAddress(), 0,
+                dir.resolve("data/token"), anyCommand, 2), (line, out) -> {
+            ran.add(line);
+            out.print("ran " + line + "\n");
+            return line.contains("fail") ? 1 : 0;
+        });
+        return shell;
+    }
+
+    private String token() throws IOException {
+        return Files.readString(dir.resolve("data/token")).trim();
+    }
+
+    /** @return everything the server sent */
+    private List<String> exchange(String... lines) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), shell.port())) {
+            PrintWriter out = new PrintWriter(new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.UTF_8));
+            for (String line : lines) {
+                out.print(line + "\n");
+            }
+            out.flush();
+            socket.shutdownOutput();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+            List<String> reply = new ArrayList<>();
+            for (String l = in.readLine(); l != null; l = in.readLine()) {
+                reply.add(l);
+            }
+            return reply;
+        }
+    }
+
+    @Test
+    void theTokenIsGeneratedOnceWithOwnerOnlyPermissions() throws IOException {
+        start(false);
+        Path file = dir.resolve("data/token");
+        assertEquals(64, token().length());
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file));
+        String first = token();
+        shell.close();
+        start(false);
+        assertEquals(first, token(), "an existing token is kept");
+    }
+
+    @Test
+    void aLooseTokenFileIsTightened() throws IOException {
+        Path file = dir.resolve("data/token");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "0123456789abcdef0123456789abcdef0123");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        start(false);
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file));
+    }
+
+    @Test
+    void aGoodTokenRunsOneCommandAndReportsItsExitCode() throws IOException {
+        start(false);
+        assertEquals(List.of("OK", "ran task:list", "%%TASKCTL-EXIT 0%%"), exchange("AUTH " + token(), "task:list"));
+        assertEquals(List.of("OK", "ran task:trigger fail", "%%TASKCTL-EXIT 1%%"),
+                exchange("AUTH " + token(), "task:trigger fail"));
+    }
+
+    @Test
+    void aWrongTokenOrAMalformedConnectionIsRefusedAndRunsNothing() throws IOException {
+        start(false);
+        assertEquals(List.of("DENIED"), exchange("AUTH not-the-token", "task:list"));
+        assertEquals(List.of("DENIED"), exchange("task:list"));
+        assertEquals(List.of("DENIED"), exchange("AUTH"));
+        assertTrue(ran.isEmpty());
+    }
+
+    @Test
+    void byDefaultOnlyASingleTaskCommandIsAccepted() throws IOException {
+        start(false);
+        for (String line : List.of("lb", "stop 0", "task:list; stop 0", "task:list | grep x", "task:list $(stop 0)")) {
+            List<String> reply = exchange("AUTH " + token(), line);
+            assertEquals("%%TASKCTL-EXIT 2%%", reply.get(reply.size() - 1), line);
+        }
+        assertTrue(ran.isEmpty());
+        shell.close();
+        start(true);
+        assertEquals(List.of("OK", "ran lb", "%%TASKCTL-EXIT 0%%"), exchange("AUTH " + token(), "lb"));
+    }
+
+    @Test
+    void nonLoopbackAddressesNeedExplicitPermission() {
+        RemoteShellConfiguration open = config("0.0.0.0", false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RemoteShellComponent.settings(open));
+        assertEquals("bind.address: 0.0.0.0 is not a loopback address; set allow.non.loopback=true to listen on it",
+                e.getMessage());
+        assertEquals("0.0.0.0", RemoteShellComponent.settings(config("0.0.0.0", true)).address().getHostAddress());
+        assertTrue(RemoteShellComponent.settings(config("127.0.0.1", false)).address().isLoopbackAddress());
+    }
+
+    @Test
+    void failuresShowTheCommandsOwnOneLineMessage() {
+        Exception wrapped = new RuntimeException(new CommandException("task:trigger: unknown task 'x'"));
+        assertEquals("task:trigger: unknown task 'x'", RemoteShellComponent.oneLine(wrapped));
+        assertEquals("error: boom", RemoteShellComponent.oneLine(new IllegalStateException("boom")));
+        assertNull(new CommandException("m").getCause());
+    }
+
+    private static RemoteShellConfiguration config(String address, boolean allow) {
+        return new RemoteShellConfiguration() {
+            @Override
+            public Class<? extends java.lang.annotation.Annotation> annotationType() {
+                return RemoteShellConfiguration.class;
+            }
+
+            @Override
+            public boolean enabled() {
+                return true;
+            }
+
+            @Override
+            public int port() {
+                return 8102;
+            }
+
+            @Override
+            public String bind_address() {
+                return address;
+            }
+
+            @Override
+            public boolean allow_non_loopback() {
+                return allow;
+            }
+
+            @Override
+            public String token_file() {
+                return "data/token";
+            }
+
+            @Override
+            public boolean allow_any_command() {
+                return false;
+            }
+
+            @Override
+            public int max_connections() {
+                return 4;
+            }
+        };
+    }
+}
