@@ -59,9 +59,14 @@ final class SchedulerEngine {
     record Settings(ZoneId defaultZone, Duration gracePeriod) {
     }
 
-    /** A claim that was rejected: a conflicting id or an invalid definition. */
+    /**
+     * A claim that was rejected: a conflicting id or an invalid definition.
+     *
+     * @param waitsForId the id was taken by another source: the claim registers when the id frees. False for an
+     *                   id listed twice by one provider, whose first definition is the one used (even if invalid)
+     */
     private record Rejected(TaskId id, ProviderHandle claimant, TaskDefinition definition, TaskState state,
-                            String problem) {
+                            String problem, boolean waitsForId) {
     }
 
     private final Clock clock;
@@ -190,7 +195,7 @@ final class SchedulerEngine {
             }
             if (byId.putIfAbsent(String.valueOf(definition.id()), definition) != null) {
                 reject(handle, definition, TaskState.CONFLICT, "id: '" + definition.id()
-                        + "' appears more than once in the provider's list; the first one is used");
+                        + "' appears more than once in the provider's list; the first one is used", false);
             }
         }
         for (TaskSlot slot : slotsOf(handle)) {
@@ -226,7 +231,7 @@ final class SchedulerEngine {
         TaskSlot existing = slots.get(id);
         if (!problems.isEmpty()) {
             String problem = String.join("; ", problems);
-            reject(handle, definition, TaskState.INVALID, problem);
+            reject(handle, definition, TaskState.INVALID, problem, false);
             if (existing != null && existing.handle == handle) {
                 LOG.warn("Task {} keeps its previous definition: the new one from {} is invalid: {}", id, handle,
                         problem);
@@ -237,7 +242,7 @@ final class SchedulerEngine {
         }
         if (existing != null && existing.handle != handle) {
             String problem = "id taken: " + id + " is already provided by " + existing.handle;
-            reject(handle, definition, TaskState.CONFLICT, problem);
+            reject(handle, definition, TaskState.CONFLICT, problem, true);
             LOG.warn("Conflict: {} claims task {}, which {} already provides; the claim is rejected and the "
                     + "existing task keeps running", handle, id, existing.handle);
             return Optional.of(problem);
@@ -267,16 +272,18 @@ final class SchedulerEngine {
         return Optional.empty();
     }
 
-    private void reject(ProviderHandle handle, TaskDefinition definition, TaskState state, String problem) {
+    private void reject(ProviderHandle handle, TaskDefinition definition, TaskState state, String problem,
+                        boolean waitsForId) {
         if (definition.id() != null && TaskId.ID_PATTERN.matcher(definition.id()).matches()) {
-            rejected.add(new Rejected(TaskId.of(handle.owner, definition.id()), handle, definition, state, problem));
+            rejected.add(new Rejected(TaskId.of(handle.owner, definition.id()), handle, definition, state, problem,
+                    waitsForId));
         }
     }
 
     /** After a task went away, a claim it blocked may take its id. Called under the lock. */
     private void retryConflicts() {
         for (Rejected r : List.copyOf(rejected)) {
-            if (r.state == TaskState.CONFLICT && !slots.containsKey(r.id) && !r.claimant.isGone()) {
+            if (r.waitsForId && !slots.containsKey(r.id) && !r.claimant.isGone()) {
                 rejected.remove(r);
                 if (register(r.claimant, r.definition).isEmpty()) {
                     LOG.info("Task {} from {} registered now that the id is free", r.id, r.claimant);

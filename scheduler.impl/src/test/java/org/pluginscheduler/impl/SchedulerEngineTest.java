@@ -173,6 +173,23 @@ class SchedulerEngineTest {
     }
 
     @Test
+    void anIdListedTwiceKeepsTheFirstDefinitionEvenWhenAnotherProviderLeaves() {
+        // the first "dup" is invalid, so no slot holds the id; the second must not take it when any id frees
+        TestProvider provider = new TestProvider(task("dup", "cron:61 * * * *"), task("dup", "every:PT1S"));
+        engine.providerAdded(handle("p", 1, provider));
+        ProviderHandle other = handle("other", 2, new TestProvider(task("job", "every:PT1S")));
+        engine.providerAdded(other);
+
+        engine.providerRemoved(other);
+        advance(Duration.ofSeconds(1));
+
+        List<TaskState> states = engine.tasks().stream().filter(t -> t.id().toString().equals("p:dup"))
+                .map(TaskInfo::state).toList();
+        assertEquals(List.of(TaskState.CONFLICT, TaskState.INVALID), states);
+        assertTrue(provider.calls.isEmpty(), "the duplicate ran: " + provider.calls);
+    }
+
+    @Test
     void aChangedTaskListIsAppliedAsADifference() {
         TestProvider provider = new TestProvider(task("keep", "cron:0 * * * *"), task("drop", "every:PT1M"),
                 task("change", "cron:0 1 * * *"));
