@@ -1,0 +1,107 @@
+package org.pluginscheduler.itests;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkUtil;
+import org.pluginscheduler.itests.plugin.TestPluginActivator;
+
+/**
+ * Builds a test plugin bundle, in the test itself: every class of the {@code plugin} package (copied out of the
+ * test probe, which contains them but exports nothing) plus a manifest with the headers that drive
+ * {@link TestPluginActivator}.
+ *
+ * <p>Why not TinyBundles: it cannot run inside this framework. Both 3.0.0 and 4.0.0 (the one Pax Exam 4.14.0
+ * itself needs) import {@code aQute.bnd.osgi} mandatorily; the bndlib 3.5.0 at hand imports
+ * {@code org.osgi.util.promise [1.0,1.1)}, which cannot resolve next to the promise 1.3.0 that SCR needs, and no
+ * bndlib 5.x is at hand. Used outside the framework (in {@code @Configuration}), every variant would have to be
+ * built up front and handed over by path. Its raw builder writes a jar just like this one.
+ */
+final class TestPlugin {
+
+    private static final String PLUGIN_PACKAGE = TestPluginActivator.class.getPackageName().replace('.', '/');
+
+    private final Map<String, String> headers = new LinkedHashMap<>();
+
+    private TestPlugin(String symbolicName) {
+        headers.put(Constants.BUNDLE_MANIFESTVERSION, "2");
+        headers.put(Constants.BUNDLE_SYMBOLICNAME, symbolicName);
+        headers.put(Constants.BUNDLE_VERSION, "1.0.0");
+        headers.put(Constants.BUNDLE_ACTIVATOR, TestPluginActivator.class.getName());
+        headers.put(Constants.IMPORT_PACKAGE,
+                "org.osgi.framework;version=\"[1.8,2)\",org.pluginscheduler.api;version=\"[1.0,2)\"");
+    }
+
+    /** @return a plugin with this symbolic name, version 1.0.0, doing nothing until told */
+    static TestPlugin plugin(String symbolicName) {
+        return new TestPlugin(symbolicName);
+    }
+
+    TestPlugin version(String version) {
+        return header(Constants.BUNDLE_VERSION, version);
+    }
+
+    /** @param tasks {@code id=schedule|id=schedule}, registered through a ScheduledTaskProvider */
+    TestPlugin tasks(String tasks) {
+        return header(TestPluginActivator.TASKS, tasks);
+    }
+
+    /** @param ids tasks that block until interrupted */
+    TestPlugin slow(String... ids) {
+        return header(TestPluginActivator.SLOW, String.join(",", ids));
+    }
+
+    /** @param tasks {@code id=schedule|...}, added through the bundle's TaskScheduler.addTask */
+    TestPlugin adHocTasks(String tasks) {
+        return header(TestPluginActivator.AD_HOC, tasks);
+    }
+
+    TestPlugin header(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    String symbolicName() {
+        return headers.get(Constants.BUNDLE_SYMBOLICNAME);
+    }
+
+    String location() {
+        return "itest:" + symbolicName() + "/" + headers.get(Constants.BUNDLE_VERSION);
+    }
+
+    /** @return the bundle jar */
+    InputStream build() {
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        headers.forEach(main::putValue);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Bundle probe = FrameworkUtil.getBundle(TestPlugin.class);
+        try (JarOutputStream jar = new JarOutputStream(bytes, manifest)) {
+            for (URL entry : Collections.list(probe.findEntries(PLUGIN_PACKAGE, "*.class", false))) {
+                String path = entry.getPath().startsWith("/") ? entry.getPath().substring(1) : entry.getPath();
+                jar.putNextEntry(new JarEntry(path));
+                try (InputStream in = entry.openStream()) {
+                    in.transferTo(jar);
+                }
+                jar.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new ByteArrayInputStream(bytes.toByteArray());
+    }
+}
