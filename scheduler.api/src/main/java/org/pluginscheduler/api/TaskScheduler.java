@@ -95,8 +95,10 @@ public interface TaskScheduler {
     void resetSchedule(TaskId id);
 
     /**
-     * Adds an ad-hoc task owned by the calling bundle (owner = its symbolic name). It is removed when that
-     * bundle's service instance is released (the bundle stops).
+     * Adds an ad-hoc task owned by the calling bundle (owner = its symbolic name). When that bundle's service
+     * instance is released (the bundle stops) the task stops firing like a departed provider's: it becomes
+     * {@link TaskState#DORMANT}, keeping its state and history, until the bundle adds it again or an administrator
+     * removes it ({@link #removeTask}).
      *
      * @param replace {@code true} to replace an existing ad-hoc task with the same id; {@code false} to fail
      * @return the qualified id
