@@ -20,7 +20,7 @@ import java.util.Set;
  * fast instead (in a unit test, for example).
  *
  * <p>Defaults: name = id, empty description, no timeout, {@link RetryPolicy#none()}, {@link OverlapPolicy#SKIP},
- * {@link Priority#NORMAL}, {@link MisfirePolicy#runOnce()}, no lock keys, no group, not per-tenant, not
+ * {@link Priority#NORMAL}, the scheduler's default misfire policy, no lock keys, no group, not per-tenant, not
  * dead-letter eligible, enabled by default, empty config.
  *
  * <p>Fields marked "execution-semantics release" below are validated and stored now and take effect in that
@@ -74,8 +74,9 @@ public final class TaskDefinition {
     /** @return a builder initialized from this definition */
     public Builder toBuilder() {
         Builder b = new Builder(id).name(name).description(description).overlap(overlapPolicy).priority(priority)
-                .misfire(misfirePolicy).retry(retryPolicy).perTenant(perTenant).deadLetterEligible(deadLetterEligible)
+                .retry(retryPolicy).perTenant(perTenant).deadLetterEligible(deadLetterEligible)
                 .enabledByDefault(enabledByDefault).config(config);
+        b.misfirePolicy = misfirePolicy;
         b.lockKeys.addAll(lockKeys);
         b.group = group;
         b.timeout = timeout;
@@ -143,9 +144,9 @@ public final class TaskDefinition {
         return priority;
     }
 
-    /** @return the misfire policy (execution-semantics release) */
-    public MisfirePolicy misfirePolicy() {
-        return misfirePolicy;
+    /** @return the misfire policy; empty means the scheduler's configured default ({@link MisfirePolicy#runOnce()} unless configured) */
+    public Optional<MisfirePolicy> misfirePolicy() {
+        return Optional.ofNullable(misfirePolicy);
     }
 
     /**
@@ -235,7 +236,7 @@ public final class TaskDefinition {
         return o instanceof TaskDefinition d && Objects.equals(id, d.id) && name.equals(d.name)
                 && description.equals(d.description) && Objects.equals(scheduleText, d.scheduleText)
                 && Objects.equals(timeout, d.timeout) && retryPolicy.equals(d.retryPolicy)
-                && overlapPolicy == d.overlapPolicy && priority == d.priority && misfirePolicy.equals(d.misfirePolicy)
+                && overlapPolicy == d.overlapPolicy && priority == d.priority && Objects.equals(misfirePolicy, d.misfirePolicy)
                 && lockKeys.equals(d.lockKeys) && Objects.equals(group, d.group) && perTenant == d.perTenant
                 && deadLetterEligible == d.deadLetterEligible && enabledByDefault == d.enabledByDefault
                 && config.equals(d.config);
@@ -263,7 +264,7 @@ public final class TaskDefinition {
         private RetryPolicy retryPolicy = RetryPolicy.none();
         private OverlapPolicy overlapPolicy = OverlapPolicy.SKIP;
         private Priority priority = Priority.NORMAL;
-        private MisfirePolicy misfirePolicy = MisfirePolicy.runOnce();
+        private MisfirePolicy misfirePolicy;
         private final Set<String> lockKeys = new LinkedHashSet<>();
         private String group;
         private boolean perTenant;

@@ -5,6 +5,7 @@ import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -59,13 +60,24 @@ public interface TaskScheduler {
     RunRecord call(TaskId id, Map<String, String> arguments);
 
     /**
-     * Submits a one-shot run with arguments, now or at an instant. The submission is not persisted before
-     * the persistence release.
+     * Submits a one-shot run with arguments, now or at an instant. Submissions wait for the task's own running
+     * execution (they are not subject to its overlap policy) and are not persisted before the persistence release.
      *
      * @param at empty for now
      * @return the run id
      */
-    String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at);
+    default String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at) {
+        return submit(id, arguments, at, Set.of());
+    }
+
+    /**
+     * Submits a one-shot run that also holds named locks while it runs (e.g. a mutex per customer), in addition
+     * to the task's own lock keys. Lock contention delays the run; it does not spend retries.
+     *
+     * @param lockKeys extra lock keys for this run, each matching {@link TaskId#ID_PATTERN}
+     * @return the run id
+     */
+    String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at, Set<String> lockKeys);
 
     /** Enables a task (persistent). */
     void enable(TaskId id);
@@ -153,6 +165,9 @@ public interface TaskScheduler {
      * @param count at most this many, 1–1000
      */
     List<ZonedDateTime> preview(Schedule schedule, Instant from, int count);
+
+    /** @return the scheduler's counters: runs by status, fire lag percentiles, pools, stuck runs */
+    SchedulerStats stats();
 
     /** @return a plain-English description of a schedule, e.g. "at 03:00" for {@code cron:0 3 * * *} */
     String describe(Schedule schedule);

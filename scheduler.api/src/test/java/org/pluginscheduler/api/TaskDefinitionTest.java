@@ -60,7 +60,7 @@ class TaskDefinitionTest {
         assertEquals(0, d.retryPolicy().maxRetries());
         assertEquals(OverlapPolicy.SKIP, d.overlapPolicy());
         assertEquals(Priority.NORMAL, d.priority());
-        assertEquals(MisfirePolicy.runOnce(), d.misfirePolicy());
+        assertEquals(Optional.empty(), d.misfirePolicy());
         assertEquals(Set.of(), d.lockKeys());
         assertEquals(Optional.empty(), d.group());
         assertFalse(d.perTenant());
@@ -82,7 +82,7 @@ class TaskDefinitionTest {
         assertEquals(RetryPolicy.exponential(3, Duration.ofSeconds(1), 2.0, Duration.ofMinutes(1), 0.2), d.retryPolicy());
         assertEquals(OverlapPolicy.QUEUE_ONE, d.overlapPolicy());
         assertEquals(Priority.BACKGROUND, d.priority());
-        assertEquals(MisfirePolicy.catchUp(5), d.misfirePolicy());
+        assertEquals(Optional.of(MisfirePolicy.catchUp(5)), d.misfirePolicy());
         assertEquals(List.of("db", "files"), List.copyOf(d.lockKeys()));
         assertEquals(Optional.of("housekeeping"), d.group());
         assertTrue(d.perTenant());

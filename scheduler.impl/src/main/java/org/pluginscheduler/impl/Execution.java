@@ -3,8 +3,10 @@ package org.pluginscheduler.impl;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.TaskDefinition;
@@ -12,9 +14,9 @@ import org.pluginscheduler.api.TaskExecution;
 import org.pluginscheduler.api.TaskId;
 
 /**
- * One run: the context handed to the task, plus what the scheduler needs to cancel and await it. Cancelling sets
- * the flag and interrupts the executing thread only while the run is inside task code, so a pooled thread is
- * never interrupted on behalf of a run that already ended.
+ * One run: the context handed to the task, plus what the scheduler needs to cancel, time out and await it.
+ * Cancelling sets the flag and interrupts the executing thread only while the run is inside task code, so a
+ * pooled thread is never interrupted on behalf of a run that already ended.
  */
 final class Execution implements TaskExecution {
 
@@ -24,23 +26,45 @@ final class Execution implements TaskExecution {
     private final RunTrigger trigger;
     private final Instant scheduledTime;
     private final Map<String, String> arguments;
+    private final int attempt;
+    private final Instant chainStart;
+    final Set<String> lockKeys;
     private final CountDownLatch done = new CountDownLatch(1);
+    private final AtomicBoolean finished = new AtomicBoolean();
     private volatile Instant startTime;
+    private volatile Instant deadline;
     private volatile boolean cancelled;
+    private volatile boolean timedOut;
     private volatile String cancelReason = "";
+    private volatile String threadName = "";
+    /** Guarded by the engine's lock. */
+    boolean permitHeld;
+    /** Guarded by the engine's lock. */
+    TaskTimer.Entry timeoutEntry;
+    /** Set when a stuck run's worker was replaced; guarded by the engine's lock. */
+    boolean compensated;
     private Thread thread; // guarded by this
 
-    Execution(TaskSlot slot, String runId, RunTrigger trigger, Instant scheduledTime, Map<String, String> arguments) {
+    /**
+     * @param attempt    1-based
+     * @param chainStart when the first attempt of this chain was due (for dead letters)
+     */
+    Execution(TaskSlot slot, String runId, RunTrigger trigger, Instant scheduledTime, Map<String, String> arguments,
+              int attempt, Instant chainStart, Set<String> lockKeys) {
         this.slot = slot;
         this.definition = slot.definition;
         this.runId = runId;
         this.trigger = trigger;
         this.scheduledTime = scheduledTime;
         this.arguments = Map.copyOf(arguments);
+        this.attempt = attempt;
+        this.chainStart = chainStart;
+        this.lockKeys = Set.copyOf(lockKeys);
     }
 
-    void started(Instant at) {
+    void started(Instant at, Optional<Instant> deadlineAt) {
         this.startTime = at;
+        this.deadline = deadlineAt.orElse(null);
     }
 
     /** @return false if the run was cancelled before it could enter task code */
@@ -49,6 +73,7 @@ final class Execution implements TaskExecution {
             return false;
         }
         thread = current;
+        threadName = current.getName();
         return true;
     }
 
@@ -56,7 +81,16 @@ final class Execution implements TaskExecution {
         thread = null;
     }
 
-    void finished() {
+    /** @return true the first time only: the caller records the outcome */
+    boolean finishOnce() {
+        return finished.compareAndSet(false, true);
+    }
+
+    boolean isFinished() {
+        return finished.get();
+    }
+
+    void done() {
         done.countDown();
     }
 
@@ -69,6 +103,16 @@ final class Execution implements TaskExecution {
         if (thread != null) {
             thread.interrupt();
         }
+    }
+
+    /** Cancels because the deadline passed. */
+    void timeOut(String reason) {
+        timedOut = true;
+        cancel(reason);
+    }
+
+    boolean isTimedOut() {
+        return timedOut;
     }
 
     /** @return whether the run ended within the wait */
@@ -88,6 +132,18 @@ final class Execution implements TaskExecution {
         return cancelReason;
     }
 
+    String threadName() {
+        return threadName;
+    }
+
+    Instant chainStart() {
+        return chainStart;
+    }
+
+    boolean hasStarted() {
+        return startTime != null;
+    }
+
     @Override
     public TaskId taskId() {
         return slot.id;
@@ -100,7 +156,7 @@ final class Execution implements TaskExecution {
 
     @Override
     public int attempt() {
-        return 1;
+        return attempt;
     }
 
     @Override
@@ -120,7 +176,7 @@ final class Execution implements TaskExecution {
 
     @Override
     public Optional<Instant> deadline() {
-        return Optional.empty();
+        return Optional.ofNullable(deadline);
     }
 
     @Override
@@ -150,6 +206,6 @@ final class Execution implements TaskExecution {
 
     @Override
     public String toString() {
-        return "run " + runId + " of " + slot.id;
+        return "run " + runId + " of " + slot.id + (attempt > 1 ? " (attempt " + attempt + ")" : "");
     }
 }

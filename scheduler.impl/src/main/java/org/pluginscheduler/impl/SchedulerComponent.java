@@ -4,8 +4,13 @@ import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -25,7 +30,11 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
+import org.pluginscheduler.api.MisfirePolicy;
+import org.pluginscheduler.api.Priority;
 import org.pluginscheduler.api.ScheduledTaskProvider;
+import org.pluginscheduler.api.TaskFailureHandler;
+import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.store.TaskStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,42 +55,57 @@ public final class SchedulerComponent {
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerComponent.class);
 
     private final Map<Long, ProviderHandle> handles = new HashMap<>(); // guarded by this
+    private final Map<Long, RetryDecider.Ranked> failureHandlers = new HashMap<>(); // guarded by this
     private volatile TaskStore store;
     private SchedulerEngine engine; // guarded by this
-    private ThreadPoolExecutor workers;
+    private PooledWorkers workers;
     private ExecutorService control;
-    private SchedulerEngine.Settings lastGood = new SchedulerEngine.Settings(ZoneId.systemDefault(),
-            Duration.ofSeconds(10));
+    private Validated lastGood;
+
+    /** A validated configuration: the engine's settings plus pool sizes. */
+    record Validated(SchedulerEngine.Settings settings, Map<Priority, Integer> threads) {
+    }
 
     @Activate
     void activate(SchedulerConfiguration configuration) {
-        SchedulerEngine.Settings settings = validate(configuration).orElse(lastGood);
-        lastGood = settings;
-        int threads = validThreads(configuration.worker_threads()) ? configuration.worker_threads() : 8;
-        workers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                named("task-worker-"));
+        Validated validated = validate(configuration).orElseGet(SchedulerComponent::defaults);
+        lastGood = validated;
+        workers = new PooledWorkers(validated.threads());
         control = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 named("task-scheduler-registry-"));
         synchronized (this) {
-            engine = new SchedulerEngine(Clock.systemUTC(), control, workers, store, settings);
+            engine = new SchedulerEngine(Clock.systemUTC(), control, workers, store, validated.settings());
+            engine.handlers(List.copyOf(failureHandlers.values()));
             engine.start();
             handles.values().forEach(engine::providerAdded);
         }
-        LOG.info("Scheduler started: default zone {}, {} worker threads, grace period {}",
-                settings.defaultZone(), threads, settings.gracePeriod());
+        LOG.info("Scheduler started: {}", describe(validated));
     }
 
     @Modified
     void modified(SchedulerConfiguration configuration) {
-        validate(configuration).ifPresent(settings -> {
-            lastGood = settings;
-            engine().settings(settings);
-            if (validThreads(configuration.worker_threads())) {
-                resize(configuration.worker_threads());
-            }
-            LOG.info("Scheduler configuration applied: default zone {}, {} worker threads, grace period {}",
-                    settings.defaultZone(), configuration.worker_threads(), settings.gracePeriod());
+        validate(configuration).ifPresent(validated -> {
+            lastGood = validated;
+            engine().settings(validated.settings());
+            workers.resize(validated.threads());
+            LOG.info("Scheduler configuration applied: {}", describe(validated));
         });
+    }
+
+    private static String describe(Validated v) {
+        SchedulerEngine.Settings s = v.settings();
+        return "default zone " + s.defaultZone() + ", threads " + v.threads() + ", grace period " + s.gracePeriod()
+                + ", lock retry delay " + s.lockRetryDelay() + ", default misfire " + s.defaultMisfire().kind()
+                + ", tenants " + s.tenants() + ", groups " + s.groups().keySet();
+    }
+
+    private static Validated defaults() {
+        Map<Priority, Integer> threads = new EnumMap<>(Priority.class);
+        threads.put(Priority.REALTIME, 2);
+        threads.put(Priority.NORMAL, 8);
+        threads.put(Priority.BACKGROUND, 2);
+        return new Validated(SchedulerEngine.Settings.defaults(ZoneId.systemDefault(), Duration.ofSeconds(10)),
+                threads);
     }
 
     @Deactivate
@@ -94,14 +118,6 @@ public final class SchedulerComponent {
         stopping.stop();
         control.shutdownNow();
         workers.shutdown();
-        try {
-            if (!workers.awaitTermination(1, TimeUnit.SECONDS)) {
-                workers.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            workers.shutdownNow();
-        }
         LOG.info("Scheduler stopped");
     }
 
@@ -181,10 +197,40 @@ public final class SchedulerComponent {
         // a greedy dynamic reference binds the replacement before unbinding the old one; nothing to do
     }
 
+    // --- failure handlers (whiteboard) -------------------------------------------------------------------------
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindFailureHandler(TaskFailureHandler handler, ServiceReference<TaskFailureHandler> reference) {
+        long id = (Long) reference.getProperty(Constants.SERVICE_ID);
+        Object ranking = reference.getProperty(Constants.SERVICE_RANKING);
+        Bundle bundle = reference.getBundle();
+        String name = "failure handler " + id + (bundle == null ? "" : " of " + bundle.getSymbolicName());
+        synchronized (this) {
+            failureHandlers.put(id, new RetryDecider.Ranked(handler, ranking instanceof Integer r ? r : 0, id, name));
+            if (engine != null) {
+                engine.handlers(List.copyOf(failureHandlers.values()));
+            }
+        }
+    }
+
+    void updatedFailureHandler(TaskFailureHandler handler, ServiceReference<TaskFailureHandler> reference) {
+        bindFailureHandler(handler, reference);
+    }
+
+    void unbindFailureHandler(ServiceReference<TaskFailureHandler> reference) {
+        synchronized (this) {
+            failureHandlers.remove((Long) reference.getProperty(Constants.SERVICE_ID));
+            if (engine != null) {
+                engine.handlers(List.copyOf(failureHandlers.values()));
+            }
+        }
+    }
+
     // --- configuration ----------------------------------------------------------------------------------------
 
     /** @return the settings, or empty (after logging which field is wrong) to keep the last good ones */
-    private java.util.Optional<SchedulerEngine.Settings> validate(SchedulerConfiguration c) {
+    static Optional<Validated> validate(SchedulerConfiguration c) {
         try {
             ZoneId zone = ZoneId.systemDefault();
             if (!c.default_zone().isBlank()) {
@@ -194,34 +240,73 @@ public final class SchedulerComponent {
                     throw new IllegalArgumentException("default.zone: unknown time zone '" + c.default_zone() + "'");
                 }
             }
-            if (!validThreads(c.worker_threads())) {
-                throw new IllegalArgumentException("worker.threads: " + c.worker_threads() + " is not in 1–1024");
-            }
+            Map<Priority, Integer> threads = new EnumMap<>(Priority.class);
+            threads.put(Priority.REALTIME, threads("realtime.threads", c.realtime_threads()));
+            threads.put(Priority.NORMAL, threads("worker.threads", c.worker_threads()));
+            threads.put(Priority.BACKGROUND, threads("background.threads", c.background_threads()));
             if (c.grace_period_seconds() < 0 || c.grace_period_seconds() > 3600) {
                 throw new IllegalArgumentException("grace.period.seconds: " + c.grace_period_seconds()
                         + " is not in 0–3600");
             }
-            return java.util.Optional.of(new SchedulerEngine.Settings(zone, Duration.ofSeconds(c.grace_period_seconds())));
+            if (c.lock_retry_delay_ms() < 1 || c.lock_retry_delay_ms() > 3_600_000) {
+                throw new IllegalArgumentException("lock.retry.delay.ms: " + c.lock_retry_delay_ms()
+                        + " is not in 1–3600000");
+            }
+            if (c.stuck_after_seconds() < 1 || c.stuck_after_seconds() > 3600) {
+                throw new IllegalArgumentException("stuck.after.seconds: " + c.stuck_after_seconds()
+                        + " is not in 1–3600");
+            }
+            MisfirePolicy misfire = misfire(c.default_misfire());
+            List<String> tenants = new ArrayList<>();
+            for (String tenant : c.tenants() == null ? new String[0] : c.tenants()) {
+                String t = tenant.trim();
+                if (t.isEmpty()) {
+                    continue;
+                }
+                if (!TaskId.ID_PATTERN.matcher(t).matches()) {
+                    throw new IllegalArgumentException("tenants: '" + t + "' must match " + TaskId.ID_PATTERN.pattern());
+                }
+                if (tenants.contains(t)) {
+                    throw new IllegalArgumentException("tenants: '" + t + "' is listed twice");
+                }
+                tenants.add(t);
+            }
+            Map<String, GroupLimits.Limit> groups = GroupLimits.parse(c.groups() == null ? new String[0] : c.groups());
+            return Optional.of(new Validated(new SchedulerEngine.Settings(zone,
+                    Duration.ofSeconds(c.grace_period_seconds()), Duration.ofMillis(c.lock_retry_delay_ms()), misfire,
+                    tenants, groups, Duration.ofSeconds(c.stuck_after_seconds())), threads));
         } catch (IllegalArgumentException e) {
             // DS throws IllegalArgumentException too when a value cannot be converted (e.g. "ten" for an int)
             LOG.error("Configuration {} rejected: {}; the last good configuration stays in force",
                     SchedulerConfiguration.PID, e.getMessage());
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 
-    private static boolean validThreads(int threads) {
-        return threads >= 1 && threads <= 1024;
+    private static int threads(String field, int value) {
+        if (value < 1 || value > 1024) {
+            throw new IllegalArgumentException(field + ": " + value + " is not in 1–1024");
+        }
+        return value;
     }
 
-    private void resize(int threads) {
-        if (threads > workers.getMaximumPoolSize()) {
-            workers.setMaximumPoolSize(threads);
-            workers.setCorePoolSize(threads);
-        } else {
-            workers.setCorePoolSize(threads);
-            workers.setMaximumPoolSize(threads);
+    static MisfirePolicy misfire(String text) {
+        String t = text.trim().toUpperCase(Locale.ROOT);
+        if (t.equals("RUN_ONCE")) {
+            return MisfirePolicy.runOnce();
         }
+        if (t.equals("SKIP")) {
+            return MisfirePolicy.skip();
+        }
+        if (t.startsWith("CATCH_UP:")) {
+            try {
+                return MisfirePolicy.catchUp(Integer.parseInt(t.substring("CATCH_UP:".length()).trim()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("default.misfire: '" + text + "' needs a maximum in 1–10000, "
+                        + "e.g. CATCH_UP:10");
+            }
+        }
+        throw new IllegalArgumentException("default.misfire: '" + text + "' is not RUN_ONCE, SKIP or CATCH_UP:<max>");
     }
 
     private static ThreadFactory named(String prefix) {

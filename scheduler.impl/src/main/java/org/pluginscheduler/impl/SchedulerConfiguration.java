@@ -3,9 +3,11 @@ package org.pluginscheduler.impl;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-/** Configuration of the scheduler core, PID {@value #PID}. */
+/** Configuration of the scheduler core, PID {@value #PID}. Property names replace {@code _} with {@code .}. */
 @ObjectClassDefinition(id = SchedulerConfiguration.PID, name = "Plugin Scheduler",
-        description = "The scheduler core: time zone, worker threads and how long departing plugins may take to stop.")
+        description = "The scheduler core: time zone, worker pools, grace period, locks, misfires, tenants and "
+                + "group limits. Changes apply live; an invalid value is rejected and the last good configuration "
+                + "stays in force.")
 @interface SchedulerConfiguration {
 
     String PID = "org.pluginscheduler.scheduler";
@@ -14,12 +16,42 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "IANA zone id (e.g. Europe/Paris) for schedules that name none. Empty: the JVM's zone.")
     String default_zone() default "";
 
-    @AttributeDefinition(name = "Worker threads", min = "1", max = "1024",
-            description = "How many task runs may execute at once. Changes apply live.")
+    @AttributeDefinition(name = "Realtime threads", min = "1", max = "1024",
+            description = "Worker threads for REALTIME tasks")
+    int realtime_threads() default 2;
+
+    @AttributeDefinition(name = "Normal threads", min = "1", max = "1024",
+            description = "Worker threads for NORMAL tasks (the default priority)")
     int worker_threads() default 8;
 
+    @AttributeDefinition(name = "Background threads", min = "1", max = "1024",
+            description = "Worker threads for BACKGROUND tasks")
+    int background_threads() default 2;
+
     @AttributeDefinition(name = "Grace period (seconds)", min = "0", max = "3600",
-            description = "How long a departing plugin's cancelled runs (and all runs when the scheduler stops) are "
-                    + "awaited before the scheduler moves on.")
+            description = "How long a departing plugin's cancelled runs are awaited, and how long running work may "
+                    + "finish when the scheduler stops before it is cancelled.")
     int grace_period_seconds() default 10;
+
+    @AttributeDefinition(name = "Lock retry delay (milliseconds)", min = "1", max = "3600000",
+            description = "How long a run waits before trying again for a named lock another run holds, or for a "
+                    + "full concurrency group. Waiting does not spend retries.")
+    long lock_retry_delay_ms() default 1000;
+
+    @AttributeDefinition(name = "Stuck after (seconds)", min = "1", max = "3600",
+            description = "How long after its timeout interrupt a run that has not ended is declared stuck; its "
+                    + "worker is then replaced.")
+    int stuck_after_seconds() default 5;
+
+    @AttributeDefinition(name = "Default misfire policy",
+            description = "For tasks that name none: RUN_ONCE, SKIP or CATCH_UP:<max> (e.g. CATCH_UP:10)")
+    String default_misfire() default "RUN_ONCE";
+
+    @AttributeDefinition(name = "Tenants", required = false,
+            description = "Tenant ids; every per-tenant task gets one instance per tenant")
+    String[] tenants() default {};
+
+    @AttributeDefinition(name = "Group limits", required = false,
+            description = "Concurrency and rate limits per task group, e.g. reports:concurrency=2,rate=10/PT1M")
+    String[] groups() default {};
 }

@@ -10,21 +10,27 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import org.pluginscheduler.api.AmbiguousTaskIdException;
 import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.InvalidTaskDefinitionException;
+import org.pluginscheduler.api.MisfirePolicy;
 import org.pluginscheduler.api.NoSuchTaskException;
 import org.pluginscheduler.api.OverlapPolicy;
 import org.pluginscheduler.api.RunRecord;
@@ -32,11 +38,14 @@ import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.ScheduleParseException;
+import org.pluginscheduler.api.SchedulerStats;
 import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.TaskDefinition;
+import org.pluginscheduler.api.TaskFailure;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskInfo;
 import org.pluginscheduler.api.TaskResult;
+import org.pluginscheduler.api.TaskRetryRequestedException;
 import org.pluginscheduler.api.TaskState;
 import org.pluginscheduler.api.store.StoredTask;
 import org.pluginscheduler.api.store.TaskStore;
@@ -44,19 +53,45 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scheduler core, independent of OSGi so it can be tested with a fake clock and direct executors.
+ * The scheduler core, independent of OSGi so it can be tested with a fake clock and hand-driven workers.
  *
- * <p><b>Threads.</b> Registration changes, admin operations and fire planning happen under one lock and never
+ * <p><b>Threads.</b> Registration changes, admin operations and run planning happen under one lock and never
  * call task code. Reading a provider's task list (foreign code) happens on the {@code control} executor, never on
- * the caller's (DS) thread. The timer thread only plans fires and hands runs to the {@code workers}. Task code
- * runs on workers, or on the caller's thread for {@link #call}.
+ * the caller's (DS) thread. The timer thread only plans (fires, retries, lock waits, deadlines) and hands runs to
+ * the {@link Workers}. Task code runs on workers, or on the caller's thread for {@link #call}. Failure handlers
+ * (foreign code) are called on the worker that ran the failed attempt, outside the lock.
+ *
+ * <p><b>A run's path.</b> A fire (or trigger, submission, retry, misfire) becomes an {@link Execution}, subject to
+ * the overlap policy for scheduled and manual runs. Dispatch takes its named locks (all or none) and a permit of
+ * its group's concurrency/rate limit; contention re-plans the dispatch after the lock retry delay without spending
+ * a retry. A worker of the task's priority runs it, with a deadline if the task has a timeout. A failed or timed
+ * out run goes to {@link RetryDecider}; exhausted runs become dead letters if the task is eligible.
  */
 final class SchedulerEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerEngine.class);
 
-    /** The engine's settings; validated by the component. */
-    record Settings(ZoneId defaultZone, Duration gracePeriod) {
+    /**
+     * The engine's settings; validated by the component.
+     *
+     * @param gracePeriod     how long departing providers' cancelled runs (and at stop, running work) are awaited
+     * @param lockRetryDelay  how long a run waits before trying again for a held lock or a full group
+     * @param defaultMisfire  the misfire policy of definitions that name none
+     * @param tenants         the tenants per-tenant tasks are instantiated for
+     * @param groups          concurrency and rate limits per group
+     * @param stuckAfter      how long after its timeout interrupt a run that has not ended is declared stuck
+     */
+    record Settings(ZoneId defaultZone, Duration gracePeriod, Duration lockRetryDelay, MisfirePolicy defaultMisfire,
+                    List<String> tenants, Map<String, GroupLimits.Limit> groups, Duration stuckAfter) {
+        Settings {
+            tenants = List.copyOf(tenants);
+            groups = Map.copyOf(groups);
+        }
+
+        static Settings defaults(ZoneId zone, Duration gracePeriod) {
+            return new Settings(zone, gracePeriod, Duration.ofSeconds(1), MisfirePolicy.runOnce(), List.of(),
+                    Map.of(), Duration.ofSeconds(5));
+        }
     }
 
     /**
@@ -71,25 +106,33 @@ final class SchedulerEngine {
 
     private final Clock clock;
     private final Executor control;
-    private final Executor workers;
+    private final Workers workers;
     private final TaskTimer timer;
     private final Object lock = new Object();
     private final Map<TaskId, TaskSlot> slots = new HashMap<>();
     private final List<Rejected> rejected = new ArrayList<>();
+    private final Map<ProviderHandle, List<TaskDefinition>> applied = new HashMap<>();
     private final Map<Long, ProviderHandle> adHoc = new HashMap<>();
+    private final LockTable locks = new LockTable();
     private final AtomicLong runCounter = new AtomicLong();
+    private final RunStats stats;
+    private volatile List<RetryDecider.Ranked> handlers = List.of();
+    private GroupLimits groups;
     private volatile TaskStore store;
     private volatile Settings settings;
     private boolean pausedAll;
     private boolean stopped;
+    private int stuck;
 
-    SchedulerEngine(Clock clock, Executor control, Executor workers, TaskStore store, Settings settings) {
+    SchedulerEngine(Clock clock, Executor control, Workers workers, TaskStore store, Settings settings) {
         this.clock = clock;
         this.control = control;
         this.workers = workers;
         this.timer = new TaskTimer(clock);
         this.store = store;
         this.settings = settings;
+        this.groups = new GroupLimits(settings.groups());
+        this.stats = new RunStats(clock.instant());
     }
 
     TaskTimer timer() {
@@ -131,31 +174,36 @@ final class SchedulerEngine {
             LOG.error("{} failed to list its tasks; it contributes none until its list is read again", handle, e);
             definitions = List.of();
         }
+        List<Execution> toDispatch = new ArrayList<>();
         synchronized (lock) {
             if (!handle.isGone() && !stopped) {
-                apply(handle, definitions);
+                apply(handle, definitions, toDispatch);
             }
         }
+        toDispatch.forEach(this::dispatch);
     }
 
     /**
-     * The provider is gone: its tasks stop firing at once, runs inside its code are cancelled and awaited up to
-     * the grace period, and it is never called again. Blocks the caller up to the grace period, so a stopping
-     * bundle does not lose its classes under a running task.
+     * The provider is gone: its tasks stop firing at once, pending retries are dropped, runs inside its code are
+     * cancelled and awaited up to the grace period, and it is never called again. Blocks the caller up to the
+     * grace period, so a stopping bundle does not lose its classes under a running task.
      */
     void providerRemoved(ProviderHandle handle) {
         List<Execution> inside;
+        List<Execution> toDispatch = new ArrayList<>();
         synchronized (lock) {
             inside = handle.close();
             for (TaskSlot slot : slotsOf(handle)) {
                 unregister(slot, handle + " went away");
             }
             rejected.removeIf(r -> r.claimant == handle);
+            applied.remove(handle);
         }
         cancelAndAwait(inside, handle + " went away");
         synchronized (lock) {
-            retryConflicts();
+            retryConflicts(toDispatch);
         }
+        toDispatch.forEach(this::dispatch);
     }
 
     private List<TaskSlot> slotsOf(ProviderHandle handle) {
@@ -167,25 +215,36 @@ final class SchedulerEngine {
             return;
         }
         executions.forEach(e -> e.cancel(reason));
-        long deadline = System.nanoTime() + settings.gracePeriod().toNanos();
+        await(executions, settings.gracePeriod(), reason);
+    }
+
+    /** @return the executions that did not end in time */
+    private List<Execution> await(List<Execution> executions, Duration limit, String reason) {
+        List<Execution> late = new ArrayList<>();
+        long deadline = System.nanoTime() + limit.toNanos();
         for (Execution e : executions) {
             if (e.runsOn(Thread.currentThread())) {
                 continue; // a task stopping its own bundle: it cannot wait for itself
             }
             try {
                 if (!e.await(Math.max(0, deadline - System.nanoTime()))) {
-                    LOG.warn("{} did not end within the grace period of {} after cancellation ({}); it is left to "
-                            + "finish on its own and its result will be recorded", e, settings.gracePeriod(), reason);
+                    late.add(e);
                 }
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
-                return;
+                return late;
             }
         }
+        if (!late.isEmpty() && !reason.isEmpty()) {
+            LOG.warn("{} run(s) did not end within {} ({}): {}; they are left to finish on their own", late.size(),
+                    limit, reason, late);
+        }
+        return late;
     }
 
     /** Applies a provider's current task list. Called under the lock. */
-    private void apply(ProviderHandle handle, List<TaskDefinition> definitions) {
+    private void apply(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch) {
+        applied.put(handle, definitions);
         rejected.removeIf(r -> r.claimant == handle);
         Map<String, TaskDefinition> byId = new LinkedHashMap<>();
         for (TaskDefinition definition : definitions) {
@@ -194,44 +253,69 @@ final class SchedulerEngine {
                 continue;
             }
             if (byId.putIfAbsent(String.valueOf(definition.id()), definition) != null) {
-                reject(handle, definition, TaskState.CONFLICT, "id: '" + definition.id()
-                        + "' appears more than once in the provider's list; the first one is used", false);
+                reject(handle, TaskId.of(handle.owner, safeId(definition)), definition, TaskState.CONFLICT,
+                        "id: '" + definition.id() + "' appears more than once in the provider's list; the first one "
+                                + "is used", false);
             }
         }
+        Map<TaskId, TaskDefinition> wanted = new LinkedHashMap<>();
+        for (TaskDefinition definition : byId.values()) {
+            instances(handle, definition).forEach(id -> wanted.put(id, definition));
+        }
         for (TaskSlot slot : slotsOf(handle)) {
-            if (!byId.containsKey(slot.id.id())) {
+            if (!wanted.containsKey(slot.id)) {
                 unregister(slot, "removed from its provider's list");
                 LOG.info("Task {} removed: no longer in the list of {}", slot.id, handle);
             }
         }
-        byId.values().forEach(d -> register(handle, d));
+        for (TaskDefinition definition : byId.values()) {
+            List<String> problems = problems(definition);
+            if (problems.stream().anyMatch(p -> p.startsWith("id:"))) {
+                LOG.warn("Rejected a task of {}: {}", handle, String.join("; ", problems));
+                continue;
+            }
+            for (TaskId id : instances(handle, definition)) {
+                register(handle, id, definition, problems, toDispatch);
+            }
+        }
     }
 
-    /**
-     * Registers, updates or rejects one definition. Called under the lock.
-     *
-     * @return the problem if rejected
-     */
-    private Optional<String> register(ProviderHandle handle, TaskDefinition definition) {
-        List<String> problems = new ArrayList<>(definition.problems());
-        if (problems.stream().anyMatch(p -> p.startsWith("id:"))) {
-            String problem = String.join("; ", problems);
-            LOG.warn("Rejected a task of {}: {}", handle, problem);
-            return Optional.of(problem);
+    private static String safeId(TaskDefinition d) {
+        return d.id() != null && TaskId.ID_PATTERN.matcher(d.id()).matches() ? d.id() : "invalid-id";
+    }
+
+    /** @return the ids a definition is registered under: one, or one per configured tenant */
+    private List<TaskId> instances(ProviderHandle handle, TaskDefinition definition) {
+        if (definition.id() == null || !TaskId.ID_PATTERN.matcher(definition.id()).matches()) {
+            return List.of();
         }
-        TaskId id = TaskId.of(handle.owner, definition.id());
-        FireSequence sequence = null;
+        TaskId base = TaskId.of(handle.owner, definition.id());
+        if (!definition.perTenant()) {
+            return List.of(base);
+        }
+        return settings.tenants().stream().map(base::forTenant).toList();
+    }
+
+    /** @return the definition's problems, including a schedule the libraries reject */
+    private List<String> problems(TaskDefinition definition) {
+        List<String> problems = new ArrayList<>(definition.problems());
         if (problems.isEmpty()) {
             try {
-                sequence = Schedules.sequence(definition.schedule(), settings.defaultZone(), clock.instant());
+                Schedules.sequence(definition.schedule(), settings.defaultZone(), clock.instant());
             } catch (ScheduleParseException e) {
                 problems.add("schedule: " + e.getMessage());
             }
         }
+        return problems;
+    }
+
+    /** Registers, updates or rejects one task instance. Called under the lock. @return the problem if rejected */
+    private Optional<String> register(ProviderHandle handle, TaskId id, TaskDefinition definition,
+                                      List<String> problems, List<Execution> toDispatch) {
         TaskSlot existing = slots.get(id);
         if (!problems.isEmpty()) {
             String problem = String.join("; ", problems);
-            reject(handle, definition, TaskState.INVALID, problem, false);
+            reject(handle, id, definition, TaskState.INVALID, problem, false);
             if (existing != null && existing.handle == handle) {
                 LOG.warn("Task {} keeps its previous definition: the new one from {} is invalid: {}", id, handle,
                         problem);
@@ -242,7 +326,7 @@ final class SchedulerEngine {
         }
         if (existing != null && existing.handle != handle) {
             String problem = "id taken: " + id + " is already provided by " + existing.handle;
-            reject(handle, definition, TaskState.CONFLICT, problem, true);
+            reject(handle, id, definition, TaskState.CONFLICT, problem, true);
             LOG.warn("Conflict: {} claims task {}, which {} already provides; the claim is rejected and the "
                     + "existing task keeps running", handle, id, existing.handle);
             return Optional.of(problem);
@@ -258,47 +342,96 @@ final class SchedulerEngine {
             }
             return Optional.empty();
         }
-        StoredTask stored = store().loadTask(id)
+        Optional<StoredTask> known = store().loadTask(id);
+        StoredTask stored = known
                 .map(s -> s.withDefinition(handle.ownerLabel, digest(definition), definition.scheduleText()))
                 .orElseGet(() -> StoredTask.fresh(id, handle.ownerLabel, digest(definition), definition.scheduleText()))
                 .withDormant(false);
         TaskSlot slot = new TaskSlot(id, handle, definition, stored);
         slots.put(id, slot);
-        slot.sequence = sequence;
         replan(slot, effectiveSchedule(slot));
+        known.ifPresent(k -> noteDowntimeMisfires(slot, k));
         save(slot);
         LOG.info("Task {} registered from {}: {}, next fire {}", id, handle, slot.schedule.text(),
                 slot.nextFire == null ? "none" : slot.nextFire);
+        if (!slot.missed.isEmpty() && slot.firesOnSchedule() && !pausedAll) {
+            applyMisfires(slot, toDispatch);
+        }
         return Optional.empty();
     }
 
-    private void reject(ProviderHandle handle, TaskDefinition definition, TaskState state, String problem,
+    /**
+     * A task whose stored next fire is in the past was not unregistered cleanly: the runtime was down (or
+     * crashed). A provider that left cleanly clears its tasks' next fire, so its return never catches up.
+     */
+    private void noteDowntimeMisfires(TaskSlot slot, StoredTask known) {
+        Instant now = clock.instant();
+        Optional<Instant> due = known.nextFire().filter(n -> n.isBefore(now));
+        if (due.isEmpty() || known.dormant()) {
+            return;
+        }
+        MisfirePolicy policy = misfirePolicy(slot);
+        int limit = policy.kind() == MisfirePolicy.Kind.CATCH_UP ? policy.maxCatchUp() : 1;
+        FireSequence replay;
+        try {
+            replay = Schedules.sequence(slot.schedule, settings.defaultZone(), slot.anchor);
+        } catch (ScheduleParseException e) {
+            return;
+        }
+        Instant fire = due.get();
+        int count = 0;
+        while (fire != null && fire.isBefore(now) && count < 100_000) {
+            noteMissed(slot, fire);
+            count++;
+            Instant current = fire;
+            fire = next(slot, () -> replay.nextAfter(current));
+            if (policy.kind() == MisfirePolicy.Kind.SKIP || slot.missed.size() >= limit
+                    && policy.kind() == MisfirePolicy.Kind.CATCH_UP) {
+                break;
+            }
+        }
+        LOG.info("Task {} missed fires while the scheduler was down (from {}); misfire policy {}", slot.id, due.get(),
+                policy.kind());
+    }
+
+    private void reject(ProviderHandle handle, TaskId id, TaskDefinition definition, TaskState state, String problem,
                         boolean waitsForId) {
         if (definition.id() != null && TaskId.ID_PATTERN.matcher(definition.id()).matches()) {
-            rejected.add(new Rejected(TaskId.of(handle.owner, definition.id()), handle, definition, state, problem,
-                    waitsForId));
+            rejected.add(new Rejected(id, handle, definition, state, problem, waitsForId));
         }
     }
 
     /** After a task went away, a claim it blocked may take its id. Called under the lock. */
-    private void retryConflicts() {
+    private void retryConflicts(List<Execution> toDispatch) {
         for (Rejected r : List.copyOf(rejected)) {
             if (r.waitsForId && !slots.containsKey(r.id) && !r.claimant.isGone()) {
                 rejected.remove(r);
-                if (register(r.claimant, r.definition).isEmpty()) {
+                if (register(r.claimant, r.id, r.definition, List.of(), toDispatch).isEmpty()) {
                     LOG.info("Task {} from {} registered now that the id is free", r.id, r.claimant);
                 }
             }
         }
     }
 
-    /** Stops a slot firing, cancels its runs (without waiting) and marks its state dormant. Under the lock. */
+    /**
+     * Stops a slot firing, drops its pending retries and waiting fires, cancels its runs (without waiting) and
+     * marks its state dormant. Under the lock.
+     */
     private void unregister(TaskSlot slot, String reason) {
         slot.removed = true;
         timer.cancel(slot.armed);
         slot.armed = null;
         slot.nextFire = null;
         slots.remove(slot.id);
+        if (!slot.pendingRetries.isEmpty()) {
+            LOG.info("Task {}: {} pending retr{} dropped: {}", slot.id, slot.pendingRetries.size(),
+                    slot.pendingRetries.size() == 1 ? "y" : "ies", reason);
+            slot.pendingRetries.forEach(timer::cancel);
+            slot.pendingRetries.clear();
+        }
+        slot.missed.clear();
+        slot.catchUp.clear();
+        slot.queued = null;
         for (Execution e : List.copyOf(slot.running)) {
             e.cancel(reason);
         }
@@ -319,6 +452,10 @@ final class SchedulerEngine {
         return slot.definition.schedule();
     }
 
+    private MisfirePolicy misfirePolicy(TaskSlot slot) {
+        return slot.definition.misfirePolicy().orElse(settings.defaultMisfire());
+    }
+
     /** Recomputes a slot's sequence from now and re-arms it. Under the lock. */
     private void replan(TaskSlot slot, Schedule schedule) {
         Instant now = clock.instant();
@@ -334,7 +471,7 @@ final class SchedulerEngine {
      * Computes a fire; a schedule library failing on a rule it accepted earlier stops that task alone (logged,
      * no next fire) instead of breaking the timer.
      */
-    private Instant next(TaskSlot slot, java.util.function.Supplier<Optional<Instant>> computation) {
+    private Instant next(TaskSlot slot, Supplier<Optional<Instant>> computation) {
         try {
             return computation.get().orElse(null);
         } catch (RuntimeException e) {
@@ -354,6 +491,8 @@ final class SchedulerEngine {
         }
     }
 
+    // --- fires and runs --------------------------------------------------------------------------------------
+
     /** The timer thread: plan the next fire, then hand the run to a worker. */
     private void fired(TaskSlot slot, Instant scheduled) {
         Execution execution;
@@ -362,75 +501,200 @@ final class SchedulerEngine {
                 return;
             }
             Instant now = clock.instant();
-            // fires missed while the scheduler was held up are skipped (misfire policies arrive later)
             slot.armed = null;
             Instant after = scheduled.isAfter(now) ? scheduled : now;
             arm(slot, next(slot, () -> slot.sequence.nextAfter(after)));
-            if (!slot.firesOnSchedule() || pausedAll) {
+            if (!slot.enabled()) {
                 return;
             }
-            execution = start(slot, RunTrigger.SCHEDULE, scheduled, Map.of()).execution();
+            if (slot.stored.paused() || pausedAll) {
+                noteMissed(slot, scheduled);
+                return;
+            }
+            execution = start(slot, RunTrigger.SCHEDULE, scheduled, Map.of(), Set.of(), true).execution();
         }
         if (execution != null) {
             dispatch(execution);
         }
     }
 
-    /** What {@link #start} did: a run to dispatch, or the record of a skipped fire. */
-    private record Started(Execution execution, RunRecord skipped) {
+    /** Remembers a fire missed while paused, as far as the task's misfire policy needs. Under the lock. */
+    private void noteMissed(TaskSlot slot, Instant scheduled) {
+        MisfirePolicy policy = misfirePolicy(slot);
+        switch (policy.kind()) {
+            case SKIP -> {
+            }
+            case RUN_ONCE -> {
+                slot.missed.clear();
+                slot.missed.add(scheduled);
+            }
+            case CATCH_UP -> {
+                if (slot.missed.size() < policy.maxCatchUp()) {
+                    slot.missed.add(scheduled);
+                }
+            }
+        }
+    }
+
+    /** Runs what a paused task missed, per its policy. Under the lock. */
+    private void applyMisfires(TaskSlot slot, List<Execution> toDispatch) {
+        if (slot.missed.isEmpty()) {
+            return;
+        }
+        MisfirePolicy policy = misfirePolicy(slot);
+        LOG.info("Task {}: {} missed fire(s); misfire policy {}", slot.id, slot.missed.size(), policy.kind());
+        slot.catchUp.addAll(slot.missed);
+        slot.missed.clear();
+        startNextCatchUp(slot, toDispatch);
+    }
+
+    private void startNextCatchUp(TaskSlot slot, List<Execution> toDispatch) {
+        Instant missed = slot.catchUp.pollFirst();
+        if (missed != null && !slot.removed) {
+            Execution e = start(slot, RunTrigger.MISFIRE, missed, Map.of(), Set.of(), false).execution();
+            if (e != null) {
+                toDispatch.add(e);
+            }
+        }
+    }
+
+    /** What {@link #start} did: a run to dispatch, a queued fire, or the record of a skipped fire. */
+    private record Started(Execution execution, RunRecord skipped, String queuedRunId) {
         String runId() {
-            return execution != null ? execution.runId() : skipped.runId();
+            return execution != null ? execution.runId() : skipped != null ? skipped.runId() : queuedRunId;
         }
     }
 
     /**
-     * Creates a run unless the overlap policy forbids it, in which case a SKIPPED record is written. Under the
-     * lock.
+     * Creates a run. Scheduled and manual runs obey the overlap policy (SKIP records a SKIPPED run, QUEUE_ONE keeps
+     * one fire waiting); retries, submissions, replays and catch-ups wait for the task's own lock instead. Under
+     * the lock.
      */
-    private Started start(TaskSlot slot, RunTrigger trigger, Instant scheduled, Map<String, String> arguments) {
+    private Started start(TaskSlot slot, RunTrigger trigger, Instant scheduled, Map<String, String> arguments,
+                          Set<String> extraLocks, boolean overlapApplies) {
         String runId = nextRunId();
-        if (!slot.running.isEmpty() && slot.definition.overlapPolicy() != OverlapPolicy.ALLOW) {
-            RunRecord skipped = new RunRecord(runId, slot.id, trigger, 1, RunStatus.SKIPPED, scheduled,
-                    Optional.empty(), Optional.empty(), "skipped: the previous run is still running", Map.of(),
-                    arguments);
-            slot.stored = slot.stored.withLastRun(scheduled, RunStatus.SKIPPED);
-            TaskStore s = store();
-            workers.execute(() -> record(s, skipped));
-            return new Started(null, skipped);
+        if (overlapApplies && !slot.running.isEmpty()) {
+            OverlapPolicy policy = slot.definition.overlapPolicy();
+            if (policy == OverlapPolicy.QUEUE_ONE && slot.queued == null) {
+                slot.queued = scheduled;
+                slot.queuedTrigger = trigger;
+                return new Started(null, null, "queued");
+            }
+            if (policy != OverlapPolicy.ALLOW) {
+                String why = policy == OverlapPolicy.QUEUE_ONE ? "skipped: a run is still running and another waits"
+                        : "skipped: the previous run is still running";
+                RunRecord skipped = new RunRecord(runId, slot.id, trigger, 1, RunStatus.SKIPPED, scheduled,
+                        Optional.empty(), Optional.empty(), why, Map.of(), arguments);
+                slot.stored = slot.stored.withLastRun(scheduled, RunStatus.SKIPPED);
+                stats.count(RunStatus.SKIPPED);
+                TaskStore s = store();
+                try {
+                    control.execute(() -> record(s, skipped));
+                } catch (RejectedExecutionException stopping) {
+                    record(s, skipped);
+                }
+                return new Started(null, skipped, null);
+            }
         }
-        Execution execution = new Execution(slot, runId, trigger, scheduled, arguments);
+        Execution execution = new Execution(slot, runId, trigger, scheduled, arguments, 1, scheduled,
+                lockKeys(slot, extraLocks));
         slot.running.add(execution);
-        return new Started(execution, null);
+        return new Started(execution, null, null);
     }
 
-    private void dispatch(Execution execution) {
-        try {
-            workers.execute(() -> execute(execution));
-        } catch (RejectedExecutionException e) {
-            finish(execution, RunStatus.CANCELLED, "the scheduler is stopping", Map.of(), clock.instant());
+    /**
+     * The keys a run of this task holds: its definition's (per tenant for per-tenant tasks), the submission's,
+     * and for periodic tasks that do not allow overlap a mutex on the task's own id.
+     */
+    private static Set<String> lockKeys(TaskSlot slot, Set<String> extra) {
+        Set<String> keys = new LinkedHashSet<>();
+        String suffix = slot.id.tenant().map(t -> "@" + t).orElse("");
+        slot.definition.lockKeys().forEach(k -> keys.add(k + suffix));
+        keys.addAll(extra);
+        if (slot.definition.overlapPolicy() != OverlapPolicy.ALLOW && slot.schedule.isPeriodic()) {
+            keys.add("task:" + slot.id);
         }
+        return keys;
+    }
+
+    /**
+     * Takes the run's locks and group permit and hands it to its pool; on contention tries again later without
+     * spending a retry.
+     */
+    private void dispatch(Execution execution) {
+        TaskSlot slot = execution.slot;
+        synchronized (lock) {
+            if (slot.removed || stopped) {
+                finishUnstarted(execution, "cancelled before it started: "
+                        + (stopped ? "the scheduler is stopping" : "the task went away"));
+                return;
+            }
+            Instant now = clock.instant();
+            String blocked = locks.tryAcquire(execution.lockKeys, execution);
+            Instant retryAt = null;
+            if (blocked != null) {
+                retryAt = now.plus(settings.lockRetryDelay());
+                LOG.debug("{} waits for lock '{}'", execution, blocked);
+            } else if (execution.trigger() != RunTrigger.CALL) {
+                Optional<Instant> later = groups.tryAcquire(execution.definition().group(), now,
+                        settings.lockRetryDelay());
+                if (later.isPresent()) {
+                    locks.release(execution.lockKeys, execution);
+                    retryAt = later.get();
+                    LOG.debug("{} waits for group {}", execution, execution.definition().group().orElse(""));
+                } else {
+                    execution.permitHeld = true;
+                }
+            }
+            if (retryAt != null) {
+                timer.schedule(retryAt, at -> dispatch(execution));
+                return;
+            }
+        }
+        try {
+            workers.execute(execution.definition().priority(), () -> execute(execution));
+        } catch (RejectedExecutionException e) {
+            synchronized (lock) {
+                finishUnstarted(execution, "cancelled before it started: the scheduler is stopping");
+            }
+        }
+    }
+
+    /** Records a run that never reached task code. */
+    private void finishUnstarted(Execution execution, String message) {
+        Instant now = clock.instant();
+        execution.started(now, Optional.empty());
+        finish(execution, RunStatus.CANCELLED, message, Map.of(), now, Optional.empty(), Optional.empty());
     }
 
     /** Runs one execution on the current thread and records it. */
     private RunRecord execute(Execution execution) {
         TaskSlot slot = execution.slot;
         Instant start = clock.instant();
-        execution.started(start);
+        Optional<Instant> deadline = execution.definition().timeout().map(start::plus);
+        execution.started(start, deadline);
         ProviderHandle handle = slot.handle;
         if (!handle.enter(execution)) {
             return finish(execution, RunStatus.CANCELLED, "cancelled before it started: its provider went away",
-                    Map.of(), start);
+                    Map.of(), start, Optional.empty(), Optional.empty());
         }
         RunStatus status;
         String message;
         Map<String, String> data = Map.of();
+        Optional<Throwable> error = Optional.empty();
+        Optional<Optional<Duration>> retryRequest = Optional.empty();
         try {
             if (!execution.enter(Thread.currentThread())) {
                 return finish(execution, RunStatus.CANCELLED, "cancelled before it started: "
-                        + execution.cancelReason(), Map.of(), start);
+                        + execution.cancelReason(), Map.of(), start, Optional.empty(), Optional.empty());
             }
-            record(store(), new RunRecord(execution.runId(), slot.id, execution.trigger(), 1, RunStatus.RUNNING,
-                    execution.scheduledTime(), Optional.of(start), Optional.empty(), "", Map.of(),
+            deadline.ifPresent(d -> {
+                synchronized (lock) {
+                    execution.timeoutEntry = timer.schedule(d, at -> timedOut(execution));
+                }
+            });
+            record(store(), new RunRecord(execution.runId(), slot.id, execution.trigger(), execution.attempt(),
+                    RunStatus.RUNNING, execution.scheduledTime(), Optional.of(start), Optional.empty(), "", Map.of(),
                     execution.arguments()));
             try {
                 TaskAction action = handle.actions.action(slot.id.id());
@@ -444,11 +708,17 @@ final class SchedulerEngine {
                 data = result.data();
                 message = result.message();
                 status = result.successful() ? RunStatus.SUCCEEDED : RunStatus.FAILED;
+            } catch (TaskRetryRequestedException e) {
+                message = "retry requested: " + e.getMessage();
+                status = RunStatus.FAILED;
+                error = Optional.of(e);
+                retryRequest = Optional.of(e.delay());
             } catch (Exception | LinkageError | AssertionError e) {
                 message = describe(e);
                 status = RunStatus.FAILED;
+                error = Optional.of(e);
                 if (!execution.isCancelled()) {
-                    LOG.warn("Task {} failed (run {}): {}", slot.id, execution.runId(), message, e);
+                    LOG.warn("Task {} failed ({}): {}", slot.id, execution, message, e);
                 }
             } finally {
                 execution.exit();
@@ -457,11 +727,51 @@ final class SchedulerEngine {
         } finally {
             handle.exit(execution);
         }
-        if (execution.isCancelled()) {
+        if (execution.isTimedOut()) {
+            status = RunStatus.TIMED_OUT;
+            message = execution.cancelReason() + (message.isEmpty() ? "" : " (" + message + ")");
+        } else if (execution.isCancelled()) {
             status = RunStatus.CANCELLED;
             message = "cancelled: " + execution.cancelReason() + (message.isEmpty() ? "" : " (" + message + ")");
+            retryRequest = Optional.empty();
         }
-        return finish(execution, status, message, data, clock.instant());
+        return finish(execution, status, message, data, clock.instant(), error, retryRequest);
+    }
+
+    /** The timer thread: a run passed its deadline. */
+    private void timedOut(Execution execution) {
+        synchronized (lock) {
+            execution.timeoutEntry = null;
+            if (execution.isFinished()) {
+                return;
+            }
+            Duration timeout = execution.definition().timeout().orElse(Duration.ZERO);
+            execution.timeOut("timed out after " + timeout);
+            timer.schedule(clock.instant().plus(settings.stuckAfter()), at -> stuckCheck(execution));
+        }
+        LOG.warn("{} timed out; cancelled and interrupted", execution);
+    }
+
+    /**
+     * The timer thread: a timed-out run that still has not ended ignores interruption. Its record is finished
+     * now (TIMED_OUT, through the retry path), and its pool gets a replacement thread so it does not take
+     * capacity from other tasks; when the thread finally returns, the replacement goes again.
+     */
+    private void stuckCheck(Execution execution) {
+        if (execution.isFinished()) {
+            return;
+        }
+        boolean replaced;
+        synchronized (lock) {
+            replaced = workers.compensate(execution.definition().priority(), +1);
+            execution.compensated = replaced;
+            stuck++;
+        }
+        String message = execution.cancelReason() + " and ignored interruption: thread " + execution.threadName()
+                + " is still busy (stuck)" + (replaced ? "; a replacement worker was started"
+                : "; no replacement: the pool has already doubled for stuck runs");
+        LOG.error("{} {}", execution, message);
+        finish(execution, RunStatus.TIMED_OUT, message, Map.of(), clock.instant(), Optional.empty(), Optional.empty());
     }
 
     private static String describe(Throwable e) {
@@ -469,26 +779,130 @@ final class SchedulerEngine {
         return e.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
     }
 
+    /**
+     * Records the outcome of a run once, releases its locks and permit, and plans what follows: a retry, a dead
+     * letter, the queued fire, the next catch-up.
+     */
     private RunRecord finish(Execution execution, RunStatus status, String message, Map<String, String> data,
-                             Instant end) {
+                             Instant end, Optional<Throwable> error, Optional<Optional<Duration>> retryRequest) {
         TaskSlot slot = execution.slot;
-        RunRecord finished = new RunRecord(execution.runId(), slot.id, execution.trigger(), 1, status,
-                execution.scheduledTime(), Optional.of(execution.startTime()), Optional.of(end), message, data,
+        if (!execution.finishOnce()) {
+            // a stuck run finally returned: its record was written when it was declared stuck
+            synchronized (lock) {
+                if (execution.compensated) {
+                    workers.compensate(execution.definition().priority(), -1);
+                    execution.compensated = false;
+                }
+                stuck--;
+            }
+            LOG.warn("{} finally returned after being declared stuck ({}); its result is discarded: {}", execution,
+                    status, message);
+            execution.done();
+            return store().run(execution.runId()).orElse(null);
+        }
+        RetryDecider.Outcome outcome = RetryDecider.Outcome.of(RetryDecider.Outcome.Kind.NOT_RETRIED, "");
+        if ((status == RunStatus.FAILED || status == RunStatus.TIMED_OUT) && execution.trigger() != RunTrigger.CALL
+                && !slot.handle.isGone()) {
+            TaskFailure failure = new TaskFailure(slot.id, execution.definition(), execution.runId(),
+                    execution.attempt(), status, message, error, execution.arguments());
+            outcome = RetryDecider.decide(failure, execution.definition().retryPolicy(), handlers, retryRequest);
+        }
+        String fullMessage = outcome.note().isEmpty() ? message
+                : message + (message.isEmpty() ? "" : " — ") + outcome.note();
+        boolean deadLetter = outcome.kind() == RetryDecider.Outcome.Kind.EXHAUSTED
+                && execution.definition().deadLetterEligible()
+                || outcome.kind() == RetryDecider.Outcome.Kind.NOT_RETRIED
+                && execution.definition().deadLetterEligible() && status != RunStatus.SUCCEEDED
+                && status != RunStatus.CANCELLED && execution.trigger() != RunTrigger.CALL;
+        if (deadLetter) {
+            fullMessage += (fullMessage.isEmpty() ? "" : "; ") + "moved to the dead letters";
+        }
+        RunRecord finished = new RunRecord(execution.runId(), slot.id, execution.trigger(), execution.attempt(), status,
+                execution.scheduledTime(), Optional.of(execution.startTime()), Optional.of(end), fullMessage, data,
                 execution.arguments());
+        List<Execution> toDispatch = new ArrayList<>();
         try {
             record(store(), finished);
+            if (deadLetter) {
+                addDeadLetter(new DeadLetter(execution.runId(), slot.id, execution.arguments(), message,
+                        execution.attempt(), execution.chainStart(), end));
+            } else if (outcome.kind() == RetryDecider.Outcome.Kind.EXHAUSTED) {
+                LOG.warn("Task {} {} ({}): last error: {}", slot.id, outcome.note(), execution, message);
+            }
+            stats.count(status);
+            if (execution.trigger() == RunTrigger.SCHEDULE) {
+                finished.lag().ifPresent(stats::lag);
+            }
             synchronized (lock) {
                 slot.running.remove(execution);
+                locks.release(execution.lockKeys, execution);
+                if (execution.permitHeld) {
+                    groups.release(execution.definition().group());
+                    execution.permitHeld = false;
+                }
+                timer.cancel(execution.timeoutEntry);
+                execution.timeoutEntry = null;
                 slot.stored = slot.stored.withLastRun(execution.scheduledTime(), status);
                 TaskSlot current = slots.get(slot.id);
                 if (current == slot || current == null) {
                     save(slot); // not when a newer registration of the same id owns the state now
                 }
+                if (!slot.removed && !stopped) {
+                    if (outcome.kind() == RetryDecider.Outcome.Kind.RETRY) {
+                        planRetry(execution, outcome.delay());
+                    }
+                    if (slot.queued != null && slot.running.isEmpty()) {
+                        Instant queued = slot.queued;
+                        slot.queued = null;
+                        Execution next = start(slot, slot.queuedTrigger, queued, Map.of(), Set.of(), false)
+                                .execution();
+                        if (next != null) {
+                            toDispatch.add(next);
+                        }
+                    }
+                    if (execution.trigger() == RunTrigger.MISFIRE) {
+                        startNextCatchUp(slot, toDispatch);
+                    }
+                }
             }
         } finally {
-            execution.finished();
+            execution.done();
         }
+        toDispatch.forEach(this::dispatch);
         return finished;
+    }
+
+    private void addDeadLetter(DeadLetter letter) {
+        try {
+            store().addDeadLetter(letter);
+            LOG.warn("Task {}: run {} moved to the dead letters after {} attempt(s): {}", letter.taskId(),
+                    letter.runId(), letter.attempts(), letter.lastError());
+        } catch (RuntimeException e) {
+            LOG.error("Could not store the dead letter of run {} of {}: {}", letter.runId(), letter.taskId(),
+                    e.getMessage(), e);
+        }
+    }
+
+    /** Arms a retry of a failed run. Under the lock. */
+    private void planRetry(Execution failed, Duration delay) {
+        TaskSlot slot = failed.slot;
+        Instant due = clock.instant().plus(delay);
+        TaskTimer.Entry[] entry = new TaskTimer.Entry[1];
+        entry[0] = timer.schedule(due, at -> {
+            Execution retry;
+            synchronized (lock) {
+                slot.pendingRetries.remove(entry[0]);
+                if (slot.removed || slot.handle.isGone() || stopped) {
+                    LOG.info("Retry of {} dropped: the task is gone", failed);
+                    return;
+                }
+                retry = new Execution(slot, nextRunId(), RunTrigger.RETRY, at, failed.arguments(),
+                        failed.attempt() + 1, failed.chainStart(), failed.lockKeys);
+                slot.running.add(retry);
+            }
+            dispatch(retry);
+        });
+        slot.pendingRetries.add(entry[0]);
     }
 
     private void record(TaskStore s, RunRecord run) {
@@ -604,16 +1018,22 @@ final class SchedulerEngine {
         TaskSlot slot = slots.get(id);
         if (slot == null) {
             TaskInfo info = task(id).orElseThrow(() -> new NoSuchTaskException(id.toString()));
-            throw new IllegalStateException("task " + id + " cannot run: it is " + info.state()
+            throw new IllegalStateException("task " + id + " cannot run: it is " + info.state().name().toLowerCase()
                     + info.problem().map(p -> " (" + p + ")").orElse(""));
         }
         return slot;
     }
 
+    /** A manual trigger (overlap policy applies) or a replay/submission now (waits for the task's lock). */
     String trigger(TaskId id, RunTrigger trigger, Map<String, String> arguments) {
+        return trigger(id, trigger, arguments, Set.of());
+    }
+
+    private String trigger(TaskId id, RunTrigger trigger, Map<String, String> arguments, Set<String> lockKeys) {
         Started started;
         synchronized (lock) {
-            started = start(runnable(id), trigger, clock.instant(), arguments);
+            started = start(runnable(id), trigger, clock.instant(), arguments, lockKeys,
+                    trigger == RunTrigger.MANUAL);
         }
         if (started.execution() != null) {
             dispatch(started.execution());
@@ -621,45 +1041,78 @@ final class SchedulerEngine {
         return started.runId();
     }
 
+    /**
+     * Runs now on the caller's thread: no overlap check, no group limits. Named locks still hold; a held lock
+     * fails the call at once rather than waiting.
+     */
     RunRecord call(TaskId id, Map<String, String> arguments) {
         Execution execution;
         synchronized (lock) {
             TaskSlot slot = runnable(id);
-            execution = new Execution(slot, nextRunId(), RunTrigger.CALL, clock.instant(), arguments);
+            Set<String> keys = new LinkedHashSet<>(lockKeys(slot, Set.of()));
+            keys.remove("task:" + slot.id); // a call may run beside a scheduled run of the same task
+            Instant now = clock.instant();
+            execution = new Execution(slot, nextRunId(), RunTrigger.CALL, now, arguments, 1, now, keys);
+            String blocked = locks.tryAcquire(keys, execution);
+            if (blocked != null) {
+                throw new IllegalStateException("task " + id + " cannot run now: lock '" + blocked
+                        + "' is held by another run; try again when it ends");
+            }
             slot.running.add(execution);
         }
         return execute(execution);
     }
 
-    String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at) {
+    String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at, Set<String> lockKeys) {
+        for (String key : lockKeys) {
+            if (!TaskId.ID_PATTERN.matcher(key).matches()) {
+                throw new IllegalArgumentException("lockKeys: '" + key + "' must match " + TaskId.ID_PATTERN.pattern());
+            }
+        }
         if (at.isEmpty() || !at.get().isAfter(clock.instant())) {
-            return trigger(id, RunTrigger.SUBMISSION, arguments);
+            return trigger(id, RunTrigger.SUBMISSION, arguments, lockKeys);
         }
         synchronized (lock) {
             TaskSlot slot = runnable(id);
             String runId = nextRunId();
-            timer.schedule(at.get(), scheduled -> {
+            TaskTimer.Entry[] entry = new TaskTimer.Entry[1];
+            entry[0] = timer.schedule(at.get(), scheduled -> {
                 Execution execution;
                 synchronized (lock) {
+                    slot.pendingRetries.remove(entry[0]);
                     if (slot.removed || stopped) {
                         LOG.info("Submitted run {} of {} dropped: the task is gone", runId, slot.id);
                         return;
                     }
-                    execution = new Execution(slot, runId, RunTrigger.SUBMISSION, scheduled, arguments);
+                    execution = new Execution(slot, runId, RunTrigger.SUBMISSION, scheduled, arguments, 1, scheduled,
+                            lockKeys(slot, lockKeys));
                     slot.running.add(execution);
                 }
                 dispatch(execution);
             });
+            slot.pendingRetries.add(entry[0]); // dropped with the task, like a retry
             return runId;
         }
     }
 
     void setEnabled(TaskId id, boolean enabled) {
         updateState(id, s -> s.withEnabled(Optional.of(enabled)));
+        LOG.info("Task {} {}", id, enabled ? "enabled" : "disabled");
     }
 
     void setPaused(TaskId id, boolean paused) {
         updateState(id, s -> s.withPaused(paused));
+        LOG.info("Task {} {}", id, paused ? "paused" : "resumed");
+        if (!paused) {
+            List<Execution> toDispatch = new ArrayList<>();
+            synchronized (lock) {
+                TaskSlot slot = slots.get(id);
+                if (slot != null && !pausedAll) {
+                    applyMisfires(slot, toDispatch);
+                }
+            }
+            toDispatch.forEach(this::dispatch);
+        }
     }
 
     void reschedule(TaskId id, Optional<Schedule> schedule) {
@@ -672,9 +1125,10 @@ final class SchedulerEngine {
                 save(slot);
             }
         }
+        LOG.info("Task {} {}", id, schedule.map(s -> "rescheduled: " + s.text()).orElse("schedule reset"));
     }
 
-    private void updateState(TaskId id, java.util.function.UnaryOperator<StoredTask> change) {
+    private void updateState(TaskId id, UnaryOperator<StoredTask> change) {
         synchronized (lock) {
             TaskSlot slot = slots.get(id);
             if (slot != null) {
@@ -702,10 +1156,19 @@ final class SchedulerEngine {
     }
 
     void pauseAll(boolean paused) {
+        List<Execution> toDispatch = new ArrayList<>();
         synchronized (lock) {
             pausedAll = paused;
+            if (!paused) {
+                for (TaskSlot slot : slots.values()) {
+                    if (slot.firesOnSchedule()) {
+                        applyMisfires(slot, toDispatch);
+                    }
+                }
+            }
         }
         LOG.info(paused ? "Scheduler paused: no task fires until it is resumed" : "Scheduler resumed");
+        toDispatch.forEach(this::dispatch);
     }
 
     boolean isPausedAll() {
@@ -725,60 +1188,96 @@ final class SchedulerEngine {
         return Schedules.describe(schedule, settings.defaultZone());
     }
 
+    SchedulerStats stats() {
+        synchronized (lock) {
+            int retries = slots.values().stream().mapToInt(s -> s.pendingRetries.size()).sum();
+            return new SchedulerStats(stats.since(), stats.counts(), stats.lagPercentiles(), workers.pools(), stuck,
+                    retries, locks.held().size(), pausedAll);
+        }
+    }
+
+    // --- failure handlers ------------------------------------------------------------------------------------
+
+    /** Replaces the failure handlers; they are consulted highest ranking first (then lowest service id). */
+    void handlers(List<RetryDecider.Ranked> newHandlers) {
+        List<RetryDecider.Ranked> sorted = new ArrayList<>(newHandlers);
+        sorted.sort(Comparator.comparingInt(RetryDecider.Ranked::ranking).reversed()
+                .thenComparingLong(RetryDecider.Ranked::serviceId));
+        handlers = List.copyOf(sorted);
+    }
+
     // --- ad-hoc tasks ----------------------------------------------------------------------------------------
 
     TaskId addTask(long bundleId, String owner, String ownerLabel, TaskDefinition definition, TaskAction action,
                    boolean replace) {
-        definition.validate();
+        List<String> problems = problems(definition);
+        if (!problems.isEmpty()) {
+            throw new InvalidTaskDefinitionException(String.valueOf(definition.id()), problems);
+        }
+        List<Execution> toDispatch = new ArrayList<>();
+        TaskId id = TaskId.of(owner, definition.id());
         synchronized (lock) {
-            ProviderHandle handle = adHoc.computeIfAbsent(bundleId, b -> new AdHocActions(owner, bundleId, ownerLabel)
-                    .handle);
+            ProviderHandle handle = adHoc.computeIfAbsent(bundleId,
+                    b -> new AdHocActions(owner, bundleId, ownerLabel).handle);
             AdHocActions actions = (AdHocActions) handle.actions;
-            TaskId id = TaskId.of(owner, definition.id());
-            TaskSlot existing = slots.get(id);
-            if (existing != null && existing.handle != handle) {
-                throw new IllegalStateException("task " + id + " is already provided by " + existing.handle);
-            }
-            if (existing != null && !replace) {
+            List<TaskDefinition> current = new ArrayList<>(applied.getOrDefault(handle, List.of()));
+            boolean exists = current.stream().anyMatch(d -> d.id().equals(definition.id()));
+            if (exists && !replace) {
                 throw new IllegalStateException("task " + id + " already exists; pass replace to replace it");
             }
-            actions.put(definition.id(), action);
-            Optional<String> problem = register(handle, definition);
-            if (problem.isPresent()) {
-                actions.remove(definition.id());
-                rejected.removeIf(r -> r.claimant == handle && r.id.equals(id));
-                throw new InvalidTaskDefinitionException(definition.id(), List.of(problem.get()));
+            for (TaskId instance : instances(handle, definition)) {
+                TaskSlot other = slots.get(instance);
+                if (other != null && other.handle != handle) {
+                    throw new IllegalStateException("task " + instance + " is already provided by " + other.handle);
+                }
             }
-            return id;
+            current.removeIf(d -> d.id().equals(definition.id()));
+            current.add(definition);
+            actions.put(definition.id(), action);
+            apply(handle, current, toDispatch);
         }
+        toDispatch.forEach(this::dispatch);
+        return id;
     }
 
     /** Removes an ad-hoc task of any bundle, or forgets a dormant task; provider tasks cannot be removed. */
     boolean removeTask(TaskId id) {
-        synchronized (lock) {
-            TaskSlot slot = slots.get(id);
-            if (slot != null) {
-                if (!(slot.handle.actions instanceof AdHocActions actions)) {
-                    throw new IllegalStateException("task " + id + " is provided by " + slot.handle
-                            + "; disable it or stop its bundle instead");
+        List<Execution> toDispatch = new ArrayList<>();
+        try {
+            synchronized (lock) {
+                TaskSlot slot = slots.get(id);
+                if (slot != null) {
+                    if (!(slot.handle.actions instanceof AdHocActions actions)) {
+                        throw new IllegalStateException("task " + id + " is provided by " + slot.handle
+                                + "; disable it or stop its bundle instead");
+                    }
+                    List<TaskDefinition> current = new ArrayList<>(applied.getOrDefault(slot.handle, List.of()));
+                    if (slot.definition.perTenant()) {
+                        unregister(slot, "removed by an administrator"); // one tenant's instance
+                    } else {
+                        current.removeIf(d -> d.id().equals(id.id()));
+                        actions.remove(id.id());
+                        applied.put(slot.handle, current);
+                        unregister(slot, "removed by an administrator");
+                    }
+                    store().deleteTask(id);
+                    retryConflicts(toDispatch);
+                    LOG.info("Task {} removed", id);
+                    return true;
                 }
-                unregister(slot, "removed by an administrator");
-                actions.remove(id.id());
-                store().deleteTask(id);
-                retryConflicts();
-                LOG.info("Task {} removed", id);
-                return true;
+                if (rejected.stream().anyMatch(r -> r.id.equals(id))) {
+                    throw new IllegalStateException("task " + id + " is not registered (conflicting or invalid); "
+                            + "fix or stop the bundle that claims it");
+                }
+                if (store().loadTask(id).isPresent()) {
+                    store().deleteTask(id);
+                    LOG.info("Dormant task {} forgotten: its state and history are deleted", id);
+                    return true;
+                }
+                return false;
             }
-            if (rejected.stream().anyMatch(r -> r.id.equals(id))) {
-                throw new IllegalStateException("task " + id + " is not registered (conflicting or invalid); fix "
-                        + "or stop the bundle that claims it");
-            }
-            if (store().loadTask(id).isPresent()) {
-                store().deleteTask(id);
-                LOG.info("Dormant task {} forgotten: its state and history are deleted", id);
-                return true;
-            }
-            return false;
+        } finally {
+            toDispatch.forEach(this::dispatch);
         }
     }
 
@@ -820,7 +1319,7 @@ final class SchedulerEngine {
 
     /** Ad-hoc task code of one bundle. */
     private static final class AdHocActions implements ProviderHandle.Actions {
-        private final Map<String, TaskAction> actions = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<String, TaskAction> actions = new ConcurrentHashMap<>();
         final ProviderHandle handle;
 
         AdHocActions(String owner, long bundleId, String ownerLabel) {
@@ -852,6 +1351,7 @@ final class SchedulerEngine {
                 .orElseThrow(() -> new IllegalArgumentException("no dead letter with run id '" + runId + "'"));
         String newRun = trigger(letter.taskId(), RunTrigger.REPLAY, letter.arguments());
         store().removeDeadLetter(runId);
+        LOG.info("Dead letter {} of {} replayed as run {}", runId, letter.taskId(), newRun);
         return newRun;
     }
 
@@ -867,11 +1367,18 @@ final class SchedulerEngine {
 
     // --- lifecycle and settings ------------------------------------------------------------------------------
 
-    /** Applies new settings; schedules without their own zone are re-planned if the default zone changed. */
+    /**
+     * Applies new settings: schedules without their own zone are re-planned if the default zone changed, and
+     * per-tenant tasks gain or lose instances when the tenant list changed.
+     */
     void settings(Settings newSettings) {
+        List<Execution> toDispatch = new ArrayList<>();
         synchronized (lock) {
             Settings old = settings;
             settings = newSettings;
+            if (!old.groups().equals(newSettings.groups())) {
+                groups = new GroupLimits(newSettings.groups());
+            }
             if (!old.defaultZone().equals(newSettings.defaultZone())) {
                 for (TaskSlot slot : slots.values()) {
                     if (slot.schedule.zone().isEmpty()) {
@@ -880,7 +1387,16 @@ final class SchedulerEngine {
                     }
                 }
             }
+            if (!old.tenants().equals(newSettings.tenants())) {
+                LOG.info("Tenants changed from {} to {}", old.tenants(), newSettings.tenants());
+                new HashMap<>(applied).forEach((handle, definitions) -> {
+                    if (!handle.isGone() && definitions.stream().anyMatch(d -> d != null && d.perTenant())) {
+                        apply(handle, definitions, toDispatch);
+                    }
+                });
+            }
         }
+        toDispatch.forEach(this::dispatch);
     }
 
     Settings settings() {
@@ -910,34 +1426,46 @@ final class SchedulerEngine {
     }
 
     /**
-     * Stops: no more fires, every running execution is cancelled and awaited up to the grace period, and no
-     * provider is called afterwards.
+     * Stops gracefully: no more fires; running work may finish within the grace period; what is still running
+     * then is cancelled (interrupted) and briefly awaited. No provider is called afterwards.
      */
     void stop() {
-        List<Execution> inside = new ArrayList<>();
-        List<ProviderHandle> handles;
+        List<Execution> running = new ArrayList<>();
+        List<ProviderHandle> handles = new ArrayList<>();
         synchronized (lock) {
             stopped = true;
-            handles = new ArrayList<>();
-            slots.values().forEach(s -> {
+            for (TaskSlot s : slots.values()) {
                 timer.cancel(s.armed);
+                s.pendingRetries.forEach(timer::cancel);
+                running.addAll(s.running);
                 if (!handles.contains(s.handle)) {
                     handles.add(s.handle);
                 }
-            });
+            }
         }
         timer.stop();
-        handles.forEach(h -> inside.addAll(h.close()));
-        cancelAndAwait(inside, "the scheduler is stopping");
+        List<Execution> late = await(running.stream().filter(Execution::hasStarted).toList(), settings.gracePeriod(),
+                "");
+        handles.forEach(ProviderHandle::close);
+        if (!late.isEmpty()) {
+            LOG.warn("Stopping: {} run(s) still going after the grace period of {}; cancelling them: {}", late.size(),
+                    settings.gracePeriod(), late);
+            cancelAndAwaitBriefly(late);
+        }
+    }
+
+    private void cancelAndAwaitBriefly(List<Execution> executions) {
+        executions.forEach(e -> e.cancel("the scheduler is stopping"));
+        await(executions, Duration.ofSeconds(1), "the scheduler is stopping");
     }
 
     static String digest(TaskDefinition d) {
         String canonical = String.join("\n", d.id(), d.name(), d.description(), d.scheduleText(),
                 String.valueOf(d.timeout().orElse(null)), String.valueOf(d.retryPolicy()), d.overlapPolicy().name(),
-                d.priority().name(), String.valueOf(d.misfirePolicy()), String.valueOf(d.lockKeys()),
+                d.priority().name(), String.valueOf(d.misfirePolicy().orElse(null)), String.valueOf(d.lockKeys()),
                 String.valueOf(d.group().orElse(null)), String.valueOf(d.perTenant()),
                 String.valueOf(d.deadLetterEligible()), String.valueOf(d.enabledByDefault()),
-                String.valueOf(new java.util.TreeMap<>(d.config())));
+                String.valueOf(new TreeMap<>(d.config())));
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             return HexFormat.of().formatHex(sha.digest(canonical.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
@@ -945,4 +1473,5 @@ final class SchedulerEngine {
             throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }
     }
+
 }

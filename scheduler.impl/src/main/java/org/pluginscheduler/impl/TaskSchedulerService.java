@@ -5,6 +5,7 @@ import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.osgi.framework.Bundle;
 import org.osgi.service.component.ComponentContext;
@@ -17,6 +18,7 @@ import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.Schedule;
+import org.pluginscheduler.api.SchedulerStats;
 import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskId;
@@ -88,8 +90,13 @@ public final class TaskSchedulerService implements TaskScheduler {
     }
 
     @Override
-    public String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at) {
-        return engine().submit(id, arguments, at);
+    public String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at, Set<String> lockKeys) {
+        return engine().submit(id, arguments, at, lockKeys);
+    }
+
+    @Override
+    public SchedulerStats stats() {
+        return engine().stats();
     }
 
     @Override

@@ -1,11 +1,14 @@
 package org.pluginscheduler.impl;
 
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 
 import org.pluginscheduler.api.RunStatus;
+import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskId;
@@ -25,6 +28,15 @@ final class TaskSlot {
     TaskTimer.Entry armed;
     Instant nextFire;
     final Set<Execution> running = new HashSet<>();
+    /** Retries waiting for their delay, cancelled if the task goes. */
+    final Set<TaskTimer.Entry> pendingRetries = new HashSet<>();
+    /** Fires missed while paused, oldest first (bounded by the misfire policy). */
+    final Deque<Instant> missed = new ArrayDeque<>();
+    /** Missed fires being caught up, one after another. */
+    final Deque<Instant> catchUp = new ArrayDeque<>();
+    /** The one fire waiting under {@code QUEUE_ONE}, or null. */
+    Instant queued;
+    RunTrigger queuedTrigger;
     boolean removed;
 
     TaskSlot(TaskId id, ProviderHandle handle, TaskDefinition definition, StoredTask stored) {

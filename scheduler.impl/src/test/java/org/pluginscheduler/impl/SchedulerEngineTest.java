@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.pluginscheduler.api.AmbiguousTaskIdException;
 import org.pluginscheduler.api.InvalidTaskDefinitionException;
+import org.pluginscheduler.api.MisfirePolicy;
 import org.pluginscheduler.api.NoSuchTaskException;
 import org.pluginscheduler.api.OverlapPolicy;
 import org.pluginscheduler.api.RunRecord;
@@ -49,8 +51,8 @@ class SchedulerEngineTest {
     private final MutableClock clock = new MutableClock(T0);
     private final ManualExecutor workers = new ManualExecutor();
     private final InMemoryTaskStore store = new InMemoryTaskStore(100);
-    private final SchedulerEngine engine = new SchedulerEngine(clock, Runnable::run, workers, store,
-            new SchedulerEngine.Settings(ZoneId.of("UTC"), Duration.ofSeconds(2)));
+    private final SchedulerEngine engine = new SchedulerEngine(clock, Runnable::run, new ExecutorWorkers(workers), store,
+            SchedulerEngine.Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(2)));
     private final List<ExecutorService> pools = new ArrayList<>();
 
     @AfterEach
@@ -245,8 +247,8 @@ class SchedulerEngineTest {
     void aRunInProgressIsCancelledByInterruptAndAwaitedWhenItsProviderLeaves() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         pools.add(pool);
-        SchedulerEngine real = new SchedulerEngine(clock, Runnable::run, pool, store,
-                new SchedulerEngine.Settings(ZoneId.of("UTC"), Duration.ofSeconds(5)));
+        SchedulerEngine real = new SchedulerEngine(clock, Runnable::run, new ExecutorWorkers(pool), store,
+                SchedulerEngine.Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(5)));
         CountDownLatch started = new CountDownLatch(1);
         List<String> seen = new CopyOnWriteArrayList<>();
         TestProvider provider = new TestProvider(task("slow", "every:PT1H"));
@@ -307,7 +309,8 @@ class SchedulerEngineTest {
 
     @Test
     void disabledPausedAndSchedulerWidePauseSuppressFiresButKeepTheScheduleArmed() {
-        TestProvider provider = new TestProvider(task("t", "every:PT1S"));
+        TestProvider provider = new TestProvider(TaskDefinition.builder("t").schedule("every:PT1S")
+                .misfire(MisfirePolicy.skip()).build());
         engine.providerAdded(handle("p", 1, provider));
         TaskId id = TaskId.parse("p:t");
         engine.setEnabled(id, false);
@@ -370,7 +373,7 @@ class SchedulerEngineTest {
         assertEquals(RunTrigger.CALL, called.trigger());
         assertEquals("args {path=/tmp}", called.message());
 
-        String later = engine.submit(id, Map.of("n", "1"), Optional.of(T0.plusSeconds(30)));
+        String later = engine.submit(id, Map.of("n", "1"), Optional.of(T0.plusSeconds(30)), Set.of());
         advance(Duration.ofSeconds(29));
         assertTrue(engine.run(later).isEmpty(), "not yet");
         advance(Duration.ofSeconds(1));
@@ -436,7 +439,7 @@ class SchedulerEngineTest {
     void changingTheDefaultZoneReplansSchedulesWithoutTheirOwnZone() {
         engine.providerAdded(handle("p", 1, new TestProvider(task("local", "cron:0 3 * * *"),
                 task("paris", "cron:0 3 * * * tz=Europe/Paris"))));
-        engine.settings(new SchedulerEngine.Settings(ZoneId.of("America/New_York"), Duration.ofSeconds(1)));
+        engine.settings(SchedulerEngine.Settings.defaults(ZoneId.of("America/New_York"), Duration.ofSeconds(1)));
         assertEquals(Optional.of(Instant.parse("2026-06-02T07:00:00Z")), info("p:local").nextFire());
         assertEquals(Optional.of(Instant.parse("2026-06-02T01:00:00Z")), info("p:paris").nextFire());
     }

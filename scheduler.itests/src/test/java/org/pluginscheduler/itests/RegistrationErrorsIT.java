@@ -49,7 +49,7 @@ public class RegistrationErrorsIT extends SchedulerTestBase {
                 zone.problem().orElse("").contains("tz: unknown time zone 'Mars/Olympus'"));
 
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> scheduler.trigger(badCron));
-        assertTrue(e.getMessage(), e.getMessage().contains("INVALID"));
+        assertTrue(e.getMessage(), e.getMessage().contains("cannot run: it is invalid"));
         assertTrue(calls("itest.invalid", " execute bad").isEmpty());
     }
 

@@ -203,6 +203,33 @@ public abstract class SchedulerTestBase {
     // --- waiting ------------------------------------------------------------------------------------------------
 
     /** Polls every 20 ms until {@code probe} returns a value; fails after {@link #TIMEOUT}, showing every task. */
+    /**
+     * Updates the scheduler core's configuration and waits until the core has applied it (its service
+     * properties show the new values).
+     */
+    protected void configureScheduler(java.util.Map<String, Object> properties) throws Exception {
+        org.osgi.framework.ServiceReference<org.osgi.service.cm.ConfigurationAdmin> cmRef =
+                context.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class);
+        org.osgi.service.cm.ConfigurationAdmin cm = context.getService(cmRef);
+        try {
+            org.osgi.service.cm.Configuration configuration =
+                    cm.getConfiguration("org.pluginscheduler.scheduler", "?");
+            configuration.update(new java.util.Hashtable<>(properties));
+            awaitTrue("the scheduler applied " + properties, () -> {
+                try {
+                    org.osgi.framework.ServiceReference<?>[] refs = context.getServiceReferences((String) null,
+                            "(objectClass=org.pluginscheduler.impl.SchedulerComponent)");
+                    return refs != null && properties.entrySet().stream().allMatch(
+                            e -> String.valueOf(e.getValue()).equals(String.valueOf(refs[0].getProperty(e.getKey()))));
+                } catch (org.osgi.framework.InvalidSyntaxException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        } finally {
+            context.ungetService(cmRef);
+        }
+    }
+
     protected <T> T await(String what, Supplier<Optional<T>> probe) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {

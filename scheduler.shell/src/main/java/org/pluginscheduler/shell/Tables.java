@@ -97,8 +97,8 @@ final class Tables {
             rows.add(new String[] {"timeout", d.timeout().map(Object::toString).orElse("none")});
             rows.add(new String[] {"retries", d.retryPolicy().maxRetries() == 0 ? "none"
                     : d.retryPolicy().toString()});
-            rows.add(new String[] {"misfire", d.misfirePolicy().kind().name()
-                    + (d.misfirePolicy().maxCatchUp() > 0 ? " " + d.misfirePolicy().maxCatchUp() : "")});
+            rows.add(new String[] {"misfire", d.misfirePolicy().map(m -> m.kind().name()
+                    + (m.maxCatchUp() > 0 ? " " + m.maxCatchUp() : "")).orElse("scheduler default")});
             if (!d.lockKeys().isEmpty()) {
                 rows.add(new String[] {"lock keys", String.join(", ", d.lockKeys())});
             }

@@ -1,0 +1,59 @@
+package org.pluginscheduler.api;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A snapshot of the scheduler's counters, as shown by {@code task:stats}.
+ *
+ * @param since          when the counters started (the scheduler's start)
+ * @param runsByStatus   finished (and skipped) runs per status since then
+ * @param lag            fire lag (start − scheduled time) of recent scheduled runs
+ * @param pools          the worker pools
+ * @param stuckRuns      runs that timed out and ignored interruption, still holding a thread
+ * @param pendingRetries retries waiting for their delay to pass
+ * @param heldLocks      named locks held right now
+ * @param paused         whether the whole scheduler is paused
+ */
+public record SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, Lag lag, List<Pool> pools,
+                             int stuckRuns, int pendingRetries, int heldLocks, boolean paused) {
+
+    public SchedulerStats {
+        Objects.requireNonNull(since, "since");
+        runsByStatus = Map.copyOf(runsByStatus);
+        Objects.requireNonNull(lag, "lag");
+        pools = List.copyOf(pools);
+    }
+
+    /**
+     * Fire lag percentiles over the most recent scheduled runs (at most {@code window} of them).
+     *
+     * @param samples how many runs the percentiles cover
+     */
+    public record Lag(int samples, Duration p50, Duration p90, Duration p99, Duration max) {
+        public Lag {
+            Objects.requireNonNull(p50, "p50");
+            Objects.requireNonNull(p90, "p90");
+            Objects.requireNonNull(p99, "p99");
+            Objects.requireNonNull(max, "max");
+        }
+    }
+
+    /**
+     * One worker pool.
+     *
+     * @param priority the priority it serves
+     * @param threads  its configured size
+     * @param active   threads running task code now
+     * @param queued   runs waiting for a thread
+     * @param extra    threads added to replace workers held by stuck runs
+     */
+    public record Pool(Priority priority, int threads, int active, int queued, int extra) {
+        public Pool {
+            Objects.requireNonNull(priority, "priority");
+        }
+    }
+}
