@@ -22,11 +22,16 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAR="$ROOT/scheduler.runtime/target/scheduler.jar"
 RUNTIME="$ROOT/runtime"
 
-if [[ ! -f "$JAR" ]]; then
-  echo "run.sh: $JAR is missing, building the project ..." >&2
+# Build when the jar is missing or any source, pom or bnd file is newer than it (e.g. after a git pull).
+stale() {
+  [[ ! -f "$JAR" ]] && return 0
+  [[ -n "$(find "$ROOT" -path "$ROOT/runtime" -prune -o -path '*/target' -prune -o \
+      \( -name '*.java' -o -name 'pom.xml' -o -name '*.bnd' -o -name '*.bndrun' -o -path '*/src/main/resources/*' \) \
+      -newer "$JAR" -print -quit)" ]]
+}
+if stale; then
+  echo "run.sh: building the project (mvn -DskipTests install) ..." >&2
   (cd "$ROOT" && mvn -B -q -DskipTests install)
-  # in case the root pom does not (yet) list scheduler.runtime as a module
-  [[ -f "$JAR" ]] || (cd "$ROOT" && mvn -B -q -DskipTests -f scheduler.runtime/pom.xml install)
   [[ -f "$JAR" ]] || { echo "run.sh: the build did not produce $JAR" >&2; exit 1; }
 fi
 
