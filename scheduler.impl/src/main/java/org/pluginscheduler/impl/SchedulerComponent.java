@@ -258,7 +258,7 @@ public final class SchedulerComponent {
             }
             MisfirePolicy misfire = misfire(c.default_misfire());
             List<String> tenants = new ArrayList<>();
-            for (String tenant : c.tenants() == null ? new String[0] : c.tenants()) {
+            for (String tenant : split(c.tenants(), "[,\\s]+")) {
                 String t = tenant.trim();
                 if (t.isEmpty()) {
                     continue;
@@ -271,7 +271,7 @@ public final class SchedulerComponent {
                 }
                 tenants.add(t);
             }
-            Map<String, GroupLimits.Limit> groups = GroupLimits.parse(c.groups() == null ? new String[0] : c.groups());
+            Map<String, GroupLimits.Limit> groups = GroupLimits.parse(split(c.groups(), ";").toArray(String[]::new));
             return Optional.of(new Validated(new SchedulerEngine.Settings(zone,
                     Duration.ofSeconds(c.grace_period_seconds()), Duration.ofMillis(c.lock_retry_delay_ms()), misfire,
                     tenants, groups, Duration.ofSeconds(c.stuck_after_seconds())), threads));
@@ -281,6 +281,22 @@ public final class SchedulerComponent {
                     SchedulerConfiguration.PID, e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * A list property arrives as an array (a .config file or Config Admin) or as one string (a .cfg file); a
+     * string is split, so {@code tenants = acme, globex} and {@code groups = a:concurrency=1; b:rate=5/PT1M} work.
+     */
+    private static List<String> split(String[] values, String separator) {
+        List<String> result = new ArrayList<>();
+        for (String value : values == null ? new String[0] : values) {
+            for (String part : value.split(separator)) {
+                if (!part.isBlank()) {
+                    result.add(part.trim());
+                }
+            }
+        }
+        return result;
     }
 
     private static int threads(String field, int value) {

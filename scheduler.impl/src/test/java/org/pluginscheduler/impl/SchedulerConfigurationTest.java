@@ -1,0 +1,88 @@
+package org.pluginscheduler.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.pluginscheduler.api.MisfirePolicy;
+import org.pluginscheduler.api.Priority;
+
+/** Validation of {@link SchedulerConfiguration}: every field, named in the error, and list properties split. */
+class SchedulerConfigurationTest {
+
+    /** A configuration whose values are the annotation defaults overridden by {@code values} (method names). */
+    static SchedulerConfiguration config(Map<String, Object> values) {
+        return (SchedulerConfiguration) Proxy.newProxyInstance(SchedulerConfiguration.class.getClassLoader(),
+                new Class<?>[] {SchedulerConfiguration.class}, (proxy, method, args) -> {
+                    if (values.containsKey(method.getName())) {
+                        return values.get(method.getName());
+                    }
+                    return method.getDefaultValue();
+                });
+    }
+
+    @Test
+    void defaultsAreValid() {
+        SchedulerComponent.Validated v = SchedulerComponent.validate(config(Map.of())).orElseThrow();
+        assertEquals(Map.of(Priority.REALTIME, 2, Priority.NORMAL, 8, Priority.BACKGROUND, 2), v.threads());
+        assertEquals(ZoneId.systemDefault(), v.settings().defaultZone());
+        assertEquals(Duration.ofSeconds(10), v.settings().gracePeriod());
+        assertEquals(MisfirePolicy.runOnce(), v.settings().defaultMisfire());
+    }
+
+    @Test
+    void listPropertiesFromACfgFileAreSplit() {
+        Map<String, Object> values = new HashMap<>();
+        values.put("tenants", new String[] {"acme, globex"});
+        values.put("groups", new String[] {"reports:concurrency=2,rate=10/PT1M; exports:concurrency=1"});
+        values.put("default_zone", "Europe/Paris");
+        values.put("default_misfire", "catch_up:5");
+        SchedulerEngine.Settings s = SchedulerComponent.validate(config(values)).orElseThrow().settings();
+        assertEquals(List.of("acme", "globex"), s.tenants());
+        assertEquals(new GroupLimits.Limit(2, 10, Duration.ofMinutes(1)), s.groups().get("reports"));
+        assertEquals(new GroupLimits.Limit(1, 0, Duration.ZERO), s.groups().get("exports"));
+        assertEquals(ZoneId.of("Europe/Paris"), s.defaultZone());
+        assertEquals(MisfirePolicy.catchUp(5), s.defaultMisfire());
+    }
+
+    @Test
+    void aBadValueIsRejectedSoTheLastGoodConfigurationStays() {
+        assertEquals(Optional.empty(), SchedulerComponent.validate(config(Map.of("default_zone", "Mars/Olympus"))));
+        assertEquals(Optional.empty(), SchedulerComponent.validate(config(Map.of("worker_threads", 0))));
+        assertEquals(Optional.empty(), SchedulerComponent.validate(config(Map.of("grace_period_seconds", -1))));
+        assertEquals(Optional.empty(), SchedulerComponent.validate(config(Map.of("default_misfire", "SOMETIMES"))));
+        assertEquals(Optional.empty(), SchedulerComponent.validate(config(Map.of("tenants", new String[] {"a b@"}))));
+        assertEquals(Optional.empty(), SchedulerComponent.validate(config(Map.of("groups", new String[] {"x:speed=2"}))));
+    }
+
+    @Test
+    void errorsNameTheField() {
+        assertEquals("default.misfire: 'SOMETIMES' is not RUN_ONCE, SKIP or CATCH_UP:<max>",
+                message(() -> SchedulerComponent.misfire("SOMETIMES")));
+        assertEquals("default.misfire: 'CATCH_UP:0' needs a maximum in 1–10000, e.g. CATCH_UP:10",
+                message(() -> SchedulerComponent.misfire("CATCH_UP:0")));
+        assertEquals("groups: unknown limit 'speed' in 'x:speed=2' (use concurrency and rate)",
+                message(() -> GroupLimits.parse(new String[] {"x:speed=2"})));
+        assertEquals("groups: rate in 'x:rate=fast' is not N/PERIOD, e.g. 10/PT1M",
+                message(() -> GroupLimits.parse(new String[] {"x:rate=fast"})));
+        assertTrue(message(() -> GroupLimits.parse(new String[] {"x:concurrency=1", "x:rate=1/PT1S"}))
+                .contains("configured twice"));
+    }
+
+    private static String message(Runnable r) {
+        try {
+            r.run();
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("no error");
+    }
+}
