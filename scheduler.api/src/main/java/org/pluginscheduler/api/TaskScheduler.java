@@ -160,6 +160,14 @@ public interface TaskScheduler {
     int purgeDeadLetters(Optional<TaskId> taskId);
 
     /**
+     * Purges finished run history (every task's) that ended more than {@code olderThan} ago. Running runs are
+     * never purged. Dead letters are not affected.
+     *
+     * @return how many run records were removed
+     */
+    int purgeHistory(java.time.Duration olderThan);
+
+    /**
      * Previews a schedule: its next fire times after {@code from}, in its zone (or the default zone).
      *
      * @param count at most this many, 1–1000

@@ -1365,6 +1365,15 @@ final class SchedulerEngine {
         return removed;
     }
 
+    int purgeHistory(Duration olderThan) {
+        if (olderThan.isNegative()) {
+            throw new IllegalArgumentException("older than: " + olderThan + " must not be negative");
+        }
+        int removed = store().pruneRuns(clock.instant().minus(olderThan), Integer.MAX_VALUE);
+        LOG.info("Run history older than {} purged: {} run(s) removed", olderThan, removed);
+        return removed;
+    }
+
     // --- lifecycle and settings ------------------------------------------------------------------------------
 
     /**

@@ -181,6 +181,11 @@ public final class TaskSchedulerService implements TaskScheduler {
     }
 
     @Override
+    public int purgeHistory(java.time.Duration olderThan) {
+        return engine().purgeHistory(olderThan);
+    }
+
+    @Override
     public List<ZonedDateTime> preview(Schedule schedule, Instant from, int count) {
         return engine().preview(schedule, from, count);
     }

@@ -9,8 +9,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.Schedule;
+import org.pluginscheduler.api.SchedulerStats;
 import org.pluginscheduler.api.ScheduleParseException;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskInfo;
@@ -140,6 +142,49 @@ final class Tables {
         fires.forEach(f -> out.append("\n  ").append(TIME.format(f)).append("  ")
                 .append(f.getDayOfWeek().getDisplayName(java.time.format.TextStyle.SHORT, java.util.Locale.UK)));
         return out.toString();
+    }
+
+    String deadLetters(List<DeadLetter> letters) {
+        if (letters.isEmpty()) {
+            return "no dead letters";
+        }
+        ZoneId zone = clock.getZone();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"RUN", "TASK", "ATTEMPTS", "FIRST ATTEMPT", "LAST ATTEMPT", "ARGUMENTS", "LAST ERROR"});
+        for (DeadLetter d : letters) {
+            rows.add(new String[] {d.runId(), d.taskId().toString(), String.valueOf(d.attempts()),
+                    TIME.format(d.firstAttempt().atZone(zone)), TIME.format(d.lastAttempt().atZone(zone)),
+                    d.arguments().isEmpty() ? "-" : d.arguments().toString(), oneLine(d.lastError())});
+        }
+        return align(rows);
+    }
+
+    String stats(SchedulerStats s) {
+        StringBuilder out = new StringBuilder();
+        out.append("since ").append(TIME.format(s.since().atZone(clock.getZone())))
+                .append(s.paused() ? "  (scheduler paused)" : "").append("\n\nruns by status:");
+        if (s.runsByStatus().isEmpty()) {
+            out.append(" none yet");
+        }
+        s.runsByStatus().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                .forEach(e -> out.append("\n  ").append(String.format("%-10s %d", e.getKey(), e.getValue())));
+        SchedulerStats.Lag lag = s.lag();
+        out.append("\n\nfire lag of the last ").append(lag.samples()).append(" scheduled runs: p50 ")
+                .append(micros(lag.p50())).append(", p90 ").append(micros(lag.p90())).append(", p99 ")
+                .append(micros(lag.p99())).append(", max ").append(micros(lag.max())).append("\n\n");
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"POOL", "THREADS", "ACTIVE", "QUEUED", "EXTRA (stuck)"});
+        s.pools().forEach(p -> rows.add(new String[] {p.priority().name(), String.valueOf(p.threads()),
+                String.valueOf(p.active()), String.valueOf(p.queued()), String.valueOf(p.extra())}));
+        out.append(align(rows));
+        out.append("\n\nstuck runs: ").append(s.stuckRuns()).append("   pending retries: ").append(s.pendingRetries())
+                .append("   held locks: ").append(s.heldLocks());
+        return out.toString();
+    }
+
+    private static String micros(Duration d) {
+        long us = d.toNanos() / 1000;
+        return us < 10_000 ? (us / 1000.0) + " ms" : (us / 1000) + " ms";
     }
 
     private static ZoneId zoneOf(String scheduleText) {

@@ -41,7 +41,11 @@ import org.pluginscheduler.api.TaskScheduler;
         "osgi.command.function=reschedule",
         "osgi.command.function=remove",
         "osgi.command.function=submit",
-        "osgi.command.function=next"})
+        "osgi.command.function=next",
+        "osgi.command.function=dlq",
+        "osgi.command.function=replay",
+        "osgi.command.function=purge",
+        "osgi.command.function=stats"})
 public final class TaskCommands {
 
     private static final String ID = "task id: owner:task-id, or a task-id that is unique";
@@ -234,6 +238,52 @@ public final class TaskCommands {
             return tables.preview(parsed, scheduler.describe(parsed),
                     scheduler.preview(parsed, clock.instant(), count));
         });
+    }
+
+    @Descriptor("List dead letters: runs that exhausted their retries, newest first")
+    public String dlq() {
+        return tables.deadLetters(scheduler.deadLetters());
+    }
+
+    @Descriptor("Replay a dead letter: a new run with the same arguments; the dead letter is removed")
+    public String replay(@Descriptor("the dead letter's run id (see task:dlq)") String runId) {
+        return run("task:replay", () -> "replayed " + runId + " as run " + scheduler.replayDeadLetter(runId));
+    }
+
+    @Descriptor("Purge dead letters (all, or one task's), or with --history the finished run history")
+    public String purge(
+            @Descriptor("purge run history instead of dead letters") @Parameter(names = "--history",
+                    presentValue = "true", absentValue = "false") boolean history,
+            @Descriptor("with --history: only runs that ended longer ago than this ISO-8601 duration, e.g. P7D "
+                    + "(default: all finished runs)") @Parameter(names = "--older-than", absentValue = "PT0S")
+            String olderThan,
+            @Descriptor("only this task's dead letters (optional)") String... id) {
+        return run("task:purge", () -> {
+            if (history) {
+                if (id.length > 0) {
+                    throw new IllegalArgumentException("--history purges every task's history; it takes no id");
+                }
+                java.time.Duration age;
+                try {
+                    age = java.time.Duration.parse(olderThan.toUpperCase(Locale.ROOT));
+                } catch (java.time.format.DateTimeParseException e) {
+                    throw new IllegalArgumentException("--older-than: '" + olderThan
+                            + "' is not an ISO-8601 duration such as P7D or PT12H");
+                }
+                return "purged " + scheduler.purgeHistory(age) + " run record(s)";
+            }
+            if (id.length > 1) {
+                throw new IllegalArgumentException("at most one task id");
+            }
+            Optional<TaskId> taskId = id.length == 0 ? Optional.empty() : Optional.of(scheduler.resolve(id[0]));
+            return "purged " + scheduler.purgeDeadLetters(taskId) + " dead letter(s)"
+                    + taskId.map(t -> " of " + t).orElse("");
+        });
+    }
+
+    @Descriptor("Show counters: runs by status, fire lag percentiles, worker pools, stuck runs, retries, locks")
+    public String stats() {
+        return tables.stats(scheduler.stats());
     }
 
     // --- helpers ---------------------------------------------------------------------------------------------
