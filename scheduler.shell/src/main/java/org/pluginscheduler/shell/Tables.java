@@ -64,11 +64,12 @@ final class Tables {
         }
         ZoneId zone = clock.getZone();
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"RUN", "TRIGGER", "STATUS", "SCHEDULED", "LAG", "DURATION", "MESSAGE"});
+        rows.add(new String[] {"RUN", "TRIGGER", "ATTEMPT", "STATUS", "SCHEDULED", "LAG", "DURATION", "MESSAGE"});
         for (RunRecord r : runs) {
             rows.add(new String[] {
                     r.runId(),
                     r.trigger().name().toLowerCase(),
+                    String.valueOf(r.attempt()),
                     r.status().name(),
                     PRECISE.format(r.scheduledTime().atZone(zone)),
                     r.lag().map(Tables::millis).orElse("-"),
