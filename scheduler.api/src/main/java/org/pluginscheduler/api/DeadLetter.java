@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A run that exhausted its retries, kept for an administrator to inspect, replay or purge
- * (execution-semantics release).
+ * A run of a dead-letter-eligible task that exhausted its retries, kept for an administrator to inspect, replay or
+ * purge.
  *
  * @param runId        the last attempt's run id; the dead letter's identity
  * @param taskId       the task

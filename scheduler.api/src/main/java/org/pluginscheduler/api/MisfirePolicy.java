@@ -6,9 +6,6 @@ import java.util.Objects;
  * What a periodic task does about fires it missed while it or the whole scheduler was paused (and, with a
  * persistent store, while the runtime was down). The default is {@link #runOnce()}.
  *
- * <p>Applied from the execution-semantics release; until then missed fires are skipped and the task resumes
- * at its next regular fire.
- *
  * @param kind       the policy
  * @param maxCatchUp for {@link Kind#CATCH_UP}: the most missed fires to run, at least 1; otherwise 0
  */

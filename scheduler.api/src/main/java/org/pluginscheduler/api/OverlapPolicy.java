@@ -11,7 +11,7 @@ public enum OverlapPolicy {
     ALLOW,
     /**
      * At most one fire waits for the running execution to end, then runs; further fires while one waits are
-     * skipped and recorded. Enforced from the execution-semantics release; until then it behaves as {@link #SKIP}.
+     * skipped and recorded.
      */
     QUEUE_ONE
 }

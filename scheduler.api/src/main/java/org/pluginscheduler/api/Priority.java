@@ -3,9 +3,6 @@ package org.pluginscheduler.api;
 /**
  * Which worker pool runs a task's executions. Each priority has its own pool, sized by the scheduler's
  * configuration, so a flood of {@link #BACKGROUND} runs never delays {@link #REALTIME} fires.
- *
- * <p>In this release every priority shares one worker pool; separate, configurable pools arrive with the
- * execution-semantics release. The value is accepted, stored and shown today.
  */
 public enum Priority {
     /** Latency-sensitive work; its own pool, never queued behind other priorities. */

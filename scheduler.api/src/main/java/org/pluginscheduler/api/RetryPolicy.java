@@ -13,9 +13,6 @@ import org.osgi.annotation.versioning.ConsumerType;
  * <p>Retries of a periodic task do not move its regular schedule. {@link TaskFailureHandler}s are consulted
  * before the policy and may override it.
  *
- * <p><b>Applied from the execution-semantics release.</b> Until then a policy is validated and stored with the
- * definition, and a failed run is recorded as {@link RunStatus#FAILED} without retries.
- *
  * <p>Implementations must be immutable and thread-safe.
  */
 @ConsumerType

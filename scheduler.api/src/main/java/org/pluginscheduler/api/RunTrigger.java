@@ -10,7 +10,7 @@ public enum RunTrigger {
     CALL,
     /** A one-shot submission with arguments ({@link TaskScheduler#submit}). */
     SUBMISSION,
-    /** A retry of a failed run (from the execution-semantics release). */
+    /** A retry of a failed run. */
     RETRY,
     /** A fire missed while the scheduler was paused or down, run according to the task's {@link MisfirePolicy}. */
     MISFIRE,

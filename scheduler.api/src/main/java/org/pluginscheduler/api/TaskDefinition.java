@@ -23,8 +23,6 @@ import java.util.Set;
  * {@link Priority#NORMAL}, the scheduler's default misfire policy, no lock keys, no group, not per-tenant, not
  * dead-letter eligible, enabled by default, empty config.
  *
- * <p>Fields marked "execution-semantics release" below are validated and stored now and take effect in that
- * release.
  */
 public final class TaskDefinition {
 
@@ -123,13 +121,13 @@ public final class TaskDefinition {
 
     /**
      * @return the longest a run may take before it is cancelled and ends {@link RunStatus#TIMED_OUT}; empty for
-     *         no limit (execution-semantics release)
+     *         no limit
      */
     public Optional<Duration> timeout() {
         return Optional.ofNullable(timeout);
     }
 
-    /** @return the retry policy (execution-semantics release) */
+    /** @return the retry policy */
     public RetryPolicy retryPolicy() {
         return retryPolicy;
     }
@@ -139,7 +137,7 @@ public final class TaskDefinition {
         return overlapPolicy;
     }
 
-    /** @return the worker pool priority (separate pools from the execution-semantics release) */
+    /** @return the worker pool priority (each priority has its own pool) */
     public Priority priority() {
         return priority;
     }
@@ -150,24 +148,24 @@ public final class TaskDefinition {
     }
 
     /**
-     * @return named locks a run must hold; runs of tasks sharing a key never overlap (execution-semantics
-     *         release)
+     * @return named locks a run must hold; runs of tasks sharing a key never overlap; contention delays
+     *         a run without spending a retry
      */
     public Set<String> lockKeys() {
         return lockKeys;
     }
 
-    /** @return the concurrency/rate-limit group, if any (execution-semantics release) */
+    /** @return the concurrency/rate-limit group, if any */
     public Optional<String> group() {
         return Optional.ofNullable(group);
     }
 
-    /** @return {@code true} if one instance runs per configured tenant (execution-semantics release) */
+    /** @return {@code true} if one instance runs per configured tenant */
     public boolean perTenant() {
         return perTenant;
     }
 
-    /** @return {@code true} if runs that exhaust their retries become dead letters (execution-semantics release) */
+    /** @return {@code true} if runs that exhaust their retries become dead letters */
     public boolean deadLetterEligible() {
         return deadLetterEligible;
     }
@@ -313,13 +311,13 @@ public final class TaskDefinition {
             return this;
         }
 
-        /** Sets the run timeout (execution-semantics release). */
+        /** Sets the run timeout. */
         public Builder timeout(Duration timeout) {
             this.timeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 
-        /** Sets the retry policy (execution-semantics release). */
+        /** Sets the retry policy. */
         public Builder retry(RetryPolicy policy) {
             this.retryPolicy = Objects.requireNonNull(policy, "policy");
             return this;
@@ -337,13 +335,13 @@ public final class TaskDefinition {
             return this;
         }
 
-        /** Sets the misfire policy (execution-semantics release). */
+        /** Sets the misfire policy. */
         public Builder misfire(MisfirePolicy policy) {
             this.misfirePolicy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
-        /** Adds named lock keys (execution-semantics release). */
+        /** Adds named lock keys. */
         public Builder lockKeys(String... keys) {
             for (String key : keys) {
                 lockKeys.add(Objects.requireNonNull(key, "key"));
@@ -351,19 +349,19 @@ public final class TaskDefinition {
             return this;
         }
 
-        /** Sets the concurrency/rate-limit group (execution-semantics release). */
+        /** Sets the concurrency/rate-limit group. */
         public Builder group(String group) {
             this.group = Objects.requireNonNull(group, "group");
             return this;
         }
 
-        /** Marks the task as per-tenant (execution-semantics release). */
+        /** Marks the task as per-tenant. */
         public Builder perTenant(boolean perTenant) {
             this.perTenant = perTenant;
             return this;
         }
 
-        /** Marks the task's exhausted runs as dead letters (execution-semantics release). */
+        /** Marks the task's exhausted runs as dead letters. */
         public Builder deadLetterEligible(boolean eligible) {
             this.deadLetterEligible = eligible;
             return this;

@@ -9,9 +9,8 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * The context of one run, handed to {@link ScheduledTaskProvider#execute}. Valid for the duration of that call.
  *
- * <p><b>Cancellation.</b> A run is cancelled when its provider goes away, the scheduler stops or (from the
- * execution-semantics release) its timeout passes. The scheduler then sets {@link #isCancelled()} and interrupts
- * the executing thread. Long-running tasks should check {@link #isCancelled()} between units of work and return
+ * <p><b>Cancellation.</b> A run is cancelled when its provider goes away, the scheduler stops or its timeout
+ * passes. The scheduler then sets {@link #isCancelled()} and interrupts the executing thread. Long-running tasks should check {@link #isCancelled()} between units of work and return
  * promptly; blocking calls see the interrupt. Implementations are thread-safe.
  */
 @ProviderType

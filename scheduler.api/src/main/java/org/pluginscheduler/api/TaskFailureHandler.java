@@ -10,8 +10,6 @@ import org.osgi.annotation.versioning.ConsumerType;
  * decision from any handler means the task's {@link RetryPolicy} decides. A handler that throws is logged and
  * skipped.
  *
- * <p><b>Consulted from the execution-semantics release.</b>
- *
  * <p>Handlers are called from scheduler threads, possibly concurrently, and must not block.
  */
 @ConsumerType

@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * Thrown by a task to ask for a retry explicitly, optionally after a given delay. The retry is still bounded by
- * the task's {@link RetryPolicy#maxRetries()}; the delay, if given, replaces the policy's. Handled from the
- * execution-semantics release; until then it is a failure like any other exception.
+ * the task's {@link RetryPolicy#maxRetries()}; the delay, if given, replaces the policy's. The run is recorded as
+ * {@link RunStatus#FAILED}, and failure handlers are still asked first.
  */
 public class TaskRetryRequestedException extends RuntimeException {
     private static final long serialVersionUID = 1L;

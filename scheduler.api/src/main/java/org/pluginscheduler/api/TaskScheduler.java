@@ -51,8 +51,9 @@ public interface TaskScheduler {
     String trigger(TaskId id);
 
     /**
-     * Runs the task now in the calling thread and returns its finished record. Skips overlap checks (and, from
-     * the execution-semantics release, concurrency and rate limits): for debugging and manual recovery.
+     * Runs the task now in the calling thread and returns its finished record, for debugging and manual
+     * recovery. Skips overlap checks and group concurrency and rate limits; named locks still apply (a held lock
+     * fails the call at once). A failed call is not retried.
      *
      * @param arguments handed to the run as {@link TaskExecution#arguments()}
      * @throws IllegalStateException if the task cannot run (dormant, conflicting or invalid)
@@ -61,7 +62,7 @@ public interface TaskScheduler {
 
     /**
      * Submits a one-shot run with arguments, now or at an instant. Submissions wait for the task's own running
-     * execution (they are not subject to its overlap policy) and are not persisted before the persistence release.
+     * execution (they are not subject to its overlap policy) A submission planned for later is held in memory.
      *
      * @param at empty for now
      * @return the run id
@@ -142,7 +143,7 @@ public interface TaskScheduler {
      */
     List<ZonedDateTime> nextFires(TaskId id, int count);
 
-    /** @return dead letters, newest first (produced from the execution-semantics release) */
+    /** @return dead letters, newest first  */
     List<DeadLetter> deadLetters();
 
     /**
