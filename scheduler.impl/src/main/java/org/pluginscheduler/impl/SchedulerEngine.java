@@ -116,6 +116,11 @@ final class SchedulerEngine {
     private final LockTable locks = new LockTable();
     private final AtomicLong runCounter = new AtomicLong();
     private final RunStats stats;
+    /** Abandoned runs found in a store, waiting for their task to be registered. Guarded by the lock. */
+    private final Map<TaskId, List<RunRecord>> abandoned = new HashMap<>();
+    /** Stores this engine has been bound to (identity), so recovery runs once per store. Guarded by the lock. */
+    private final Set<TaskStore> seenStores = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private boolean recoveredInitialStore;
     private volatile List<RetryDecider.Ranked> handlers = List.of();
     private GroupLimits groups;
     private volatile TaskStore store;
@@ -133,6 +138,7 @@ final class SchedulerEngine {
         this.settings = settings;
         this.groups = new GroupLimits(settings.groups());
         this.stats = new RunStats(clock.instant());
+        this.seenStores.add(store);
     }
 
     TaskTimer timer() {
@@ -164,6 +170,11 @@ final class SchedulerEngine {
     }
 
     private void read(ProviderHandle handle) {
+        readTasks(handle);
+        abandonedToDecide();
+    }
+
+    private void readTasks(ProviderHandle handle) {
         if (handle.isGone()) {
             return;
         }
@@ -1412,26 +1423,160 @@ final class SchedulerEngine {
         return settings;
     }
 
-    /** A different store won: merge what it knows into the registered tasks and write their state to it. */
+    /**
+     * A different store won (a persistent store arriving, or leaving so the in-memory one is back). What a store
+     * seen for the first time knows of a registered task's administrative state wins (it outlived this process);
+     * the current state is then written to it, and the runs and dead letters recorded in the old store meanwhile are copied over, so
+     * nothing recorded while the stores changed is lost. The first time a store is seen, runs it still holds as
+     * RUNNING are recovered as ABANDONED and fires missed while the runtime was down follow the misfire policy.
+     */
     void store(TaskStore newStore) {
+        List<Execution> toDispatch = new ArrayList<>();
         synchronized (lock) {
+            TaskStore old = store;
+            if (old == newStore) {
+                return;
+            }
             store = newStore;
+            boolean firstSight = seenStores.add(newStore);
+            int copiedRuns = 0;
+            int copiedLetters = 0;
             for (TaskSlot slot : slots.values()) {
-                Optional<StoredTask> known = newStore.loadTask(slot.id);
+                // a store seen for the first time outlived this process: its settings win; one seen before only
+                // holds what this process wrote earlier, so the current settings win
+                Optional<StoredTask> known = firstSight ? newStore.loadTask(slot.id) : Optional.empty();
                 if (known.isPresent()) {
                     StoredTask k = known.get();
                     slot.stored = slot.stored.withEnabled(k.enabled()).withPaused(k.paused())
                             .withScheduleOverride(k.scheduleOverride());
                     replan(slot, effectiveSchedule(slot));
+                    noteDowntimeMisfires(slot, k);
                 }
                 save(slot);
+                copiedRuns += copyRuns(old, newStore, slot.id);
+            }
+            for (DeadLetter letter : old.deadLetters()) {
+                if (newStore.deadLetters().stream().noneMatch(d -> d.runId().equals(letter.runId()))) {
+                    newStore.addDeadLetter(letter);
+                    copiedLetters++;
+                }
+            }
+            if (copiedRuns + copiedLetters > 0) {
+                LOG.info("Copied {} run(s) and {} dead letter(s) recorded in the previous store into the new one",
+                        copiedRuns, copiedLetters);
+            }
+            if (firstSight) {
+                recoverAbandoned(newStore);
+            }
+            for (TaskSlot slot : slots.values()) {
+                if (!slot.missed.isEmpty() && slot.firesOnSchedule() && !pausedAll) {
+                    applyMisfires(slot, toDispatch);
+                }
+            }
+        }
+        toDispatch.forEach(this::dispatch);
+        abandonedToDecide();
+    }
+
+    private int copyRuns(TaskStore from, TaskStore to, TaskId id) {
+        int copied = 0;
+        try {
+            for (RunRecord run : from.runs(id, 1000)) {
+                if (to.run(run.runId()).isEmpty()) {
+                    to.recordRun(run);
+                    copied++;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Could not copy the runs of {} into the new task store: {}", id, e.getMessage(), e);
+        }
+        return copied;
+    }
+
+    /**
+     * Runs a store still holds as RUNNING that no execution of this process owns were cut off by a crash or a
+     * hard stop: they become ABANDONED and go through the retry path when their task is registered. Under the
+     * lock.
+     */
+    private void recoverAbandoned(TaskStore s) {
+        Set<String> live = new HashSet<>();
+        slots.values().forEach(slot -> slot.running.forEach(e -> live.add(e.runId())));
+        Instant now = clock.instant();
+        for (RunRecord run : s.runningRuns()) {
+            if (live.contains(run.runId())) {
+                continue;
+            }
+            RunRecord abandonedRun = run.finish(RunStatus.ABANDONED, now,
+                    "abandoned: the runtime stopped or crashed while it ran", run.data());
+            record(s, abandonedRun);
+            stats.count(RunStatus.ABANDONED);
+            abandoned.computeIfAbsent(run.taskId(), k -> new ArrayList<>()).add(abandonedRun);
+            LOG.warn("Run {} of {} was left RUNNING by the previous process; recorded as ABANDONED", run.runId(),
+                    run.taskId());
+        }
+    }
+
+    /** Decides, off the lock, what follows each abandoned run whose task is registered now. */
+    private void abandonedToDecide() {
+        List<RunRecord> ready = new ArrayList<>();
+        synchronized (lock) {
+            for (TaskId id : List.copyOf(abandoned.keySet())) {
+                if (slots.containsKey(id)) {
+                    ready.addAll(abandoned.remove(id));
+                }
+            }
+        }
+        for (RunRecord run : ready) {
+            TaskSlot slot;
+            synchronized (lock) {
+                slot = slots.get(run.taskId());
+            }
+            if (slot == null) {
+                continue;
+            }
+            Execution pseudo = new Execution(slot, run.runId(), run.trigger(), run.scheduledTime(), run.arguments(),
+                    run.attempt(), run.scheduledTime(), lockKeys(slot, Set.of()));
+            TaskFailure failure = new TaskFailure(slot.id, slot.definition, run.runId(), run.attempt(),
+                    RunStatus.ABANDONED, run.message(), Optional.empty(), run.arguments());
+            RetryDecider.Outcome outcome = RetryDecider.decide(failure, slot.definition.retryPolicy(), handlers,
+                    Optional.empty());
+            boolean deadLetter = slot.definition.deadLetterEligible()
+                    && outcome.kind() != RetryDecider.Outcome.Kind.RETRY
+                    && outcome.kind() != RetryDecider.Outcome.Kind.ABORTED;
+            if (!outcome.note().isEmpty() || deadLetter) {
+                record(store(), run.finish(RunStatus.ABANDONED, run.endTime().orElse(clock.instant()),
+                        run.message() + (outcome.note().isEmpty() ? "" : " — " + outcome.note())
+                                + (deadLetter ? "; moved to the dead letters" : ""), run.data()));
+            }
+            if (deadLetter) {
+                addDeadLetter(new DeadLetter(run.runId(), slot.id, run.arguments(), run.message(), run.attempt(),
+                        run.scheduledTime(), run.endTime().orElse(clock.instant())));
+            }
+            if (outcome.kind() == RetryDecider.Outcome.Kind.RETRY) {
+                synchronized (lock) {
+                    if (!slot.removed) {
+                        planRetry(pseudo, outcome.delay());
+                    }
+                }
             }
         }
     }
 
-    /** Starts the timer thread. */
+    /** Recovers what the initial store holds from a previous process, then starts the timer thread. */
     void start() {
+        recover();
         timer.start("task-scheduler-timer");
+    }
+
+    /** Crash recovery against the initial store (tests call it directly instead of {@link #start()}). */
+    void recover() {
+        synchronized (lock) {
+            if (!recoveredInitialStore) {
+                recoveredInitialStore = true;
+                recoverAbandoned(store);
+            }
+        }
+        abandonedToDecide();
     }
 
     /**

@@ -530,4 +530,46 @@ class ExecutionSemanticsTest {
         workers.runAll();
         assertTrue(runs("p:t").stream().noneMatch(r -> r.trigger() == RunTrigger.MISFIRE));
     }
+
+    // --- stores ----------------------------------------------------------------------------------------------------
+
+    @Test
+    void runsLeftRunningByACrashBecomeAbandonedAndGoThroughTheRetryPath() {
+        TaskId id = TaskId.parse("p:t");
+        store.recordRun(new RunRecord("old-1", id, RunTrigger.SCHEDULE, 1, RunStatus.RUNNING, T0.minusSeconds(3600),
+                Optional.of(T0.minusSeconds(3600)), Optional.empty(), "", Map.of(), Map.of("k", "v")));
+        engine.recover();
+        RunRecord abandoned = store.run("old-1").orElseThrow();
+        assertEquals(RunStatus.ABANDONED, abandoned.status());
+        assertEquals(Optional.of(T0), abandoned.endTime());
+
+        TestProvider provider = new TestProvider(task("t", "cron:0 3 * * *")
+                .retry(RetryPolicy.fixed(1, Duration.ofSeconds(10))).build());
+        register("p", provider);
+        assertTrue(store.run("old-1").orElseThrow().message().endsWith("retry 1 of 1 in PT10S"),
+                store.run("old-1").orElseThrow().message());
+        advance(Duration.ofSeconds(10));
+        RunRecord retry = runs("p:t").get(runs("p:t").size() - 1);
+        assertEquals(RunTrigger.RETRY, retry.trigger());
+        assertEquals(2, retry.attempt());
+        assertEquals(Map.of("k", "v"), retry.arguments());
+        assertEquals(RunStatus.SUCCEEDED, retry.status());
+    }
+
+    @Test
+    void aStoreArrivingLateReceivesTheRunsRecordedBeforeAndItsOverridesWin() {
+        TestProvider provider = new TestProvider(task("t", "every:PT1M").deadLetterEligible(true).build());
+        provider.behaviour = e -> fail("x");
+        register("p", provider);
+        advance(Duration.ZERO);
+        TaskId id = TaskId.parse("p:t");
+        InMemoryTaskStore persistent = new InMemoryTaskStore(100);
+        persistent.saveTask(StoredTask.fresh(id, "p 1.0.0", "d", "every:PT1M").withPaused(true));
+        engine.store(persistent);
+        assertEquals(1, persistent.runs(id, 10).size(), "the run recorded before the store arrived");
+        assertEquals(1, persistent.deadLetters().size());
+        assertEquals(TaskState.PAUSED, engine.task(id).orElseThrow().state(), "the persisted override wins");
+        engine.store(store);
+        assertEquals(TaskState.PAUSED, engine.task(id).orElseThrow().state(), "and goes back with the state");
+    }
 }
