@@ -113,6 +113,8 @@ final class SchedulerEngine {
     private final List<Rejected> rejected = new ArrayList<>();
     private final Map<ProviderHandle, List<TaskDefinition>> applied = new HashMap<>();
     private final Map<Long, ProviderHandle> adHoc = new HashMap<>();
+    /** Operators' per-task overrides by configuration PID. Guarded by the lock. */
+    private final Map<String, TaskOverride> overrides = new LinkedHashMap<>();
     private final LockTable locks = new LockTable();
     private final AtomicLong runCounter = new AtomicLong();
     private final RunStats stats;
@@ -286,7 +288,7 @@ final class SchedulerEngine {
                 continue;
             }
             for (TaskId id : instances(handle, definition)) {
-                register(handle, id, definition, problems, toDispatch);
+                register(handle, id, overridden(id, definition), problems, toDispatch);
             }
         }
     }
@@ -417,7 +419,7 @@ final class SchedulerEngine {
         for (Rejected r : List.copyOf(rejected)) {
             if (r.waitsForId && !slots.containsKey(r.id) && !r.claimant.isGone()) {
                 rejected.remove(r);
-                if (register(r.claimant, r.id, r.definition, List.of(), toDispatch).isEmpty()) {
+                if (register(r.claimant, r.id, overridden(r.id, r.definition), List.of(), toDispatch).isEmpty()) {
                     LOG.info("Task {} from {} registered now that the id is free", r.id, r.claimant);
                 }
             }
@@ -1207,6 +1209,37 @@ final class SchedulerEngine {
         }
     }
 
+    // --- configuration overrides -------------------------------------------------------------------------------
+
+    /** Sets (or with empty, removes) the override of one configuration; affected tasks are re-registered. */
+    void override(String pid, Optional<TaskOverride> override) {
+        List<Execution> toDispatch = new ArrayList<>();
+        synchronized (lock) {
+            if (override.isPresent()) {
+                overrides.put(pid, override.get());
+            } else if (overrides.remove(pid) == null) {
+                return;
+            }
+            new HashMap<>(applied).forEach((handle, definitions) -> {
+                if (!handle.isGone()) {
+                    apply(handle, definitions, toDispatch);
+                }
+            });
+        }
+        toDispatch.forEach(this::dispatch);
+    }
+
+    /** @return the definition with the overrides that apply to {@code id}, in configuration order */
+    private TaskDefinition overridden(TaskId id, TaskDefinition definition) {
+        TaskDefinition result = definition;
+        for (TaskOverride o : overrides.values()) {
+            if (o.appliesTo(id)) {
+                result = o.applyTo(result);
+            }
+        }
+        return result;
+    }
+
     // --- failure handlers ------------------------------------------------------------------------------------
 
     /** Replaces the failure handlers; they are consulted highest ranking first (then lowest service id). */
@@ -1314,6 +1347,21 @@ final class SchedulerEngine {
                 next = next(slot, () -> copy.nextAfter(current));
             }
             return fires;
+        }
+    }
+
+    /** Stops one ad-hoc task (or job) without deleting its state: it becomes dormant. */
+    void retireAdHoc(TaskId id) {
+        synchronized (lock) {
+            TaskSlot slot = slots.get(id);
+            if (slot == null || !(slot.handle.actions instanceof AdHocActions actions)) {
+                return;
+            }
+            List<TaskDefinition> current = new ArrayList<>(applied.getOrDefault(slot.handle, List.of()));
+            current.removeIf(d -> d.id().equals(id.id()));
+            applied.put(slot.handle, current);
+            actions.remove(id.id());
+            unregister(slot, "its configuration is gone");
         }
     }
 

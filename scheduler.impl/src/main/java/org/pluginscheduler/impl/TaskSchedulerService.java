@@ -152,6 +152,9 @@ public final class TaskSchedulerService implements TaskScheduler {
 
     @Override
     public boolean removeTask(TaskId id) {
+        if (JobComponent.OWNER.equals(id.owner()) && core.deleteJob(id)) {
+            return true; // the job goes with its configuration
+        }
         return engine().removeTask(id);
     }
 
