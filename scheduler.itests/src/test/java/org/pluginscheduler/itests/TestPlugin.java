@@ -5,10 +5,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -89,12 +94,10 @@ final class TestPlugin {
         main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         headers.forEach(main::putValue);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        Bundle probe = FrameworkUtil.getBundle(TestPlugin.class);
         try (JarOutputStream jar = new JarOutputStream(bytes, manifest)) {
-            for (URL entry : Collections.list(probe.findEntries(PLUGIN_PACKAGE, "*.class", false))) {
-                String path = entry.getPath().startsWith("/") ? entry.getPath().substring(1) : entry.getPath();
-                jar.putNextEntry(new JarEntry(path));
-                try (InputStream in = entry.openStream()) {
+            for (Map.Entry<String, URL> entry : pluginClasses().entrySet()) {
+                jar.putNextEntry(new JarEntry(entry.getKey()));
+                try (InputStream in = entry.getValue().openStream()) {
                     in.transferTo(jar);
                 }
                 jar.closeEntry();
@@ -103,5 +106,37 @@ final class TestPlugin {
             throw new UncheckedIOException(e);
         }
         return new ByteArrayInputStream(bytes.toByteArray());
+    }
+
+    /**
+     * @return path in the jar → class file: from the test probe inside a framework (Pax Exam); outside one (a
+     *         plain JUnit test that deploys the jar into a runtime process), from the test-classes folder
+     */
+    private static Map<String, URL> pluginClasses() throws IOException {
+        Map<String, URL> classes = new TreeMap<>();
+        Bundle probe = FrameworkUtil.getBundle(TestPlugin.class);
+        if (probe != null) {
+            for (URL entry : Collections.list(probe.findEntries(PLUGIN_PACKAGE, "*.class", false))) {
+                String path = entry.getPath().startsWith("/") ? entry.getPath().substring(1) : entry.getPath();
+                classes.put(path, entry);
+            }
+            return classes;
+        }
+        Path folder;
+        try {
+            folder = Path.of(TestPluginActivator.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .resolve(PLUGIN_PACKAGE);
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*.class")) {
+            for (Path file : files) {
+                classes.put(PLUGIN_PACKAGE + "/" + file.getFileName(), file.toUri().toURL());
+            }
+        }
+        if (classes.isEmpty()) {
+            throw new IOException("no plugin classes in " + folder);
+        }
+        return classes;
     }
 }

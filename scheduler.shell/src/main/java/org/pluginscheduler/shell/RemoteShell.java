@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  * client: &lt;one command line&gt;    server: output lines..., then "%%TASKCTL-EXIT &lt;code&gt;%%", then closes
  * </pre>
  *
+ * The exit line is the last line before the connection closes, and only that one is the exit status: output is
+ * arbitrary text (a task's result message, for one) and may contain a line that looks like it.
+ *
  * Security: binds to a loopback address unless explicitly allowed; the token is compared in constant time and
  * never logged; a connection that does not authenticate within {@link #AUTH_TIMEOUT_MS} or sends anything else
  * is refused and logged; by default only a single {@code task:*} command is accepted (no pipes, no chaining).
