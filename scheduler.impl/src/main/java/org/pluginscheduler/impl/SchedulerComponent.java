@@ -68,6 +68,7 @@ public final class SchedulerComponent {
     private SchedulerEngine engine; // guarded by this
     private PooledWorkers workers;
     private ExecutorService control;
+    private ExecutorService stateWriter;
     private Validated lastGood;
 
     /** A validated configuration: the engine's settings plus pool sizes. */
@@ -81,8 +82,11 @@ public final class SchedulerComponent {
         workers = new PooledWorkers(validated.threads());
         control = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 named("task-scheduler-registry-"));
+        stateWriter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                named("task-state-writer-"));
         synchronized (this) {
-            engine = new SchedulerEngine(Clock.systemUTC(), control, workers, store, validated.settings());
+            engine = new SchedulerEngine(Clock.systemUTC(), control, stateWriter, workers, store,
+                    validated.settings());
             engine.handlers(List.copyOf(failureHandlers.values()));
             engine.start();
             handles.values().forEach(engine::providerAdded);
@@ -125,6 +129,12 @@ public final class SchedulerComponent {
         }
         stopping.stop();
         control.shutdownNow();
+        stateWriter.shutdown();
+        try {
+            stateWriter.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         workers.shutdown();
         LOG.info("Scheduler stopped");
     }

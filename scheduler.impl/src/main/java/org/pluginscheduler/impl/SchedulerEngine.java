@@ -106,6 +106,10 @@ final class SchedulerEngine {
 
     private final Clock clock;
     private final Executor control;
+    private final Executor stateWriter;
+    /** Task states to write, latest snapshot per task. Guarded by the lock. */
+    private final Map<TaskId, StoredTask> dirty = new LinkedHashMap<>();
+    private boolean flushQueued;
     private final Workers workers;
     private final TaskTimer timer;
     private final Object lock = new Object();
@@ -132,8 +136,18 @@ final class SchedulerEngine {
     private int stuck;
 
     SchedulerEngine(Clock clock, Executor control, Workers workers, TaskStore store, Settings settings) {
+        this(clock, control, control, workers, store, settings);
+    }
+
+    /**
+     * @param control     reads providers' task lists and records skipped fires
+     * @param stateWriter writes task states; must run its tasks one at a time, in order
+     */
+    SchedulerEngine(Clock clock, Executor control, Executor stateWriter, Workers workers, TaskStore store,
+                    Settings settings) {
         this.clock = clock;
         this.control = control;
+        this.stateWriter = stateWriter;
         this.workers = workers;
         this.timer = new TaskTimer(clock);
         this.store = store;
@@ -927,11 +941,58 @@ final class SchedulerEngine {
         }
     }
 
+    /**
+     * Marks a task's state for writing. Writes are coalesced and done by the state writer, outside the lock, so a
+     * persistent store's commit latency never holds up firing or registration; the latest snapshot of each dirty
+     * task is written. Under the lock.
+     */
     private void save(TaskSlot slot) {
+        dirty.put(slot.id, slot.stored);
+        if (!flushQueued) {
+            flushQueued = true;
+            try {
+                stateWriter.execute(this::flush);
+            } catch (RejectedExecutionException stopping) {
+                flushQueued = false;
+            }
+        }
+    }
+
+    /** Writes the dirty task states; runs on the single state-writer thread (or at stop). */
+    private void flush() {
+        List<StoredTask> batch;
+        TaskStore target;
+        synchronized (lock) {
+            batch = List.copyOf(dirty.values());
+            dirty.clear();
+            flushQueued = false;
+            target = store;
+        }
+        for (StoredTask task : batch) {
+            try {
+                target.saveTask(task);
+            } catch (RuntimeException e) {
+                LOG.error("Could not save the state of task {} in the task store: {}", task.id(), e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Waits until every state marked so far is written: administrative changes are durable when the call
+     * returns. Not under the lock.
+     */
+    private void awaitWrites() {
+        java.util.concurrent.CompletableFuture<Void> written = new java.util.concurrent.CompletableFuture<>();
         try {
-            store().saveTask(slot.stored);
-        } catch (RuntimeException e) {
-            LOG.error("Could not save the state of task {} in the task store: {}", slot.id, e.getMessage(), e);
+            stateWriter.execute(() -> written.complete(null));
+            written.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (RejectedExecutionException stopping) {
+            flush();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the task store did not confirm the change within 30 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the change was being stored", e);
         }
     }
 
@@ -1138,6 +1199,7 @@ final class SchedulerEngine {
                 save(slot);
             }
         }
+        awaitWrites();
         LOG.info("Task {} {}", id, schedule.map(s -> "rescheduled: " + s.text()).orElse("schedule reset"));
     }
 
@@ -1147,14 +1209,21 @@ final class SchedulerEngine {
             if (slot != null) {
                 slot.stored = change.apply(slot.stored);
                 save(slot);
-                return;
+            } else {
+                if (rejected.stream().anyMatch(r -> r.id.equals(id))) {
+                    throw new IllegalStateException("task " + id + " is not registered (conflicting or invalid)");
+                }
+                // a dormant task keeps the setting for when it returns; start from a state not yet written, if any
+                StoredTask stored = Optional.ofNullable(dirty.remove(id)).or(() -> store().loadTask(id))
+                        .orElseThrow(() -> new NoSuchTaskException(id.toString()));
+                dirty.put(id, change.apply(stored));
+                if (!flushQueued) {
+                    flushQueued = true;
+                    stateWriter.execute(this::flush);
+                }
             }
-            if (rejected.stream().anyMatch(r -> r.id.equals(id))) {
-                throw new IllegalStateException("task " + id + " is not registered (conflicting or invalid)");
-            }
-            StoredTask stored = store().loadTask(id).orElseThrow(() -> new NoSuchTaskException(id.toString()));
-            store().saveTask(change.apply(stored)); // a dormant task keeps the setting for when it returns
         }
+        awaitWrites();
     }
 
     private void requireKnown(TaskId id) {
@@ -1304,6 +1373,7 @@ final class SchedulerEngine {
                         applied.put(slot.handle, current);
                         unregister(slot, "removed by an administrator");
                     }
+                    dirty.remove(id); // a pending state write must not bring it back
                     store().deleteTask(id);
                     retryConflicts(toDispatch);
                     LOG.info("Task {} removed", id);
@@ -1314,6 +1384,7 @@ final class SchedulerEngine {
                             + "fix or stop the bundle that claims it");
                 }
                 if (store().loadTask(id).isPresent()) {
+                    dirty.remove(id); // a pending state write must not bring it back
                     store().deleteTask(id);
                     LOG.info("Dormant task {} forgotten: its state and history are deleted", id);
                     return true;
@@ -1649,6 +1720,7 @@ final class SchedulerEngine {
         List<Execution> late = await(running.stream().filter(Execution::hasStarted).toList(), settings.gracePeriod(),
                 "");
         handles.forEach(ProviderHandle::close);
+        flush(); // next fires and last runs, so the next start knows what was missed while down
         if (!late.isEmpty()) {
             LOG.warn("Stopping: {} run(s) still going after the grace period of {}; cancelling them: {}", late.size(),
                     settings.gracePeriod(), late);
