@@ -1,6 +1,8 @@
 package org.pluginscheduler.sample.cleanup;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -10,6 +12,7 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.Designate;
 import org.pluginscheduler.api.OverlapPolicy;
 import org.pluginscheduler.api.Priority;
+import org.pluginscheduler.api.RetryPolicy;
 import org.pluginscheduler.api.ScheduledTaskProvider;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskExecution;
@@ -25,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * registered as a {@link ScheduledTaskProvider} on the scheduler's whiteboard, configured through Config Admin
  * (PID {@value #PID}) with a Metatype description, validating its configuration in one place and keeping the
  * last good configuration when a bad one arrives. The work itself is delegated to {@link FolderCleaner} and
- * {@link UsageReporter}, which know nothing about OSGi.
+ * {@link UsageReporter}, which know nothing about OSGi. {@value #TEMP_FILES} retries (see {@link #TEMP_FILES_RETRY})
+ * and is refined by the plugin's own failure hook, {@link CleanupFailureHook}.
  *
  * <p>Reconfiguration: Declarative Services calls {@link #modified} and then updates the service's properties, so
  * the scheduler re-reads {@link #tasks()} and re-registers whatever changed (e.g. a new schedule). Thread-safe:
@@ -43,6 +47,21 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
 
     /** The id of the task that reports the folder's usage. */
     public static final String USAGE_REPORT = "usage-report";
+
+    /**
+     * The retry policy of {@value #TEMP_FILES}: up to 3 retries, waiting about 1, 2 and 4 minutes (doubling,
+     * capped at 30 minutes, each wait shortened by up to 20 % at random).
+     *
+     * <p>Why retry at all: the task runs once a night, and the usual reasons it fails (a network share being
+     * remounted, a file server that is briefly unavailable, a process holding too many files open) are over
+     * within minutes; without retries the folder would keep filling up until the next night. The jitter keeps
+     * many runtimes that share one file server from retrying in step. {@link CleanupFailureHook} refines this:
+     * it waits longer for a busy file system and aborts on a permission problem, which no retry can fix.
+     *
+     * <p>{@value #USAGE_REPORT} has no retries: it runs every few minutes anyway, so the next run is the retry.
+     */
+    static final RetryPolicy TEMP_FILES_RETRY =
+            RetryPolicy.exponential(3, Duration.ofMinutes(1), 2.0, Duration.ofMinutes(30), 0.2);
 
     private static final Logger LOG = LoggerFactory.getLogger(CleanupTaskProvider.class);
 
@@ -117,6 +136,11 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
                         .schedule(s.schedule())
                         .overlap(OverlapPolicy.SKIP)
                         .priority(Priority.BACKGROUND)
+                        .retry(TEMP_FILES_RETRY)
+                        // Dead letter once the retries are spent: an administrator then sees the failed cleanup
+                        // in the dead letters, not just in a log line, and can replay it after fixing the cause.
+                        // Replaying is safe: a cleanup is idempotent. (An aborted run is not dead-lettered.)
+                        .deadLetterEligible(true)
                         .enabledByDefault(s.enabled())
                         .config(config)
                         .build(),
@@ -132,8 +156,12 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
                         .build());
     }
 
+    /**
+     * @throws IOException if the {@value #TEMP_FILES} folder cannot be read; {@link CleanupFailureHook} decides
+     *                     about it by its cause
+     */
     @Override
-    public TaskResult execute(TaskExecution execution) {
+    public TaskResult execute(TaskExecution execution) throws IOException {
         CleanupSettings s = settings;
         String id = execution.taskId().id();
         return switch (id) {

@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * <li>A file that cannot be deleted is counted ({@code failed}) and logged; the run goes on and still succeeds.</li>
  * <li>Cancellation is checked before each file; a cancelled run returns what it did so far.</li>
  * <li>A missing folder is not an error: nothing to delete. A folder that is not a directory is a failure.</li>
+ * <li>A folder that cannot be read at all is thrown as an {@link IOException} whose cause is the file system's
+ * own exception (say {@link java.nio.file.AccessDeniedException}), not returned as a failed result: the scheduler
+ * hands a thrown exception to the failure hooks, and {@link CleanupFailureHook} tells a permission problem from a
+ * busy file system by that cause.</li>
  * </ul>
  */
 final class FolderCleaner {
@@ -40,23 +44,38 @@ final class FolderCleaner {
         boolean delete(Path file) throws IOException;
     }
 
+    /** Walks the folder; a seam so tests can make reading the folder itself fail (as root, permissions do not). */
+    @FunctionalInterface
+    interface Walker {
+        /** @see FolderWalk#walk */
+        boolean walk(Path folder, TaskExecution execution, FolderWalk.FileAction action) throws IOException;
+    }
+
     private final Deleter deleter;
+    private final Walker walker;
 
     FolderCleaner() {
         this(Files::deleteIfExists);
     }
 
     FolderCleaner(Deleter deleter) {
+        this(deleter, FolderWalk::walk);
+    }
+
+    FolderCleaner(Deleter deleter, Walker walker) {
         this.deleter = deleter;
+        this.walker = walker;
     }
 
     /**
      * Runs one cleanup.
      *
      * @return success with data {@code files}, {@code bytes} (deleted), {@code failed} (could not be deleted) and
-     *         {@code cancelled}; failure only if {@code folder} is not a directory or cannot be read
+     *         {@code cancelled}; failure only if {@code folder} is not a directory
+     * @throws IOException if {@code folder} itself cannot be read: {@code "cannot read folder <folder>: <cause>"},
+     *                     with the file system's exception as the cause
      */
-    TaskResult clean(Path folder, int maxAgeDays, TaskExecution execution) {
+    TaskResult clean(Path folder, int maxAgeDays, TaskExecution execution) throws IOException {
         String olderThan = "older than " + Texts.count(maxAgeDays, "day");
         FolderWalk.Root root = FolderWalk.inspect(folder);
         if (root == FolderWalk.Root.MISSING) {
@@ -72,7 +91,7 @@ final class FolderCleaner {
         long[] failed = {0};
         boolean completed;
         try {
-            completed = FolderWalk.walk(folder, execution, (file, attributes) -> {
+            completed = walker.walk(folder, execution, (file, attributes) -> {
                 if (!attributes.lastModifiedTime().toInstant().isBefore(cutoff)) {
                     return;
                 }
@@ -88,9 +107,8 @@ final class FolderCleaner {
                 }
             });
         } catch (IOException e) {
-            LOG.warn("{}: cannot read folder {}: {}", execution.taskId(), folder, e.toString());
-            return TaskResult.failure("cannot read folder " + folder + ": " + e, data(deleted[0], bytes[0],
-                    failed[0], false));
+            // The scheduler logs the failure; the cause is what the failure hooks look at.
+            throw new IOException("cannot read folder " + folder + ": " + e, e);
         }
 
         String done = "deleted " + Texts.count(deleted[0], "file") + " (" + Texts.bytes(bytes[0]) + ") " + olderThan

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.pluginscheduler.sample.cleanup.TestFiles.days;
 import static org.pluginscheduler.sample.cleanup.TestFiles.file;
 
+import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pluginscheduler.api.OverlapPolicy;
+import org.pluginscheduler.api.RetryPolicy;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskResult;
 
@@ -57,6 +60,23 @@ class CleanupTaskProviderTest {
         assertEquals("every:PT5M", report.scheduleText());
         assertFalse(report.description().isBlank());
         assertEquals(cleanup.config(), report.config());
+    }
+
+    @Test
+    void tempFilesRetriesExponentiallyAndBecomesADeadLetterTheUsageReportDoesNeither() {
+        provider.activate(TestConfiguration.defaults());
+
+        TaskDefinition cleanup = task(CleanupTaskProvider.TEMP_FILES);
+        assertEquals(RetryPolicy.exponential(3, Duration.ofMinutes(1), 2.0, Duration.ofMinutes(30), 0.2),
+                cleanup.retryPolicy());
+        assertTrue(cleanup.deadLetterEligible());
+        Duration first = cleanup.retryPolicy().delayBefore(1);
+        assertTrue(first.compareTo(Duration.ofSeconds(48)) >= 0 && first.compareTo(Duration.ofMinutes(1)) <= 0,
+                "1 minute less up to 20 % jitter: " + first);
+
+        TaskDefinition report = task(CleanupTaskProvider.USAGE_REPORT);
+        assertEquals(0, report.retryPolicy().maxRetries());
+        assertFalse(report.deadLetterEligible());
     }
 
     @Test
@@ -172,7 +192,7 @@ class CleanupTaskProviderTest {
     }
 
     @Test
-    void executeRunsTheNamedTaskOnTheConfiguredFolder() {
+    void executeRunsTheNamedTaskOnTheConfiguredFolder() throws IOException {
         Path spool = home.resolve("spool");
         Path old = file(spool, "old", 10, days(4));
         Path young = file(spool, "young", 20, days(2));
@@ -189,7 +209,7 @@ class CleanupTaskProviderTest {
     }
 
     @Test
-    void anUnknownTaskIsAFailure() {
+    void anUnknownTaskIsAFailure() throws IOException {
         provider.activate(TestConfiguration.defaults());
 
         TaskResult result = provider.execute(TestExecution.of("something-else"));

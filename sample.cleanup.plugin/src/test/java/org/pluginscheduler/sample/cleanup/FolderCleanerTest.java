@@ -2,6 +2,8 @@ package org.pluginscheduler.sample.cleanup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.pluginscheduler.sample.cleanup.TestFiles.days;
@@ -29,7 +31,11 @@ class FolderCleanerTest {
     private final FolderCleaner cleaner = new FolderCleaner();
 
     private TaskResult clean(Path folder) {
-        return cleaner.clean(folder, 7, TestExecution.of(CleanupTaskProvider.TEMP_FILES));
+        try {
+            return cleaner.clean(folder, 7, TestExecution.of(CleanupTaskProvider.TEMP_FILES));
+        } catch (IOException e) {
+            throw new AssertionError("the folder could be read: " + e, e);
+        }
     }
 
     @Test
@@ -132,7 +138,7 @@ class FolderCleanerTest {
     }
 
     @Test
-    void aFileThatCannotBeDeletedIsCountedAndTheRunGoesOn() {
+    void aFileThatCannotBeDeletedIsCountedAndTheRunGoesOn() throws IOException {
         Path stuck = file(temp, "stuck", 5, days(30));
         Path other = file(temp, "other", 7, days(30));
         FolderCleaner failing = new FolderCleaner(f -> {
@@ -192,6 +198,21 @@ class FolderCleanerTest {
 
         assertEquals("1", result.data().get("files"));
         assertFalse(Files.exists(old));
+    }
+
+    @Test
+    void aFolderThatCannotBeReadIsThrownWithTheFileSystemsExceptionAsCause() {
+        Path kept = file(temp, "old", 10, days(30));
+        FolderCleaner unreadable = new FolderCleaner(Files::deleteIfExists, (folder, execution, action) -> {
+            throw new AccessDeniedException(folder.toString());
+        });
+
+        IOException e = assertThrows(IOException.class,
+                () -> unreadable.clean(temp, 7, TestExecution.of(CleanupTaskProvider.TEMP_FILES)));
+
+        assertEquals("cannot read folder " + temp + ": java.nio.file.AccessDeniedException: " + temp, e.getMessage());
+        assertInstanceOf(AccessDeniedException.class, e.getCause(), "what the failure hook looks at");
+        assertTrue(Files.exists(kept));
     }
 
     /** Sets the link's own time (not its target's), so only "do not touch links" keeps it. */
