@@ -64,7 +64,9 @@ final class RetryDecider {
             Optional<RetryDecision> decision;
             try {
                 decision = ranked.handler().onFailure(failure);
-            } catch (RuntimeException | LinkageError e) {
+            } catch (VirtualMachineError fatal) {
+                throw fatal;
+            } catch (Throwable e) { // a broken hook must never leave a run unfinished
                 LOG.warn("Failure handler {} threw while deciding about {} (run {}); skipped: {}", ranked.name(),
                         failure.taskId(), failure.runId(), e.toString());
                 continue;
@@ -75,8 +77,9 @@ final class RetryDecider {
             RetryDecision d = decision.get();
             String by = " (" + ranked.name() + ": " + d.reason() + ")";
             if (d instanceof RetryDecision.Retry r) {
-                return budgetLeft ? Outcome.retry(r.delay(), budget + " in " + r.delay() + by)
-                        : Outcome.of(Outcome.Kind.EXHAUSTED, "gave up after " + failure.attempt() + " attempts" + by);
+                Duration delay = capped(r.delay(), ranked.name());
+                return budgetLeft ? Outcome.retry(delay, budget + " in " + delay + by)
+                        : Outcome.of(Outcome.Kind.EXHAUSTED, "gave up after " + attempts(failure.attempt()) + by);
             }
             if (d instanceof RetryDecision.GiveUp) {
                 return Outcome.of(Outcome.Kind.EXHAUSTED, "gave up" + by);
@@ -85,19 +88,37 @@ final class RetryDecider {
         }
         if (requested.isPresent()) {
             if (!budgetLeft) {
-                return Outcome.of(Outcome.Kind.EXHAUSTED, "retry requested but gave up after " + failure.attempt()
-                        + (failure.attempt() == 1 ? " attempt" : " attempts") + " (max retries " + max + ")");
+                return Outcome.of(Outcome.Kind.EXHAUSTED, "retry requested but gave up after "
+                        + attempts(failure.attempt()) + " (max retries " + max + ")");
             }
-            Duration delay = requested.get().orElseGet(() -> policy.delayBefore(retriesSoFar + 1));
+            Duration delay = capped(requested.get().orElseGet(() -> policy.delayBefore(retriesSoFar + 1)), "the task");
             return Outcome.retry(delay, "retry requested: " + budget + " in " + delay);
         }
         if (budgetLeft) {
-            Duration delay = policy.delayBefore(retriesSoFar + 1);
+            Duration delay = capped(policy.delayBefore(retriesSoFar + 1), "the retry policy");
             return Outcome.retry(delay, budget + " in " + delay);
         }
         if (max == 0) {
             return Outcome.of(Outcome.Kind.NOT_RETRIED, "");
         }
-        return Outcome.of(Outcome.Kind.EXHAUSTED, "gave up after " + failure.attempt() + " attempts");
+        return Outcome.of(Outcome.Kind.EXHAUSTED, "gave up after " + attempts(failure.attempt()));
+    }
+
+    /** The longest wait before a retry; longer requests are capped (a year is already a dead letter in disguise). */
+    static final Duration MAX_DELAY = Duration.ofDays(365);
+
+    private static Duration capped(Duration delay, String source) {
+        if (delay == null || delay.isNegative()) {
+            return Duration.ZERO;
+        }
+        if (delay.compareTo(MAX_DELAY) > 0) {
+            LOG.warn("A retry delay of {} from {} is capped at {}", delay, source, MAX_DELAY);
+            return MAX_DELAY;
+        }
+        return delay;
+    }
+
+    private static String attempts(int n) {
+        return n + (n == 1 ? " attempt" : " attempts");
     }
 }

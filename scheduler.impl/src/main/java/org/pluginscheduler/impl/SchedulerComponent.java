@@ -55,6 +55,12 @@ public final class SchedulerComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerComponent.class);
 
+    /**
+     * How long after start-up abandoned runs wait for their retry decision, so failure handlers (retry rules,
+     * plugin hooks) that start alongside the scheduler are bound by then.
+     */
+    static final Duration RECOVERY_DELAY = Duration.ofSeconds(3);
+
     /** The pseudo bundle id that owns configuration-defined jobs. */
     static final long JOBS_BUNDLE_ID = -1;
 
@@ -116,8 +122,9 @@ public final class SchedulerComponent {
         threads.put(Priority.REALTIME, 2);
         threads.put(Priority.NORMAL, 8);
         threads.put(Priority.BACKGROUND, 2);
-        return new Validated(SchedulerEngine.Settings.defaults(ZoneId.systemDefault(), Duration.ofSeconds(10)),
-                threads);
+        SchedulerEngine.Settings d = SchedulerEngine.Settings.defaults(ZoneId.systemDefault(), Duration.ofSeconds(10));
+        return new Validated(new SchedulerEngine.Settings(d.defaultZone(), d.gracePeriod(), d.lockRetryDelay(),
+                d.defaultMisfire(), d.tenants(), d.groups(), d.stuckAfter(), RECOVERY_DELAY), threads);
     }
 
     @Deactivate
@@ -372,7 +379,7 @@ public final class SchedulerComponent {
             Map<String, GroupLimits.Limit> groups = GroupLimits.parse(split(c.groups(), ";").toArray(String[]::new));
             return Optional.of(new Validated(new SchedulerEngine.Settings(zone,
                     Duration.ofSeconds(c.grace_period_seconds()), Duration.ofMillis(c.lock_retry_delay_ms()), misfire,
-                    tenants, groups, Duration.ofSeconds(c.stuck_after_seconds())), threads));
+                    tenants, groups, Duration.ofSeconds(c.stuck_after_seconds()), RECOVERY_DELAY), threads));
         } catch (IllegalArgumentException e) {
             // DS throws IllegalArgumentException too when a value cannot be converted (e.g. "ten" for an int)
             LOG.error("Configuration {} rejected: {}; the last good configuration stays in force",

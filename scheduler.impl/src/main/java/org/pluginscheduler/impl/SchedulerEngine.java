@@ -82,15 +82,21 @@ final class SchedulerEngine {
      * @param stuckAfter      how long after its timeout interrupt a run that has not ended is declared stuck
      */
     record Settings(ZoneId defaultZone, Duration gracePeriod, Duration lockRetryDelay, MisfirePolicy defaultMisfire,
-                    List<String> tenants, Map<String, GroupLimits.Limit> groups, Duration stuckAfter) {
+                    List<String> tenants, Map<String, GroupLimits.Limit> groups, Duration stuckAfter,
+                    Duration recoveryDelay) {
         Settings {
             tenants = List.copyOf(tenants);
             groups = Map.copyOf(groups);
         }
 
+        Settings(ZoneId defaultZone, Duration gracePeriod, Duration lockRetryDelay, MisfirePolicy defaultMisfire,
+                 List<String> tenants, Map<String, GroupLimits.Limit> groups, Duration stuckAfter) {
+            this(defaultZone, gracePeriod, lockRetryDelay, defaultMisfire, tenants, groups, stuckAfter, Duration.ZERO);
+        }
+
         static Settings defaults(ZoneId zone, Duration gracePeriod) {
             return new Settings(zone, gracePeriod, Duration.ofSeconds(1), MisfirePolicy.runOnce(), List.of(),
-                    Map.of(), Duration.ofSeconds(5));
+                    Map.of(), Duration.ofSeconds(5), Duration.ZERO);
         }
     }
 
@@ -127,6 +133,7 @@ final class SchedulerEngine {
     /** Stores this engine has been bound to (identity), so recovery runs once per store. Guarded by the lock. */
     private final Set<TaskStore> seenStores = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private boolean recoveredInitialStore;
+    private boolean recoveryPlanned;
     private volatile List<RetryDecider.Ranked> handlers = List.of();
     private GroupLimits groups;
     private volatile TaskStore store;
@@ -832,7 +839,11 @@ final class SchedulerEngine {
                 && !slot.handle.isGone()) {
             TaskFailure failure = new TaskFailure(slot.id, execution.definition(), execution.runId(),
                     execution.attempt(), status, message, error, execution.arguments());
-            outcome = RetryDecider.decide(failure, execution.definition().retryPolicy(), handlers, retryRequest);
+            try {
+                outcome = RetryDecider.decide(failure, execution.definition().retryPolicy(), handlers, retryRequest);
+            } catch (RuntimeException e) { // e.g. a custom RetryPolicy that throws: the run is still recorded
+                LOG.error("Deciding about the failure of {} failed; no retry: {}", execution, e.toString(), e);
+            }
         }
         String fullMessage = outcome.note().isEmpty() ? message
                 : message + (message.isEmpty() ? "" : " — ") + outcome.note();
@@ -1635,8 +1646,30 @@ final class SchedulerEngine {
         }
     }
 
-    /** Decides, off the lock, what follows each abandoned run whose task is registered now. */
+    /**
+     * Decides, off the lock, what follows each abandoned run whose task is registered now. With a recovery delay
+     * the decision waits that long after start-up, so failure handlers of bundles starting alongside are bound.
+     */
     private void abandonedToDecide() {
+        Duration wait = settings.recoveryDelay();
+        if (!wait.isZero() && clock.instant().isBefore(stats.since().plus(wait))) {
+            synchronized (lock) {
+                if (!abandoned.isEmpty() && !recoveryPlanned) {
+                    recoveryPlanned = true;
+                    timer.schedule(stats.since().plus(wait), at -> control.execute(() -> {
+                        synchronized (lock) {
+                            recoveryPlanned = false;
+                        }
+                        decideAbandoned();
+                    }));
+                }
+            }
+            return;
+        }
+        decideAbandoned();
+    }
+
+    private void decideAbandoned() {
         List<RunRecord> ready = new ArrayList<>();
         synchronized (lock) {
             for (TaskId id : List.copyOf(abandoned.keySet())) {
