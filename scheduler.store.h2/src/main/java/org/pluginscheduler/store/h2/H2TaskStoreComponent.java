@@ -1,0 +1,248 @@
+package org.pluginscheduler.store.h2;
+
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.Function;
+
+import javax.sql.DataSource;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.jdbc.DataSourceFactory;
+import org.osgi.service.metatype.annotations.Designate;
+import org.pluginscheduler.api.DeadLetter;
+import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.StoredTask;
+import org.pluginscheduler.api.store.TaskStore;
+import org.pluginscheduler.api.store.TaskStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OSGi face of {@link H2TaskStore}: a {@link TaskStore} with {@code service.ranking} 100, so it wins over the
+ * core's in-memory store, on a database reached through H2's {@link DataSourceFactory} (H2 is a bundle of its
+ * own; no driver class is loaded here).
+ *
+ * <p>Configuration {@value H2StoreConfiguration#PID} is validated in one place, {@link #configure}. A bad value is
+ * logged with its field's name and the last good configuration stays in force. At activation there is none yet, so
+ * a bad configuration, or a database that cannot open, fails the activation: the scheduler keeps the in-memory
+ * store and the ERROR says why, rather than this store opening some other database than the one configured.
+ * Changing url, user, password or sync.to.disk opens the new database first and switches only if that works.
+ */
+@Component(service = TaskStore.class, immediate = true, configurationPid = H2StoreConfiguration.PID,
+        property = "service.ranking:Integer=100")
+@Designate(ocd = H2StoreConfiguration.class)
+public final class H2TaskStoreComponent implements TaskStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(H2TaskStoreComponent.class);
+
+    @Reference(target = "(" + DataSourceFactory.OSGI_JDBC_DRIVER_CLASS + "=org.h2.Driver)")
+    private DataSourceFactory dataSourceFactory;
+
+    private volatile H2TaskStore store;
+    private volatile StoreSettings settings; // the last good configuration
+    private RetentionPruner pruner; // guarded by this
+
+    /** For DS, which sets {@link #dataSourceFactory} before activation. */
+    public H2TaskStoreComponent() {
+    }
+
+    /** For tests without a framework. */
+    H2TaskStoreComponent(DataSourceFactory dataSourceFactory) {
+        this.dataSourceFactory = dataSourceFactory;
+    }
+
+    @Activate
+    void activate(H2StoreConfiguration configuration) {
+        configure(configuration);
+    }
+
+    @Modified
+    void modified(H2StoreConfiguration configuration) {
+        configure(configuration);
+    }
+
+    /**
+     * Validates and applies a configuration. Once running, a bad one is logged and changes nothing; at activation
+     * it fails the activation.
+     */
+    synchronized void configure(H2StoreConfiguration configuration) {
+        boolean starting = store == null;
+        StoreSettings next;
+        try {
+            next = StoreSettings.from(configuration);
+        } catch (IllegalArgumentException e) {
+            if (starting) {
+                LOG.error("H2 task store not started: configuration {} rejected: {}; fix it in {}; until then the "
+                        + "scheduler keeps its in-memory store", H2StoreConfiguration.PID, e.getMessage(),
+                        DatabaseLocation.CONFIG_FILE);
+                throw e;
+            }
+            LOG.error("Configuration {} rejected: {}; the last good configuration stays in force",
+                    H2StoreConfiguration.PID, e.getMessage());
+            return;
+        }
+        if (starting || !next.sameDatabase(settings)) {
+            H2TaskStore replacement;
+            try {
+                replacement = open(next);
+            } catch (TaskStoreException e) {
+                if (starting) {
+                    LOG.error("H2 task store not started: {}; until then the scheduler keeps its in-memory store",
+                            e.getMessage(), e.getCause());
+                    throw e;
+                }
+                LOG.error("Configuration {} not applied: {}; the store stays on {}", H2StoreConfiguration.PID,
+                        e.getMessage(), store.location().resource(), e.getCause());
+                return;
+            }
+            H2TaskStore old = store;
+            store = replacement;
+            if (old != null) {
+                old.close();
+                LOG.warn("H2 task store switched from {} to {}; the scheduler writes its state there from now on; "
+                        + "restart the runtime to load the state that database holds", old.location().resource(),
+                        replacement.location().resource());
+            }
+        }
+        store.groupCommit(next.maxBatch(), next.maxWaitMillis());
+        settings = next;
+        if (pruner == null) {
+            pruner = new RetentionPruner(Clock.systemUTC(), () -> new RetentionPruner.Retention(() -> store,
+                    settings.maxAge(), settings.maxRunsPerTask()));
+        }
+        pruner.every(Duration.ofMinutes(next.pruneIntervalMinutes()));
+        LOG.info("H2 task store {} on {}: {}", starting ? "started" : "reconfigured", store.location().resource(),
+                next);
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        pruner.close();
+        store.close();
+        LOG.info("H2 task store on {} closed", store.location().resource());
+    }
+
+    /** @return the store in use, for tests */
+    H2TaskStore current() {
+        return store;
+    }
+
+    private H2TaskStore open(StoreSettings s) {
+        Properties properties = new Properties();
+        properties.setProperty(DataSourceFactory.JDBC_URL, s.connectUrl());
+        properties.setProperty(DataSourceFactory.JDBC_USER, s.user());
+        properties.setProperty(DataSourceFactory.JDBC_PASSWORD, s.password());
+        DataSource dataSource;
+        try {
+            dataSource = dataSourceFactory.createDataSource(properties);
+        } catch (SQLException e) {
+            throw new Failures(s.location(), s.user(), s.password()).failed("create a data source for it", e);
+        }
+        return H2TaskStore.open(dataSource, s);
+    }
+
+    /**
+     * Runs {@code call} on the current store; if a reconfiguration closed that store before the call did anything,
+     * once more on its successor.
+     */
+    private <R> R call(Function<H2TaskStore, R> call) {
+        H2TaskStore current = store;
+        try {
+            return call.apply(current);
+        } catch (StoreClosedException e) {
+            H2TaskStore successor = store;
+            if (successor == current) {
+                throw e;
+            }
+            return call.apply(successor);
+        }
+    }
+
+    @Override
+    public List<StoredTask> loadTasks() {
+        return call(H2TaskStore::loadTasks);
+    }
+
+    @Override
+    public Optional<StoredTask> loadTask(TaskId id) {
+        return call(s -> s.loadTask(id));
+    }
+
+    @Override
+    public void saveTask(StoredTask task) {
+        call(s -> {
+            s.saveTask(task);
+            return null;
+        });
+    }
+
+    @Override
+    public void deleteTask(TaskId id) {
+        call(s -> {
+            s.deleteTask(id);
+            return null;
+        });
+    }
+
+    @Override
+    public void recordRun(RunRecord run) {
+        call(s -> {
+            s.recordRun(run);
+            return null;
+        });
+    }
+
+    @Override
+    public List<RunRecord> runs(TaskId id, int limit) {
+        return call(s -> s.runs(id, limit));
+    }
+
+    @Override
+    public Optional<RunRecord> run(String runId) {
+        return call(s -> s.run(runId));
+    }
+
+    @Override
+    public List<RunRecord> runningRuns() {
+        return call(H2TaskStore::runningRuns);
+    }
+
+    @Override
+    public void addDeadLetter(DeadLetter deadLetter) {
+        call(s -> {
+            s.addDeadLetter(deadLetter);
+            return null;
+        });
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters() {
+        return call(H2TaskStore::deadLetters);
+    }
+
+    @Override
+    public boolean removeDeadLetter(String runId) {
+        return call(s -> s.removeDeadLetter(runId));
+    }
+
+    @Override
+    public int pruneRuns(Instant endedBefore, int keepPerTask) {
+        return call(s -> s.pruneRuns(endedBefore, keepPerTask));
+    }
+
+    @Override
+    public String toString() {
+        H2TaskStore current = store;
+        return "H2TaskStoreComponent[" + (current == null ? "not open" : current.location().resource()) + "]";
+    }
+}

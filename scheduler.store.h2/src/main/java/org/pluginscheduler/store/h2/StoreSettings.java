@@ -1,0 +1,129 @@
+package org.pluginscheduler.store.h2;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A validated configuration of the H2 store. {@link #toString()} masks the password: settings are logged.
+ *
+ * @param url                  the JDBC URL
+ * @param user                 the database user
+ * @param password             the password; never logged
+ * @param maxAgeDays           finished runs that ended before now minus this are pruned
+ * @param maxRunsPerTask       finished runs beyond the newest this many of a task are pruned
+ * @param pruneIntervalMinutes how often pruning runs
+ * @param maxBatch             at most this many writes per commit
+ * @param maxWaitMillis        how long a batch that is not full waits for more writes
+ * @param syncToDisk           fsync every commit
+ */
+record StoreSettings(String url, String user, String password, int maxAgeDays, int maxRunsPerTask,
+                     int pruneIntervalMinutes, int maxBatch, int maxWaitMillis, boolean syncToDisk) {
+
+    static final String DEFAULT_URL = "jdbc:h2:file:./data/scheduler";
+    static final String DEFAULT_USER = "sa";
+    static final int DEFAULT_MAX_AGE_DAYS = 30;
+    static final int DEFAULT_MAX_RUNS_PER_TASK = 200;
+    static final int DEFAULT_PRUNE_INTERVAL_MINUTES = 60;
+    static final int DEFAULT_MAX_BATCH = 1000;
+    static final int DEFAULT_MAX_WAIT_MS = 0;
+
+    private static final Pattern WRITE_DELAY = Pattern.compile("(?i);\\s*WRITE_DELAY\\s*=([^;]*)");
+
+    static final StoreSettings DEFAULTS = new StoreSettings(DEFAULT_URL, DEFAULT_USER, "", DEFAULT_MAX_AGE_DAYS,
+            DEFAULT_MAX_RUNS_PER_TASK, DEFAULT_PRUNE_INTERVAL_MINUTES, DEFAULT_MAX_BATCH, DEFAULT_MAX_WAIT_MS, false);
+
+    /**
+     * @throws IllegalArgumentException naming the first bad field and why, e.g.
+     *                                  {@code max.age.days: 0 is not in 1–36500}
+     */
+    StoreSettings {
+        if (url == null || url.isBlank()) {
+            throw new IllegalArgumentException("url: must not be empty (default " + DEFAULT_URL + ")");
+        }
+        url = url.trim();
+        if (!url.toLowerCase(Locale.ROOT).startsWith("jdbc:h2:")) {
+            throw new IllegalArgumentException("url: '" + new DatabaseLocation(url).safeUrl()
+                    + "' is not an H2 URL (jdbc:h2:...)");
+        }
+        Matcher writeDelay = WRITE_DELAY.matcher(url);
+        if (writeDelay.find() && !writeDelay.group(1).trim().equals("0")) {
+            throw new IllegalArgumentException("url: WRITE_DELAY=" + writeDelay.group(1).trim() + " would let H2 "
+                    + "acknowledge commits it has not written yet; remove it (the store sets WRITE_DELAY=0)");
+        }
+        user = user == null ? "" : user.trim();
+        password = password == null ? "" : password;
+        range("max.age.days", maxAgeDays, 1, 36_500);
+        range("max.runs.per.task", maxRunsPerTask, 1, 100_000);
+        range("prune.interval.minutes", pruneIntervalMinutes, 1, 10_080);
+        range("group.commit.max.batch", maxBatch, 1, 10_000);
+        range("group.commit.max.wait.ms", maxWaitMillis, 0, 1_000);
+    }
+
+    /**
+     * Reads and validates a configuration. DS throws when a value cannot be converted (e.g. {@code ten} for an
+     * int); that is reported with the field's name too.
+     *
+     * @throws IllegalArgumentException naming the bad field
+     */
+    static StoreSettings from(H2StoreConfiguration c) {
+        return new StoreSettings(
+                read("url", c::url), read("user", c::user), read(".password", c::_password),
+                read("max.age.days", c::max_age_days), read("max.runs.per.task", c::max_runs_per_task),
+                read("prune.interval.minutes", c::prune_interval_minutes),
+                read("group.commit.max.batch", c::group_commit_max_batch),
+                read("group.commit.max.wait.ms", c::group_commit_max_wait_ms),
+                read("sync.to.disk", c::sync_to_disk));
+    }
+
+    /**
+     * @return the URL to connect with: {@link #url()} plus {@code DB_CLOSE_ON_EXIT=FALSE} for a database in this
+     *         process, unless the URL says otherwise. H2 would otherwise close the database from its own JVM
+     *         shutdown hook while the runtime's hook is still stopping the framework, and the scheduler's last
+     *         writes (runs cancelled by the shutdown) would fail; the store closes the database itself.
+     */
+    String connectUrl() {
+        if (location().remote() || url.toUpperCase(Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
+            return url;
+        }
+        return url + ";DB_CLOSE_ON_EXIT=FALSE";
+    }
+
+    /** @return whether switching to {@code other} needs another database connection */
+    boolean sameDatabase(StoreSettings other) {
+        return url.equals(other.url) && user.equals(other.user) && password.equals(other.password)
+                && syncToDisk == other.syncToDisk;
+    }
+
+    DatabaseLocation location() {
+        return new DatabaseLocation(url);
+    }
+
+    Duration maxAge() {
+        return Duration.ofDays(maxAgeDays);
+    }
+
+    @Override
+    public String toString() {
+        return "url=" + location().safeUrl() + ", user=" + user + ", .password=" + (password.isEmpty() ? "" : "****")
+                + ", max.age.days=" + maxAgeDays + ", max.runs.per.task=" + maxRunsPerTask
+                + ", prune.interval.minutes=" + pruneIntervalMinutes + ", group.commit.max.batch=" + maxBatch
+                + ", group.commit.max.wait.ms=" + maxWaitMillis + ", sync.to.disk=" + syncToDisk;
+    }
+
+    private static void range(String field, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(field + ": " + value + " is not in " + min + "–" + max);
+        }
+    }
+
+    private static <T> T read(String field, Supplier<T> value) {
+        try {
+            return value.get();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+        }
+    }
+}

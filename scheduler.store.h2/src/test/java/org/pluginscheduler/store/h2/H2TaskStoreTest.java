@@ -1,0 +1,310 @@
+package org.pluginscheduler.store.h2;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.pluginscheduler.store.h2.TestStores.run;
+import static org.pluginscheduler.store.h2.TestStores.task;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pluginscheduler.api.DeadLetter;
+import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.RunStatus;
+import org.pluginscheduler.api.RunTrigger;
+import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.StoredTask;
+
+/** The {@link org.pluginscheduler.api.store.TaskStore} contract, method by method, on a file database. */
+class H2TaskStoreTest {
+
+    private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
+
+    @TempDir
+    Path dir;
+    private H2TaskStore store;
+
+    @BeforeEach
+    void open() {
+        store = TestStores.open(dir);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private void reopen() {
+        store.close();
+        store = TestStores.open(dir);
+    }
+
+    // --- tasks ------------------------------------------------------------------------------------------------
+
+    @Test
+    void aFreshTaskRoundTrips() {
+        StoredTask fresh = StoredTask.fresh(task("a"), "test.bundle 1.0.0", "digest-1", "cron:0 3 * * *");
+        store.saveTask(fresh);
+        assertEquals(Optional.of(fresh), store.loadTask(task("a")));
+        assertEquals(List.of(fresh), store.loadTasks());
+    }
+
+    @Test
+    void everyFieldOfATaskRoundTrips() {
+        StoredTask full = StoredTask.fresh(task("a").forTenant("acme"), "b 2.0", "d", "every:PT5M")
+                .withScheduleOverride(Optional.of("cron:*/5 * * * *")).withEnabled(Optional.of(false))
+                .withPaused(true).withDormant(true).withNextFire(Optional.of(Instant.parse(
+                        "2026-03-01T10:00:00.123456789Z"))).withLastRun(T0, RunStatus.TIMED_OUT);
+        store.saveTask(full);
+        assertEquals(Optional.of(full), store.loadTask(task("a").forTenant("acme")));
+        assertEquals(Optional.empty(), store.loadTask(task("a")), "the tenant is part of the key");
+        StoredTask enabled = full.withEnabled(Optional.of(true));
+        store.saveTask(enabled);
+        assertEquals(Optional.of(enabled), store.loadTask(task("a").forTenant("acme")));
+    }
+
+    @Test
+    void saveTaskIsAnUpsert() {
+        StoredTask first = StoredTask.fresh(task("a"), "b", "d1", "s1");
+        store.saveTask(first);
+        StoredTask second = first.withDefinition("b 2", "d2", "s2").withPaused(true);
+        store.saveTask(second);
+        store.saveTask(StoredTask.fresh(task("b"), "b", "d", "s"));
+        assertEquals(Optional.of(second), store.loadTask(task("a")));
+        assertEquals(2, store.loadTasks().size());
+    }
+
+    @Test
+    void anUnknownTaskIsEmpty() {
+        assertEquals(Optional.empty(), store.loadTask(task("nope")));
+        assertEquals(List.of(), store.loadTasks());
+    }
+
+    // --- runs -------------------------------------------------------------------------------------------------
+
+    @Test
+    void aRunRoundTripsWithEveryField() {
+        RunRecord r = new RunRecord("r1", task("a").forTenant("t-1"), RunTrigger.SUBMISSION, 3, RunStatus.FAILED,
+                Instant.parse("2026-03-01T10:00:00.000000001Z"), Optional.of(T0.plusMillis(7)),
+                Optional.of(T0.plusSeconds(9)), "boom:\nline two = \\ ü",
+                Map.of("rows", "42", "multi\nline", "a=b"), Map.of("", "", "path", "C:\\tmp"));
+        store.recordRun(r);
+        assertEquals(Optional.of(r), store.run("r1"));
+        assertEquals(List.of(r), store.runs(task("a").forTenant("t-1"), 10));
+        assertEquals(List.of(), store.runs(task("a"), 10));
+    }
+
+    @Test
+    void recordingTheSameRunIdReplacesTheRecord() {
+        RunRecord running = run("r1", task("a"), RunStatus.RUNNING, T0);
+        store.recordRun(running);
+        assertEquals(List.of(running), store.runningRuns());
+        RunRecord done = running.finish(RunStatus.SUCCEEDED, T0.plusSeconds(1), "ok", Map.of("n", "1"));
+        store.recordRun(done);
+        assertEquals(Optional.of(done), store.run("r1"));
+        assertEquals(List.of(done), store.runs(task("a"), 10));
+        assertEquals(List.of(), store.runningRuns());
+    }
+
+    @Test
+    void runsAreNewestFirstByScheduledTimeThenRunIdWithALimit() {
+        store.recordRun(run("b", task("a"), RunStatus.SUCCEEDED, T0));
+        store.recordRun(run("c", task("a"), RunStatus.SUCCEEDED, T0.minusSeconds(60)));
+        store.recordRun(run("a", task("a"), RunStatus.SUCCEEDED, T0));
+        store.recordRun(run("z", task("a"), RunStatus.RUNNING, T0.plusSeconds(60)));
+        store.recordRun(run("other", task("other"), RunStatus.SUCCEEDED, T0.plusSeconds(999)));
+        assertEquals(List.of("z", "b", "a", "c"), ids(store.runs(task("a"), 10)));
+        assertEquals(List.of("z", "b"), ids(store.runs(task("a"), 2)));
+        assertEquals(List.of(), store.runs(task("a"), 0));
+        assertEquals(List.of(), store.runs(task("a"), -1));
+        assertEquals(List.of(), store.runs(task("unknown"), 5));
+    }
+
+    @Test
+    void anUnknownRunIsEmpty() {
+        assertEquals(Optional.empty(), store.run("nope"));
+    }
+
+    @Test
+    void runningRunsAreThoseStillRunningAcrossTasks() {
+        store.recordRun(run("r1", task("a"), RunStatus.RUNNING, T0));
+        store.recordRun(run("r2", task("b"), RunStatus.RUNNING, T0));
+        store.recordRun(run("r3", task("b"), RunStatus.SUCCEEDED, T0));
+        store.recordRun(run("r4", task("c"), RunStatus.ABANDONED, T0));
+        assertEquals(Set.of("r1", "r2"), Set.copyOf(ids(store.runningRuns())));
+    }
+
+    // --- dead letters -----------------------------------------------------------------------------------------
+
+    @Test
+    void deadLettersAreNewestFirstReplacedByRunIdAndRemovable() {
+        DeadLetter old = deadLetter("d1", task("a"), T0);
+        DeadLetter newest = deadLetter("d2", task("b"), T0.plusSeconds(10));
+        DeadLetter middle = deadLetter("d3", task("a"), T0.plusSeconds(5));
+        store.addDeadLetter(old);
+        store.addDeadLetter(newest);
+        store.addDeadLetter(middle);
+        assertEquals(List.of(newest, middle, old), store.deadLetters());
+
+        DeadLetter replaced = new DeadLetter("d1", task("a"), Map.of("x", "1\n2"), "again", 4, T0,
+                T0.plusSeconds(20));
+        store.addDeadLetter(replaced);
+        assertEquals(List.of(replaced, newest, middle), store.deadLetters());
+
+        assertTrue(store.removeDeadLetter("d2"));
+        assertFalse(store.removeDeadLetter("d2"));
+        assertFalse(store.removeDeadLetter("never"));
+        assertEquals(List.of(replaced, middle), store.deadLetters());
+    }
+
+    // --- delete -----------------------------------------------------------------------------------------------
+
+    @Test
+    void deleteTaskDeletesItsStateRunsAndDeadLettersOnly() {
+        store.saveTask(StoredTask.fresh(task("a"), "b", "d", "s"));
+        store.saveTask(StoredTask.fresh(task("b"), "b", "d", "s"));
+        store.recordRun(run("a1", task("a"), RunStatus.SUCCEEDED, T0));
+        store.recordRun(run("a2", task("a"), RunStatus.RUNNING, T0));
+        store.recordRun(run("b1", task("b"), RunStatus.SUCCEEDED, T0));
+        store.addDeadLetter(deadLetter("a3", task("a"), T0));
+        store.addDeadLetter(deadLetter("b3", task("b"), T0));
+
+        store.deleteTask(task("a"));
+        store.deleteTask(task("unknown"));
+
+        assertEquals(Optional.empty(), store.loadTask(task("a")));
+        assertEquals(List.of(), store.runs(task("a"), 10));
+        assertEquals(Optional.empty(), store.run("a2"));
+        assertEquals(List.of("b3"), store.deadLetters().stream().map(DeadLetter::runId).toList());
+        assertTrue(store.loadTask(task("b")).isPresent());
+        assertEquals(List.of("b1"), ids(store.runs(task("b"), 10)));
+    }
+
+    // --- pruning ----------------------------------------------------------------------------------------------
+
+    @Test
+    void pruningByAgeRemovesRunsThatEndedBeforeTheCutOffButNeverRunningOnes() {
+        Instant cutOff = T0;
+        store.recordRun(run("old-done", task("a"), RunStatus.SUCCEEDED, cutOff.minusSeconds(3600)));
+        store.recordRun(run("old-running", task("a"), RunStatus.RUNNING, cutOff.minusSeconds(3600)));
+        store.recordRun(run("old-skipped", task("a"), RunStatus.SKIPPED, cutOff.minusSeconds(3600)));
+        store.recordRun(new RunRecord("old-abandoned", task("a"), RunTrigger.SCHEDULE, 1, RunStatus.ABANDONED,
+                cutOff.minusSeconds(3600), Optional.of(cutOff.minusSeconds(3600)), Optional.empty(), "", Map.of(),
+                Map.of()));
+        store.recordRun(run("ends-after", task("a"), RunStatus.FAILED, cutOff.minusSeconds(1))); // ends cutOff+1s
+        store.recordRun(run("new", task("b"), RunStatus.SUCCEEDED, cutOff.plusSeconds(60)));
+
+        assertEquals(2, store.pruneRuns(cutOff, 100));
+
+        assertEquals(Set.of("old-running", "old-abandoned", "ends-after"), Set.copyOf(ids(store.runs(task("a"),
+                100))), "an ABANDONED run without an end time is pruned by count only, as in memory");
+        assertEquals(List.of("new"), ids(store.runs(task("b"), 100)));
+    }
+
+    @Test
+    void pruningByCountKeepsTheNewestRunsOfEachTaskAndEveryRunningRun() {
+        for (int i = 0; i < 10; i++) {
+            store.recordRun(run("a" + i, task("a"), i == 1 ? RunStatus.RUNNING : RunStatus.SUCCEEDED,
+                    T0.plusSeconds(i)));
+            store.recordRun(run("b" + i, task("b"), RunStatus.SUCCEEDED, T0.plusSeconds(i)));
+        }
+        assertEquals(7 + 6, store.pruneRuns(T0.minusSeconds(3600), 3));
+        assertEquals(List.of("a9", "a8", "a7", "a1"), ids(store.runs(task("a"), 100)));
+        assertEquals(List.of("b9", "b8", "b7"), ids(store.runs(task("b"), 100)));
+        assertEquals(0, store.pruneRuns(T0.minusSeconds(3600), 3));
+    }
+
+    @Test
+    void pruningManyRunsDeletesInChunksThatShareTheWriter() {
+        int runs = H2TaskStore.PRUNE_CHUNK * 2 + 17;
+        for (int i = 0; i < runs; i++) {
+            store.recordRun(run(String.format("r%05d", i), task("a"), RunStatus.SUCCEEDED, T0.plusSeconds(i)));
+        }
+        long commits = store.writer().commits();
+        assertEquals(runs - 5, store.pruneRuns(T0.minusSeconds(1), 5));
+        assertEquals(3, store.writer().commits() - commits, "one commit per chunk of " + H2TaskStore.PRUNE_CHUNK);
+        assertEquals(List.of("r01016", "r01015", "r01014", "r01013", "r01012"), ids(store.runs(task("a"), 100)));
+    }
+
+    // --- durability -------------------------------------------------------------------------------------------
+
+    @Test
+    void everythingIsThereAfterCloseAndReopen() {
+        StoredTask t = StoredTask.fresh(task("a"), "b", "d", "s").withNextFire(Optional.of(T0)).withPaused(true);
+        RunRecord running = run("r1", task("a"), RunStatus.RUNNING, T0);
+        RunRecord done = run("r2", task("a"), RunStatus.SUCCEEDED, T0.minusSeconds(5));
+        DeadLetter dead = deadLetter("d1", task("a"), T0);
+        store.saveTask(t);
+        store.recordRun(running);
+        store.recordRun(done);
+        store.addDeadLetter(dead);
+
+        reopen();
+
+        assertEquals(List.of(t), store.loadTasks());
+        assertEquals(List.of(running, done), store.runs(task("a"), 10));
+        assertEquals(List.of(running), store.runningRuns());
+        assertEquals(List.of(dead), store.deadLetters());
+        assertEquals(1, store.schemaVersionFound());
+    }
+
+    @Test
+    void syncToDiskForcesEachBatchAndKeepsEverything() {
+        store.close();
+        String url = TestStores.url(dir);
+        StoreSettings sync = new StoreSettings(url, "sa", TestStores.PASSWORD, 30, 200, 60, 1000, 0, true);
+        store = H2TaskStore.open(TestStores.dataSource(url, TestStores.PASSWORD), sync);
+        RunRecord r = run("r1", task("a"), RunStatus.SUCCEEDED, T0);
+        store.recordRun(r);
+        reopen();
+        assertEquals(Optional.of(r), store.run("r1"));
+    }
+
+    @Test
+    void aClosedStoreRefusesCallsWithTheDatabaseNamed() {
+        store.close();
+        StoreClosedException write = assertThrows(StoreClosedException.class,
+                () -> store.recordRun(run("r", task("a"), RunStatus.RUNNING, T0)));
+        assertTrue(write.getMessage().contains("scheduler.mv.db"), write.getMessage());
+        assertThrows(StoreClosedException.class, () -> store.loadTasks());
+    }
+
+    @Test
+    void messagesLongerThanH2KeepsAreCutWithAMark() {
+        String huge = "x".repeat(H2TaskStore.MAX_MESSAGE + 10);
+        store.recordRun(new RunRecord("r", task("a"), RunTrigger.MANUAL, 1, RunStatus.FAILED, T0, Optional.empty(),
+                Optional.empty(), huge, Map.of(), Map.of()));
+        String stored = store.run("r").orElseThrow().message();
+        assertEquals(H2TaskStore.MAX_MESSAGE, stored.length());
+        assertTrue(stored.endsWith("[truncated by the H2 task store]"));
+    }
+
+    @Test
+    void largeMapsAreKept() {
+        String big = "v".repeat(2_000_000);
+        RunRecord r = new RunRecord("r", task("a"), RunTrigger.MANUAL, 1, RunStatus.SUCCEEDED, T0, Optional.empty(),
+                Optional.empty(), "", Map.of("big", big), Map.of("arg", big));
+        store.recordRun(r);
+        assertEquals(Optional.of(r), store.run("r"));
+    }
+
+    static DeadLetter deadLetter(String runId, TaskId task, Instant last) {
+        return new DeadLetter(runId, task, Map.of("arg", "v"), "failed " + runId, 3, last.minusSeconds(100), last);
+    }
+
+    static List<String> ids(List<RunRecord> runs) {
+        return runs.stream().map(RunRecord::runId).collect(Collectors.toCollection(ArrayList::new));
+    }
+}
