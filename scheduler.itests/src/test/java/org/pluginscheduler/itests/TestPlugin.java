@@ -74,6 +74,44 @@ final class TestPlugin {
         return header(TestPluginActivator.AD_HOC, tasks);
     }
 
+    /** @param priorities {@code id=REALTIME|id=BACKGROUND|...} */
+    TestPlugin priority(String priorities) {
+        return header(TestPluginActivator.PRIORITY, priorities);
+    }
+
+    /** @param timeouts {@code id=PT0.3S|...} */
+    TestPlugin timeout(String timeouts) {
+        return header(TestPluginActivator.TIMEOUT, timeouts);
+    }
+
+    /** @param policies {@code id=3xPT1S|...}: that many retries, each after that delay */
+    TestPlugin retry(String policies) {
+        return header(TestPluginActivator.RETRY, policies);
+    }
+
+    /** @param ids per-tenant tasks: one instance per configured tenant */
+    TestPlugin perTenant(String... ids) {
+        return header(TestPluginActivator.PER_TENANT, String.join(",", ids));
+    }
+
+    /** @param ids tasks whose runs return a failed result */
+    TestPlugin fail(String... ids) {
+        return header(TestPluginActivator.FAIL, String.join(",", ids));
+    }
+
+    /** @param blocks {@code id=PT0.5S|...}: runs sleep this long, ending early if interrupted */
+    TestPlugin block(String blocks) {
+        return header(TestPluginActivator.BLOCK, blocks);
+    }
+
+    /**
+     * @param ids tasks whose runs ignore interruption until the plugin's release file exists
+     *            ({@link TestPluginActivator#releaseFile})
+     */
+    TestPlugin stubborn(String... ids) {
+        return header(TestPluginActivator.STUBBORN, String.join(",", ids));
+    }
+
     TestPlugin header(String name, String value) {
         headers.put(name, value);
         return this;

@@ -11,7 +11,8 @@ import org.pluginscheduler.api.TaskExecution;
 
 /**
  * What a test plugin tells the test: one line per event, {@code <bundle-version> <event> <task-id> <run-id>}, appended
- * to {@code <itest.log.dir>/<bundle-symbolic-name>.log}. A file, because the test probe cannot see the plugin's
+ * to {@code <itest.log.dir>/<bundle-symbolic-name>.log}. A run of a per-tenant task instance adds
+ * {@code  tenant=<tenant>} at the end of the line. A file, because the test probe cannot see the plugin's
  * classes, and because it outlives the plugin bundle.
  */
 public final class CallLog {
@@ -25,7 +26,8 @@ public final class CallLog {
     }
 
     void append(String event, TaskExecution execution) {
-        String line = version + " " + event + " " + execution.taskId().id() + " " + execution.runId() + "\n";
+        String line = version + " " + event + " " + execution.taskId().id() + " " + execution.runId()
+                + execution.tenant().map(t -> " tenant=" + t).orElse("") + "\n";
         synchronized (CallLog.class) {
             try {
                 Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
