@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param lag            fire lag (start − scheduled time) of recent scheduled runs
  * @param pools          the worker pools
  * @param stuckRuns      runs that timed out and ignored interruption, still holding a thread
- * @param pendingRetries retries waiting for their delay to pass
+ * @param pendingRetries retries waiting for their delay to pass, and submissions planned for later
  * @param heldLocks      named locks held right now
  * @param paused         whether the whole scheduler is paused
  */

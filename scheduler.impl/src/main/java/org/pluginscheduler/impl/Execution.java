@@ -43,6 +43,8 @@ final class Execution implements TaskExecution {
     TaskTimer.Entry timeoutEntry;
     /** Set when a stuck run's worker was replaced; guarded by the engine's lock. */
     boolean compensated;
+    /** Timed out and ignoring interruption: its record is written, but it holds its task until it returns. */
+    volatile boolean declaredStuck;
     private Thread thread; // guarded by this
 
     /**

@@ -128,6 +128,7 @@ final class SchedulerEngine {
     private final LockTable locks = new LockTable();
     private final AtomicLong runCounter = new AtomicLong();
     private final RunStats stats;
+    private final RunRecorder recorder;
     /** Abandoned runs found in a store, waiting for their task to be registered. Guarded by the lock. */
     private final Map<TaskId, List<RunRecord>> abandoned = new HashMap<>();
     /** Stores this engine has been bound to (identity), so recovery runs once per store. Guarded by the lock. */
@@ -142,8 +143,9 @@ final class SchedulerEngine {
     private boolean stopped;
     private int stuck;
 
+    /** For tests: everything on the given executors, run records written at once on the caller's thread. */
     SchedulerEngine(Clock clock, Executor control, Workers workers, TaskStore store, Settings settings) {
-        this(clock, control, control, workers, store, settings);
+        this(clock, control, control, workers, store, settings, false);
     }
 
     /**
@@ -152,6 +154,12 @@ final class SchedulerEngine {
      */
     SchedulerEngine(Clock clock, Executor control, Executor stateWriter, Workers workers, TaskStore store,
                     Settings settings) {
+        this(clock, control, stateWriter, workers, store, settings, true);
+    }
+
+    private SchedulerEngine(Clock clock, Executor control, Executor stateWriter, Workers workers, TaskStore store,
+                            Settings settings, boolean recorderThread) {
+        this.recorder = new RunRecorder(this::store, recorderThread);
         this.clock = clock;
         this.control = control;
         this.stateWriter = stateWriter;
@@ -298,8 +306,11 @@ final class SchedulerEngine {
         }
         for (TaskSlot slot : slotsOf(handle)) {
             if (!wanted.containsKey(slot.id)) {
-                unregister(slot, "removed from its provider's list");
-                LOG.info("Task {} removed: no longer in the list of {}", slot.id, handle);
+                boolean tenantGone = slot.id.tenant().isPresent() && byId.containsKey(slot.id.id());
+                String why = tenantGone ? "tenant " + slot.id.tenant().get() + " is no longer configured"
+                        : "no longer in the list of " + handle;
+                unregister(slot, why);
+                LOG.info("Task {} removed: {}", slot.id, why);
             }
         }
         for (TaskDefinition definition : byId.values()) {
@@ -621,12 +632,7 @@ final class SchedulerEngine {
                         Optional.empty(), Optional.empty(), why, Map.of(), arguments);
                 slot.stored = slot.stored.withLastRun(scheduled, RunStatus.SKIPPED);
                 stats.count(RunStatus.SKIPPED);
-                TaskStore s = store();
-                try {
-                    control.execute(() -> record(s, skipped));
-                } catch (RejectedExecutionException stopping) {
-                    record(s, skipped);
-                }
+                recorder.recordLater(skipped);
                 return new Started(null, skipped, null);
             }
         }
@@ -727,9 +733,9 @@ final class SchedulerEngine {
                     execution.timeoutEntry = timer.schedule(d, at -> timedOut(execution));
                 }
             });
-            record(store(), new RunRecord(execution.runId(), slot.id, execution.trigger(), execution.attempt(),
-                    RunStatus.RUNNING, execution.scheduledTime(), Optional.of(start), Optional.empty(), "", Map.of(),
-                    execution.arguments()));
+            recorder.recordLater(new RunRecord(execution.runId(), slot.id, execution.trigger(),
+                    execution.attempt(), RunStatus.RUNNING, execution.scheduledTime(), Optional.of(start),
+                    Optional.empty(), "", Map.of(), execution.arguments()));
             try {
                 TaskAction action = handle.actions.action(slot.id.id());
                 if (action == null) {
@@ -799,13 +805,17 @@ final class SchedulerEngine {
         synchronized (lock) {
             replaced = workers.compensate(execution.definition().priority(), +1);
             execution.compensated = replaced;
+            execution.declaredStuck = true;
             stuck++;
         }
         String message = execution.cancelReason() + " and ignored interruption: thread " + execution.threadName()
                 + " is still busy (stuck)" + (replaced ? "; a replacement worker was started"
                 : "; no replacement: the pool has already doubled for stuck runs");
         LOG.error("{} {}", execution, message);
-        finish(execution, RunStatus.TIMED_OUT, message, Map.of(), clock.instant(), Optional.empty(), Optional.empty());
+        // the outcome (store write, failure hooks) is recorded off the timer thread
+        Instant now = clock.instant();
+        control.execute(() -> finish(execution, RunStatus.TIMED_OUT, message, Map.of(), now, Optional.empty(),
+                Optional.empty()));
     }
 
     private static String describe(Throwable e) {
@@ -821,17 +831,21 @@ final class SchedulerEngine {
                              Instant end, Optional<Throwable> error, Optional<Optional<Duration>> retryRequest) {
         TaskSlot slot = execution.slot;
         if (!execution.finishOnce()) {
-            // a stuck run finally returned: its record was written when it was declared stuck
+            // a stuck run finally returned: its record was written when it was declared stuck; now it lets go of
+            // its task, locks and permit, and its replacement thread goes
+            List<Execution> toDispatch = new ArrayList<>();
             synchronized (lock) {
                 if (execution.compensated) {
                     workers.compensate(execution.definition().priority(), -1);
                     execution.compensated = false;
                 }
                 stuck--;
+                release(execution, toDispatch);
             }
             LOG.warn("{} finally returned after being declared stuck ({}); its result is discarded: {}", execution,
                     status, message);
             execution.done();
+            toDispatch.forEach(this::dispatch);
             return store().run(execution.runId()).orElse(null);
         }
         RetryDecider.Outcome outcome = RetryDecider.Outcome.of(RetryDecider.Outcome.Kind.NOT_RETRIED, "");
@@ -860,7 +874,7 @@ final class SchedulerEngine {
                 execution.arguments());
         List<Execution> toDispatch = new ArrayList<>();
         try {
-            record(store(), finished);
+            recorder.record(finished); // acknowledged (execution done) only once stored
             if (deadLetter) {
                 addDeadLetter(new DeadLetter(execution.runId(), slot.id, execution.arguments(), message,
                         execution.attempt(), execution.chainStart(), end));
@@ -872,14 +886,11 @@ final class SchedulerEngine {
                 finished.lag().ifPresent(stats::lag);
             }
             synchronized (lock) {
-                slot.running.remove(execution);
-                locks.release(execution.lockKeys, execution);
-                if (execution.permitHeld) {
-                    groups.release(execution.definition().group());
-                    execution.permitHeld = false;
+                // a run declared stuck keeps its task, locks and permit until its thread returns: no second copy
+                // of it starts beside the first, and its retry waits for the task's lock
+                if (!execution.declaredStuck) {
+                    release(execution, toDispatch);
                 }
-                timer.cancel(execution.timeoutEntry);
-                execution.timeoutEntry = null;
                 slot.stored = slot.stored.withLastRun(execution.scheduledTime(), status);
                 TaskSlot current = slots.get(slot.id);
                 if (current == slot || current == null) {
@@ -889,25 +900,39 @@ final class SchedulerEngine {
                     if (outcome.kind() == RetryDecider.Outcome.Kind.RETRY) {
                         planRetry(execution, outcome.delay());
                     }
-                    if (slot.queued != null && slot.running.isEmpty()) {
-                        Instant queued = slot.queued;
-                        slot.queued = null;
-                        Execution next = start(slot, slot.queuedTrigger, queued, Map.of(), Set.of(), false)
-                                .execution();
-                        if (next != null) {
-                            toDispatch.add(next);
-                        }
-                    }
                     if (execution.trigger() == RunTrigger.MISFIRE) {
                         startNextCatchUp(slot, toDispatch);
                     }
                 }
             }
         } finally {
-            execution.done();
+            if (!execution.declaredStuck) {
+                execution.done();
+            }
         }
         toDispatch.forEach(this::dispatch);
         return finished;
+    }
+
+    /** The run's end: it leaves its task, releases its locks and permit, and a queued fire may start. Under the lock. */
+    private void release(Execution execution, List<Execution> toDispatch) {
+        TaskSlot slot = execution.slot;
+        slot.running.remove(execution);
+        locks.release(execution.lockKeys, execution);
+        if (execution.permitHeld) {
+            groups.release(execution.definition().group());
+            execution.permitHeld = false;
+        }
+        timer.cancel(execution.timeoutEntry);
+        execution.timeoutEntry = null;
+        if (!slot.removed && !stopped && slot.queued != null && slot.running.isEmpty()) {
+            Instant queued = slot.queued;
+            slot.queued = null;
+            Execution next = start(slot, slot.queuedTrigger, queued, Map.of(), Set.of(), false).execution();
+            if (next != null) {
+                toDispatch.add(next);
+            }
+        }
     }
 
     private void addDeadLetter(DeadLetter letter) {
@@ -979,12 +1004,13 @@ final class SchedulerEngine {
             flushQueued = false;
             target = store;
         }
-        for (StoredTask task : batch) {
-            try {
-                target.saveTask(task);
-            } catch (RuntimeException e) {
-                LOG.error("Could not save the state of task {} in the task store: {}", task.id(), e.getMessage(), e);
-            }
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            target.saveTasks(batch);
+        } catch (RuntimeException e) {
+            LOG.error("Could not save the state of {} task(s) in the task store: {}", batch.size(), e.getMessage(), e);
         }
     }
 
@@ -1754,6 +1780,7 @@ final class SchedulerEngine {
                 "");
         handles.forEach(ProviderHandle::close);
         flush(); // next fires and last runs, so the next start knows what was missed while down
+        recorder.close();
         if (!late.isEmpty()) {
             LOG.warn("Stopping: {} run(s) still going after the grace period of {}; cancelling them: {}", late.size(),
                     settings.gracePeriod(), late);

@@ -220,7 +220,7 @@ public abstract class SchedulerTestBase {
                     org.osgi.framework.ServiceReference<?>[] refs = context.getServiceReferences((String) null,
                             "(objectClass=org.pluginscheduler.impl.SchedulerComponent)");
                     return refs != null && properties.entrySet().stream().allMatch(
-                            e -> String.valueOf(e.getValue()).equals(String.valueOf(refs[0].getProperty(e.getKey()))));
+                            e -> sameValue(e.getValue(), refs[0].getProperty(e.getKey())));
                 } catch (org.osgi.framework.InvalidSyntaxException e) {
                     throw new IllegalStateException(e);
                 }
@@ -228,6 +228,14 @@ public abstract class SchedulerTestBase {
         } finally {
             context.ungetService(cmRef);
         }
+    }
+
+    /** Configuration values compared as the scheduler sees them: arrays by content, the rest by text. */
+    private static boolean sameValue(Object expected, Object actual) {
+        if (expected instanceof Object[] a) {
+            return actual instanceof Object[] b && java.util.Arrays.equals(a, b);
+        }
+        return String.valueOf(expected).equals(String.valueOf(actual));
     }
 
     protected <T> T await(String what, Supplier<Optional<T>> probe) {

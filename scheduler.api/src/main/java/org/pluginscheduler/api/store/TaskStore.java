@@ -39,11 +39,28 @@ public interface TaskStore {
     /** Inserts or replaces a task's state. */
     void saveTask(StoredTask task);
 
+    /**
+     * Inserts or replaces several tasks' states. A persistent store should make the batch one transaction (one
+     * commit); the default saves them one by one. When it returns normally, every state is written.
+     */
+    default void saveTasks(List<StoredTask> tasks) {
+        tasks.forEach(this::saveTask);
+    }
+
     /** Deletes a task's state, its runs and its dead letters. Unknown ids are ignored. */
     void deleteTask(TaskId id);
 
     /** Inserts or replaces a run record, keyed by run id. */
     void recordRun(RunRecord run);
+
+    /**
+     * Inserts or replaces several run records, in list order (a later record of the same run id wins). A
+     * persistent store should make the batch one transaction (one commit); the default records them one by one.
+     * When it returns normally, every record is as durable as {@link #recordRun} makes one.
+     */
+    default void recordRuns(List<RunRecord> runs) {
+        runs.forEach(this::recordRun);
+    }
 
     /** @return a task's runs, newest first (by scheduled time, then run id), at most {@code limit} */
     List<RunRecord> runs(TaskId id, int limit);

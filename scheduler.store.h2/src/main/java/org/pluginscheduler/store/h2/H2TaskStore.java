@@ -185,32 +185,44 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
 
     @Override
     public void saveTask(StoredTask task) {
+        saveTasks(List.of(task));
+    }
+
+    /** One write for the whole list: one transaction, one commit. */
+    @Override
+    public void saveTasks(List<StoredTask> tasks) {
+        if (tasks.isEmpty()) {
+            return;
+        }
+        List<StoredTask> copy = List.copyOf(tasks);
         write(new GroupCommitWriter.Write<Void>() {
             @Override
             public Void apply(WriterStatements statements) throws SQLException {
                 PreparedStatement s = statements.statement(MERGE_TASK);
-                s.setString(1, task.id().toString());
-                s.setString(2, task.ownerBundle());
-                s.setString(3, task.definitionDigest());
-                s.setString(4, task.scheduleText());
-                s.setString(5, task.scheduleOverride().orElse(null));
-                if (task.enabled().isPresent()) {
-                    s.setBoolean(6, task.enabled().get());
-                } else {
-                    s.setNull(6, Types.BOOLEAN);
+                for (StoredTask task : copy) {
+                    s.setString(1, task.id().toString());
+                    s.setString(2, task.ownerBundle());
+                    s.setString(3, task.definitionDigest());
+                    s.setString(4, task.scheduleText());
+                    s.setString(5, task.scheduleOverride().orElse(null));
+                    if (task.enabled().isPresent()) {
+                        s.setBoolean(6, task.enabled().get());
+                    } else {
+                        s.setNull(6, Types.BOOLEAN);
+                    }
+                    s.setBoolean(7, task.paused());
+                    s.setBoolean(8, task.dormant());
+                    setInstant(s, 9, task.nextFire());
+                    setInstant(s, 10, task.lastFire());
+                    s.setString(11, task.lastStatus().map(Enum::name).orElse(null));
+                    s.executeUpdate();
                 }
-                s.setBoolean(7, task.paused());
-                s.setBoolean(8, task.dormant());
-                setInstant(s, 9, task.nextFire());
-                setInstant(s, 10, task.lastFire());
-                s.setString(11, task.lastStatus().map(Enum::name).orElse(null));
-                s.executeUpdate();
                 return null;
             }
 
             @Override
             public String description() {
-                return "save task " + task.id();
+                return copy.size() == 1 ? "save task " + copy.get(0).id() : "save " + copy.size() + " tasks";
             }
         });
     }
@@ -239,33 +251,49 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
 
     @Override
     public void recordRun(RunRecord run) {
-        String data = MapCodec.encode(run.data());
-        String arguments = MapCodec.encode(run.arguments());
-        String message = run.message().length() <= MAX_MESSAGE ? run.message()
-                : run.message().substring(0, MAX_MESSAGE - TRUNCATED.length()) + TRUNCATED;
+        recordRuns(List.of(run));
+    }
+
+    /** One write for the whole list: one transaction, one commit. */
+    @Override
+    public void recordRuns(List<RunRecord> runs) {
+        if (runs.isEmpty()) {
+            return;
+        }
+        List<Object[]> rows = new ArrayList<>(runs.size());
+        for (RunRecord run : runs) {
+            String message = run.message().length() <= MAX_MESSAGE ? run.message()
+                    : run.message().substring(0, MAX_MESSAGE - TRUNCATED.length()) + TRUNCATED;
+            rows.add(new Object[] {run, message, MapCodec.encode(run.data()), MapCodec.encode(run.arguments())});
+        }
         write(new GroupCommitWriter.Write<Void>() {
             @Override
             public Void apply(WriterStatements statements) throws SQLException {
                 PreparedStatement s = statements.statement(MERGE_RUN);
-                s.setString(1, run.runId());
-                s.setString(2, run.taskId().toString());
-                s.setString(3, run.taskId().tenant().orElse(null));
-                s.setString(4, run.trigger().name());
-                s.setInt(5, run.attempt());
-                s.setString(6, run.status().name());
-                s.setObject(7, run.scheduledTime());
-                setInstant(s, 8, run.startTime());
-                setInstant(s, 9, run.endTime());
-                s.setString(10, message);
-                s.setString(11, data);
-                s.setString(12, arguments);
-                s.executeUpdate();
+                for (Object[] row : rows) {
+                    RunRecord run = (RunRecord) row[0];
+                    s.setString(1, run.runId());
+                    s.setString(2, run.taskId().toString());
+                    s.setString(3, run.taskId().tenant().orElse(null));
+                    s.setString(4, run.trigger().name());
+                    s.setInt(5, run.attempt());
+                    s.setString(6, run.status().name());
+                    s.setObject(7, run.scheduledTime());
+                    setInstant(s, 8, run.startTime());
+                    setInstant(s, 9, run.endTime());
+                    s.setString(10, (String) row[1]);
+                    s.setString(11, (String) row[2]);
+                    s.setString(12, (String) row[3]);
+                    s.executeUpdate();
+                }
                 return null;
             }
 
             @Override
             public String description() {
-                return "record run " + run.runId() + " of " + run.taskId() + " (" + run.status() + ")";
+                RunRecord first = runs.get(0);
+                return runs.size() == 1 ? "record run " + first.runId() + " of " + first.taskId() + " ("
+                        + first.status() + ")" : "record " + runs.size() + " runs";
             }
         });
     }
