@@ -394,8 +394,13 @@ final class SchedulerEngine {
                 .withDormant(false);
         TaskSlot slot = new TaskSlot(id, handle, definition, stored);
         slots.put(id, slot);
-        replan(slot, effectiveSchedule(slot));
-        known.ifPresent(k -> noteDowntimeMisfires(slot, k));
+        Schedule schedule = effectiveSchedule(slot);
+        Optional<Instant> planned = known.flatMap(k -> plannedFire(k, schedule));
+        if (planned.isPresent()) {
+            resume(slot, schedule, planned.get());
+        } else {
+            replan(slot, schedule);
+        }
         save(slot);
         LOG.info("Task {} registered from {}: {}, next fire {}", id, handle, slot.schedule.text(),
                 slot.nextFire == null ? "none" : slot.nextFire);
@@ -406,15 +411,39 @@ final class SchedulerEngine {
     }
 
     /**
-     * A task whose stored next fire is in the past was not unregistered cleanly: the runtime was down (or
-     * crashed). A provider that left cleanly clears its tasks' next fire, so its return never catches up.
+     * The next fire a store planned for a task, if that plan still holds: the task was not unregistered cleanly
+     * (a provider that leaves clears it; a runtime that stops or crashes keeps it) and its schedule is unchanged.
      */
-    private void noteDowntimeMisfires(TaskSlot slot, StoredTask known) {
+    private static Optional<Instant> plannedFire(StoredTask known, Schedule schedule) {
+        if (known.dormant() || !known.scheduleOverride().orElse(known.scheduleText()).equals(schedule.text())) {
+            return Optional.empty();
+        }
+        return known.nextFire();
+    }
+
+    /**
+     * Registration is an idempotent upsert: an unchanged schedule keeps the next fire planned before (an interval
+     * keeps its phase). A planned fire that passed while the runtime was down is a misfire, handled by the task's
+     * misfire policy. Under the lock.
+     */
+    private void resume(TaskSlot slot, Schedule schedule, Instant planned) {
         Instant now = clock.instant();
-        Optional<Instant> due = known.nextFire().filter(n -> n.isBefore(now));
-        if (due.isEmpty() || known.dormant()) {
+        // anchor the sequence so that its first fire is the planned one (intervals count from registration + delay)
+        Instant anchor = schedule instanceof Schedule.Interval i ? planned.minus(i.initialDelay()) : planned;
+        slot.schedule = schedule;
+        slot.anchor = anchor;
+        slot.sequence = Schedules.sequence(schedule, settings.defaultZone(), anchor);
+        if (planned.isAfter(now)) {
+            arm(slot, planned);
             return;
         }
+        noteDowntimeMisfires(slot, planned);
+        arm(slot, next(slot, () -> slot.sequence.nextAfter(now)));
+    }
+
+    /** Notes the fires from {@code firstMissed} up to now as missed, as far as the misfire policy needs. */
+    private void noteDowntimeMisfires(TaskSlot slot, Instant firstMissed) {
+        Instant now = clock.instant();
         MisfirePolicy policy = misfirePolicy(slot);
         int limit = policy.kind() == MisfirePolicy.Kind.CATCH_UP ? policy.maxCatchUp() : 1;
         FireSequence replay;
@@ -423,20 +452,20 @@ final class SchedulerEngine {
         } catch (ScheduleParseException e) {
             return;
         }
-        Instant fire = due.get();
+        Instant fire = firstMissed;
         int count = 0;
         while (fire != null && fire.isBefore(now) && count < 100_000) {
             noteMissed(slot, fire);
             count++;
             Instant current = fire;
             fire = next(slot, () -> replay.nextAfter(current));
-            if (policy.kind() == MisfirePolicy.Kind.SKIP || slot.missed.size() >= limit
-                    && policy.kind() == MisfirePolicy.Kind.CATCH_UP) {
+            if (policy.kind() == MisfirePolicy.Kind.SKIP
+                    || policy.kind() == MisfirePolicy.Kind.CATCH_UP && slot.missed.size() >= limit) {
                 break;
             }
         }
-        LOG.info("Task {} missed fires while the scheduler was down (from {}); misfire policy {}", slot.id, due.get(),
-                policy.kind());
+        LOG.info("Task {} missed {} fire(s) while the scheduler was down (from {}); misfire policy {}", slot.id,
+                count, firstMissed, policy.kind());
     }
 
     private void reject(ProviderHandle handle, TaskId id, TaskDefinition definition, TaskState state, String problem,
@@ -501,13 +530,18 @@ final class SchedulerEngine {
         return slot.definition.misfirePolicy().orElse(settings.defaultMisfire());
     }
 
-    /** Recomputes a slot's sequence from now and re-arms it. Under the lock. */
+    /**
+     * Plans a slot's fires from now when its schedule is new or changed; an unchanged schedule keeps its planned
+     * fire (a definition change that leaves the schedule alone must not make an interval fire again). Under the
+     * lock.
+     */
     private void replan(TaskSlot slot, Schedule schedule) {
-        Instant now = clock.instant();
-        if (!schedule.equals(slot.schedule) || slot.sequence == null) {
-            slot.sequence = Schedules.sequence(schedule, settings.defaultZone(), now);
-            slot.anchor = now;
+        if (schedule.equals(slot.schedule) && slot.sequence != null) {
+            return;
         }
+        Instant now = clock.instant();
+        slot.sequence = Schedules.sequence(schedule, settings.defaultZone(), now);
+        slot.anchor = now;
         slot.schedule = schedule;
         arm(slot, next(slot, () -> slot.sequence.first(now)));
     }
@@ -1605,8 +1639,13 @@ final class SchedulerEngine {
                     StoredTask k = known.get();
                     slot.stored = slot.stored.withEnabled(k.enabled()).withPaused(k.paused())
                             .withScheduleOverride(k.scheduleOverride());
-                    replan(slot, effectiveSchedule(slot));
-                    noteDowntimeMisfires(slot, k);
+                    Schedule schedule = effectiveSchedule(slot);
+                    Optional<Instant> planned = plannedFire(k, schedule);
+                    if (planned.isPresent()) {
+                        resume(slot, schedule, planned.get());
+                    } else {
+                        replan(slot, schedule);
+                    }
                 }
                 save(slot);
                 copiedRuns += copyRuns(old, newStore, slot.id);

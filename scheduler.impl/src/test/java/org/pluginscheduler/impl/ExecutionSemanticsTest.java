@@ -572,4 +572,20 @@ class ExecutionSemanticsTest {
         engine.store(store);
         assertEquals(TaskState.PAUSED, engine.task(id).orElseThrow().state(), "and goes back with the state");
     }
+
+    @Test
+    void registrationIsAnUpsertAnUnchangedScheduleKeepsItsPlannedFireAChangedOneIsRecomputed() {
+        TaskId every = TaskId.parse("p:every");
+        TaskId changed = TaskId.parse("p:changed");
+        Instant planned = T0.plusSeconds(42);
+        store.saveTask(StoredTask.fresh(every, "p 1", "d", "every:PT1M").withNextFire(Optional.of(planned)));
+        store.saveTask(StoredTask.fresh(changed, "p 1", "d", "cron:0 1 * * *").withNextFire(Optional.of(planned)));
+        register("p", new TestProvider(task("every", "every:PT1M").build(), task("changed", "cron:0 2 * * *").build()));
+        assertEquals(Optional.of(planned), engine.task(every).orElseThrow().nextFire(), "the interval keeps its phase");
+        assertEquals(Optional.of(Instant.parse("2026-06-02T02:00:00Z")),
+                engine.task(changed).orElseThrow().nextFire(), "a changed schedule is planned afresh");
+        advance(Duration.ofSeconds(42));
+        assertEquals(Optional.of(planned.plusSeconds(60)), engine.task(every).orElseThrow().nextFire());
+        assertTrue(runs("p:every").stream().allMatch(r -> r.trigger() == RunTrigger.SCHEDULE));
+    }
 }
