@@ -5,11 +5,13 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
@@ -17,10 +19,12 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskInfo;
 import org.pluginscheduler.api.TaskScheduler;
+import org.pluginscheduler.api.TaskState;
 
 /**
  * Gogo commands in scope {@code task}. Commands return text built by {@link Tables}, the one place where output
@@ -73,14 +77,22 @@ public final class TaskCommands {
                     + "this last run status (succeeded, failed, ...)") @Parameter(names = "--status",
                     absentValue = "") String status,
             @Descriptor("only instances of this tenant") @Parameter(names = "--tenant", absentValue = "") String tenant) {
-        String wanted = status.toUpperCase(Locale.ROOT);
-        List<TaskInfo> tasks = scheduler.tasks().stream()
-                .filter(t -> owner.isEmpty() || t.id().owner().equals(owner))
-                .filter(t -> tenant.isEmpty() || t.id().tenant().map(tenant::equals).orElse(false))
-                .filter(t -> wanted.isEmpty() || t.state().name().equals(wanted)
-                        || t.lastStatus().map(s -> s.name().equals(wanted)).orElse(false))
-                .toList();
-        return tables.tasks(tasks, scheduler.isPausedAll());
+        return run("task:list", () -> {
+            String wanted = status.toUpperCase(Locale.ROOT);
+            if (!wanted.isEmpty() && Arrays.stream(TaskState.values()).noneMatch(s -> s.name().equals(wanted))
+                    && Arrays.stream(RunStatus.values()).noneMatch(s -> s.name().equals(wanted))) {
+                // a typo must not read as "no tasks"
+                throw new IllegalArgumentException("--status: '" + status + "' is neither a state ("
+                        + names(TaskState.values()) + ") nor a run status (" + names(RunStatus.values()) + ")");
+            }
+            List<TaskInfo> tasks = scheduler.tasks().stream()
+                    .filter(t -> owner.isEmpty() || t.id().owner().equals(owner))
+                    .filter(t -> tenant.isEmpty() || t.id().tenant().map(tenant::equals).orElse(false))
+                    .filter(t -> wanted.isEmpty() || t.state().name().equals(wanted)
+                            || t.lastStatus().map(s -> s.name().equals(wanted)).orElse(false))
+                    .toList();
+            return tables.tasks(tasks, scheduler.isPausedAll());
+        });
     }
 
     @Descriptor("Show one task: definition, overrides, state, next 5 fires and last runs")
@@ -255,7 +267,7 @@ public final class TaskCommands {
             @Descriptor("purge run history instead of dead letters") @Parameter(names = "--history",
                     presentValue = "true", absentValue = "false") boolean history,
             @Descriptor("with --history: only runs that ended longer ago than this ISO-8601 duration, e.g. P7D "
-                    + "(default: all finished runs)") @Parameter(names = "--older-than", absentValue = "PT0S")
+                    + "(default: all finished runs)") @Parameter(names = "--older-than", absentValue = "")
             String olderThan,
             @Descriptor("only this task's dead letters (optional)") String... id) {
         return run("task:purge", () -> {
@@ -263,14 +275,21 @@ public final class TaskCommands {
                 if (id.length > 0) {
                     throw new IllegalArgumentException("--history purges every task's history; it takes no id");
                 }
-                java.time.Duration age;
-                try {
-                    age = java.time.Duration.parse(olderThan.toUpperCase(Locale.ROOT));
-                } catch (java.time.format.DateTimeParseException e) {
-                    throw new IllegalArgumentException("--older-than: '" + olderThan
-                            + "' is not an ISO-8601 duration such as P7D or PT12H");
+                java.time.Duration age = java.time.Duration.ZERO;
+                if (!olderThan.isEmpty()) {
+                    try {
+                        age = java.time.Duration.parse(olderThan.toUpperCase(Locale.ROOT));
+                    } catch (java.time.format.DateTimeParseException e) {
+                        throw new IllegalArgumentException("--older-than: '" + olderThan
+                                + "' is not an ISO-8601 duration such as P7D or PT12H");
+                    }
                 }
                 return "purged " + scheduler.purgeHistory(age) + " run record(s)";
+            }
+            if (!olderThan.isEmpty()) {
+                // without --history this would purge every dead letter, whatever their age
+                throw new IllegalArgumentException("--older-than applies only with --history; dead letters are "
+                        + "purged all at once or one task's");
             }
             if (id.length > 1) {
                 throw new IllegalArgumentException("at most one task id");
@@ -299,6 +318,10 @@ public final class TaskCommands {
         } catch (IllegalArgumentException | IllegalStateException | java.util.NoSuchElementException e) {
             throw new CommandException(command + ": " + e.getMessage());
         }
+    }
+
+    private static String names(Enum<?>[] values) {
+        return Arrays.stream(values).map(v -> v.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "));
     }
 
     /** A bare cron expression (no kind prefix) is accepted where a schedule is expected. */

@@ -3,12 +3,15 @@ package org.pluginscheduler.shell;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.lang.reflect.Proxy;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.ScheduleParseException;
+import org.pluginscheduler.api.TaskScheduler;
 
 class TaskCommandsTest {
 
@@ -32,5 +35,34 @@ class TaskCommandsTest {
     void tablesAlignColumnsAndTrimTrailingSpace() {
         String table = Tables.align(List.of(new String[] {"A", "BB", "C"}, new String[] {"long value", "x", ""}));
         assertEquals("A           BB  C\nlong value  x", table);
+    }
+
+    @Test
+    void aStatusFilterThatIsNoStateNorRunStatusIsAnErrorNotAnEmptyList() {
+        TaskCommands commands = new TaskCommands(noTasks(), Clock.systemUTC());
+        assertEquals("no tasks", commands.list("", "timed_out", ""));
+        assertEquals("no tasks", commands.list("", "Disabled", ""));
+        CommandException e = assertThrows(CommandException.class, () -> commands.list("", "faild", ""));
+        assertEquals("task:list: --status: 'faild' is neither a state (active, paused, disabled, dormant, conflict, "
+                + "invalid) nor a run status (running, succeeded, failed, timed_out, skipped, cancelled, abandoned)",
+                e.getMessage());
+    }
+
+    @Test
+    void olderThanWithoutHistoryIsRefusedRatherThanPurgingEveryDeadLetter() {
+        TaskCommands commands = new TaskCommands(noTasks(), Clock.systemUTC());
+        CommandException e = assertThrows(CommandException.class, () -> commands.purge(false, "P7D"));
+        assertEquals("task:purge: --older-than applies only with --history; dead letters are purged all at once or "
+                + "one task's", e.getMessage());
+    }
+
+    /** A scheduler without tasks that fails any call but {@code tasks()} and {@code isPausedAll()}. */
+    private static TaskScheduler noTasks() {
+        return (TaskScheduler) Proxy.newProxyInstance(TaskScheduler.class.getClassLoader(),
+                new Class<?>[] {TaskScheduler.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "tasks" -> List.of();
+                    case "isPausedAll" -> false;
+                    default -> throw new AssertionError("unexpected call of " + method.getName());
+                });
     }
 }
