@@ -162,6 +162,15 @@ final class TaskTimer {
         }
     }
 
+    /**
+     * @return nanoseconds until {@code at}, at most {@link #MAX_SLEEP_NANOS}; an instant centuries away (a one-shot
+     *         at:2999-01-01T00:00:00Z) would overflow {@code Duration.toNanos()} and end the timer thread
+     */
+    private long nanosUntil(Instant at) {
+        Duration until = Duration.between(clock.instant(), at);
+        return until.compareTo(Duration.ofNanos(MAX_SLEEP_NANOS)) >= 0 ? MAX_SLEEP_NANOS : until.toNanos();
+    }
+
     private void loop() {
         while (running) {
             runDue();
@@ -171,8 +180,7 @@ final class TaskTimer {
                     return;
                 }
                 Entry head = queue.peek();
-                long wait = head == null ? MAX_SLEEP_NANOS
-                        : Math.min(MAX_SLEEP_NANOS, Duration.between(clock.instant(), head.at).toNanos());
+                long wait = head == null ? MAX_SLEEP_NANOS : nanosUntil(head.at);
                 if (wait > 0) {
                     changed.awaitNanos(wait);
                 }

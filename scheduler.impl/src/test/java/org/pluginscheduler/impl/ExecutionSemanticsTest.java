@@ -280,6 +280,7 @@ class ExecutionSemanticsTest {
         assertTrue(timedOut.message().startsWith("timed out after PT30S (interrupted at " + T0.plusSeconds(30)),
                 timedOut.message());
         assertTrue(timedOut.message().endsWith("retry 1 of 1 in PT1S"), timedOut.message());
+        waitFor(() -> engine.stats().pendingRetries() == 1); // the record is stored before the retry is planned
         clock.advance(Duration.ofSeconds(1));
         engine.timer().runDue();
         waitFor(() -> provider.calls.size() == 2);

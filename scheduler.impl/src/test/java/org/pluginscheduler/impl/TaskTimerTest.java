@@ -58,6 +58,22 @@ class TaskTimerTest {
     }
 
     @Test
+    void theTimerThreadSurvivesAnEntryCenturiesAway() throws InterruptedException {
+        TaskTimer real = new TaskTimer(java.time.Clock.systemUTC());
+        java.util.concurrent.CountDownLatch soon = new java.util.concurrent.CountDownLatch(1);
+        real.schedule(Instant.parse("2999-01-01T00:00:00Z"), at -> fired.add("far"));
+        real.start("timer-test");
+        try {
+            Thread.sleep(50); // the thread plans its sleep for the far entry first
+            real.schedule(Instant.now().plusMillis(20), at -> soon.countDown());
+            assertTrue(soon.await(5, java.util.concurrent.TimeUnit.SECONDS), "a nearer entry still fires");
+        } finally {
+            real.stop();
+        }
+        assertTrue(fired.isEmpty());
+    }
+
+    @Test
     void sameInstantFiresInArmingOrder() {
         for (int i = 0; i < 5; i++) {
             int n = i;
