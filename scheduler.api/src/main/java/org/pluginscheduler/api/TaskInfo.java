@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param scheduleText      the effective schedule's canonical text (the override if there is one)
  * @param scheduleOverridden {@code true} if an administrator rescheduled it
  * @param state             the administrative state
- * @param nextFire          the next scheduled fire, if it will fire
+ * @param nextFire          the next scheduled fire; empty for disabled, dormant, conflicting and invalid tasks
+ *                          and schedules that are exhausted (for a paused task: the next fire it will miss)
  * @param lastFire          the scheduled time of the most recent run
  * @param lastStatus        the status of the most recent run
  * @param problem           for {@link TaskState#CONFLICT} and {@link TaskState#INVALID}: what is wrong

@@ -139,7 +139,7 @@ public interface TaskScheduler {
      * schedule's zone.
      *
      * @param count at most this many, 1–1000
-     * @return empty if the task will not fire again (or is not registered)
+     * @return empty if the task will not fire again, is disabled or is not registered
      */
     List<ZonedDateTime> nextFires(TaskId id, int count);
 

@@ -1113,7 +1113,8 @@ final class SchedulerEngine {
 
     private TaskInfo info(TaskSlot slot) {
         return new TaskInfo(slot.id, slot.handle.ownerLabel, Optional.of(slot.definition), slot.schedule.text(),
-                slot.stored.scheduleOverride().isPresent(), slot.state(), Optional.ofNullable(slot.nextFire),
+                slot.stored.scheduleOverride().isPresent(), slot.state(),
+                slot.enabled() ? Optional.ofNullable(slot.nextFire) : Optional.empty(),
                 slot.stored.lastFire(), slot.stored.lastStatus(), Optional.empty());
     }
 
@@ -1474,7 +1475,7 @@ final class SchedulerEngine {
         }
         synchronized (lock) {
             TaskSlot slot = slots.get(id);
-            if (slot == null) {
+            if (slot == null || !slot.enabled()) {
                 requireKnown(id);
                 return List.of();
             }

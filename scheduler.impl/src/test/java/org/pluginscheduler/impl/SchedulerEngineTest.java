@@ -430,7 +430,10 @@ class SchedulerEngineTest {
                 .withEnabled(Optional.of(false)).withScheduleOverride(Optional.of("cron:0 5 * * *")));
         engine.store(persistent);
         assertEquals(TaskState.DISABLED, info("p:t").state());
-        assertEquals(Optional.of(Instant.parse("2026-06-02T05:00:00Z")), info("p:t").nextFire());
+        assertEquals(Optional.empty(), info("p:t").nextFire(), "a disabled task shows no next fire");
+        engine.setEnabled(id, true);
+        assertEquals(Optional.of(Instant.parse("2026-06-02T05:00:00Z")), info("p:t").nextFire(),
+                "the persisted schedule override won");
         assertEquals(SchedulerEngine.digest(task("t", "cron:0 3 * * *")),
                 persistent.loadTask(id).orElseThrow().definitionDigest());
     }

@@ -243,6 +243,9 @@ public final class TaskCommands {
             if (schedule.length == 0) {
                 throw new IllegalArgumentException("a schedule is required, e.g. task:next \"0 3 * * *\"");
             }
+            if (count < 1 || count > 1000) {
+                throw new IllegalArgumentException("-n: " + count + " is not in 1–1000");
+            }
             Schedule parsed = parseSchedule(String.join(" ", schedule));
             if (!zone.isEmpty() && parsed.zone().isEmpty()) {
                 parsed = parsed.withZone(Schedule.zoneOf(zone));
