@@ -138,20 +138,12 @@ public final class TaskCommands {
 
     @Descriptor("Enable a task (kept across restarts and plugin updates)")
     public String enable(@Descriptor(ID) String id) {
-        return run("task:enable", () -> {
-            TaskId taskId = scheduler.resolve(id);
-            scheduler.enable(taskId);
-            return "enabled " + taskId;
-        });
+        return onTask("task:enable", id, scheduler::enable, "enabled");
     }
 
     @Descriptor("Disable a task: it stops firing; a running execution finishes (kept across restarts)")
     public String disable(@Descriptor(ID) String id) {
-        return run("task:disable", () -> {
-            TaskId taskId = scheduler.resolve(id);
-            scheduler.disable(taskId);
-            return "disabled " + taskId;
-        });
+        return onTask("task:disable", id, scheduler::disable, "disabled");
     }
 
     @Descriptor("Pause the whole scheduler: no task fires until task:resume")
@@ -162,11 +154,7 @@ public final class TaskCommands {
 
     @Descriptor("Pause one task: its fires are not executed until task:resume ID")
     public String pause(@Descriptor(ID) String id) {
-        return run("task:pause", () -> {
-            TaskId taskId = scheduler.resolve(id);
-            scheduler.pause(taskId);
-            return "paused " + taskId;
-        });
+        return onTask("task:pause", id, scheduler::pause, "paused");
     }
 
     @Descriptor("Resume the whole scheduler")
@@ -177,11 +165,7 @@ public final class TaskCommands {
 
     @Descriptor("Resume one task")
     public String resume(@Descriptor(ID) String id) {
-        return run("task:resume", () -> {
-            TaskId taskId = scheduler.resolve(id);
-            scheduler.resume(taskId);
-            return "resumed " + taskId;
-        });
+        return onTask("task:resume", id, scheduler::resume, "resumed");
     }
 
     @Descriptor("Override a task's schedule (kept until --reset); quote schedules with spaces: \"cron:0 4 * * *\"")
@@ -308,7 +292,16 @@ public final class TaskCommands {
         return tables.stats(scheduler.stats());
     }
 
-    // --- helpers ---------------------------------------------------------------------------------------------
+    // --- helpers ---
+
+    /** Resolves the id, applies one administrative change and says what was done. */
+    private String onTask(String command, String id, java.util.function.Consumer<TaskId> change, String done) {
+        return run(command, () -> {
+            TaskId taskId = scheduler.resolve(id);
+            change.accept(taskId);
+            return done + " " + taskId;
+        });
+    }------------------------------------------------------------------------------------------
 
     @FunctionalInterface
     private interface Body {
