@@ -292,7 +292,7 @@ public final class TaskCommands {
         return tables.stats(scheduler.stats());
     }
 
-    // --- helpers ---
+    // --- helpers ---------------------------------------------------------------------------------------------
 
     /** Resolves the id, applies one administrative change and says what was done. */
     private String onTask(String command, String id, java.util.function.Consumer<TaskId> change, String done) {
@@ -301,7 +301,7 @@ public final class TaskCommands {
             change.accept(taskId);
             return done + " " + taskId;
         });
-    }------------------------------------------------------------------------------------------
+    }
 
     @FunctionalInterface
     private interface Body {
