@@ -126,6 +126,14 @@ final class GroupLimits {
         return Optional.empty();
     }
 
+    /** @return limits replaced by {@code newLimits}, keeping the running counts and rate windows of this one */
+    GroupLimits withLimits(Map<String, Limit> newLimits) {
+        GroupLimits next = new GroupLimits(newLimits);
+        next.running.putAll(running);
+        starts.forEach((g, window) -> next.starts.put(g, new ArrayDeque<>(window)));
+        return next;
+    }
+
     void release(Optional<String> group) {
         group.filter(limits::containsKey).ifPresent(g -> running.computeIfPresent(g, (k, v) -> v <= 1 ? null : v - 1));
     }

@@ -33,6 +33,8 @@ final class RunRecorder {
     }
 
     private final Supplier<TaskStore> store;
+    /** Held while a batch is written: {@link #exclusive} never interleaves with a write. */
+    private final Object writing = new Object();
     private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean open = true;
@@ -50,11 +52,18 @@ final class RunRecorder {
 
     /** Queues a record without waiting for it to be stored. */
     void recordLater(RunRecord run) {
-        if (thread == null || !open) {
+        if (!enqueue(new Item(run, null))) {
             write(List.of(run));
-            return;
         }
-        queue.add(new Item(run, null));
+    }
+
+    /** @return false once closed (or without a thread): the caller writes itself */
+    private synchronized boolean enqueue(Item item) {
+        if (thread == null || !open) {
+            return false;
+        }
+        queue.add(item);
+        return true;
     }
 
     /**
@@ -63,11 +72,10 @@ final class RunRecorder {
      * @return false if the store failed (logged with the run)
      */
     boolean record(RunRecord run) {
-        if (thread == null || !open) {
+        CompletableFuture<Void> stored = new CompletableFuture<>();
+        if (!enqueue(new Item(run, stored))) {
             return write(List.of(run));
         }
-        CompletableFuture<Void> stored = new CompletableFuture<>();
-        queue.add(new Item(run, stored));
         try {
             stored.get(60, TimeUnit.SECONDS);
             return true;
@@ -112,11 +120,24 @@ final class RunRecorder {
         }
     }
 
+    /**
+     * Runs {@code action} while no batch is being written: a batch either was written before (to the store that
+     * was current then) or is written after, to the store current then. For switching stores. The action must not
+     * wait for a record to be stored.
+     */
+    void exclusive(Runnable action) {
+        synchronized (writing) {
+            action.run();
+        }
+    }
+
     private boolean write(List<RunRecord> runs) {
         try {
-            store.get().recordRuns(runs);
+            synchronized (writing) {
+                store.get().recordRuns(runs);
+            }
             return true;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError | AssertionError e) { // the recorder thread must survive a bad store
             RunRecord first = runs.get(0);
             LOG.error("Could not record {} in the task store: {}", runs.size() == 1 ? "run " + first.runId() + " of "
                     + first.taskId() + " (" + first.status() + ")" : runs.size() + " runs", e.getMessage(), e);
@@ -126,7 +147,9 @@ final class RunRecorder {
 
     /** Writes what is queued, then stops the thread. */
     void close() {
-        open = false;
+        synchronized (this) {
+            open = false; // nothing is queued after this; the thread drains what was
+        }
         if (thread != null) {
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(30));

@@ -133,6 +133,11 @@ final class SchedulerEngine {
     private final Map<TaskId, List<RunRecord>> abandoned = new HashMap<>();
     /** Stores this engine has been bound to (identity), so recovery runs once per store. Guarded by the lock. */
     private final Set<TaskStore> seenStores = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /**
+     * Tasks whose administrative settings (enabled, paused, schedule override) were changed in this process. A
+     * store arriving afterwards holds older settings for them, so theirs do not win. Guarded by the lock.
+     */
+    private final Set<TaskId> changedHere = new HashSet<>();
     private boolean recoveredInitialStore;
     private boolean recoveryPlanned;
     private volatile List<RetryDecider.Ranked> handlers = List.of();
@@ -140,7 +145,7 @@ final class SchedulerEngine {
     private volatile TaskStore store;
     private volatile Settings settings;
     private boolean pausedAll;
-    private boolean stopped;
+    private volatile boolean stopped;
     private int stuck;
 
     /** For tests: everything on the given executors, run records written at once on the caller's thread. */
@@ -320,7 +325,12 @@ final class SchedulerEngine {
                 continue;
             }
             for (TaskId id : instances(handle, definition)) {
-                register(handle, id, overridden(id, definition), problems, toDispatch);
+                try {
+                    register(handle, id, overridden(id, definition), problems, toDispatch);
+                } catch (RuntimeException e) { // a store that fails, a library that throws: this task alone
+                    LOG.error("Could not register task {} from {}: {}", id, handle, e.toString(), e);
+                    reject(handle, id, definition, TaskState.INVALID, "could not be registered: " + e, false);
+                }
             }
         }
     }
@@ -349,6 +359,8 @@ final class SchedulerEngine {
                 Schedules.sequence(definition.schedule(), settings.defaultZone(), clock.instant());
             } catch (ScheduleParseException e) {
                 problems.add("schedule: " + e.getMessage());
+            } catch (RuntimeException e) { // e.g. an interval so long its fires overflow
+                problems.add("schedule: " + definition.scheduleText() + " cannot be planned: " + e);
             }
         }
         return problems;
@@ -387,7 +399,8 @@ final class SchedulerEngine {
             }
             return Optional.empty();
         }
-        Optional<StoredTask> known = store().loadTask(id);
+        // a state not yet written (e.g. dormant after a quick bundle update) is newer than the store's
+        Optional<StoredTask> known = Optional.ofNullable(dirty.get(id)).or(() -> store().loadTask(id));
         StoredTask stored = known
                 .map(s -> s.withDefinition(handle.ownerLabel, digest(definition), definition.scheduleText()))
                 .orElseGet(() -> StoredTask.fresh(id, handle.ownerLabel, digest(definition), definition.scheduleText()))
@@ -543,6 +556,12 @@ final class SchedulerEngine {
         slot.sequence = Schedules.sequence(schedule, settings.defaultZone(), now);
         slot.anchor = now;
         slot.schedule = schedule;
+        if (schedule instanceof Schedule.Once once && !once.at().isAfter(now)
+                && (slot.stored.lastFire().map(last -> !last.isBefore(once.at())).orElse(false)
+                || misfirePolicy(slot).kind() == MisfirePolicy.Kind.SKIP)) {
+            arm(slot, null); // a one-shot that already fired, or a past one whose misfire policy is SKIP
+            return;
+        }
         arm(slot, next(slot, () -> slot.sequence.first(now)));
     }
 
@@ -566,18 +585,21 @@ final class SchedulerEngine {
         slot.nextFire = at;
         slot.stored = slot.stored.withNextFire(Optional.ofNullable(at));
         if (at != null && !slot.removed) {
-            slot.armed = timer.schedule(at, scheduled -> fired(slot, scheduled));
+            // the callback knows its own entry: a fire taken off the queue just before a re-arm must not run
+            TaskTimer.Entry[] self = new TaskTimer.Entry[1];
+            self[0] = timer.schedule(at, scheduled -> fired(slot, self[0], scheduled));
+            slot.armed = self[0];
         }
     }
 
     // --- fires and runs --------------------------------------------------------------------------------------
 
     /** The timer thread: plan the next fire, then hand the run to a worker. */
-    private void fired(TaskSlot slot, Instant scheduled) {
+    private void fired(TaskSlot slot, TaskTimer.Entry entry, Instant scheduled) {
         Execution execution;
         synchronized (lock) {
-            if (slot.removed || stopped) {
-                return;
+            if (slot.removed || stopped || slot.armed != entry) {
+                return; // removed, stopping, or re-armed while this fire waited for the lock
             }
             Instant now = clock.instant();
             slot.armed = null;
@@ -657,7 +679,8 @@ final class SchedulerEngine {
             if (policy == OverlapPolicy.QUEUE_ONE && slot.queued == null) {
                 slot.queued = scheduled;
                 slot.queuedTrigger = trigger;
-                return new Started(null, null, "queued");
+                slot.queuedRunId = runId; // the run keeps this id when it starts
+                return new Started(null, null, runId);
             }
             if (policy != OverlapPolicy.ALLOW) {
                 String why = policy == OverlapPolicy.QUEUE_ONE ? "skipped: a run is still running and another waits"
@@ -674,6 +697,16 @@ final class SchedulerEngine {
                 lockKeys(slot, extraLocks));
         slot.running.add(execution);
         return new Started(execution, null, null);
+    }
+
+    /** Starts the fire a QUEUE_ONE task kept waiting, under the run id it was given then. Under the lock. */
+    private Execution startQueued(TaskSlot slot) {
+        Instant queued = slot.queued;
+        slot.queued = null;
+        Execution execution = new Execution(slot, slot.queuedRunId, slot.queuedTrigger, queued, Map.of(), 1, queued,
+                lockKeys(slot, Set.of()));
+        slot.running.add(execution);
+        return execution;
     }
 
     /**
@@ -699,8 +732,10 @@ final class SchedulerEngine {
         TaskSlot slot = execution.slot;
         synchronized (lock) {
             if (slot.removed || stopped) {
-                finishUnstarted(execution, "cancelled before it started: "
-                        + (stopped ? "the scheduler is stopping" : "the task went away"));
+                String why = "cancelled before it started: " + (stopped ? "the scheduler is stopping"
+                        : "the task went away");
+                // recorded off the lock (and off the timer thread, which may have re-dispatched it)
+                offLock(() -> finishUnstarted(execution, why));
                 return;
             }
             Instant now = clock.instant();
@@ -728,9 +763,16 @@ final class SchedulerEngine {
         try {
             workers.execute(execution.definition().priority(), () -> execute(execution));
         } catch (RejectedExecutionException e) {
-            synchronized (lock) {
-                finishUnstarted(execution, "cancelled before it started: the scheduler is stopping");
-            }
+            finishUnstarted(execution, "cancelled before it started: the scheduler is stopping");
+        }
+    }
+
+    /** Runs {@code work} on the control executor, or here if that one has stopped. */
+    private void offLock(Runnable work) {
+        try {
+            control.execute(work);
+        } catch (RejectedExecutionException stopping) {
+            work.run();
         }
     }
 
@@ -745,9 +787,13 @@ final class SchedulerEngine {
     private RunRecord execute(Execution execution) {
         TaskSlot slot = execution.slot;
         Instant start = clock.instant();
-        Optional<Instant> deadline = execution.definition().timeout().map(start::plus);
+        Optional<Instant> deadline = execution.definition().timeout().flatMap(t -> deadline(start, t));
         execution.started(start, deadline);
         ProviderHandle handle = slot.handle;
+        if (stopped) {
+            return finish(execution, RunStatus.CANCELLED, "cancelled before it started: the scheduler is stopping",
+                    Map.of(), start, Optional.empty(), Optional.empty());
+        }
         if (!handle.enter(execution)) {
             return finish(execution, RunStatus.CANCELLED, "cancelled before it started: its provider went away",
                     Map.of(), start, Optional.empty(), Optional.empty());
@@ -757,6 +803,7 @@ final class SchedulerEngine {
         Map<String, String> data = Map.of();
         Optional<Throwable> error = Optional.empty();
         Optional<Optional<Duration>> retryRequest = Optional.empty();
+        VirtualMachineError fatal = null;
         try {
             if (!execution.enter(Thread.currentThread())) {
                 return finish(execution, RunStatus.CANCELLED, "cancelled before it started: "
@@ -787,7 +834,10 @@ final class SchedulerEngine {
                 status = RunStatus.FAILED;
                 error = Optional.of(e);
                 retryRequest = Optional.of(e.delay());
-            } catch (Exception | LinkageError | AssertionError e) {
+            } catch (Throwable e) { // an Error from task code is a failed run too; the run must still end
+                if (e instanceof VirtualMachineError vme && !(e instanceof StackOverflowError)) {
+                    fatal = vme; // out of memory and the like: recorded, then rethrown; a deep recursion is not fatal
+                }
                 message = describe(e);
                 status = RunStatus.FAILED;
                 error = Optional.of(e);
@@ -809,7 +859,19 @@ final class SchedulerEngine {
             message = "cancelled: " + execution.cancelReason() + (message.isEmpty() ? "" : " (" + message + ")");
             retryRequest = Optional.empty();
         }
-        return finish(execution, status, message, data, clock.instant(), error, retryRequest);
+        RunRecord finished = finish(execution, status, message, data, clock.instant(), error, retryRequest);
+        if (fatal != null) {
+            throw fatal; // recorded and released first; the JVM's own handling of it comes after
+        }
+        return finished;
+    }
+
+    /** @return start + timeout, or none for a timeout so long it means "no limit" (or would overflow) */
+    private static Optional<Instant> deadline(Instant start, Duration timeout) {
+        if (timeout.compareTo(Duration.ofDays(36_500)) > 0) {
+            return Optional.empty();
+        }
+        return Optional.of(start.plus(timeout));
     }
 
     /** The timer thread: a run passed its deadline. */
@@ -889,7 +951,7 @@ final class SchedulerEngine {
                     execution.attempt(), status, message, error, execution.arguments());
             try {
                 outcome = RetryDecider.decide(failure, execution.definition().retryPolicy(), handlers, retryRequest);
-            } catch (RuntimeException e) { // e.g. a custom RetryPolicy that throws: the run is still recorded
+            } catch (RuntimeException | LinkageError | AssertionError e) { // e.g. a custom RetryPolicy that throws
                 LOG.error("Deciding about the failure of {} failed; no retry: {}", execution, e.toString(), e);
             }
         }
@@ -908,7 +970,9 @@ final class SchedulerEngine {
                 execution.arguments());
         List<Execution> toDispatch = new ArrayList<>();
         try {
-            recorder.record(finished); // acknowledged (execution done) only once stored
+            if (!slot.deleted) {
+                recorder.record(finished); // acknowledged (execution done) only once stored
+            }
             if (deadLetter) {
                 addDeadLetter(new DeadLetter(execution.runId(), slot.id, execution.arguments(), message,
                         execution.attempt(), execution.chainStart(), end));
@@ -927,7 +991,7 @@ final class SchedulerEngine {
                 }
                 slot.stored = slot.stored.withLastRun(execution.scheduledTime(), status);
                 TaskSlot current = slots.get(slot.id);
-                if (current == slot || current == null) {
+                if (!slot.deleted && (current == slot || current == null)) {
                     save(slot); // not when a newer registration of the same id owns the state now
                 }
                 if (!slot.removed && !stopped) {
@@ -960,12 +1024,7 @@ final class SchedulerEngine {
         timer.cancel(execution.timeoutEntry);
         execution.timeoutEntry = null;
         if (!slot.removed && !stopped && slot.queued != null && slot.running.isEmpty()) {
-            Instant queued = slot.queued;
-            slot.queued = null;
-            Execution next = start(slot, slot.queuedTrigger, queued, Map.of(), Set.of(), false).execution();
-            if (next != null) {
-                toDispatch.add(next);
-            }
+            toDispatch.add(startQueued(slot));
         }
     }
 
@@ -1028,7 +1087,15 @@ final class SchedulerEngine {
         }
     }
 
-    /** Writes the dirty task states; runs on the single state-writer thread (or at stop). */
+    private void offStateWriter() {
+        try {
+            stateWriter.execute(this::flush);
+        } catch (RejectedExecutionException stopping) {
+            flushQueued = false;
+        }
+    }
+
+    /** Writes the dirty task states; runs on the single state-writer thread. */
     private void flush() {
         List<StoredTask> batch;
         TaskStore target;
@@ -1281,6 +1348,7 @@ final class SchedulerEngine {
             if (slot != null) {
                 slot.stored = change.apply(slot.stored);
                 save(slot);
+                changedHere.add(id);
             } else {
                 if (rejected.stream().anyMatch(r -> r.id.equals(id))) {
                     throw new IllegalStateException("task " + id + " is not registered (conflicting or invalid)");
@@ -1289,6 +1357,7 @@ final class SchedulerEngine {
                 StoredTask stored = Optional.ofNullable(dirty.remove(id)).or(() -> store().loadTask(id))
                         .orElseThrow(() -> new NoSuchTaskException(id.toString()));
                 dirty.put(id, change.apply(stored));
+                changedHere.add(id);
                 if (!flushQueued) {
                     flushQueued = true;
                     stateWriter.execute(this::flush);
@@ -1436,6 +1505,7 @@ final class SchedulerEngine {
                         throw new IllegalStateException("task " + id + " is provided by " + slot.handle
                                 + "; disable it or stop its bundle instead");
                     }
+                    slot.deleted = true; // a run still ending must not write it back
                     List<TaskDefinition> current = new ArrayList<>(applied.getOrDefault(slot.handle, List.of()));
                     if (slot.definition.perTenant()) {
                         unregister(slot, "removed by an administrator"); // one tenant's instance
@@ -1551,8 +1621,16 @@ final class SchedulerEngine {
     String replayDeadLetter(String runId) {
         DeadLetter letter = store().deadLetters().stream().filter(d -> d.runId().equals(runId)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no dead letter with run id '" + runId + "'"));
-        String newRun = trigger(letter.taskId(), RunTrigger.REPLAY, letter.arguments());
-        store().removeDeadLetter(runId);
+        if (!store().removeDeadLetter(runId)) {
+            throw new IllegalArgumentException("dead letter '" + runId + "' was replayed or purged meanwhile");
+        }
+        String newRun;
+        try {
+            newRun = trigger(letter.taskId(), RunTrigger.REPLAY, letter.arguments());
+        } catch (RuntimeException e) {
+            store().addDeadLetter(letter); // not replayed after all: keep it
+            throw e;
+        }
         LOG.info("Dead letter {} of {} replayed as run {}", runId, letter.taskId(), newRun);
         return newRun;
     }
@@ -1588,13 +1666,17 @@ final class SchedulerEngine {
             Settings old = settings;
             settings = newSettings;
             if (!old.groups().equals(newSettings.groups())) {
-                groups = new GroupLimits(newSettings.groups());
+                groups = groups.withLimits(newSettings.groups()); // running counts and rate windows carry over
             }
             if (!old.defaultZone().equals(newSettings.defaultZone())) {
                 for (TaskSlot slot : slots.values()) {
-                    if (slot.schedule.zone().isEmpty()) {
+                    // only wall-clock schedules depend on the zone; intervals and one-shots keep their plan
+                    if (slot.schedule.zone().isEmpty() && (slot.schedule instanceof Schedule.Cron
+                            || slot.schedule instanceof Schedule.RRule)) {
                         slot.sequence = null;
-                        replan(slot, slot.schedule);
+                        Schedule schedule = slot.schedule;
+                        slot.schedule = null;
+                        replan(slot, schedule);
                     }
                 }
             }
@@ -1620,6 +1702,9 @@ final class SchedulerEngine {
      * the current state is then written to it, and the runs and dead letters recorded in the old store meanwhile are copied over, so
      * nothing recorded while the stores changed is lost. The first time a store is seen, runs it still holds as
      * RUNNING are recovered as ABANDONED and fires missed while the runtime was down follow the misfire policy.
+     *
+     * <p>The switch and the copy exclude the run recorder: each batch it writes lands either in the old store
+     * before the copy reads it, or in the new store after the copy, never in the old store behind the copy's back.
      */
     void store(TaskStore newStore) {
         List<Execution> toDispatch = new ArrayList<>();
@@ -1628,14 +1713,22 @@ final class SchedulerEngine {
             if (old == newStore) {
                 return;
             }
-            store = newStore;
             boolean firstSight = seenStores.add(newStore);
-            int copiedRuns = 0;
-            int copiedLetters = 0;
+            int[] copied = new int[2];
+            recorder.exclusive(() -> {
+                store = newStore;
+                for (TaskSlot slot : slots.values()) {
+                    copied[0] += copyRuns(old, newStore, slot.id);
+                }
+                copied[1] = copyDeadLetters(old, newStore);
+            });
             for (TaskSlot slot : slots.values()) {
-                // a store seen for the first time outlived this process: its settings win; one seen before only
-                // holds what this process wrote earlier, so the current settings win
-                Optional<StoredTask> known = firstSight ? newStore.loadTask(slot.id) : Optional.empty();
+                // a store seen for the first time outlived this process: its settings win, unless an administrator
+                // changed the task's settings in this process (a store bundle that left and returns is a new
+                // instance holding what it knew when it left); one seen before only holds what this process wrote
+                // earlier, so the current settings win
+                Optional<StoredTask> known = firstSight && !changedHere.contains(slot.id)
+                        ? newStore.loadTask(slot.id) : Optional.empty();
                 if (known.isPresent()) {
                     StoredTask k = known.get();
                     slot.stored = slot.stored.withEnabled(k.enabled()).withPaused(k.paused())
@@ -1649,17 +1742,29 @@ final class SchedulerEngine {
                     }
                 }
                 save(slot);
-                copiedRuns += copyRuns(old, newStore, slot.id);
             }
-            for (DeadLetter letter : old.deadLetters()) {
-                if (newStore.deadLetters().stream().noneMatch(d -> d.runId().equals(letter.runId()))) {
-                    newStore.addDeadLetter(letter);
-                    copiedLetters++;
+            // settings changed here for tasks that are not registered (dormant) were written to the old store only
+            for (TaskId id : changedHere) {
+                if (!slots.containsKey(id) && !dirty.containsKey(id)) {
+                    try {
+                        old.loadTask(id).ifPresent(t -> dirty.put(id, t));
+                    } catch (RuntimeException e) {
+                        LOG.error("Could not read the state of {} from the previous task store: {}", id,
+                                e.getMessage(), e);
+                    }
                 }
             }
-            if (copiedRuns + copiedLetters > 0) {
+            if (!dirty.isEmpty() && !flushQueued) {
+                flushQueued = true;
+                try {
+                    stateWriter.execute(this::flush);
+                } catch (RejectedExecutionException stopping) {
+                    flushQueued = false;
+                }
+            }
+            if (copied[0] + copied[1] > 0) {
                 LOG.info("Copied {} run(s) and {} dead letter(s) recorded in the previous store into the new one",
-                        copiedRuns, copiedLetters);
+                        copied[0], copied[1]);
             }
             if (firstSight) {
                 recoverAbandoned(newStore);
@@ -1674,19 +1779,41 @@ final class SchedulerEngine {
         abandonedToDecide();
     }
 
-    private int copyRuns(TaskStore from, TaskStore to, TaskId id) {
+    private int copyDeadLetters(TaskStore from, TaskStore to) {
         int copied = 0;
         try {
-            for (RunRecord run : from.runs(id, 1000)) {
-                if (to.run(run.runId()).isEmpty()) {
-                    to.recordRun(run);
+            Set<String> there = new HashSet<>();
+            to.deadLetters().forEach(d -> there.add(d.runId()));
+            for (DeadLetter letter : from.deadLetters()) {
+                if (there.add(letter.runId())) {
+                    to.addDeadLetter(letter);
                     copied++;
                 }
             }
         } catch (RuntimeException e) {
-            LOG.error("Could not copy the runs of {} into the new task store: {}", id, e.getMessage(), e);
+            LOG.error("Could not copy the dead letters into the new task store: {}", e.getMessage(), e);
         }
         return copied;
+    }
+
+    /**
+     * Copies a task's runs from the store that was current into the new one, in one batch: the runs the new store
+     * lacks, and those it holds in another version. The old store's version is the newer one: while it was
+     * current, every record went there; a store that left and returns still holds a run that was RUNNING when it
+     * left, which finished meanwhile (it must not be taken for a run cut off by a crash).
+     */
+    private int copyRuns(TaskStore from, TaskStore to, TaskId id) {
+        try {
+            Map<String, RunRecord> there = new HashMap<>();
+            to.runs(id, 1000).forEach(r -> there.put(r.runId(), r));
+            List<RunRecord> changed = from.runs(id, 1000).stream().filter(r -> !r.equals(there.get(r.runId())))
+                    .toList();
+            to.recordRuns(changed);
+            return changed.size();
+        } catch (RuntimeException e) {
+            LOG.error("Could not copy the runs of {} into the new task store: {}", id, e.getMessage(), e);
+            return 0;
+        }
     }
 
     /**
@@ -1756,8 +1883,14 @@ final class SchedulerEngine {
                     run.attempt(), run.scheduledTime(), lockKeys(slot, Set.of()));
             TaskFailure failure = new TaskFailure(slot.id, slot.definition, run.runId(), run.attempt(),
                     RunStatus.ABANDONED, run.message(), Optional.empty(), run.arguments());
-            RetryDecider.Outcome outcome = RetryDecider.decide(failure, slot.definition.retryPolicy(), handlers,
-                    Optional.empty());
+            RetryDecider.Outcome outcome;
+            try {
+                outcome = RetryDecider.decide(failure, slot.definition.retryPolicy(), handlers, Optional.empty());
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                LOG.error("Deciding about abandoned run {} of {} failed; no retry: {}", run.runId(), slot.id,
+                        e.toString(), e);
+                continue;
+            }
             boolean deadLetter = slot.definition.deadLetterEligible()
                     && outcome.kind() != RetryDecider.Outcome.Kind.RETRY
                     && outcome.kind() != RetryDecider.Outcome.Kind.ABORTED;
@@ -1819,7 +1952,15 @@ final class SchedulerEngine {
         List<Execution> late = await(running.stream().filter(Execution::hasStarted).toList(), settings.gracePeriod(),
                 "");
         handles.forEach(ProviderHandle::close);
-        flush(); // next fires and last runs, so the next start knows what was missed while down
+        // next fires and last runs, so the next start knows what was missed while down; through the writer, so an
+        // older batch can never commit after this one
+        synchronized (lock) {
+            if (!dirty.isEmpty() && !flushQueued) {
+                flushQueued = true;
+                offStateWriter();
+            }
+        }
+        awaitWrites();
         recorder.close();
         if (!late.isEmpty()) {
             LOG.warn("Stopping: {} run(s) still going after the grace period of {}; cancelling them: {}", late.size(),

@@ -37,7 +37,10 @@ final class TaskSlot {
     /** The one fire waiting under {@code QUEUE_ONE}, or null. */
     Instant queued;
     RunTrigger queuedTrigger;
+    String queuedRunId;
     boolean removed;
+    /** Removed for good (state and history deleted): a run still ending must not write it back. */
+    boolean deleted;
 
     TaskSlot(TaskId id, ProviderHandle handle, TaskDefinition definition, StoredTask stored) {
         this.id = id;

@@ -168,6 +168,9 @@ final class TaskTimer {
      */
     private long nanosUntil(Instant at) {
         Duration until = Duration.between(clock.instant(), at);
+        if (until.isNegative()) {
+            return 0; // due (centuries in the past would overflow too)
+        }
         return until.compareTo(Duration.ofNanos(MAX_SLEEP_NANOS)) >= 0 ? MAX_SLEEP_NANOS : until.toNanos();
     }
 

@@ -349,9 +349,9 @@ class ExecutionSemanticsTest {
         engine.timer().runDue();            // fire 3 is skipped
         workers.runAll();                   // run 1 ends, then the queued fire 2 runs
         List<RunRecord> runs = runs("p:q");
-        assertEquals(List.of(RunStatus.SUCCEEDED, RunStatus.SKIPPED, RunStatus.SUCCEEDED),
+        assertEquals(List.of(RunStatus.SUCCEEDED, RunStatus.SUCCEEDED, RunStatus.SKIPPED),
                 runs.stream().sorted(java.util.Comparator.comparing(RunRecord::runId)).map(RunRecord::status).toList(),
-                "run 1, the skipped fire 3, then the queued fire 2 once run 1 ended");
+                "run 1, the queued fire 2 (under the run id it got when it was queued), the skipped fire 3");
         assertEquals(List.of("q@" + T0, "q@" + T0.plusSeconds(1)), provider.calls);
     }
 
@@ -572,6 +572,48 @@ class ExecutionSemanticsTest {
         assertEquals(TaskState.PAUSED, engine.task(id).orElseThrow().state(), "the persisted override wins");
         engine.store(store);
         assertEquals(TaskState.PAUSED, engine.task(id).orElseThrow().state(), "and goes back with the state");
+    }
+
+    @Test
+    void aStoreReturningGetsTheFinalRecordOfARunItLeftRunningNotAnAbandonedOne() {
+        register("p", new TestProvider(task("t", "cron:0 3 * * *").build()));
+        TaskId id = TaskId.parse("p:t");
+        RunRecord running = new RunRecord("r1", id, RunTrigger.MANUAL, 1, RunStatus.RUNNING, T0, Optional.of(T0),
+                Optional.empty(), "", Map.of(), Map.of());
+        store.recordRun(running.finish(RunStatus.SUCCEEDED, T0.plusSeconds(1), "done", Map.of()));
+        InMemoryTaskStore returning = new InMemoryTaskStore(100); // a new instance: the store bundle restarted
+        returning.recordRun(running); // what it held when it left, while the run was going
+        engine.store(returning);
+        assertEquals(RunStatus.SUCCEEDED, returning.run("r1").orElseThrow().status());
+        assertEquals("done", returning.run("r1").orElseThrow().message());
+    }
+
+    @Test
+    void settingsChangedWhileTheStoreWasAwayHoldWhenItReturns() {
+        register("p", new TestProvider(task("t", "every:PT1M").build()));
+        ProviderHandle leaving = ProviderHandle.forProvider("q", 2, "q 1.0.0", "provider of q",
+                new TestProvider(task("gone", "every:PT1M").build()));
+        engine.providerAdded(leaving);
+        TaskId id = TaskId.parse("p:t");
+        TaskId gone = TaskId.parse("q:gone");
+        InMemoryTaskStore persistent = new InMemoryTaskStore(100);
+        engine.store(persistent);
+        StoredTask whenItLeft = persistent.loadTask(id).orElseThrow();
+        StoredTask goneWhenItLeft = persistent.loadTask(gone).orElseThrow();
+        engine.store(new InMemoryTaskStore(100)); // the store bundle stops: a fresh in-memory store takes over
+        engine.setPaused(id, true);
+        engine.providerRemoved(leaving);
+        assertEquals(TaskState.DORMANT, engine.task(gone).orElseThrow().state());
+        engine.setEnabled(gone, false);
+
+        InMemoryTaskStore returning = new InMemoryTaskStore(100); // the store bundle starts again: a new instance
+        returning.saveTask(whenItLeft);
+        returning.saveTask(goneWhenItLeft);
+        engine.store(returning);
+        assertEquals(TaskState.PAUSED, engine.task(id).orElseThrow().state(), "the pause made meanwhile holds");
+        assertTrue(returning.loadTask(id).orElseThrow().paused());
+        assertEquals(Optional.of(false), returning.loadTask(gone).orElseThrow().enabled(),
+                "so does a change to a dormant task");
     }
 
     @Test
