@@ -1,0 +1,170 @@
+package org.pluginscheduler.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.pluginscheduler.api.TaskScheduler;
+import org.pluginscheduler.api.store.TaskStore;
+
+/**
+ * Our scheduler as it really runs: the project's bundles in an embedded Felix framework with SCR and Config Admin,
+ * configured through Config Admin. The system bundle exports the API packages from the bench's class path (the
+ * scheduler.api bundle is not installed), so the bench registers providers and calls {@link TaskScheduler} through
+ * the framework's own {@link BundleContext} with no class loader tricks.
+ */
+final class EmbeddedScheduler implements AutoCloseable {
+
+    static final String API_PACKAGES = "org.pluginscheduler.api;version=1.0.0,org.pluginscheduler.api.store;version=1.0.0";
+
+    private final Framework framework;
+    private final TaskScheduler scheduler;
+    private final ServiceReference<TaskScheduler> schedulerRef;
+    private final Path h2File;
+
+    private EmbeddedScheduler(Framework framework, ServiceReference<TaskScheduler> ref, TaskScheduler scheduler,
+                              Path h2File) {
+        this.framework = framework;
+        this.schedulerRef = ref;
+        this.scheduler = scheduler;
+        this.h2File = h2File;
+    }
+
+    /**
+     * @param work    an empty folder: framework storage, and the H2 database when durable
+     * @param durable with the H2 store (scheduler.store.h2 + H2 + org.osgi.service.jdbc), else the core's in-memory
+     *                store
+     * @param threads worker threads of the NORMAL pool (worker.threads)
+     */
+    static EmbeddedScheduler start(Path work, boolean durable, int threads) throws Exception {
+        Path bundles = Env.bundles();
+        if (!Files.isRegularFile(bundles.resolve("scheduler.impl.jar"))) {
+            throw new IllegalStateException("no bundles in " + bundles + ": build the bench with Maven first "
+                    + "(mvn -pl scheduler.bench -am -DskipTests install)");
+        }
+        Map<String, String> props = new HashMap<>();
+        props.put(Constants.FRAMEWORK_STORAGE, work.resolve("felix-cache").toString());
+        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        // the API (and the logging API) come from the bench's class path, shared with the bundles
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, API_PACKAGES + ",org.slf4j;version=1.7.36");
+        props.put("felix.log.level", "1");
+        props.put("felix.service.urlhandlers", "false"); // several frameworks may run one after another in a JVM
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).iterator().next();
+        Framework framework = factory.newFramework(props);
+        framework.init();
+        framework.start();
+        BundleContext ctx = framework.getBundleContext();
+        try {
+            // Config Admin first, so the scheduler and store find their configuration when they activate
+            Bundle cm = install(ctx, bundles, "org.apache.felix.configadmin");
+            cm.start();
+            configure(cm, "org.pluginscheduler.scheduler", Map.of("worker.threads", threads));
+            Path h2File = null;
+            if (durable) {
+                h2File = work.resolve("scheduler");
+                configure(cm, "org.pluginscheduler.store.h2", Map.of("url", "jdbc:h2:file:" + h2File));
+            }
+            List<String> names = new ArrayList<>(List.of("org.osgi.util.function", "org.osgi.util.promise",
+                    "org.osgi.service.component", "org.apache.felix.scr"));
+            if (durable) {
+                names.addAll(List.of("org.osgi.service.jdbc", "h2", "scheduler.store.h2"));
+            }
+            names.add("scheduler.impl");
+            List<Bundle> installed = new ArrayList<>();
+            for (String name : names) {
+                installed.add(install(ctx, bundles, name));
+            }
+            for (Bundle b : installed) {
+                b.start();
+            }
+            if (!Env.await(() -> ctx.getServiceReference(TaskScheduler.class) != null, 30_000)) {
+                throw new IllegalStateException("the scheduler did not start: " + states(ctx));
+            }
+            if (durable) {
+                boolean h2 = Env.await(() -> {
+                    ServiceReference<TaskStore> best = ctx.getServiceReference(TaskStore.class);
+                    return best != null && Integer.valueOf(100).equals(best.getProperty(Constants.SERVICE_RANKING));
+                }, 30_000);
+                if (!h2) {
+                    throw new IllegalStateException("the H2 store did not start (see the log): " + states(ctx));
+                }
+                Env.sleep(200); // DS rebinds the scheduler's greedy store reference on the registering thread
+            }
+            ServiceReference<TaskScheduler> ref = ctx.getServiceReference(TaskScheduler.class);
+            return new EmbeddedScheduler(framework, ref, ctx.getService(ref), h2File);
+        } catch (Exception | Error e) {
+            framework.stop();
+            framework.waitForStop(30_000);
+            throw e;
+        }
+    }
+
+    private static Bundle install(BundleContext ctx, Path dir, String name) throws Exception {
+        Path jar = dir.resolve(name + ".jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("missing bundle " + jar);
+        }
+        return ctx.installBundle(jar.toUri().toString());
+    }
+
+    /**
+     * Sets a configuration through the Config Admin service. Reflective, through the classes of the Config Admin
+     * bundle: org.osgi.service.cm is not on the bench's class path (it would have to be exported by the system
+     * bundle, which would change how the real bundles wire).
+     */
+    private static void configure(Bundle cm, String pid, Map<String, Object> values) throws Exception {
+        BundleContext ctx = cm.getBundleContext();
+        Class<?> adminType = cm.loadClass("org.osgi.service.cm.ConfigurationAdmin");
+        Class<?> configurationType = cm.loadClass("org.osgi.service.cm.Configuration");
+        ServiceReference<?> ref = ctx.getServiceReference(adminType.getName());
+        Object admin = ctx.getService(ref);
+        try {
+            Object configuration = adminType.getMethod("getConfiguration", String.class, String.class)
+                    .invoke(admin, pid, "?");
+            Dictionary<String, Object> d = new Hashtable<>(values);
+            configurationType.getMethod("update", Dictionary.class).invoke(configuration, d);
+        } finally {
+            ctx.ungetService(ref);
+        }
+    }
+
+    private static String states(BundleContext ctx) {
+        StringBuilder sb = new StringBuilder();
+        for (Bundle b : ctx.getBundles()) {
+            sb.append(b.getSymbolicName()).append('=').append(b.getState()).append(' ');
+        }
+        return sb.toString();
+    }
+
+    TaskScheduler scheduler() {
+        return scheduler;
+    }
+
+    BundleContext context() {
+        return framework.getBundleContext();
+    }
+
+    /** @return the H2 database file (without .mv.db) of a durable scheduler */
+    Path h2File() {
+        return h2File;
+    }
+
+    @Override
+    public void close() throws Exception {
+        framework.getBundleContext().ungetService(schedulerRef);
+        framework.stop();
+        framework.waitForStop(60_000);
+    }
+}

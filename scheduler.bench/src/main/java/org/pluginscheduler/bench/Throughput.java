@@ -1,0 +1,253 @@
+package org.pluginscheduler.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import org.pluginscheduler.api.OverlapPolicy;
+import org.pluginscheduler.api.RunStatus;
+import org.pluginscheduler.api.TaskDefinition;
+import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.TaskResult;
+import org.pluginscheduler.api.TaskScheduler;
+import org.quartz.JobBuilder;
+import org.quartz.Scheduler;
+import org.quartz.TriggerBuilder;
+
+/**
+ * P1 (durable, H2 file) and P2 (in memory): a backlog of N one-shot no-op executions that all fall due at the same
+ * instant, drained by a running, warmed-up scheduler. Each system gets the backlog through its own API for a
+ * one-shot execution at an instant (ours: {@code TaskScheduler.submit(id, args, Optional.of(due))}; Quartz: a job
+ * with a one-shot trigger {@code startAt(due)}; db-scheduler: {@code schedule(instance, due)}), loaded before
+ * {@code due}. Measured: from {@code due} until the last execution completed (for a database peer: until its own
+ * tables show every execution done); executions/s = N / that time. Loading is timed too (reported, not rated). A
+ * warm-up backlog runs first, unmeasured. A peer still busy after the cap is rated on what it completed by then.
+ *
+ * <p>Why a backlog and not a client submitting while the scheduler runs: with Quartz's JDBC store a client inserting
+ * at full speed holds the store's one TRIGGER_ACCESS row lock most of the time and starves trigger acquisition
+ * (24 executions/s in a first trial); that measures the client, not the scheduler.
+ */
+final class Throughput {
+
+    private static final TaskResult OK = TaskResult.success();
+
+    private Throughput() {
+    }
+
+    /** One system under test. */
+    interface Target {
+        /** Schedules one one-shot execution due at {@code due}. */
+        void load(long i, Instant due) throws Exception;
+
+        /** @return executions completed so far */
+        long completed();
+
+        /** Called at {@code due} (db-scheduler: wake the poller, as its docs say to). */
+        default void atDue() {
+        }
+
+        /** @return whether the system's own records show every execution done (database peers) */
+        default boolean drained() throws Exception {
+            return true;
+        }
+    }
+
+    /** How one backlog went. */
+    record Batch(long loaded, double loadSeconds, long completed, double seconds, boolean capped,
+                 boolean loadOverran) {
+        double rate() {
+            return completed / seconds;
+        }
+    }
+
+    /**
+     * @param expectedLoadRate executions/s the system is expected to load (sets how far ahead {@code due} is)
+     */
+    static Batch backlog(Target target, int n, double expectedLoadRate, int capSeconds) throws Exception {
+        Duration lead = Duration.ofMillis((long) (n / expectedLoadRate * 1300) + 200);
+        Instant due = Instant.now().plus(lead);
+        long base = target.completed();
+        long l0 = System.nanoTime();
+        for (long i = 0; i < n; i++) {
+            target.load(i, due);
+        }
+        double loadSeconds = (System.nanoTime() - l0) / 1e9;
+        boolean overran = Instant.now().isAfter(due);
+        while (Instant.now().isBefore(due)) {
+            long left = Duration.between(Instant.now(), due).toMillis();
+            Thread.sleep(Math.max(0, Math.min(left - 1, 100)));
+        }
+        target.atDue();
+        long start = System.nanoTime() - Math.max(0, Duration.between(due, Instant.now()).toNanos());
+        long cap = start + capSeconds * 1_000_000_000L;
+        boolean capped = false;
+        while (target.completed() - base < n) {
+            if (System.nanoTime() > cap) {
+                capped = true;
+                break;
+            }
+            Thread.sleep(1);
+        }
+        while (!capped && !target.drained()) {
+            if (System.nanoTime() > cap) {
+                capped = true;
+                break;
+            }
+            Thread.sleep(2);
+        }
+        long end = System.nanoTime();
+        return new Batch(n, loadSeconds, Math.min(n, target.completed() - base), (end - start) / 1e9, capped,
+                overran);
+    }
+
+    /** Warm-up backlog, then the measured one. */
+    static Map<String, Double> measure(Target target, int warmup, int n, double expectedLoadRate, int capSeconds)
+            throws Exception {
+        Batch w = backlog(target, warmup, expectedLoadRate, capSeconds);
+        Batch b = backlog(target, n, warmup / w.loadSeconds(), capSeconds); // lead from the measured load rate
+        Map<String, Double> r = new LinkedHashMap<>();
+        r.put("runs_per_s", b.rate());
+        r.put("runs", (double) n);
+        r.put("completed", (double) b.completed());
+        r.put("seconds", b.seconds());
+        r.put("capped", b.capped() ? 1.0 : 0.0);
+        r.put("load_per_s", b.loaded() / b.loadSeconds());
+        r.put("load_overran", b.loadOverran() ? 1.0 : 0.0);
+        return r;
+    }
+
+    // --- ours -------------------------------------------------------------------------------------------------
+
+    static Map<String, Double> ours(boolean durable, Sizes z) throws Exception {
+        Path work = Env.freshWork(durable ? "p1-ours" : "p2-ours");
+        Map<String, Double> r;
+        Path h2;
+        try (EmbeddedScheduler s = EmbeddedScheduler.start(work, durable, z.threads())) {
+            TaskScheduler ts = s.scheduler();
+            TaskId id = ts.addTask(TaskDefinition.builder("noop").schedule("at:2999-01-01T00:00:00Z")
+                    .overlap(OverlapPolicy.ALLOW).build(), run -> OK, true);
+            Target target = new Target() {
+                @Override
+                public void load(long i, Instant due) {
+                    ts.submit(id, Map.of(), Optional.of(due));
+                }
+
+                @Override
+                public long completed() {
+                    return ts.stats().runsByStatus().getOrDefault(RunStatus.SUCCEEDED, 0L);
+                }
+            };
+            r = measure(target, z.warmupRuns(), z.throughputRuns(), 100_000, 600);
+            h2 = s.h2File();
+        }
+        if (durable) {
+            // after the framework stopped: what the H2 file really holds
+            r.put("durable_rows", (double) Sql.count("jdbc:h2:file:" + h2,
+                    "SELECT COUNT(*) FROM runs WHERE status = 'SUCCEEDED'"));
+            r.put("expected_rows", z.warmupRuns() + r.get("completed"));
+        }
+        return r;
+    }
+
+    // --- Quartz -----------------------------------------------------------------------------------------------
+
+    /** Quartz's JDBC store is too slow to drain 100k in the cap; it gets a tenth (its rate does not depend on N). */
+    static int quartzJdbcRuns(Sizes z) {
+        return Math.max(z.warmupRuns(), z.throughputRuns() / 10);
+    }
+
+    static Map<String, Double> quartz(boolean durable, Sizes z) throws Exception {
+        Path work = Env.freshWork(durable ? "p1-quartz" : "p2-quartz");
+        Scheduler q = durable ? QuartzPeer.jdbc("bench-jdbc", z.threads(), work.resolve("quartz"))
+                : QuartzPeer.ram("bench-ram", z.threads());
+        QuartzPeer.Completions completions = new QuartzPeer.Completions();
+        q.getListenerManager().addTriggerListener(completions);
+        q.start();
+        String url = durable ? Sql.url(work.resolve("quartz")) : null;
+        long[] batch = {0};
+        try {
+            Target target = new Target() {
+                @Override
+                public void load(long i, Instant due) throws Exception {
+                    // the usual one-off in Quartz: a job with a trigger that fires once at an instant
+                    String name = "b" + batch[0] + "-" + i;
+                    q.scheduleJob(JobBuilder.newJob(QuartzPeer.NoopJob.class).withIdentity(name).build(),
+                            TriggerBuilder.newTrigger().withIdentity(name).startAt(Date.from(due)).build());
+                }
+
+                @Override
+                public long completed() {
+                    return completions.count.get();
+                }
+
+                @Override
+                public boolean drained() throws Exception {
+                    return url == null || Sql.count(url, "SELECT (SELECT COUNT(*) FROM QRTZ_TRIGGERS) + "
+                            + "(SELECT COUNT(*) FROM QRTZ_FIRED_TRIGGERS) + (SELECT COUNT(*) FROM QRTZ_JOB_DETAILS)")
+                            == 0;
+                }
+            };
+            Map<String, Double> r = measure(new Target() { // a new name prefix per backlog
+                @Override
+                public void load(long i, Instant due) throws Exception {
+                    if (i == 0) {
+                        batch[0]++;
+                    }
+                    target.load(i, due);
+                }
+
+                @Override
+                public long completed() {
+                    return target.completed();
+                }
+
+                @Override
+                public boolean drained() throws Exception {
+                    return target.drained();
+                }
+            }, durable ? Math.min(z.warmupRuns(), 1_000) : z.warmupRuns(),
+                    durable ? quartzJdbcRuns(z) : z.throughputRuns(), durable ? 1_000 : 50_000, z.peerCapSeconds());
+            return r;
+        } finally {
+            q.shutdown(false);
+        }
+    }
+
+    // --- db-scheduler -----------------------------------------------------------------------------------------
+
+    static Map<String, Double> dbScheduler(Sizes z) throws Exception {
+        Path work = Env.freshWork("p1-db-scheduler");
+        try (DbSchedulerPeer peer = new DbSchedulerPeer(work.resolve("db-scheduler"), z.threads())) {
+            peer.start();
+            long[] seq = {0};
+            Target target = new Target() {
+                @Override
+                public void load(long i, Instant due) {
+                    peer.scheduler.schedule(peer.task.instance("r" + seq[0]++), due);
+                }
+
+                @Override
+                public long completed() {
+                    return peer.completions.get();
+                }
+
+                @Override
+                public void atDue() {
+                    // executions that became due between two polls wait for the next poll (10 s by default)
+                    // unless the scheduler is told; this is the documented way
+                    peer.scheduler.triggerCheckForDueExecutions();
+                }
+
+                @Override
+                public boolean drained() throws Exception {
+                    return Sql.count(peer.url, "SELECT COUNT(*) FROM scheduled_tasks") == 0;
+                }
+            };
+            return measure(target, z.warmupRuns(), z.throughputRuns(), 2_000, z.peerCapSeconds());
+        }
+    }
+}
