@@ -38,6 +38,10 @@ final class TaskTimer {
         final Instant at;
         final long sequence;
         final Due due;
+        /** In the queue (guarded by the timer's lock). */
+        private boolean queued;
+        /** Cancelled while queued: skipped when it reaches the head (guarded by the timer's lock). */
+        private boolean cancelled;
 
         private Entry(Instant at, long sequence, Due due) {
             this.at = at;
@@ -57,6 +61,8 @@ final class TaskTimer {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final AtomicLong sequence = new AtomicLong();
+    /** Cancelled entries still in the queue. Guarded by the lock. */
+    private int cancelled;
     private Thread thread;
     private volatile boolean running;
 
@@ -69,6 +75,7 @@ final class TaskTimer {
         Entry entry = new Entry(at, sequence.incrementAndGet(), due);
         lock.lock();
         try {
+            entry.queued = true;
             queue.add(entry);
             if (queue.peek() == entry) {
                 changed.signal();
@@ -79,14 +86,31 @@ final class TaskTimer {
         return entry;
     }
 
-    /** Disarms an entry; a no-op if it already fired or was cancelled. */
+    /**
+     * Disarms an entry; a no-op if it already fired or was cancelled. O(1): the entry is marked and dropped when it
+     * reaches the head, or when cancelled entries are half the queue ({@code PriorityQueue.remove(Object)} is a
+     * linear scan, which made unregistering n tasks O(n²)).
+     */
     void cancel(Entry entry) {
         if (entry == null) {
             return;
         }
         lock.lock();
         try {
-            queue.remove(entry);
+            if (entry.queued && !entry.cancelled) {
+                entry.cancelled = true;
+                cancelled++;
+                if (cancelled > 64 && cancelled > queue.size() / 2) {
+                    queue.removeIf(e -> {
+                        if (e.cancelled) {
+                            e.queued = false;
+                            return true;
+                        }
+                        return false;
+                    });
+                    cancelled = 0;
+                }
+            }
         } finally {
             lock.unlock();
         }
@@ -96,10 +120,22 @@ final class TaskTimer {
     int size() {
         lock.lock();
         try {
-            return queue.size();
+            return queue.size() - cancelled;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** @return the earliest entry that is not cancelled, dropping cancelled ones from the head. Under the lock. */
+    private Entry head() {
+        Entry head = queue.peek();
+        while (head != null && head.cancelled) {
+            queue.poll();
+            head.queued = false;
+            cancelled--;
+            head = queue.peek();
+        }
+        return head;
     }
 
     /**
@@ -112,7 +148,7 @@ final class TaskTimer {
             Entry due;
             lock.lock();
             try {
-                Entry head = queue.peek();
+                Entry head = head();
                 if (head == null) {
                     return Optional.empty();
                 }
@@ -120,6 +156,7 @@ final class TaskTimer {
                     return Optional.of(head.at);
                 }
                 due = queue.poll();
+                due.queued = false;
             } finally {
                 lock.unlock();
             }
@@ -182,7 +219,7 @@ final class TaskTimer {
                 if (!running) {
                     return;
                 }
-                Entry head = queue.peek();
+                Entry head = head();
                 long wait = head == null ? MAX_SLEEP_NANOS : nanosUntil(head.at);
                 if (wait > 0) {
                     changed.awaitNanos(wait);

@@ -74,6 +74,41 @@ class TaskTimerTest {
     }
 
     @Test
+    void cancellingManyEntriesIsCheapAndOnlyTheRestFire() {
+        int n = 200_000; // a linear remove per cancel made this take minutes
+        List<TaskTimer.Entry> entries = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int k = i;
+            entries.add(timer.schedule(t0.plusSeconds(1 + i % 1000), at -> fired.add("e" + k)));
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            if (i % 1000 != 7) {
+                timer.cancel(entries.get(i));
+            }
+        }
+        timer.cancel(entries.get(0)); // twice: still a no-op
+        assertTrue(System.nanoTime() - start < 5_000_000_000L, "cancelling is not quadratic");
+        assertEquals(n / 1000, timer.size());
+        clock.advance(Duration.ofSeconds(2000));
+        assertEquals(Optional.empty(), timer.runDue());
+        assertEquals(n / 1000, fired.size());
+        assertTrue(fired.stream().allMatch(f -> Integer.parseInt(f.substring(1)) % 1000 == 7));
+        assertEquals(0, timer.size());
+    }
+
+    @Test
+    void aCancelledHeadNoLongerDecidesTheNextWakeUp() {
+        TaskTimer.Entry first = timer.schedule(t0.plusSeconds(1), at -> fired.add("first"));
+        timer.schedule(t0.plusSeconds(5), at -> fired.add("second"));
+        timer.cancel(first);
+        assertEquals(Optional.of(t0.plusSeconds(5)), timer.runDue());
+        assertEquals(1, timer.size());
+        timer.cancel(first); // after it left the queue: a no-op
+        assertEquals(1, timer.size());
+    }
+
+    @Test
     void sameInstantFiresInArmingOrder() {
         for (int i = 0; i < 5; i++) {
             int n = i;
