@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -144,13 +145,33 @@ final class Schedules {
         return time.nextExecution(after.atZone(ZoneOffset.UTC)).map(ZonedDateTime::toLocalDateTime);
     }
 
+    /**
+     * Parsed cron expressions, shared by every task (and preview) with the same expression. cron-utils'
+     * {@code ExecutionTime} is immutable once built (final fields, lists sorted in constructors only), so sharing is
+     * safe across threads. A parsed expression costs about 1.4 KB of heap and a parse tens of microseconds;
+     * registration used to parse each task's expression twice (validation, then planning) and keep a copy per task.
+     * Bounded: beyond {@value #MAX_CACHED} distinct expressions new ones are parsed without being kept.
+     */
+    private static final ConcurrentHashMap<String, ExecutionTime> EXECUTIONS = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED = 10_000;
+
     private static ExecutionTime execution(String expression) {
+        ExecutionTime cached = EXECUTIONS.get(expression);
+        if (cached != null) {
+            return cached;
+        }
+        ExecutionTime parsed;
         try {
             Cron cron = PARSER.parse(expression);
-            return ExecutionTime.forCron(cron);
+            parsed = ExecutionTime.forCron(cron);
         } catch (IllegalArgumentException e) {
             throw new ScheduleParseException("cron", e.getMessage());
         }
+        if (EXECUTIONS.size() < MAX_CACHED) {
+            ExecutionTime raced = EXECUTIONS.putIfAbsent(expression, parsed);
+            return raced != null ? raced : parsed;
+        }
+        return parsed;
     }
 
     // --- intervals and one-shots -----------------------------------------------------------------------------
