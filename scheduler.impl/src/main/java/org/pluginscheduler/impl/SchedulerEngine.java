@@ -580,25 +580,30 @@ final class SchedulerEngine {
     }
 
     private void arm(TaskSlot slot, Instant at) {
-        timer.cancel(slot.armed);
-        slot.armed = null;
-        slot.nextFire = at;
-        slot.stored = slot.stored.withNextFire(Optional.ofNullable(at));
-        if (at != null && !slot.removed) {
-            // the callback knows its own entry: a fire taken off the queue just before a re-arm must not run
-            TaskTimer.Entry[] self = new TaskTimer.Entry[1];
-            self[0] = timer.schedule(at, scheduled -> fired(slot, self[0], scheduled));
-            slot.armed = self[0];
+        synchronized (lock) { // callers hold it already; the callback below relies on it
+            timer.cancel(slot.armed);
+            slot.armed = null;
+            slot.nextFire = at;
+            slot.stored = slot.stored.withNextFire(Optional.ofNullable(at));
+            if (at != null && !slot.removed) {
+                // the callback knows its own entry: a fire taken off the queue just before a re-arm must not run.
+                // It reads the entry under the lock: a due entry fires on the timer thread at once, possibly
+                // before schedule() has returned it here; read outside the lock it could still be null, and the
+                // fire would be dropped without re-arming (the task would never fire again)
+                TaskTimer.Entry[] self = new TaskTimer.Entry[1];
+                self[0] = timer.schedule(at, scheduled -> fired(slot, self, scheduled));
+                slot.armed = self[0];
+            }
         }
     }
 
     // --- fires and runs --------------------------------------------------------------------------------------
 
     /** The timer thread: plan the next fire, then hand the run to a worker. */
-    private void fired(TaskSlot slot, TaskTimer.Entry entry, Instant scheduled) {
+    private void fired(TaskSlot slot, TaskTimer.Entry[] entry, Instant scheduled) {
         Execution execution;
         synchronized (lock) {
-            if (slot.removed || stopped || slot.armed != entry) {
+            if (slot.removed || stopped || slot.armed != entry[0]) {
                 return; // removed, stopping, or re-armed while this fire waited for the lock
             }
             Instant now = clock.instant();
