@@ -186,6 +186,15 @@ public final class H2TaskStoreComponent implements TaskStore {
         });
     }
 
+    /** One transaction, one commit for the whole list (the SPI's default would commit each task on its own). */
+    @Override
+    public void saveTasks(List<StoredTask> tasks) {
+        call(s -> {
+            s.saveTasks(tasks);
+            return null;
+        });
+    }
+
     @Override
     public void deleteTask(TaskId id) {
         call(s -> {
@@ -198,6 +207,18 @@ public final class H2TaskStoreComponent implements TaskStore {
     public void recordRun(RunRecord run) {
         call(s -> {
             s.recordRun(run);
+            return null;
+        });
+    }
+
+    /**
+     * One transaction, one commit for the whole batch: the core's run recorder hands every record queued during
+     * a commit over at once (the SPI's default would commit them one after another).
+     */
+    @Override
+    public void recordRuns(List<RunRecord> runs) {
+        call(s -> {
+            s.recordRuns(runs);
             return null;
         });
     }

@@ -91,6 +91,27 @@ class H2TaskStoreComponentTest {
     }
 
     @Test
+    void aBatchOfRunsOrTasksIsOneCommit() {
+        component.activate(Configs.of(config("db")));
+        try {
+            long before = component.current().writer().commits();
+            List<org.pluginscheduler.api.RunRecord> batch = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                batch.add(run("r" + i, task("a"), RunStatus.SUCCEEDED, T0.plusSeconds(i)));
+            }
+            component.recordRuns(batch);
+            assertEquals(before + 1, component.current().writer().commits(), "one commit for 50 runs");
+            assertEquals(50, component.runs(task("a"), 100).size());
+            component.saveTasks(List.of(org.pluginscheduler.api.store.StoredTask.fresh(task("a"), "o", "d", "s"),
+                    org.pluginscheduler.api.store.StoredTask.fresh(task("b"), "o", "d", "s")));
+            assertEquals(before + 2, component.current().writer().commits(), "one commit for 2 tasks");
+            assertEquals(2, component.loadTasks().size());
+        } finally {
+            component.deactivate();
+        }
+    }
+
+    @Test
     void aBadConfigurationAtActivationFailsItNamingTheField() {
         Map<String, Object> values = config("db");
         values.put("max_runs_per_task", 0);
