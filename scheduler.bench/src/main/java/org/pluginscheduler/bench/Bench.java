@@ -2,6 +2,7 @@ package org.pluginscheduler.bench;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -20,17 +21,21 @@ import java.util.Set;
  *
  * <pre>
  * java -jar scheduler.bench/target/scheduler-bench.jar [--smoke] [--only P1,P3] [--threads 8] [--p3-seconds 60]
- *                                                       [--in-process] [--out FILE]
+ *                                                       [--quiet 120] [--in-process] [--out FILE]
  * </pre>
  *
  * Every workload of every scheduler runs in a JVM of its own (same heap settings for all), so no run inherits
  * another's threads, heap or JIT state; {@code --in-process} runs them in this JVM instead (the smoke test does).
  * P6 runs JMH, which forks its own JVM. The table is also written to target/bench-results.md (or {@code --out}).
+ * Before each run the bench waits (up to {@code --quiet} seconds, default 120) until other processes use less than
+ * 10% of the CPUs, and reports how busy they were: on a 2-core machine a build next door halves every number.
  */
 public final class Bench {
 
     static final String RESULT = "BENCH-RESULT ";
     static final List<String> CHILD_JVM = List.of("-Xms2g", "-Xmx2g");
+    /** A system name ending like this runs in a child JVM with the Z garbage collector. */
+    static final String ZGC = "-zgc";
 
     private Bench() {
     }
@@ -47,7 +52,7 @@ public final class Bench {
                 options.put(a, args[++i]);
             } else {
                 System.err.println("unknown argument " + a + "\nusage: [--smoke] [--only P1,P2,...] [--threads N] "
-                        + "[--p3-seconds N] [--in-process] [--out FILE]");
+                        + "[--p3-seconds N] [--quiet SECONDS] [--in-process] [--out FILE]");
                 System.exit(2);
             }
         }
@@ -66,7 +71,8 @@ public final class Bench {
                 : Sizes.full(threads, Integer.parseInt(options.getOrDefault("--p3-seconds", "60")));
         Set<String> only = new LinkedHashSet<>(List.of(options.getOrDefault("--only", "P1,P2,P3,P4,P5,P6")
                 .toUpperCase(Locale.ROOT).split(",")));
-        Outcome outcome = runAll(z, only, options.containsKey("--in-process"));
+        Outcome outcome = runAll(z, only, options.containsKey("--in-process"),
+                Integer.parseInt(options.getOrDefault("--quiet", z.smoke() ? "0" : "120")));
         String table = outcome.table(z);
         Path out = Path.of(options.getOrDefault("--out", Env.target().resolve("bench-results.md").toString()));
         Files.writeString(out, table);
@@ -92,13 +98,19 @@ public final class Bench {
     static {
         PLAN.put("P1", List.of("ours", "quartz", "db-scheduler"));
         PLAN.put("P2", List.of("ours", "quartz"));
-        PLAN.put("P3", List.of("ours", "quartz"));
+        // P3 again with ZGC (child JVMs only): the default collector's young pauses dominate the lag's tail
+        PLAN.put("P3", List.of("ours", "quartz", "ours-zgc", "quartz-zgc"));
         PLAN.put("P4", List.of("ours", "quartz"));
         PLAN.put("P5", List.of("ours"));
         PLAN.put("P6", List.of("jmh"));
     }
 
     static Outcome runAll(Sizes z, Set<String> only, boolean inProcess) {
+        return runAll(z, only, inProcess, 0);
+    }
+
+    /** @param quietSeconds before each run, wait up to this long for other processes to leave the CPUs idle */
+    static Outcome runAll(Sizes z, Set<String> only, boolean inProcess, int quietSeconds) {
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
         Map<String, String> errors = new LinkedHashMap<>();
         for (Map.Entry<String, List<String>> w : PLAN.entrySet()) {
@@ -107,12 +119,21 @@ public final class Bench {
             }
             for (String system : w.getValue()) {
                 String run = w.getKey() + "/" + system;
+                if (inProcess && system.endsWith(ZGC)) {
+                    continue; // needs a JVM of its own
+                }
                 System.err.printf(Locale.ROOT, "%s ... ", run);
+                double othersBusy = quietSeconds > 0 ? Env.awaitQuiet(quietSeconds) : Env.busyFraction(500);
                 long t0 = System.nanoTime();
+                double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
                 try {
                     // JMH forks its own JVM; everything else gets one unless asked to stay in this one
-                    Map<String, Double> r = inProcess || system.equals("jmh") ? run(w.getKey(), system, z)
-                            : child(w.getKey(), system, z);
+                    Map<String, Double> r = new LinkedHashMap<>(inProcess || system.equals("jmh")
+                            ? run(w.getKey(), system, z) : child(w.getKey(), system, z));
+                    // other processes on the machine skew every number: say how busy it was
+                    r.put("others_busy", othersBusy);
+                    r.put("load_before", loadBefore);
+                    r.put("load_after", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                     results.put(run, r);
                     System.err.printf(Locale.ROOT, "%.1f s %s%n", (System.nanoTime() - t0) / 1e9, summary(r));
                 } catch (Exception | Error e) {
@@ -133,7 +154,7 @@ public final class Bench {
 
     /** Runs one workload of one system in this JVM. */
     static Map<String, Double> run(String workload, String system, Sizes z) throws Exception {
-        return switch (workload + "/" + system) {
+        return switch (workload + "/" + system.replace(ZGC, "")) {
             case "P1/ours" -> Throughput.ours(true, z);
             case "P1/quartz" -> Throughput.quartz(true, z);
             case "P1/db-scheduler" -> Throughput.dbScheduler(z);
@@ -154,6 +175,9 @@ public final class Bench {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(CHILD_JVM);
+        if (system.endsWith(ZGC)) {
+            command.add("-XX:+UseZGC");
+        }
         for (String p : List.of("bench.bundles", "bench.repo")) {
             if (System.getProperty(p) != null) {
                 command.add("-D" + p + "=" + System.getProperty(p));

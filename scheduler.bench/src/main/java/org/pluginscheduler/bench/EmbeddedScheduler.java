@@ -70,11 +70,15 @@ final class EmbeddedScheduler implements AutoCloseable {
             // Config Admin first, so the scheduler and store find their configuration when they activate
             Bundle cm = install(ctx, bundles, "org.apache.felix.configadmin");
             cm.start();
-            configure(cm, "org.pluginscheduler.scheduler", Map.of("worker.threads", threads));
+            Map<String, Object> core = new HashMap<>(Map.of("worker.threads", threads));
+            core.putAll(extra("bench.scheduler"));
+            configure(cm, "org.pluginscheduler.scheduler", core);
             Path h2File = null;
             if (durable) {
                 h2File = work.resolve("scheduler");
-                configure(cm, "org.pluginscheduler.store.h2", Map.of("url", "jdbc:h2:file:" + h2File));
+                Map<String, Object> store = new HashMap<>(Map.of("url", "jdbc:h2:file:" + h2File));
+                store.putAll(extra("bench.store.h2"));
+                configure(cm, "org.pluginscheduler.store.h2", store);
             }
             List<String> names = new ArrayList<>(List.of("org.osgi.util.function", "org.osgi.util.promise",
                     "org.osgi.service.component", "org.apache.felix.scr"));
@@ -109,6 +113,23 @@ final class EmbeddedScheduler implements AutoCloseable {
             framework.waitForStop(30_000);
             throw e;
         }
+    }
+
+    /**
+     * Extra configuration for exploring, never set by the documented runs: system property {@code name} as
+     * {@code key=value,key=value} (values that look like integers become Integers).
+     */
+    private static Map<String, Object> extra(String name) {
+        Map<String, Object> values = new HashMap<>();
+        String text = System.getProperty(name, "");
+        for (String pair : text.split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                String v = pair.substring(eq + 1).trim();
+                values.put(pair.substring(0, eq).trim(), v.matches("-?\\d{1,9}") ? (Object) Integer.valueOf(v) : v);
+            }
+        }
+        return values;
     }
 
     private static Bundle install(BundleContext ctx, Path dir, String name) throws Exception {

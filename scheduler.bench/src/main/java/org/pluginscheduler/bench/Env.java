@@ -80,6 +80,45 @@ final class Env {
         return last;
     }
 
+    /**
+     * @return the fraction of all CPUs busy during {@code millis} (from /proc/stat; -1 where there is none). Taken
+     *         between runs, when the bench itself is idle, it is what other processes use.
+     */
+    static double busyFraction(long millis) {
+        try {
+            long[] a = cpuTicks();
+            sleep(millis);
+            long[] b = cpuTicks();
+            double total = b[0] - a[0];
+            return total <= 0 ? -1 : 1 - (b[1] - a[1]) / total;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** @return {total, idle + iowait} jiffies of the "cpu" line of /proc/stat */
+    private static long[] cpuTicks() throws IOException {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long total = 0;
+        for (int i = 1; i < f.length; i++) {
+            total += Long.parseLong(f[i]);
+        }
+        return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
+    }
+
+    /**
+     * Waits (at most {@code maxSeconds}) until other processes leave the machine alone: less than 10% of the CPUs
+     * busy over a second. @return the busy fraction last seen
+     */
+    static double awaitQuiet(int maxSeconds) {
+        long deadline = System.nanoTime() + maxSeconds * 1_000_000_000L;
+        double busy = busyFraction(1000);
+        while (busy > 0.10 && System.nanoTime() < deadline) {
+            busy = busyFraction(1000);
+        }
+        return busy;
+    }
+
     static void sleep(long millis) {
         try {
             Thread.sleep(millis);

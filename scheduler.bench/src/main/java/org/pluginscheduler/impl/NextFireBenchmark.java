@@ -139,6 +139,7 @@ public class NextFireBenchmark {
     @Benchmark
     @BenchmarkMode(Mode.SingleShotTime)
     @OperationsPerInvocation(STEPS)
+    @Fork(3) // single shots vary more between JVMs than within one
     @Warmup(iterations = 10, batchSize = 1)
     @Measurement(iterations = 20, batchSize = 1)
     public Instant rruleAdvance(AdvanceState s) {
