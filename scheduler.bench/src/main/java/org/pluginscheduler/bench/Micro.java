@@ -29,7 +29,8 @@ final class Micro {
                     .measurementTime(TimeValue.milliseconds(50))
                     .param("distance", "P365D");
         } else {
-            options.forks(1).jvmArgsAppend("-Xms1g", "-Xmx1g");
+            // forks, warm-up and iterations as annotated on the benchmark (one fork; three for the single shots)
+            options.jvmArgsAppend("-Xms1g", "-Xmx1g");
         }
         Collection<RunResult> results = new Runner(options.build()).run();
         Map<String, Double> r = new LinkedHashMap<>();
