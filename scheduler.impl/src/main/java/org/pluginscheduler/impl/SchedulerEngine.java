@@ -973,11 +973,33 @@ final class SchedulerEngine {
         RunRecord finished = new RunRecord(execution.runId(), slot.id, execution.trigger(), execution.attempt(), status,
                 execution.scheduledTime(), Optional.of(execution.startTime()), Optional.of(end), fullMessage, data,
                 execution.arguments());
+        boolean toDeadLetters = deadLetter;
+        RetryDecider.Outcome decided = outcome;
+        RunRecorder.Completion completion = stored -> acknowledge(execution, finished, toDeadLetters, decided, message);
+        if (slot.deleted) {
+            completion.stored(false); // its history is gone: nothing to record
+        } else if (execution.trigger() == RunTrigger.CALL) {
+            completion.stored(recorder.record(finished)); // the caller gets the record once it is stored
+        } else {
+            // the worker goes on at once; the run is acknowledged (released, counted, done) once its record is
+            // stored
+            recorder.recordThen(finished, completion);
+        }
+        return finished;
+    }
+
+    /**
+     * A run's final record is stored (or could not be): the run is acknowledged. Moves it to the dead letters,
+     * counts it, releases its locks and permit, saves its task's state, plans a retry or the next catch-up or the
+     * queued fire, and marks it done. On the recorder thread (or the caller's, without one).
+     */
+    private void acknowledge(Execution execution, RunRecord finished, boolean deadLetter, RetryDecider.Outcome outcome,
+                             String message) {
+        TaskSlot slot = execution.slot;
+        RunStatus status = finished.status();
+        Instant end = finished.endTime().orElseGet(clock::instant);
         List<Execution> toDispatch = new ArrayList<>();
         try {
-            if (!slot.deleted) {
-                recorder.record(finished); // acknowledged (execution done) only once stored
-            }
             if (deadLetter) {
                 addDeadLetter(new DeadLetter(execution.runId(), slot.id, execution.arguments(), message,
                         execution.attempt(), execution.chainStart(), end));
@@ -1014,7 +1036,6 @@ final class SchedulerEngine {
             }
         }
         toDispatch.forEach(this::dispatch);
-        return finished;
     }
 
     /** The run's end: it leaves its task, releases its locks and permit, and a queued fire may start. Under the lock. */
