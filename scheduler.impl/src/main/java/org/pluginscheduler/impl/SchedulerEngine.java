@@ -405,7 +405,7 @@ final class SchedulerEngine {
                 .map(s -> s.withDefinition(handle.ownerLabel, digest(definition), definition.scheduleText()))
                 .orElseGet(() -> StoredTask.fresh(id, handle.ownerLabel, digest(definition), definition.scheduleText()))
                 .withDormant(false);
-        TaskSlot slot = new TaskSlot(id, handle, definition, stored);
+        TaskSlot slot = new TaskSlot(this, id, handle, definition, stored);
         slots.put(id, slot);
         Schedule schedule = effectiveSchedule(slot);
         Optional<Instant> planned = known.flatMap(k -> plannedFire(k, schedule));
@@ -417,7 +417,7 @@ final class SchedulerEngine {
         save(slot);
         LOG.info("Task {} registered from {}: {}, next fire {}", id, handle, slot.schedule.text(),
                 slot.nextFire == null ? "none" : slot.nextFire);
-        if (!slot.missed.isEmpty() && slot.firesOnSchedule() && !pausedAll) {
+        if (slot.missedCount() > 0 && slot.firesOnSchedule() && !pausedAll) {
             applyMisfires(slot, toDispatch);
         }
         return Optional.empty();
@@ -473,7 +473,7 @@ final class SchedulerEngine {
             Instant current = fire;
             fire = next(slot, () -> replay.nextAfter(current));
             if (policy.kind() == MisfirePolicy.Kind.SKIP
-                    || policy.kind() == MisfirePolicy.Kind.CATCH_UP && slot.missed.size() >= limit) {
+                    || policy.kind() == MisfirePolicy.Kind.CATCH_UP && slot.missedCount() >= limit) {
                 break;
             }
         }
@@ -510,16 +510,16 @@ final class SchedulerEngine {
         slot.armed = null;
         slot.nextFire = null;
         slots.remove(slot.id);
-        if (!slot.pendingRetries.isEmpty()) {
-            LOG.info("Task {}: {} pending retr{} dropped: {}", slot.id, slot.pendingRetries.size(),
-                    slot.pendingRetries.size() == 1 ? "y" : "ies", reason);
-            slot.pendingRetries.forEach(timer::cancel);
-            slot.pendingRetries.clear();
+        if (!slot.pendingRetries().isEmpty()) {
+            LOG.info("Task {}: {} pending retr{} dropped: {}", slot.id, slot.pendingRetries().size(),
+                    slot.pendingRetries().size() == 1 ? "y" : "ies", reason);
+            slot.pendingRetries().forEach(timer::cancel);
+            slot.clearPendingRetries();
         }
-        slot.missed.clear();
-        slot.catchUp.clear();
+        slot.clearMissed();
+        slot.clearCatchUp();
         slot.queued = null;
-        for (Execution e : List.copyOf(slot.running)) {
+        for (Execution e : List.copyOf(slot.running())) {
             e.cancel(reason);
         }
         slot.stored = slot.stored.withDormant(true).withNextFire(Optional.empty());
@@ -586,13 +586,10 @@ final class SchedulerEngine {
             slot.nextFire = at;
             slot.stored = slot.stored.withNextFire(Optional.ofNullable(at));
             if (at != null && !slot.removed) {
-                // the callback knows its own entry: a fire taken off the queue just before a re-arm must not run.
-                // It reads the entry under the lock: a due entry fires on the timer thread at once, possibly
-                // before schedule() has returned it here; read outside the lock it could still be null, and the
-                // fire would be dropped without re-arming (the task would never fire again)
-                TaskTimer.Entry[] self = new TaskTimer.Entry[1];
-                self[0] = timer.schedule(at, scheduled -> fired(slot, self, scheduled));
-                slot.armed = self[0];
+                // the slot is the callback and gets its entry: a fire taken off the queue just before a re-arm must
+                // not run (fired() compares it with slot.armed under the lock; a due entry may fire on the timer
+                // thread before schedule() has returned here, but fired() waits for this lock)
+                slot.armed = timer.schedule(at, slot);
             }
         }
     }
@@ -600,10 +597,11 @@ final class SchedulerEngine {
     // --- fires and runs --------------------------------------------------------------------------------------
 
     /** The timer thread: plan the next fire, then hand the run to a worker. */
-    private void fired(TaskSlot slot, TaskTimer.Entry[] entry, Instant scheduled) {
+    void fired(TaskSlot slot, TaskTimer.Entry entry) {
+        Instant scheduled = entry.at;
         Execution execution;
         synchronized (lock) {
-            if (slot.removed || stopped || slot.armed != entry[0]) {
+            if (slot.removed || stopped || slot.armed != entry) {
                 return; // removed, stopping, or re-armed while this fire waited for the lock
             }
             Instant now = clock.instant();
@@ -631,12 +629,12 @@ final class SchedulerEngine {
             case SKIP -> {
             }
             case RUN_ONCE -> {
-                slot.missed.clear();
-                slot.missed.add(scheduled);
+                slot.missed().clear();
+                slot.missed().add(scheduled);
             }
             case CATCH_UP -> {
-                if (slot.missed.size() < policy.maxCatchUp()) {
-                    slot.missed.add(scheduled);
+                if (slot.missedCount() < policy.maxCatchUp()) {
+                    slot.missed().add(scheduled);
                 }
             }
         }
@@ -644,18 +642,17 @@ final class SchedulerEngine {
 
     /** Runs what a paused task missed, per its policy. Under the lock. */
     private void applyMisfires(TaskSlot slot, List<Execution> toDispatch) {
-        if (slot.missed.isEmpty()) {
+        if (slot.missedCount() == 0) {
             return;
         }
         MisfirePolicy policy = misfirePolicy(slot);
-        LOG.info("Task {}: {} missed fire(s); misfire policy {}", slot.id, slot.missed.size(), policy.kind());
-        slot.catchUp.addAll(slot.missed);
-        slot.missed.clear();
+        LOG.info("Task {}: {} missed fire(s); misfire policy {}", slot.id, slot.missedCount(), policy.kind());
+        slot.catchUpMissed();
         startNextCatchUp(slot, toDispatch);
     }
 
     private void startNextCatchUp(TaskSlot slot, List<Execution> toDispatch) {
-        Instant missed = slot.catchUp.pollFirst();
+        Instant missed = slot.pollCatchUp();
         if (missed != null && !slot.removed) {
             Execution e = start(slot, RunTrigger.MISFIRE, missed, Map.of(), Set.of(), false).execution();
             if (e != null) {
@@ -679,7 +676,7 @@ final class SchedulerEngine {
     private Started start(TaskSlot slot, RunTrigger trigger, Instant scheduled, Map<String, String> arguments,
                           Set<String> extraLocks, boolean overlapApplies) {
         String runId = nextRunId();
-        if (overlapApplies && !slot.running.isEmpty()) {
+        if (overlapApplies && slot.isRunning()) {
             OverlapPolicy policy = slot.definition.overlapPolicy();
             if (policy == OverlapPolicy.QUEUE_ONE && slot.queued == null) {
                 slot.queued = scheduled;
@@ -700,7 +697,7 @@ final class SchedulerEngine {
         }
         Execution execution = new Execution(slot, runId, trigger, scheduled, arguments, 1, scheduled,
                 lockKeys(slot, extraLocks));
-        slot.running.add(execution);
+        slot.addRunning(execution);
         return new Started(execution, null, null);
     }
 
@@ -710,7 +707,7 @@ final class SchedulerEngine {
         slot.queued = null;
         Execution execution = new Execution(slot, slot.queuedRunId, slot.queuedTrigger, queued, Map.of(), 1, queued,
                 lockKeys(slot, Set.of()));
-        slot.running.add(execution);
+        slot.addRunning(execution);
         return execution;
     }
 
@@ -719,14 +716,19 @@ final class SchedulerEngine {
      * and for periodic tasks that do not allow overlap a mutex on the task's own id.
      */
     private static Set<String> lockKeys(TaskSlot slot, Set<String> extra) {
-        Set<String> keys = new LinkedHashSet<>();
+        Set<String> defined = slot.definition.lockKeys();
+        boolean mutex = slot.definition.overlapPolicy() != OverlapPolicy.ALLOW && slot.schedule.isPeriodic();
+        if (defined.isEmpty() && extra.isEmpty()) { // the usual case, on the timer thread for every fire
+            return mutex ? Set.of("task:" + slot.id) : Set.of();
+        }
+        Set<String> keys = new HashSet<>();
         String suffix = slot.id.tenant().map(t -> "@" + t).orElse("");
-        slot.definition.lockKeys().forEach(k -> keys.add(k + suffix));
+        defined.forEach(k -> keys.add(k + suffix));
         keys.addAll(extra);
-        if (slot.definition.overlapPolicy() != OverlapPolicy.ALLOW && slot.schedule.isPeriodic()) {
+        if (mutex) {
             keys.add("task:" + slot.id);
         }
-        return keys;
+        return Set.copyOf(keys);
     }
 
     /**
@@ -1041,7 +1043,7 @@ final class SchedulerEngine {
     /** The run's end: it leaves its task, releases its locks and permit, and a queued fire may start. Under the lock. */
     private void release(Execution execution, List<Execution> toDispatch) {
         TaskSlot slot = execution.slot;
-        slot.running.remove(execution);
+        slot.removeRunning(execution);
         locks.release(execution.lockKeys, execution);
         if (execution.permitHeld) {
             groups.release(execution.definition().group());
@@ -1049,7 +1051,7 @@ final class SchedulerEngine {
         }
         timer.cancel(execution.timeoutEntry);
         execution.timeoutEntry = null;
-        if (!slot.removed && !stopped && slot.queued != null && slot.running.isEmpty()) {
+        if (!slot.removed && !stopped && slot.queued != null && !slot.isRunning()) {
             toDispatch.add(startQueued(slot));
         }
     }
@@ -1073,18 +1075,18 @@ final class SchedulerEngine {
         entry[0] = timer.schedule(due, at -> {
             Execution retry;
             synchronized (lock) {
-                slot.pendingRetries.remove(entry[0]);
+                slot.removePendingRetry(entry[0]);
                 if (slot.removed || slot.handle.isGone() || stopped) {
                     LOG.info("Retry of {} dropped: the task is gone", failed);
                     return;
                 }
                 retry = new Execution(slot, nextRunId(), RunTrigger.RETRY, at, failed.arguments(),
                         failed.attempt() + 1, failed.chainStart(), failed.lockKeys);
-                slot.running.add(retry);
+                slot.addRunning(retry);
             }
             dispatch(retry);
         });
-        slot.pendingRetries.add(entry[0]);
+        slot.addPendingRetry(entry[0]);
     }
 
     private void record(TaskStore s, RunRecord run) {
@@ -1297,7 +1299,7 @@ final class SchedulerEngine {
                 throw new IllegalStateException("task " + id + " cannot run now: lock '" + blocked
                         + "' is held by another run; try again when it ends");
             }
-            slot.running.add(execution);
+            slot.addRunning(execution);
         }
         return execute(execution);
     }
@@ -1318,18 +1320,18 @@ final class SchedulerEngine {
             entry[0] = timer.schedule(at.get(), scheduled -> {
                 Execution execution;
                 synchronized (lock) {
-                    slot.pendingRetries.remove(entry[0]);
+                    slot.removePendingRetry(entry[0]);
                     if (slot.removed || stopped) {
                         LOG.info("Submitted run {} of {} dropped: the task is gone", runId, slot.id);
                         return;
                     }
                     execution = new Execution(slot, runId, RunTrigger.SUBMISSION, scheduled, arguments, 1, scheduled,
                             lockKeys(slot, lockKeys));
-                    slot.running.add(execution);
+                    slot.addRunning(execution);
                 }
                 dispatch(execution);
             });
-            slot.pendingRetries.add(entry[0]); // dropped with the task, like a retry
+            slot.addPendingRetry(entry[0]); // dropped with the task, like a retry
             return runId;
         }
     }
@@ -1439,7 +1441,7 @@ final class SchedulerEngine {
 
     SchedulerStats stats() {
         synchronized (lock) {
-            int retries = slots.values().stream().mapToInt(s -> s.pendingRetries.size()).sum();
+            int retries = slots.values().stream().mapToInt(s -> s.pendingRetries().size()).sum();
             return new SchedulerStats(stats.since(), stats.counts(), stats.lagPercentiles(), workers.pools(), stuck,
                     retries, locks.held().size(), pausedAll);
         }
@@ -1796,7 +1798,7 @@ final class SchedulerEngine {
                 recoverAbandoned(newStore);
             }
             for (TaskSlot slot : slots.values()) {
-                if (!slot.missed.isEmpty() && slot.firesOnSchedule() && !pausedAll) {
+                if (slot.missedCount() > 0 && slot.firesOnSchedule() && !pausedAll) {
                     applyMisfires(slot, toDispatch);
                 }
             }
@@ -1849,7 +1851,7 @@ final class SchedulerEngine {
      */
     private void recoverAbandoned(TaskStore s) {
         Set<String> live = new HashSet<>();
-        slots.values().forEach(slot -> slot.running.forEach(e -> live.add(e.runId())));
+        slots.values().forEach(slot -> slot.running().forEach(e -> live.add(e.runId())));
         Instant now = clock.instant();
         for (RunRecord run : s.runningRuns()) {
             if (live.contains(run.runId())) {
@@ -1967,8 +1969,8 @@ final class SchedulerEngine {
             stopped = true;
             for (TaskSlot s : slots.values()) {
                 timer.cancel(s.armed);
-                s.pendingRetries.forEach(timer::cancel);
-                running.addAll(s.running);
+                s.pendingRetries().forEach(timer::cancel);
+                running.addAll(s.running());
                 if (!handles.contains(s.handle)) {
                     handles.add(s.handle);
                 }

@@ -2,6 +2,7 @@ package org.pluginscheduler.impl;
 
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.Optional;
@@ -15,8 +16,13 @@ import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskState;
 import org.pluginscheduler.api.store.StoredTask;
 
-/** A registered task. Every field is guarded by the engine's lock. */
-final class TaskSlot {
+/**
+ * A registered task. Every field is guarded by the engine's lock. It is also its own timer callback (one object
+ * fewer per task). Its collections exist only while they hold something: a registered task that is not running,
+ * retrying or catching up costs no collection at all (P4: tasks per GB of heap).
+ */
+final class TaskSlot implements TaskTimer.Due {
+    private final SchedulerEngine engine;
     final TaskId id;
     final ProviderHandle handle;
     TaskDefinition definition;
@@ -27,13 +33,14 @@ final class TaskSlot {
     Instant anchor;
     TaskTimer.Entry armed;
     Instant nextFire;
-    final Set<Execution> running = new HashSet<>();
-    /** Retries waiting for their delay, cancelled if the task goes. */
-    final Set<TaskTimer.Entry> pendingRetries = new HashSet<>();
-    /** Fires missed while paused, oldest first (bounded by the misfire policy). */
-    final Deque<Instant> missed = new ArrayDeque<>(1); // usually empty: 2 slots, not the default 17 (64 B less)
-    /** Missed fires being caught up, one after another. */
-    final Deque<Instant> catchUp = new ArrayDeque<>(1);
+    /** Runs of this task not yet acknowledged, or null. */
+    private Set<Execution> running;
+    /** Retries and submissions waiting for their time, cancelled if the task goes, or null. */
+    private Set<TaskTimer.Entry> pendingRetries;
+    /** Fires missed while paused, oldest first (bounded by the misfire policy), or null. */
+    private Deque<Instant> missed;
+    /** Missed fires being caught up, one after another, or null. */
+    private Deque<Instant> catchUp;
     /** The one fire waiting under {@code QUEUE_ONE}, or null. */
     Instant queued;
     RunTrigger queuedTrigger;
@@ -42,7 +49,8 @@ final class TaskSlot {
     /** Removed for good (state and history deleted): a run still ending must not write it back. */
     boolean deleted;
 
-    TaskSlot(TaskId id, ProviderHandle handle, TaskDefinition definition, StoredTask stored) {
+    TaskSlot(SchedulerEngine engine, TaskId id, ProviderHandle handle, TaskDefinition definition, StoredTask stored) {
+        this.engine = engine;
         this.id = id;
         this.handle = handle;
         this.definition = definition;
@@ -67,5 +75,104 @@ final class TaskSlot {
 
     Optional<RunStatus> lastStatus() {
         return stored.lastStatus();
+    }
+
+    /** The timer: this task's armed fire fell due. */
+    @Override
+    public void fire(TaskTimer.Entry entry) {
+        engine.fired(this, entry);
+    }
+
+    @Override
+    public void fire(Instant scheduled) {
+        throw new UnsupportedOperationException("a task slot fires with its timer entry");
+    }
+
+    /** @return the runs not yet acknowledged (read only) */
+    Set<Execution> running() {
+        return running == null ? Set.of() : Collections.unmodifiableSet(running);
+    }
+
+    boolean isRunning() {
+        return running != null;
+    }
+
+    void addRunning(Execution execution) {
+        if (running == null) {
+            running = new HashSet<>(4);
+        }
+        running.add(execution);
+    }
+
+    void removeRunning(Execution execution) {
+        if (running != null && running.remove(execution) && running.isEmpty()) {
+            running = null;
+        }
+    }
+
+    /** @return the waiting retries and submissions (read only) */
+    Set<TaskTimer.Entry> pendingRetries() {
+        return pendingRetries == null ? Set.of() : Collections.unmodifiableSet(pendingRetries);
+    }
+
+    void addPendingRetry(TaskTimer.Entry entry) {
+        if (pendingRetries == null) {
+            pendingRetries = new HashSet<>(4);
+        }
+        pendingRetries.add(entry);
+    }
+
+    void removePendingRetry(TaskTimer.Entry entry) {
+        if (pendingRetries != null && pendingRetries.remove(entry) && pendingRetries.isEmpty()) {
+            pendingRetries = null;
+        }
+    }
+
+    void clearPendingRetries() {
+        pendingRetries = null;
+    }
+
+    /** @return how many missed fires are remembered */
+    int missedCount() {
+        return missed == null ? 0 : missed.size();
+    }
+
+    /** @return the missed fires, created on first use */
+    Deque<Instant> missed() {
+        if (missed == null) {
+            missed = new ArrayDeque<>(1);
+        }
+        return missed;
+    }
+
+    void clearMissed() {
+        missed = null;
+    }
+
+    /** Queues the missed fires for catching up and forgets them as missed. */
+    void catchUpMissed() {
+        if (missed != null) {
+            if (catchUp == null) {
+                catchUp = new ArrayDeque<>(missed.size());
+            }
+            catchUp.addAll(missed);
+            missed = null;
+        }
+    }
+
+    /** @return the next missed fire to catch up, or null */
+    Instant pollCatchUp() {
+        if (catchUp == null) {
+            return null;
+        }
+        Instant next = catchUp.pollFirst();
+        if (catchUp.isEmpty()) {
+            catchUp = null;
+        }
+        return next;
+    }
+
+    void clearCatchUp() {
+        catchUp = null;
     }
 }

@@ -31,6 +31,11 @@ final class TaskTimer {
     @FunctionalInterface
     interface Due {
         void fire(Instant scheduled);
+
+        /** Called by the timer with the entry that fell due; by default with its instant. */
+        default void fire(Entry entry) {
+            fire(entry.at);
+        }
     }
 
     /** An armed fire; cancel it with {@link TaskTimer#cancel(Entry)}. */
@@ -166,7 +171,7 @@ final class TaskTimer {
 
     private void fire(Entry entry) {
         try {
-            entry.due.fire(entry.at);
+            entry.due.fire(entry);
         } catch (RuntimeException | Error e) {
             LOG.error("Timer callback failed for a fire due at {}; the timer keeps running", entry.at, e);
         }
