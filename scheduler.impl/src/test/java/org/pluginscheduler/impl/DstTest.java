@@ -484,7 +484,7 @@ class DstTest {
      * before the gap; an overlap's first occurrence, and the second too for a wildcard hour), and equal instants
      * merge.
      */
-    private record CronReference(BitSet minutes, BitSet hours, BitSet daysOfMonth, BitSet months, BitSet daysOfWeek,
+    record CronReference(BitSet minutes, BitSet hours, BitSet daysOfMonth, BitSet months, BitSet daysOfWeek,
             boolean either, boolean bothPasses) {
 
         private static final List<String> MONTHS =
