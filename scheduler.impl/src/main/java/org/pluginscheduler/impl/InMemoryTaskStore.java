@@ -1,12 +1,9 @@
 package org.pluginscheduler.impl;
 
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The default {@link TaskStore}: everything in memory, lost on restart. Run history is bounded per task (oldest
- * finished runs are dropped first). Thread-safe through one monitor; every operation is O(runs of one task) or
- * better.
+ * finished runs are dropped first) and kept in columns ({@link RunHistory}). Thread-safe through one monitor;
+ * recording and reading a task's runs are O(runs of one task); looking a run up by id alone
+ * ({@link #run(String)}, {@link #runningRuns()}) scans every kept run, which is fine for administrative calls.
  */
 @Component(service = TaskStore.class, configurationPid = MemoryStoreConfiguration.PID,
         property = "service.ranking:Integer=" + Integer.MIN_VALUE)
@@ -42,8 +40,8 @@ public final class InMemoryTaskStore implements TaskStore {
 
     private int maxRunsPerTask; // guarded by this
     private final Map<TaskId, StoredTask> tasks = new HashMap<>();
-    private final Map<String, RunRecord> runs = new HashMap<>();
-    private final Map<TaskId, Deque<String>> runsByTask = new HashMap<>();
+    /** Each task's kept runs, in columns (a kept run is no object the garbage collector has to trace). */
+    private final Map<TaskId, RunHistory> histories = new HashMap<>();
     private final Map<String, DeadLetter> deadLetters = new LinkedHashMap<>();
 
     /** @param maxRunsPerTask how many runs to keep per task, at least 1 */
@@ -95,53 +93,60 @@ public final class InMemoryTaskStore implements TaskStore {
     @Override
     public synchronized void deleteTask(TaskId id) {
         tasks.remove(id);
-        Deque<String> ids = runsByTask.remove(id);
-        if (ids != null) {
-            ids.forEach(runs::remove);
-        }
+        histories.remove(id);
         deadLetters.values().removeIf(d -> d.taskId().equals(id));
     }
 
     @Override
     public synchronized void recordRun(RunRecord run) {
-        if (runs.put(run.runId(), run) != null) {
-            return; // an update of a known run keeps its place
+        RunHistory history = histories.computeIfAbsent(run.taskId(), RunHistory::new);
+        int known = history.indexOf(run.runId());
+        if (known >= 0) {
+            history.set(known, run); // an update of a known run keeps its place
+            return;
         }
-        Deque<String> ids = runsByTask.computeIfAbsent(run.taskId(), k -> new ArrayDeque<>());
-        ids.addLast(run.runId());
-        if (ids.size() > maxRunsPerTask) {
-            // drop the oldest finished run; a RUNNING one is kept until it ends
-            for (Iterator<String> it = ids.iterator(); it.hasNext() && ids.size() > maxRunsPerTask; ) {
-                String old = it.next();
-                RunRecord r = runs.get(old);
-                if (r == null || r.status() != RunStatus.RUNNING) {
-                    it.remove();
-                    runs.remove(old);
-                }
-            }
-        }
+        history.add(run);
+        history.trim(maxRunsPerTask); // drops the oldest finished runs; a RUNNING one is kept until it ends
+    }
+
+    @Override
+    public synchronized void recordRuns(List<RunRecord> runs) {
+        runs.forEach(this::recordRun); // one monitor entry for the batch
     }
 
     @Override
     public synchronized List<RunRecord> runs(TaskId id, int limit) {
-        Deque<String> ids = runsByTask.get(id);
-        if (ids == null || limit <= 0) {
+        RunHistory history = histories.get(id);
+        if (history == null || limit <= 0) {
             return List.of();
         }
-        List<RunRecord> result = new ArrayList<>(ids.size());
-        ids.forEach(r -> result.add(runs.get(r)));
+        List<RunRecord> result = history.all();
         result.sort(NEWEST_FIRST);
         return List.copyOf(result.subList(0, Math.min(limit, result.size())));
     }
 
     @Override
     public synchronized Optional<RunRecord> run(String runId) {
-        return Optional.ofNullable(runs.get(runId));
+        for (RunHistory history : histories.values()) {
+            int i = history.indexOf(runId);
+            if (i >= 0) {
+                return Optional.of(history.get(i));
+            }
+        }
+        return Optional.empty();
     }
 
     @Override
     public synchronized List<RunRecord> runningRuns() {
-        return runs.values().stream().filter(r -> r.status() == RunStatus.RUNNING).toList();
+        List<RunRecord> running = new ArrayList<>();
+        for (RunHistory history : histories.values()) {
+            for (int i = 0; i < history.size(); i++) {
+                if (history.status(i) == RunStatus.RUNNING) {
+                    running.add(history.get(i));
+                }
+            }
+        }
+        return running;
     }
 
     @Override
@@ -164,19 +169,20 @@ public final class InMemoryTaskStore implements TaskStore {
     @Override
     public synchronized int pruneRuns(Instant endedBefore, int keepPerTask) {
         int removed = 0;
-        for (Deque<String> ids : runsByTask.values()) {
-            List<RunRecord> records = new ArrayList<>();
-            ids.forEach(r -> records.add(runs.get(r)));
+        for (RunHistory history : histories.values()) {
+            List<RunRecord> records = history.all();
             records.sort(NEWEST_FIRST);
+            java.util.Set<String> drop = new java.util.HashSet<>();
             for (int i = 0; i < records.size(); i++) {
                 RunRecord r = records.get(i);
                 boolean old = r.endTime().map(e -> e.isBefore(endedBefore)).orElse(r.status() == RunStatus.SKIPPED
                         && r.scheduledTime().isBefore(endedBefore));
                 if (r.status() != RunStatus.RUNNING && (i >= keepPerTask || old)) {
-                    ids.remove(r.runId());
-                    runs.remove(r.runId());
-                    removed++;
+                    drop.add(r.runId());
                 }
+            }
+            if (!drop.isEmpty()) {
+                removed += history.retain(r -> !drop.contains(r.runId()));
             }
         }
         return removed;
