@@ -105,7 +105,7 @@ public final class InMemoryTaskStore implements TaskStore {
             history.set(known, run); // an update of a known run keeps its place
             return;
         }
-        history.add(run);
+        history.add(run, maxRunsPerTask);
         history.trim(maxRunsPerTask); // drops the oldest finished runs; a RUNNING one is kept until it ends
     }
 

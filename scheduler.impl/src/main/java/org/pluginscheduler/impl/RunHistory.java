@@ -93,8 +93,13 @@ final class RunHistory {
 
     /** Adds a run as the newest. */
     void add(RunRecord run) {
+        add(run, Integer.MAX_VALUE);
+    }
+
+    /** Adds a run as the newest; the columns grow no larger than {@code expected} (+1) unless they must. */
+    void add(RunRecord run, int expected) {
         if (size == capacity()) {
-            grow();
+            grow(Math.max(size + 1, Math.min(size * 2, expected + 1)));
         }
         write(slot(size), run);
         size++;
@@ -169,11 +174,10 @@ final class RunHistory {
         return runs;
     }
 
-    private void grow() {
-        int capacity = capacity();
-        long[] l = new long[capacity * 2 * LONGS];
-        int[] n = new int[capacity * 2 * INTS];
-        Rest[] r = rest == null ? null : new Rest[capacity * 2];
+    private void grow(int capacity) {
+        long[] l = new long[capacity * LONGS];
+        int[] n = new int[capacity * INTS];
+        Rest[] r = rest == null ? null : new Rest[capacity];
         for (int i = 0; i < size; i++) {
             int s = slot(i);
             System.arraycopy(longs, s * LONGS, l, i * LONGS, LONGS);
@@ -267,10 +271,12 @@ final class RunHistory {
                 return null;
             }
         }
+        // only the form that prints back the same is packed (no leading zeros), so unpacking is exact
+        if (dash > 1 && runId.charAt(0) == '0' || runId.length() - dash > 2 && runId.charAt(dash + 1) == '0') {
+            return null;
+        }
         try {
-            long[] packed = {Long.parseLong(runId, 0, dash, 36), Long.parseLong(runId, dash + 1, runId.length(), 36)};
-            // only a form that prints back the same (no leading zeros) is packed, so unpacking is exact
-            return unpack(packed[0], packed[1]).equals(runId) ? packed : null;
+            return new long[] {Long.parseLong(runId, 0, dash, 36), Long.parseLong(runId, dash + 1, runId.length(), 36)};
         } catch (NumberFormatException e) {
             return null; // too large for a long
         }

@@ -716,9 +716,16 @@ final class SchedulerEngine {
      * and for periodic tasks that do not allow overlap a mutex on the task's own id.
      */
     private static Set<String> lockKeys(TaskSlot slot, Set<String> extra) {
+        if (extra.isEmpty()) { // the usual case, on the timer thread for every fire: computed once per definition
+            return slot.lockKeysOf(s -> ownLockKeys(s, Set.of()));
+        }
+        return ownLockKeys(slot, extra);
+    }
+
+    private static Set<String> ownLockKeys(TaskSlot slot, Set<String> extra) {
         Set<String> defined = slot.definition.lockKeys();
         boolean mutex = slot.definition.overlapPolicy() != OverlapPolicy.ALLOW && slot.schedule.isPeriodic();
-        if (defined.isEmpty() && extra.isEmpty()) { // the usual case, on the timer thread for every fire
+        if (defined.isEmpty() && extra.isEmpty()) {
             return mutex ? Set.of("task:" + slot.id) : Set.of();
         }
         Set<String> keys = new HashSet<>();

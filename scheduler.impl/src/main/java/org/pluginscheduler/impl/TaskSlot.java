@@ -33,8 +33,12 @@ final class TaskSlot implements TaskTimer.Due {
     Instant anchor;
     TaskTimer.Entry armed;
     Instant nextFire;
-    /** Runs of this task not yet acknowledged, or null. */
-    private Set<Execution> running;
+    /** Runs of this task not yet acknowledged: null, one {@link Execution}, or a set of them. */
+    private Object running;
+    /** The lock keys of this task's runs without extra keys, for {@link #lockKeysOf}; null until first asked. */
+    private Set<String> ownLockKeys;
+    private TaskDefinition ownLockKeysOf;
+    private Schedule ownLockKeysFor;
     /** Retries and submissions waiting for their time, cancelled if the task goes, or null. */
     private Set<TaskTimer.Entry> pendingRetries;
     /** Fires missed while paused, oldest first (bounded by the misfire policy), or null. */
@@ -89,25 +93,55 @@ final class TaskSlot implements TaskTimer.Due {
     }
 
     /** @return the runs not yet acknowledged (read only) */
+    @SuppressWarnings("unchecked")
     Set<Execution> running() {
-        return running == null ? Set.of() : Collections.unmodifiableSet(running);
+        if (running == null) {
+            return Set.of();
+        }
+        return running instanceof Execution one ? Set.of(one)
+                : Collections.unmodifiableSet((Set<Execution>) running);
     }
 
     boolean isRunning() {
         return running != null;
     }
 
+    @SuppressWarnings("unchecked")
     void addRunning(Execution execution) {
         if (running == null) {
-            running = new HashSet<>(4);
+            running = execution; // the usual case: one run at a time, no collection
+        } else if (running instanceof Execution one) {
+            if (one != execution) {
+                Set<Execution> set = new HashSet<>(4);
+                set.add(one);
+                set.add(execution);
+                running = set;
+            }
+        } else {
+            ((Set<Execution>) running).add(execution);
         }
-        running.add(execution);
     }
 
+    @SuppressWarnings("unchecked")
     void removeRunning(Execution execution) {
-        if (running != null && running.remove(execution) && running.isEmpty()) {
+        if (running == execution) {
+            running = null;
+        } else if (running instanceof Set<?> set && set.remove(execution) && set.isEmpty()) {
             running = null;
         }
+    }
+
+    /**
+     * @return the keys every run of this task holds, computed by {@code compute} once per definition and schedule
+     *         (so a fire does not build them again)
+     */
+    Set<String> lockKeysOf(java.util.function.Function<TaskSlot, Set<String>> compute) {
+        if (ownLockKeys == null || ownLockKeysOf != definition || ownLockKeysFor != schedule) {
+            ownLockKeys = compute.apply(this);
+            ownLockKeysOf = definition;
+            ownLockKeysFor = schedule;
+        }
+        return ownLockKeys;
     }
 
     /** @return the waiting retries and submissions (read only) */
