@@ -149,6 +149,7 @@ final class TaskTimer {
      * @return when the next entry is due, if any
      */
     Optional<Instant> runDue() {
+        Instant now = clock.instant(); // read once per batch of due entries, again only when one seems not due
         while (true) {
             Entry due;
             lock.lock();
@@ -157,8 +158,11 @@ final class TaskTimer {
                 if (head == null) {
                     return Optional.empty();
                 }
-                if (head.at.isAfter(clock.instant())) {
-                    return Optional.of(head.at);
+                if (head.at.isAfter(now)) {
+                    now = clock.instant();
+                    if (head.at.isAfter(now)) {
+                        return Optional.of(head.at);
+                    }
                 }
                 due = queue.poll();
                 due.queued = false;
