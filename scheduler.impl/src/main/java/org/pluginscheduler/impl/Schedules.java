@@ -133,11 +133,13 @@ final class Schedules {
      * Rejects, with cron-utils' message, what cron-utils rejects. Fires used to be computed by cron-utils'
      * {@code ExecutionTime} on the expressions below (Vixie's day-field semantics built around cron-utils' own); its
      * search took 5 to 85 µs a fire, {@link CronMatcher} takes about 0.2 µs. The accepted syntax and its error
-     * messages stay as they were: the same expressions are parsed, in the same order. (That includes cron-utils'
-     * rejection of day-of-week ranges starting with SUN, which it reads as 7, except SUN-7.)
+     * messages stay as they were: the same expressions are parsed, in the same order, except that day-of-week
+     * names are given to cron-utils as numbers: it reads SUN as 7, so it rejected ranges such as {@code SUN-SAT}
+     * ("Invalid range! [7,6]") that Vixie cron, this project's syntax and {@link CronMatcher} read as 0–6.
      */
     private static void validate(String expression) {
         String[] f = expression.split(" ");
+        f[4] = dayNumbers(f[4]);
         boolean domRestricted = !f[2].startsWith("*");
         boolean dowRestricted = !f[4].startsWith("*");
         if (domRestricted && dowRestricted) {
@@ -149,6 +151,17 @@ final class Schedules {
             parse(f[0] + " " + f[1] + " " + f[2] + " " + f[3] + " *");
             parse("0 0 * * " + f[4]);
         }
+    }
+
+    private static final String[] DAYS = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
+
+    /** @return the day-of-week field with names replaced by their numbers (SUN = 0) */
+    private static String dayNumbers(String field) {
+        String numbered = field;
+        for (int d = 0; d < DAYS.length; d++) {
+            numbered = numbered.replace(DAYS[d], Integer.toString(d));
+        }
+        return numbered;
     }
 
     private static void parse(String expression) {

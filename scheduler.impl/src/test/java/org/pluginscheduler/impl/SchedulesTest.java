@@ -55,6 +55,17 @@ class SchedulesTest {
     @Nested
     class CronNextFire {
 
+        /** 2026-01-04 is a Sunday. cron-utils reads SUN as 7 and used to reject these ranges at registration. */
+        @Test
+        void dayOfWeekRangesStartingWithSundayAreAcceptedAndMeanFromSunday() {
+            assertEquals(utc("2026-01-04T09:00Z", "2026-01-05T09:00Z", "2026-01-06T09:00Z", "2026-01-07T09:00Z",
+                    "2026-01-08T09:00Z", "2026-01-09T09:00Z", "2026-01-10T09:00Z", "2026-01-11T09:00Z"),
+                    cron("0 9 * * SUN-SAT", "2026-01-04T00:00Z", 8));
+            assertEquals(utc("2026-01-04T09:00Z", "2026-01-05T09:00Z", "2026-01-06T09:00Z", "2026-01-07T09:00Z",
+                    "2026-01-11T09:00Z"), cron("0 9 * * SUN-WED", "2026-01-04T00:00Z", 5));
+            assertEquals(cron("0 9 * * 0-6", "2026-01-04T00:00Z", 8), cron("0 9 * * SUN-7", "2026-01-04T00:00Z", 8));
+        }
+
         @Test
         void everyMinuteFromASubMinuteInstant() {
             assertEquals(utc("2026-01-01T10:16Z", "2026-01-01T10:17Z", "2026-01-01T10:18Z"),
