@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -64,7 +65,12 @@ public final class SchedulerComponent {
     /** The pseudo bundle id that owns configuration-defined jobs. */
     static final long JOBS_BUNDLE_ID = -1;
 
-    private final Map<Long, ProviderHandle> handles = new HashMap<>(); // guarded by this
+    /**
+     * By service id, so that at activation the providers bound meanwhile are read in the order their services were
+     * registered: a plugin deployed first (FileInstall starts deploy/ at level 3) gets its tasks registered, and
+     * fired, first. Guarded by this.
+     */
+    private final Map<Long, ProviderHandle> handles = new TreeMap<>();
     private final Map<TaskId, String> jobs = new HashMap<>(); // job id -> configuration pid; guarded by this
     private final Map<Long, ServiceReference<TaskAction>> handlerRefs = new HashMap<>(); // guarded by this
     private final Map<Long, TaskAction> handlerServices = new HashMap<>(); // guarded by this

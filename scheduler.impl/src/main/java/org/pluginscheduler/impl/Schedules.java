@@ -27,7 +27,6 @@ import org.pluginscheduler.api.ScheduleParseException;
 
 import com.cronutils.descriptor.CronDescriptor;
 import com.cronutils.model.CronType;
-import com.cronutils.model.definition.CronDefinition;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
@@ -39,8 +38,14 @@ import com.cronutils.parser.CronParser;
  */
 final class Schedules {
 
-    private static final CronDefinition UNIX = CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX);
-    private static final CronParser PARSER = new CronParser(UNIX);
+    /**
+     * The cron parser, built on the first cron schedule evaluated rather than with this class: building cron-utils'
+     * definition and parser loads and initialises much of that library (tens of milliseconds on a cold JVM), which
+     * interval, one-shot and RRULE schedules never need.
+     */
+    private static final class CronParsing {
+        static final CronParser PARSER = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+    }
 
     private Schedules() {
     }
@@ -79,7 +84,8 @@ final class Schedules {
     static String describe(Schedule schedule, ZoneId defaultZone) {
         String zone = schedule.zone().orElse(defaultZone).getId();
         if (schedule instanceof Schedule.Cron c) {
-            return CronDescriptor.instance(Locale.UK).describe(PARSER.parse(c.expression())) + " (" + zone + ")";
+            return CronDescriptor.instance(Locale.UK).describe(CronParsing.PARSER.parse(c.expression())) + " (" + zone
+                    + ")";
         } else if (schedule instanceof Schedule.Interval i) {
             return "every " + human(i.period()) + (i.initialDelay().isZero() ? ", starting at registration"
                     : ", starting " + human(i.initialDelay()) + " after registration");
@@ -166,7 +172,7 @@ final class Schedules {
 
     private static void parse(String expression) {
         try {
-            ExecutionTime.forCron(PARSER.parse(expression));
+            ExecutionTime.forCron(CronParsing.PARSER.parse(expression));
         } catch (IllegalArgumentException e) {
             throw new ScheduleParseException("cron", e.getMessage());
         }
