@@ -1742,6 +1742,23 @@ final class SchedulerEngine {
      * before the copy reads it, or in the new store after the copy, never in the old store behind the copy's back.
      */
     void store(TaskStore newStore) {
+        // task states marked for writing go to the store current now before it is replaced: a store that leaves is
+        // still open while it is unbound, and what it does not get now it would only get if it came back
+        synchronized (lock) {
+            if (store == newStore) {
+                return;
+            }
+            if (!dirty.isEmpty() && !flushQueued) {
+                flushQueued = true;
+                offStateWriter();
+            }
+        }
+        try {
+            awaitWrites();
+        } catch (IllegalStateException e) {
+            LOG.error("Switching task stores: the previous store did not confirm the last task states ({}); they are "
+                    + "written to the new one", e.getMessage());
+        }
         List<Execution> toDispatch = new ArrayList<>();
         synchronized (lock) {
             TaskStore old = store;

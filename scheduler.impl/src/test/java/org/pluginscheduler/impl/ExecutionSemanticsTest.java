@@ -616,6 +616,61 @@ class ExecutionSemanticsTest {
                 "so does a change to a dormant task");
     }
 
+    /**
+     * A store that returns and leaves again at once must hold the states written on its return: they are written
+     * by the state writer in the background, and the switch away waits for what is queued for the store it leaves.
+     * The writer is held until the second switch waits for it, so without that wait the states would land in the
+     * in-memory store that took over.
+     */
+    @Test
+    void taskStatesQueuedForAStoreReachItBeforeItIsReplaced() throws Exception {
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        threads.add(writer);
+        engine = new SchedulerEngine(clock, Runnable::run, writer, pools, store, settings());
+        register("p", new TestProvider(task("t", "every:PT1M").build()));
+        TaskId id = TaskId.parse("p:t");
+        engine.setPaused(id, true);
+        InMemoryTaskStore persistent = new InMemoryTaskStore(100);
+        CountDownLatch gate = new CountDownLatch(1);
+        writer.execute(() -> {
+            try {
+                gate.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Thread arrival = new Thread(() -> engine.store(persistent));
+        arrival.start();
+        awaitWaiting(arrival); // blocked behind the held writer, before the switch
+        gate.countDown();
+        arrival.join(10_000);
+        // the store arrived; its task states are queued for the writer. Hold the writer again, then leave
+        CountDownLatch second = new CountDownLatch(1);
+        writer.execute(() -> {
+            try {
+                second.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Thread departure = new Thread(() -> engine.store(new InMemoryTaskStore(100)));
+        departure.start();
+        awaitWaiting(departure);
+        assertTrue(departure.isAlive(), "the switch away waits for the writes queued for the store it leaves");
+        second.countDown();
+        departure.join(10_000);
+        assertFalse(departure.isAlive());
+        assertTrue(persistent.loadTask(id).orElseThrow().paused(), "the state reached the store that left");
+    }
+
+    private static void awaitWaiting(Thread t) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING
+                && t.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+    }
+
     @Test
     void registrationIsAnUpsertAnUnchangedScheduleKeepsItsPlannedFireAChangedOneIsRecomputed() {
         TaskId every = TaskId.parse("p:every");
