@@ -172,6 +172,11 @@ final class Report {
                 get(run, "completed"), runs, get(run, "seconds"))
                 : runs != null && runs.intValue() != sizes.throughputRuns() ? String.format(Locale.ROOT, " (%,.0f runs)",
                 runs) : "";
+        Double repeats = get(run, "repeats");
+        if (repeats != null && note.isEmpty()) {
+            note = String.format(Locale.ROOT, " (median of %.0f; %,.0f–%,.0f)", repeats, get(run, "runs_per_s_min"),
+                    get(run, "runs_per_s_max"));
+        }
         return String.format(Locale.ROOT, "%,.0f/s", v) + note;
     }
 

@@ -3,8 +3,11 @@ package org.pluginscheduler.bench;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Date;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -114,13 +117,42 @@ final class Throughput {
                 overran);
     }
 
+    /**
+     * In memory (P2) a backlog drains in well under a second, while the JIT is still compiling the paths a 5,000-run
+     * warm-up reached: the same build measured 132k to 215k/s in one evening, and both schedulers ran their second
+     * 100,000-run backlog 1.5 to 3 times faster than their first. So in memory each system first drains a full-size
+     * backlog unmeasured, then this many measured ones, and the median counts, with the spread reported beside it.
+     */
+    static final int IN_MEMORY_REPEATS = 3;
+
+    /** @return the warm-up of an in-memory (P2) run: a full-size backlog */
+    static int inMemoryWarmup(Sizes z) {
+        return Math.max(z.warmupRuns(), z.throughputRuns());
+    }
+
     /** Warm-up backlog, then the measured one. */
     static Map<String, Double> measure(Target target, int warmup, int n, double expectedLoadRate, int capSeconds)
             throws Exception {
+        return measure(target, warmup, n, expectedLoadRate, capSeconds, 1);
+    }
+
+    /** Warm-up backlog, then {@code repeats} measured ones: the one with the median rate is reported. */
+    static Map<String, Double> measure(Target target, int warmup, int n, double expectedLoadRate, int capSeconds,
+                                       int repeats) throws Exception {
         backlog(target, warmup, expectedLoadRate, capSeconds);
-        Batch b = backlog(target, n, lastLoadRate, capSeconds); // lead from the measured load rate
+        List<Batch> batches = new ArrayList<>();
+        for (int i = 0; i < repeats; i++) {
+            batches.add(backlog(target, n, lastLoadRate, capSeconds)); // lead from the measured load rate
+        }
+        batches.sort(Comparator.comparingDouble(Batch::rate));
+        Batch b = batches.get(batches.size() / 2);
         Map<String, Double> r = new LinkedHashMap<>();
         r.put("runs_per_s", b.rate());
+        if (repeats > 1) {
+            r.put("repeats", (double) repeats);
+            r.put("runs_per_s_min", batches.get(0).rate());
+            r.put("runs_per_s_max", batches.get(batches.size() - 1).rate());
+        }
         r.put("runs", (double) n);
         r.put("completed", (double) b.completed());
         r.put("seconds", b.seconds());
@@ -162,7 +194,8 @@ final class Throughput {
                     return ts.stats().runsByStatus().getOrDefault(RunStatus.SUCCEEDED, 0L) >= executed.get();
                 }
             };
-            r = measure(target, z.warmupRuns(), z.throughputRuns(), 100_000, 600);
+            r = measure(target, durable ? z.warmupRuns() : inMemoryWarmup(z), z.throughputRuns(), 100_000, 600,
+                    durable ? 1 : IN_MEMORY_REPEATS);
             h2 = s.h2File();
         }
         if (durable) {
@@ -230,8 +263,9 @@ final class Throughput {
                 public boolean drained() throws Exception {
                     return target.drained();
                 }
-            }, durable ? Math.min(z.warmupRuns(), 1_000) : z.warmupRuns(),
-                    durable ? quartzJdbcRuns(z) : z.throughputRuns(), durable ? 1_000 : 50_000, z.peerCapSeconds());
+            }, durable ? Math.min(z.warmupRuns(), 1_000) : inMemoryWarmup(z),
+                    durable ? quartzJdbcRuns(z) : z.throughputRuns(), durable ? 1_000 : 50_000, z.peerCapSeconds(),
+                    durable ? 1 : IN_MEMORY_REPEATS);
             return r;
         } finally {
             q.shutdown(false);
