@@ -86,7 +86,7 @@ final class RunRecorder {
      */
     void recordThen(RunRecord run, Completion then) {
         boolean permit = false;
-        if (thread != null && Thread.currentThread() != thread) {
+        if (thread != null && open && Thread.currentThread() != thread) { // once closed, the caller writes itself
             try {
                 pending.acquire();
                 permit = true;
@@ -151,7 +151,14 @@ final class RunRecorder {
             batch.clear();
             batch.add(first);
             queue.drainTo(batch, MAX_BATCH - 1);
-            boolean ok = write(runsOf(batch));
+            boolean ok;
+            try {
+                ok = write(runsOf(batch));
+            } catch (Throwable e) { // out of memory and the like: the batch is not stored, but every run is still
+                // acknowledged below; a dead recorder thread would leave every later run unacknowledged
+                LOG.error("Could not record {} runs: {}", batch.size(), e.toString(), e);
+                ok = false;
+            }
             for (Item item : batch) {
                 if (item.stored() != null) {
                     if (ok) {
@@ -169,7 +176,7 @@ final class RunRecorder {
     private void complete(Item item, boolean ok) {
         try {
             item.then().stored(ok);
-        } catch (RuntimeException | LinkageError | AssertionError e) { // the recorder thread must survive
+        } catch (Throwable e) { // the recorder thread must survive whatever a completion throws
             LOG.error("Completing a recorded run failed: {}", e.toString(), e);
         } finally {
             if (item.permit()) {

@@ -1932,7 +1932,7 @@ final class SchedulerEngine {
                 continue;
             }
             Execution pseudo = new Execution(slot, run.runId(), run.trigger(), run.scheduledTime(), run.arguments(),
-                    run.attempt(), run.scheduledTime(), lockKeys(slot, Set.of()));
+                    run.attempt(), run.scheduledTime(), ownLockKeys(slot, Set.of())); // off the lock: no cache
             TaskFailure failure = new TaskFailure(slot.id, slot.definition, run.runId(), run.attempt(),
                     RunStatus.ABANDONED, run.message(), Optional.empty(), run.arguments());
             RetryDecider.Outcome outcome;
