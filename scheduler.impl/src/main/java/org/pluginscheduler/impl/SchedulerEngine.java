@@ -770,7 +770,7 @@ final class SchedulerEngine {
                 }
             }
             if (retryAt != null) {
-                timer.schedule(retryAt, at -> dispatch(execution));
+                timer.schedule(retryAt, due -> dispatch(execution));
                 return;
             }
         }
@@ -825,7 +825,7 @@ final class SchedulerEngine {
             }
             deadline.ifPresent(d -> {
                 synchronized (lock) {
-                    execution.timeoutEntry = timer.schedule(d, at -> timedOut(execution));
+                    execution.timeoutEntry = timer.schedule(d, due -> timedOut(execution));
                 }
             });
             recorder.recordLater(new RunRecord(execution.runId(), slot.id, execution.trigger(),
@@ -897,7 +897,7 @@ final class SchedulerEngine {
             }
             Duration timeout = execution.definition().timeout().orElse(Duration.ZERO);
             execution.timeOut("timed out after " + timeout);
-            timer.schedule(clock.instant().plus(settings.stuckAfter()), at -> stuckCheck(execution));
+            timer.schedule(clock.instant().plus(settings.stuckAfter()), due -> stuckCheck(execution));
         }
         LOG.warn("{} timed out; cancelled and interrupted", execution);
     }
@@ -1078,22 +1078,21 @@ final class SchedulerEngine {
     private void planRetry(Execution failed, Duration delay) {
         TaskSlot slot = failed.slot;
         Instant due = clock.instant().plus(delay);
-        TaskTimer.Entry[] entry = new TaskTimer.Entry[1];
-        entry[0] = timer.schedule(due, at -> {
+        TaskTimer.Entry entry = timer.schedule(due, self -> {
             Execution retry;
             synchronized (lock) {
-                slot.removePendingRetry(entry[0]);
+                slot.removePendingRetry(self);
                 if (slot.removed || slot.handle.isGone() || stopped) {
                     LOG.info("Retry of {} dropped: the task is gone", failed);
                     return;
                 }
-                retry = new Execution(slot, nextRunId(), RunTrigger.RETRY, at, failed.arguments(),
+                retry = new Execution(slot, nextRunId(), RunTrigger.RETRY, self.at, failed.arguments(),
                         failed.attempt() + 1, failed.chainStart(), failed.lockKeys);
                 slot.addRunning(retry);
             }
             dispatch(retry);
         });
-        slot.addPendingRetry(entry[0]);
+        slot.addPendingRetry(entry);
     }
 
     private void record(TaskStore s, RunRecord run) {
@@ -1112,21 +1111,18 @@ final class SchedulerEngine {
      */
     private void save(TaskSlot slot) {
         dirty.put(slot.id, slot.stored);
-        if (!flushQueued) {
+        flushSoon();
+    }
+
+    /** Queues one write of the dirty states on the state writer, unless one is queued already. Under the lock. */
+    private void flushSoon() {
+        if (!dirty.isEmpty() && !flushQueued) {
             flushQueued = true;
             try {
                 stateWriter.execute(this::flush);
             } catch (RejectedExecutionException stopping) {
-                flushQueued = false;
+                flushQueued = false; // awaitWrites() writes them on the caller's thread
             }
-        }
-    }
-
-    private void offStateWriter() {
-        try {
-            stateWriter.execute(this::flush);
-        } catch (RejectedExecutionException stopping) {
-            flushQueued = false;
         }
     }
 
@@ -1323,11 +1319,11 @@ final class SchedulerEngine {
         synchronized (lock) {
             TaskSlot slot = runnable(id);
             String runId = nextRunId();
-            TaskTimer.Entry[] entry = new TaskTimer.Entry[1];
-            entry[0] = timer.schedule(at.get(), scheduled -> {
+            TaskTimer.Entry entry = timer.schedule(at.get(), self -> {
+                Instant scheduled = self.at;
                 Execution execution;
                 synchronized (lock) {
-                    slot.removePendingRetry(entry[0]);
+                    slot.removePendingRetry(self);
                     if (slot.removed || stopped) {
                         LOG.info("Submitted run {} of {} dropped: the task is gone", runId, slot.id);
                         return;
@@ -1338,7 +1334,7 @@ final class SchedulerEngine {
                 }
                 dispatch(execution);
             });
-            slot.addPendingRetry(entry[0]); // dropped with the task, like a retry
+            slot.addPendingRetry(entry); // dropped with the task, like a retry
             return runId;
         }
     }
@@ -1393,10 +1389,7 @@ final class SchedulerEngine {
                         .orElseThrow(() -> new NoSuchTaskException(id.toString()));
                 dirty.put(id, change.apply(stored));
                 changedHere.add(id);
-                if (!flushQueued) {
-                    flushQueued = true;
-                    stateWriter.execute(this::flush);
-                }
+                flushSoon();
             }
         }
         awaitWrites();
@@ -1748,10 +1741,7 @@ final class SchedulerEngine {
             if (store == newStore) {
                 return;
             }
-            if (!dirty.isEmpty() && !flushQueued) {
-                flushQueued = true;
-                offStateWriter();
-            }
+            flushSoon();
         }
         try {
             awaitWrites();
@@ -1806,14 +1796,7 @@ final class SchedulerEngine {
                     }
                 }
             }
-            if (!dirty.isEmpty() && !flushQueued) {
-                flushQueued = true;
-                try {
-                    stateWriter.execute(this::flush);
-                } catch (RejectedExecutionException stopping) {
-                    flushQueued = false;
-                }
-            }
+            flushSoon();
             if (copied[0] + copied[1] > 0) {
                 LOG.info("Copied {} run(s) and {} dead letter(s) recorded in the previous store into the new one",
                         copied[0], copied[1]);
@@ -1901,7 +1884,7 @@ final class SchedulerEngine {
             synchronized (lock) {
                 if (!abandoned.isEmpty() && !recoveryPlanned) {
                     recoveryPlanned = true;
-                    timer.schedule(stats.since().plus(wait), at -> control.execute(() -> {
+                    timer.schedule(stats.since().plus(wait), due -> control.execute(() -> {
                         synchronized (lock) {
                             recoveryPlanned = false;
                         }
@@ -2007,10 +1990,7 @@ final class SchedulerEngine {
         // next fires and last runs, so the next start knows what was missed while down; through the writer, so an
         // older batch can never commit after this one
         synchronized (lock) {
-            if (!dirty.isEmpty() && !flushQueued) {
-                flushQueued = true;
-                offStateWriter();
-            }
+            flushSoon();
         }
         awaitWrites();
         recorder.close();

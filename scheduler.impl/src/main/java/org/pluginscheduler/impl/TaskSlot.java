@@ -83,13 +83,8 @@ final class TaskSlot implements TaskTimer.Due {
 
     /** The timer: this task's armed fire fell due. */
     @Override
-    public void fire(TaskTimer.Entry entry) {
-        engine.fired(this, entry);
-    }
-
-    @Override
-    public void fire(Instant scheduled) {
-        throw new UnsupportedOperationException("a task slot fires with its timer entry");
+    public void fire(TaskTimer.Entry due) {
+        engine.fired(this, due);
     }
 
     /** @return the runs not yet acknowledged (read only) */

@@ -27,15 +27,13 @@ final class TaskTimer {
     /** Upper bound on one sleep, so a changed system clock is noticed. */
     private static final long MAX_SLEEP_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    /** Called when an entry is due, with the instant it was due. */
+    /**
+     * Called when an entry is due, with that entry: its {@link Entry#at} is when it was due, and its identity tells
+     * a callback that was re-armed meanwhile whether this is still its current entry.
+     */
     @FunctionalInterface
     interface Due {
-        void fire(Instant scheduled);
-
-        /** Called by the timer with the entry that fell due; by default with its instant. */
-        default void fire(Entry entry) {
-            fire(entry.at);
-        }
+        void fire(Entry due);
     }
 
     /** An armed fire; cancel it with {@link TaskTimer#cancel(Entry)}. */

@@ -19,9 +19,9 @@ class TaskTimerTest {
 
     @Test
     void firesDueEntriesInTimeOrderWithTheirScheduledInstant() {
-        timer.schedule(t0.plusSeconds(2), at -> fired.add("b@" + at));
-        timer.schedule(t0.plusSeconds(1), at -> fired.add("a@" + at));
-        timer.schedule(t0.plusSeconds(5), at -> fired.add("c@" + at));
+        timer.schedule(t0.plusSeconds(2), due -> fired.add("b@" + due.at));
+        timer.schedule(t0.plusSeconds(1), due -> fired.add("a@" + due.at));
+        timer.schedule(t0.plusSeconds(5), due -> fired.add("c@" + due.at));
 
         assertEquals(Optional.of(t0.plusSeconds(1)), timer.runDue());
         assertTrue(fired.isEmpty(), "nothing is due yet");
@@ -34,7 +34,7 @@ class TaskTimerTest {
 
     @Test
     void cancelledEntriesNeverFire() {
-        TaskTimer.Entry entry = timer.schedule(t0.plusSeconds(1), at -> fired.add("x"));
+        TaskTimer.Entry entry = timer.schedule(t0.plusSeconds(1), due -> fired.add("x"));
         timer.cancel(entry);
         clock.advance(Duration.ofSeconds(2));
         assertEquals(Optional.empty(), timer.runDue());
@@ -43,12 +43,12 @@ class TaskTimerTest {
 
     @Test
     void aCallbackMayArmTheNextFireAndAFailingCallbackDoesNotStopOthers() {
-        timer.schedule(t0.plusSeconds(1), at -> {
+        timer.schedule(t0.plusSeconds(1), due -> {
             throw new IllegalStateException("boom");
         });
-        timer.schedule(t0.plusSeconds(1), at -> {
+        timer.schedule(t0.plusSeconds(1), due -> {
             fired.add("first");
-            timer.schedule(at.plusSeconds(1), next -> fired.add("second"));
+            timer.schedule(due.at.plusSeconds(1), next -> fired.add("second"));
         });
         clock.advance(Duration.ofSeconds(1));
         assertEquals(Optional.of(t0.plusSeconds(2)), timer.runDue());
@@ -61,11 +61,11 @@ class TaskTimerTest {
     void theTimerThreadSurvivesAnEntryCenturiesAway() throws InterruptedException {
         TaskTimer real = new TaskTimer(java.time.Clock.systemUTC());
         java.util.concurrent.CountDownLatch soon = new java.util.concurrent.CountDownLatch(1);
-        real.schedule(Instant.parse("2999-01-01T00:00:00Z"), at -> fired.add("far"));
+        real.schedule(Instant.parse("2999-01-01T00:00:00Z"), due -> fired.add("far"));
         real.start("timer-test");
         try {
             Thread.sleep(50); // the thread plans its sleep for the far entry first
-            real.schedule(Instant.now().plusMillis(20), at -> soon.countDown());
+            real.schedule(Instant.now().plusMillis(20), due -> soon.countDown());
             assertTrue(soon.await(5, java.util.concurrent.TimeUnit.SECONDS), "a nearer entry still fires");
         } finally {
             real.stop();
@@ -79,7 +79,7 @@ class TaskTimerTest {
         List<TaskTimer.Entry> entries = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int k = i;
-            entries.add(timer.schedule(t0.plusSeconds(1 + i % 1000), at -> fired.add("e" + k)));
+            entries.add(timer.schedule(t0.plusSeconds(1 + i % 1000), due -> fired.add("e" + k)));
         }
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
@@ -99,8 +99,8 @@ class TaskTimerTest {
 
     @Test
     void aCancelledHeadNoLongerDecidesTheNextWakeUp() {
-        TaskTimer.Entry first = timer.schedule(t0.plusSeconds(1), at -> fired.add("first"));
-        timer.schedule(t0.plusSeconds(5), at -> fired.add("second"));
+        TaskTimer.Entry first = timer.schedule(t0.plusSeconds(1), due -> fired.add("first"));
+        timer.schedule(t0.plusSeconds(5), due -> fired.add("second"));
         timer.cancel(first);
         assertEquals(Optional.of(t0.plusSeconds(5)), timer.runDue());
         assertEquals(1, timer.size());
@@ -112,7 +112,7 @@ class TaskTimerTest {
     void sameInstantFiresInArmingOrder() {
         for (int i = 0; i < 5; i++) {
             int n = i;
-            timer.schedule(t0, at -> fired.add("e" + n));
+            timer.schedule(t0, due -> fired.add("e" + n));
         }
         timer.runDue();
         assertEquals(List.of("e0", "e1", "e2", "e3", "e4"), fired);
