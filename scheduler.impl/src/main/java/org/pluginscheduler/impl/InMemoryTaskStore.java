@@ -4,10 +4,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -172,7 +174,7 @@ public final class InMemoryTaskStore implements TaskStore {
         for (RunHistory history : histories.values()) {
             List<RunRecord> records = history.all();
             records.sort(NEWEST_FIRST);
-            java.util.Set<String> drop = new java.util.HashSet<>();
+            Set<String> drop = new HashSet<>();
             for (int i = 0; i < records.size(); i++) {
                 RunRecord r = records.get(i);
                 boolean old = r.endTime().map(e -> e.isBefore(endedBefore)).orElse(r.status() == RunStatus.SKIPPED

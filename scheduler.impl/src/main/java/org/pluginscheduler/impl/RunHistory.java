@@ -2,7 +2,6 @@ package org.pluginscheduler.impl;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -296,9 +295,4 @@ final class RunHistory {
         return rest == null || rest[slot(i)] == null;
     }
 
-    /** For tests. */
-    int[] layout() {
-        return new int[] {capacity(), head, size, rest == null ? 0 : (int) Arrays.stream(rest).filter(x -> x != null)
-                .count()};
-    }
 }

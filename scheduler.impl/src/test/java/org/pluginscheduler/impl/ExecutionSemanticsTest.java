@@ -641,7 +641,7 @@ class ExecutionSemanticsTest {
         });
         Thread arrival = new Thread(() -> engine.store(persistent));
         arrival.start();
-        awaitWaiting(arrival); // blocked behind the held writer, before the switch
+        Blocked.await(arrival); // blocked behind the held writer, before the switch
         gate.countDown();
         arrival.join(10_000);
         // the store arrived; its task states are queued for the writer. Hold the writer again, then leave
@@ -655,20 +655,12 @@ class ExecutionSemanticsTest {
         });
         Thread departure = new Thread(() -> engine.store(new InMemoryTaskStore(100)));
         departure.start();
-        awaitWaiting(departure);
+        Blocked.await(departure);
         assertTrue(departure.isAlive(), "the switch away waits for the writes queued for the store it leaves");
         second.countDown();
         departure.join(10_000);
         assertFalse(departure.isAlive());
         assertTrue(persistent.loadTask(id).orElseThrow().paused(), "the state reached the store that left");
-    }
-
-    private static void awaitWaiting(Thread t) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING
-                && t.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
     }
 
     @Test

@@ -174,11 +174,7 @@ class RunRecorderTest {
         producer.start();
         assertTrue(store.entered.await(10, TimeUnit.SECONDS));
         // the producer fills every permit, then waits for the held store
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (producer.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        assertEquals(Thread.State.WAITING, producer.getState());
+        assertEquals(Thread.State.WAITING, Blocked.await(producer));
         assertEquals(RunRecorder.MAX_PENDING, queued.get());
         store.gate.countDown();
         producer.join(10_000);
