@@ -17,15 +17,27 @@ import java.util.Objects;
  * @param pendingRetries retries waiting for their delay to pass, and submissions planned for later
  * @param heldLocks      named locks held right now
  * @param paused         whether the whole scheduler is paused
+ * @param executing      whether an execution service ({@code RunExecutor}) is available; while none is, fires
+ *                       are held, not run
+ * @param heldRuns       runs waiting for an execution service to return (scheduled fires missed meanwhile follow
+ *                       their misfire policy and are not counted here)
+ * @since 1.1
  */
 public record SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, Lag lag, List<Pool> pools,
-                             int stuckRuns, int pendingRetries, int heldLocks, boolean paused) {
+                             int stuckRuns, int pendingRetries, int heldLocks, boolean paused, boolean executing,
+                             int heldRuns) {
 
     public SchedulerStats {
         Objects.requireNonNull(since, "since");
         runsByStatus = Map.copyOf(runsByStatus);
         Objects.requireNonNull(lag, "lag");
         pools = List.copyOf(pools);
+    }
+
+    /** The 1.0 form: an execution service is available and no run is held. */
+    public SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, Lag lag, List<Pool> pools, int stuckRuns,
+                          int pendingRetries, int heldLocks, boolean paused) {
+        this(since, runsByStatus, lag, pools, stuckRuns, pendingRetries, heldLocks, paused, true, 0);
     }
 
     /**
