@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.TaskDefinition;
@@ -14,11 +14,40 @@ import org.pluginscheduler.api.TaskExecution;
 import org.pluginscheduler.api.TaskId;
 
 /**
- * One run: the context handed to the task, plus what the scheduler needs to cancel, time out and await it.
+ * One run: the context handed to the task, plus what the scheduler needs to cancel, time out and await it. Its
+ * life is one {@link Phase}; why it was asked to stop is one {@link Stop}.
  * Cancelling sets the flag and interrupts the executing thread only while the run is inside task code, so a
  * pooled thread is never interrupted on behalf of a run that already ended.
  */
 final class Execution implements TaskExecution {
+
+    /**
+     * Where a run is in its life. It only moves forward: CREATED → DISPATCHED → RUNNING → ENDED → DONE, or
+     * RUNNING → STUCK → DONE for a run that ignored its timeout's interruption; a run cancelled before it started
+     * goes from CREATED or DISPATCHED straight to ENDED.
+     */
+    enum Phase {
+        /** Made by the launcher; may be waiting for its named locks or its group's permit. */
+        CREATED,
+        /** Holds its locks and permit; handed to a worker, not yet in task code. */
+        DISPATCHED,
+        /** Entered task code on a thread. */
+        RUNNING,
+        /**
+         * Timed out and ignored the interruption: its outcome (TIMED_OUT) is recorded, but it keeps its task, locks
+         * and permit until its thread returns, so no second copy starts beside it.
+         */
+        STUCK,
+        /** Its outcome is decided and its final record queued; acknowledged once that record is stored. */
+        ENDED,
+        /** Acknowledged (or, stuck, returned at last): locks and permit released, awaiting callers woken. */
+        DONE
+    }
+
+    /** Why a run was asked to stop, if it was. */
+    enum Stop {
+        NONE, CANCELLED, TIMED_OUT
+    }
 
     final TaskSlot slot;
     private final TaskDefinition definition;
@@ -30,21 +59,18 @@ final class Execution implements TaskExecution {
     private final Instant chainStart;
     final Set<String> lockKeys;
     private final CountDownLatch done = new CountDownLatch(1);
-    private final AtomicBoolean finished = new AtomicBoolean();
+    private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.CREATED);
     private volatile Instant startTime;
     private volatile Instant deadline;
-    private volatile boolean cancelled;
-    private volatile boolean timedOut;
+    private volatile Stop stop = Stop.NONE;
     private volatile String cancelReason = "";
     private volatile String threadName = "";
-    /** Guarded by the engine's lock. */
+    /** Holds a permit of its group's limit. Guarded by the core lock (owned by the launcher). */
     boolean permitHeld;
-    /** Guarded by the engine's lock. */
+    /** Its armed deadline. Guarded by the core lock (owned by the run shell). */
     TaskTimer.Entry timeoutEntry;
-    /** Set when a stuck run's worker was replaced; guarded by the engine's lock. */
+    /** Set when a stuck run's worker was replaced; guarded by the core lock. */
     boolean compensated;
-    /** Timed out and ignoring interruption: its record is written, but it holds its task until it returns. */
-    volatile boolean declaredStuck;
     private Thread thread; // guarded by this
 
     /**
@@ -69,13 +95,24 @@ final class Execution implements TaskExecution {
         this.deadline = deadlineAt.orElse(null);
     }
 
+    Phase phase() {
+        return phase.get();
+    }
+
+    /** The launcher handed it to a worker. */
+    void dispatched() {
+        phase.compareAndSet(Phase.CREATED, Phase.DISPATCHED);
+    }
+
     /** @return false if the run was cancelled before it could enter task code */
     synchronized boolean enter(Thread current) {
-        if (cancelled) {
+        if (stop != Stop.NONE) {
             return false;
         }
         thread = current;
         threadName = current.getName();
+        phase.compareAndSet(Phase.DISPATCHED, Phase.RUNNING);
+        phase.compareAndSet(Phase.CREATED, Phase.RUNNING); // a call runs without being dispatched
         return true;
     }
 
@@ -83,38 +120,67 @@ final class Execution implements TaskExecution {
         thread = null;
     }
 
-    /** @return true the first time only: the caller records the outcome */
+    /**
+     * @return true the first time a run that is not stuck ends (it moves to ENDED): the caller records the
+     *         outcome. False for a run already ended, or declared stuck (its outcome was recorded then)
+     */
     boolean finishOnce() {
-        return finished.compareAndSet(false, true);
+        while (true) {
+            Phase now = phase.get();
+            if (now == Phase.STUCK || now == Phase.ENDED || now == Phase.DONE) {
+                return false;
+            }
+            if (phase.compareAndSet(now, Phase.ENDED)) {
+                return true;
+            }
+        }
     }
 
+    /** @return true if the run was inside task code and is now declared stuck */
+    boolean declareStuck() {
+        return phase.compareAndSet(Phase.RUNNING, Phase.STUCK);
+    }
+
+    /** @return whether the run has ended (or is stuck, its outcome recorded) */
     boolean isFinished() {
-        return finished.get();
+        Phase now = phase.get();
+        return now == Phase.STUCK || now == Phase.ENDED || now == Phase.DONE;
     }
 
+    boolean isStuck() {
+        return phase.get() == Phase.STUCK;
+    }
+
+    /** Acknowledged, or a stuck run returned: anyone awaiting it may go on. */
     void done() {
+        phase.set(Phase.DONE);
         done.countDown();
     }
 
-    /** Sets the cancellation flag and interrupts the run's thread if it is inside task code. */
+    /** Asks the run to stop and interrupts its thread if it is inside task code. */
     synchronized void cancel(String reason) {
-        if (!cancelled) {
-            cancelled = true;
+        stop(Stop.CANCELLED, reason);
+    }
+
+    /** Cancels because the deadline passed. */
+    synchronized void timeOut(String reason) {
+        stop(Stop.TIMED_OUT, reason);
+    }
+
+    private void stop(Stop why, String reason) {
+        if (stop == Stop.NONE) {
+            stop = why;
             cancelReason = reason;
+        } else if (why == Stop.TIMED_OUT) {
+            stop = why; // a timeout wins over an earlier cancellation: the run is recorded as timed out
         }
         if (thread != null) {
             thread.interrupt();
         }
     }
 
-    /** Cancels because the deadline passed. */
-    void timeOut(String reason) {
-        timedOut = true;
-        cancel(reason);
-    }
-
     boolean isTimedOut() {
-        return timedOut;
+        return stop == Stop.TIMED_OUT;
     }
 
     /** @return whether the run ended within the wait */
@@ -203,7 +269,7 @@ final class Execution implements TaskExecution {
 
     @Override
     public boolean isCancelled() {
-        return cancelled;
+        return stop != Stop.NONE;
     }
 
     @Override

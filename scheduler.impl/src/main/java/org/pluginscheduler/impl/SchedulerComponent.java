@@ -84,7 +84,7 @@ public final class SchedulerComponent {
     private Validated lastGood;
 
     /** A validated configuration: the engine's settings plus pool sizes. */
-    record Validated(SchedulerEngine.Settings settings, Map<Priority, Integer> threads) {
+    record Validated(Settings settings, Map<Priority, Integer> threads) {
     }
 
     @Activate
@@ -117,7 +117,7 @@ public final class SchedulerComponent {
     }
 
     private static String describe(Validated v) {
-        SchedulerEngine.Settings s = v.settings();
+        Settings s = v.settings();
         return "default zone " + s.defaultZone() + ", threads " + v.threads() + ", grace period " + s.gracePeriod()
                 + ", lock retry delay " + s.lockRetryDelay() + ", default misfire " + s.defaultMisfire().kind()
                 + ", tenants " + s.tenants() + ", groups " + s.groups().keySet();
@@ -128,8 +128,8 @@ public final class SchedulerComponent {
         threads.put(Priority.REALTIME, 2);
         threads.put(Priority.NORMAL, 8);
         threads.put(Priority.BACKGROUND, 2);
-        SchedulerEngine.Settings d = SchedulerEngine.Settings.defaults(ZoneId.systemDefault(), Duration.ofSeconds(10));
-        return new Validated(new SchedulerEngine.Settings(d.defaultZone(), d.gracePeriod(), d.lockRetryDelay(),
+        Settings d = Settings.defaults(ZoneId.systemDefault(), Duration.ofSeconds(10));
+        return new Validated(new Settings(d.defaultZone(), d.gracePeriod(), d.lockRetryDelay(),
                 d.defaultMisfire(), d.tenants(), d.groups(), d.stuckAfter(), RECOVERY_DELAY), threads);
     }
 
@@ -383,7 +383,7 @@ public final class SchedulerComponent {
                 tenants.add(t);
             }
             Map<String, GroupLimits.Limit> groups = GroupLimits.parse(split(c.groups(), ";").toArray(String[]::new));
-            return Optional.of(new Validated(new SchedulerEngine.Settings(zone,
+            return Optional.of(new Validated(new Settings(zone,
                     Duration.ofSeconds(c.grace_period_seconds()), Duration.ofMillis(c.lock_retry_delay_ms()), misfire,
                     tenants, groups, Duration.ofSeconds(c.stuck_after_seconds()), RECOVERY_DELAY), threads));
         } catch (IllegalArgumentException e) {

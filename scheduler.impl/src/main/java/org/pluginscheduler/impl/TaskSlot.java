@@ -2,6 +2,8 @@ package org.pluginscheduler.impl;
 
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.List;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
@@ -17,12 +19,16 @@ import org.pluginscheduler.api.TaskState;
 import org.pluginscheduler.api.store.StoredTask;
 
 /**
- * A registered task. Every field is guarded by the engine's lock. It is also its own timer callback (one object
- * fewer per task). Its collections exist only while they hold something: a registered task that is not running,
- * retrying or catching up costs no collection at all (P4: tasks per GB of heap).
+ * A registered task. Every field is guarded by the core lock, and each group of fields has one owner part: the
+ * registry (definition, removed, deleted), the {@link Planner} (schedule, sequence, anchor, armed, missed), the
+ * {@link Launcher} (running, queued fire, pending retries, catch-up, lock keys). {@code stored}, the task's
+ * persisted state, is updated by the part whose concern changed and written only through the
+ * {@link TaskStateWriter}. It is also its own timer callback (one object fewer per task). Its collections exist
+ * only while they hold something: a registered task that is not running, retrying or catching up costs no
+ * collection at all (P4: tasks per GB of heap).
  */
 final class TaskSlot implements TaskTimer.Due {
-    private final SchedulerEngine engine;
+    private final Planner planner;
     final TaskId id;
     final ProviderHandle handle;
     TaskDefinition definition;
@@ -31,8 +37,8 @@ final class TaskSlot implements TaskTimer.Due {
     FireSequence sequence;
     /** When the sequence was created (anchors intervals). */
     Instant anchor;
+    /** The timer entry of the next fire, or null: the one place the next fire is held. */
     TaskTimer.Entry armed;
-    Instant nextFire;
     /** Runs of this task not yet acknowledged: null, one {@link Execution}, or a set of them. */
     private Object running;
     /** The lock keys of this task's runs without extra keys, for {@link #lockKeysOf}; null until first asked. */
@@ -53,8 +59,8 @@ final class TaskSlot implements TaskTimer.Due {
     /** Removed for good (state and history deleted): a run still ending must not write it back. */
     boolean deleted;
 
-    TaskSlot(SchedulerEngine engine, TaskId id, ProviderHandle handle, TaskDefinition definition, StoredTask stored) {
-        this.engine = engine;
+    TaskSlot(Planner planner, TaskId id, ProviderHandle handle, TaskDefinition definition, StoredTask stored) {
+        this.planner = planner;
         this.id = id;
         this.handle = handle;
         this.definition = definition;
@@ -84,7 +90,13 @@ final class TaskSlot implements TaskTimer.Due {
     /** The timer: this task's armed fire fell due. */
     @Override
     public void fire(TaskTimer.Entry due) {
-        engine.fired(this, due);
+        planner.fired(this, due);
+    }
+
+    /** @return when this task fires next, or null */
+    Instant nextFire() {
+        TaskTimer.Entry entry = armed;
+        return entry == null ? null : entry.at;
     }
 
     /** @return the runs not yet acknowledged (read only) */
@@ -178,14 +190,20 @@ final class TaskSlot implements TaskTimer.Due {
         missed = null;
     }
 
-    /** Queues the missed fires for catching up and forgets them as missed. */
-    void catchUpMissed() {
-        if (missed != null) {
+    /** @return the missed fires, oldest first, forgotten here */
+    Collection<Instant> takeMissed() {
+        Collection<Instant> taken = missed == null ? List.of() : missed;
+        missed = null;
+        return taken;
+    }
+
+    /** Queues fires for catching up, after those queued already. */
+    void queueCatchUp(Collection<Instant> fires) {
+        if (!fires.isEmpty()) {
             if (catchUp == null) {
-                catchUp = new ArrayDeque<>(missed.size());
+                catchUp = new ArrayDeque<>(fires.size());
             }
-            catchUp.addAll(missed);
-            missed = null;
+            catchUp.addAll(fires);
         }
     }
 

@@ -28,7 +28,7 @@ class ConfigurationOverridesTest {
     private final MutableClock clock = new MutableClock(T0);
     private final ManualExecutor workers = new ManualExecutor();
     private final SchedulerEngine engine = new SchedulerEngine(clock, Runnable::run, new ExecutorWorkers(workers),
-            new InMemoryTaskStore(10), SchedulerEngine.Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(1)));
+            new InMemoryTaskStore(10), Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(1)));
 
     @SuppressWarnings("unchecked")
     static <A> A annotation(Class<A> type, Map<String, Object> values) {

@@ -57,11 +57,11 @@ class ExecutionSemanticsTest {
         threads.forEach(ExecutorService::shutdownNow);
     }
 
-    private static SchedulerEngine.Settings settings() {
-        return SchedulerEngine.Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(2));
+    private static Settings settings() {
+        return Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(2));
     }
 
-    private SchedulerEngine engine(SchedulerEngine.Settings settings) {
+    private SchedulerEngine engine(Settings settings) {
         return new SchedulerEngine(clock, Runnable::run, pools, store, settings);
     }
 
@@ -389,7 +389,7 @@ class ExecutionSemanticsTest {
 
     @Test
     void groupConcurrencyAndRateLimitsDelayRunsAndCallSkipsThem() {
-        engine = engine(new SchedulerEngine.Settings(ZoneId.of("UTC"), Duration.ofSeconds(1), Duration.ofSeconds(1),
+        engine = engine(new Settings(ZoneId.of("UTC"), Duration.ofSeconds(1), Duration.ofSeconds(1),
                 MisfirePolicy.runOnce(), List.of(), GroupLimits.parse(new String[] {"reports:concurrency=1,rate=2/PT1M"}),
                 Duration.ofSeconds(5)));
         TestProvider provider = new TestProvider(task("r1", "cron:0 3 * * *").group("reports").build(),
@@ -444,7 +444,7 @@ class ExecutionSemanticsTest {
 
     @Test
     void perTenantTasksGetOneInstancePerTenantAndFollowTheTenantList() {
-        SchedulerEngine.Settings two = new SchedulerEngine.Settings(ZoneId.of("UTC"), Duration.ofSeconds(1),
+        Settings two = new Settings(ZoneId.of("UTC"), Duration.ofSeconds(1),
                 Duration.ofSeconds(1), MisfirePolicy.runOnce(), List.of("acme", "zeta"), Map.of(), Duration.ofSeconds(5));
         engine = engine(two);
         List<String> seen = new ArrayList<>();
@@ -461,7 +461,7 @@ class ExecutionSemanticsTest {
         advance(Duration.ZERO);
         assertEquals(Set.of("acme", "zeta", "-"), Set.copyOf(seen), "per-tenant locks do not block each other");
 
-        engine.settings(new SchedulerEngine.Settings(ZoneId.of("UTC"), Duration.ofSeconds(1), Duration.ofSeconds(1),
+        engine.settings(new Settings(ZoneId.of("UTC"), Duration.ofSeconds(1), Duration.ofSeconds(1),
                 MisfirePolicy.runOnce(), List.of("zeta", "new"), Map.of(), Duration.ofSeconds(5)));
         assertEquals(TaskState.DORMANT, engine.task(TaskId.parse("p:sync@acme")).orElseThrow().state());
         assertEquals(TaskState.ACTIVE, engine.task(TaskId.parse("p:sync@new")).orElseThrow().state());

@@ -24,7 +24,7 @@ class FirstFireTest {
         int tasks = 300;
         ExecutorService pool = Executors.newFixedThreadPool(4);
         SchedulerEngine engine = new SchedulerEngine(Clock.systemUTC(), Runnable::run, new ExecutorWorkers(pool),
-                new InMemoryTaskStore(100), SchedulerEngine.Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(1)));
+                new InMemoryTaskStore(100), Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(1)));
         engine.start();
         try {
             List<SchedulerEngineTest.TestProvider> providers = new ArrayList<>();

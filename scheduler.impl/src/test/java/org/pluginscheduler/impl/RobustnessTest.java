@@ -29,7 +29,7 @@ class RobustnessTest {
     private final ManualExecutor workers = new ManualExecutor();
     private final InMemoryTaskStore store = new InMemoryTaskStore(100);
     private final SchedulerEngine engine = new SchedulerEngine(clock, Runnable::run, new ExecutorWorkers(workers),
-            store, SchedulerEngine.Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(1)));
+            store, Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(1)));
 
     private void advance(Duration d) {
         clock.advance(d);

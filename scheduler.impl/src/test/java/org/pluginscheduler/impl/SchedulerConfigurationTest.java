@@ -45,7 +45,7 @@ class SchedulerConfigurationTest {
         values.put("groups", new String[] {"reports:concurrency=2,rate=10/PT1M; exports:concurrency=1"});
         values.put("default_zone", "Europe/Paris");
         values.put("default_misfire", "catch_up:5");
-        SchedulerEngine.Settings s = SchedulerComponent.validate(config(values)).orElseThrow().settings();
+        Settings s = SchedulerComponent.validate(config(values)).orElseThrow().settings();
         assertEquals(List.of("acme", "globex"), s.tenants());
         assertEquals(new GroupLimits.Limit(2, 10, Duration.ofMinutes(1)), s.groups().get("reports"));
         assertEquals(new GroupLimits.Limit(1, 0, Duration.ZERO), s.groups().get("exports"));

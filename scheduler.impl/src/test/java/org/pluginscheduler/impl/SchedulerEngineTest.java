@@ -52,7 +52,7 @@ class SchedulerEngineTest {
     private final ManualExecutor workers = new ManualExecutor();
     private final InMemoryTaskStore store = new InMemoryTaskStore(100);
     private final SchedulerEngine engine = new SchedulerEngine(clock, Runnable::run, new ExecutorWorkers(workers), store,
-            SchedulerEngine.Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(2)));
+            Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(2)));
     private final List<ExecutorService> pools = new ArrayList<>();
 
     @AfterEach
@@ -248,7 +248,7 @@ class SchedulerEngineTest {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         pools.add(pool);
         SchedulerEngine real = new SchedulerEngine(clock, Runnable::run, new ExecutorWorkers(pool), store,
-                SchedulerEngine.Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(5)));
+                Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(5)));
         CountDownLatch started = new CountDownLatch(1);
         List<String> seen = new CopyOnWriteArrayList<>();
         TestProvider provider = new TestProvider(task("slow", "every:PT1H"));
@@ -442,7 +442,7 @@ class SchedulerEngineTest {
     void changingTheDefaultZoneReplansSchedulesWithoutTheirOwnZone() {
         engine.providerAdded(handle("p", 1, new TestProvider(task("local", "cron:0 3 * * *"),
                 task("paris", "cron:0 3 * * * tz=Europe/Paris"))));
-        engine.settings(SchedulerEngine.Settings.defaults(ZoneId.of("America/New_York"), Duration.ofSeconds(1)));
+        engine.settings(Settings.defaults(ZoneId.of("America/New_York"), Duration.ofSeconds(1)));
         assertEquals(Optional.of(Instant.parse("2026-06-02T07:00:00Z")), info("p:local").nextFire());
         assertEquals(Optional.of(Instant.parse("2026-06-02T01:00:00Z")), info("p:paris").nextFire());
     }
