@@ -67,10 +67,6 @@ final class Execution implements TaskExecution {
     private volatile String threadName = "";
     /** Holds a permit of its group's limit. Guarded by the core lock (owned by the launcher). */
     boolean permitHeld;
-    /** Its armed deadline. Guarded by the core lock (owned by the run shell). */
-    TaskTimer.Entry timeoutEntry;
-    /** Set when a stuck run's worker was replaced; guarded by the core lock. */
-    boolean compensated;
     private Thread thread; // guarded by this
 
     /**

@@ -2,7 +2,7 @@ package org.pluginscheduler.impl;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -17,7 +17,7 @@ import org.pluginscheduler.api.OverlapPolicy;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
-import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.execution.RunExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * under QUEUE_ONE, the pending retries and submissions, and the catch-up queue (fields of {@link TaskSlot}, guarded
  * by the core lock). Called by the planner (fires, catch-up), the admin (triggers, calls, submissions), crash
  * recovery (retries of abandoned runs) and, when a run ends, by {@link Completion} through {@link Completion.Followups}.
- * Hands runs to the {@link RunShell} on the {@link Workers}.
+ * Hands runs, through the {@link RunShell}, to the execution service ({@link RunExecutor}) it is bound to; while
+ * none is bound, it holds them (they are handed over when one is) and reports that fires are held.
  */
 final class Launcher implements Completion.Followups {
 
@@ -46,17 +47,20 @@ final class Launcher implements Completion.Followups {
 
     private final CoreContext ctx;
     private final TaskTimer timer;
-    private final Workers workers;
     private final Completion completion;
     private final RunShell shell;
+    /** The execution service runs are handed to, or null: runs are held. */
+    private volatile RunExecutor executor;
+    /** Runs waiting for an execution service, in the order they came. Guarded by the core lock. */
+    private final List<Execution> held = new ArrayList<>();
     private final LockTable locks = new LockTable(); // guarded by the core lock
     private GroupLimits groups; // guarded by the core lock
     private final AtomicLong runCounter = new AtomicLong();
 
-    Launcher(CoreContext ctx, TaskTimer timer, Workers workers, Completion completion, RunShell shell) {
+    Launcher(CoreContext ctx, TaskTimer timer, RunExecutor executor, Completion completion, RunShell shell) {
         this.ctx = ctx;
         this.timer = timer;
-        this.workers = workers;
+        this.executor = executor;
         this.completion = completion;
         this.shell = shell;
         this.groups = new GroupLimits(ctx.settings().groups());
@@ -187,19 +191,80 @@ final class Launcher implements Completion.Followups {
         return Set.copyOf(keys);
     }
 
+    // --- the execution service ----------------------------------------------------------------------------------
+
+    /** @return the execution service runs are handed to, or null */
+    RunExecutor executor() {
+        return executor;
+    }
+
+    /** @return whether an execution service is bound: scheduled fires run (else they are missed, per policy) */
+    boolean executing() {
+        return executor != null;
+    }
+
+    /** @return how many runs wait for an execution service. Under the lock. */
+    int held() {
+        assert ctx.locked();
+        return held.size();
+    }
+
     /**
-     * Takes the run's locks and group permit and hands it to its pool; on contention tries again later without
-     * spending a retry. Not under the lock.
+     * Binds the execution service (or with null, none: runs are held from now on). Runs held meanwhile are handed
+     * to a new one in the order they came. Not under the lock.
+     */
+    void executor(RunExecutor newExecutor) {
+        List<Execution> waiting;
+        synchronized (ctx.lock) {
+            executor = newExecutor;
+            if (newExecutor == null) {
+                return;
+            }
+            waiting = List.copyOf(held);
+            held.clear();
+        }
+        if (!waiting.isEmpty()) {
+            LOG.info("An execution service is back: {} held run(s) handed over", waiting.size());
+        }
+        waiting.forEach(this::dispatch);
+    }
+
+    /**
+     * The execution service handed a run back unstarted (it is stopping), or refused it: its locks and permit are
+     * released, and it waits for the next execution service; a run whose task or scheduler is gone is recorded as
+     * cancelled instead.
+     */
+    private void returned(Execution execution, String reason) {
+        synchronized (ctx.lock) {
+            releaseLocks(execution);
+            if (!execution.slot.removed && !ctx.stopped()) {
+                held.add(execution);
+                LOG.info("{} held until an execution service takes it: {}", execution, reason);
+                return;
+            }
+        }
+        completion.finishUnstarted(execution, "cancelled before it started: " + reason);
+    }
+
+    /**
+     * Takes the run's locks and group permit and hands it to the execution service; on contention tries again
+     * later without spending a retry; without an execution service, holds it. Not under the lock.
      */
     @Override
     public void dispatch(Execution execution) {
         TaskSlot slot = execution.slot;
+        RunExecutor target;
         synchronized (ctx.lock) {
             if (slot.removed || ctx.stopped()) {
                 String why = "cancelled before it started: " + (ctx.stopped() ? "the scheduler is stopping"
                         : "the task went away");
                 // recorded off the lock (and off the timer thread, which may have re-dispatched it)
                 ctx.offLock(() -> completion.finishUnstarted(execution, why));
+                return;
+            }
+            target = executor;
+            if (target == null) {
+                held.add(execution); // no locks taken while it waits
                 return;
             }
             Instant now = ctx.clock.instant();
@@ -223,13 +288,18 @@ final class Launcher implements Completion.Followups {
                 timer.schedule(retryAt, due -> dispatch(execution));
                 return;
             }
-            execution.dispatched();
         }
         try {
-            workers.execute(execution.definition().priority(), () -> shell.run(execution));
+            target.execute(handoff(execution));
+            execution.dispatched();
         } catch (RejectedExecutionException e) {
-            completion.finishUnstarted(execution, "cancelled before it started: the scheduler is stopping");
+            returned(execution, "the execution service refused it (" + e.getMessage() + ")");
         }
+    }
+
+    /** @return the run as the execution service sees it */
+    RunShell.Handoff handoff(Execution execution) {
+        return new RunShell.Handoff(shell, execution, reason -> returned(execution, reason));
     }
 
     /** The run's end: it leaves its task, releases its locks and permit, and a queued fire may start. */
@@ -238,15 +308,17 @@ final class Launcher implements Completion.Followups {
         assert ctx.locked();
         TaskSlot slot = execution.slot;
         slot.removeRunning(execution);
+        releaseLocks(execution);
+        if (!slot.removed && !ctx.stopped() && slot.queued != null && !slot.isRunning()) {
+            toDispatch.add(startQueued(slot));
+        }
+    }
+
+    private void releaseLocks(Execution execution) {
         locks.release(execution.lockKeys, execution);
         if (execution.permitHeld) {
             groups.release(execution.definition().group());
             execution.permitHeld = false;
-        }
-        timer.cancel(execution.timeoutEntry);
-        execution.timeoutEntry = null;
-        if (!slot.removed && !ctx.stopped() && slot.queued != null && !slot.isRunning()) {
-            toDispatch.add(startQueued(slot));
         }
     }
 

@@ -86,7 +86,11 @@ final class Planner {
         }
     }
 
-    /** After {@link #plan}, and the task's state saved: runs what it missed while down, per its policy. */
+    /**
+     * After {@link #plan} (and the task's state saved), after a store switch, or when an execution service is
+     * back: runs what the task missed while the runtime was down or no execution service was bound, per its
+     * policy.
+     */
     void catchUpDowntime(TaskSlot slot, List<Execution> toDispatch) {
         assert ctx.locked();
         if (slot.missedCount() > 0 && slot.firesOnSchedule() && !pausedAll) {
@@ -258,8 +262,8 @@ final class Planner {
             if (!slot.enabled()) {
                 return;
             }
-            if (slot.stored.paused() || pausedAll) {
-                noteMissed(slot, scheduled);
+            if (slot.stored.paused() || pausedAll || !launcher.executing()) {
+                noteMissed(slot, scheduled); // without an execution service, fires are held as misfires
                 return;
             }
             execution = launcher.start(slot, RunTrigger.SCHEDULE, scheduled, Map.of(), Set.of(), true).execution();

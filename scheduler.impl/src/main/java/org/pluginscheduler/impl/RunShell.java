@@ -4,52 +4,124 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
+import org.pluginscheduler.api.Priority;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.TaskResult;
+import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskRetryRequestedException;
+import org.pluginscheduler.api.execution.ExecutableRun;
+import org.pluginscheduler.api.execution.RunExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One run on a thread: enters its provider (never one that is gone), enters task code with its deadline armed,
- * classifies what came back (result, exception, timeout, cancellation) and hands the outcome to
- * {@link Completion}. At the deadline the run is cancelled and interrupted; a run that still has not returned
- * {@code stuckAfter} later is declared stuck: its outcome is recorded then and its pool gets a replacement thread.
+ * One run on a thread: enters its provider (never one that is gone), enters task code, classifies what came back
+ * (result, exception, timeout, cancellation) and hands the outcome to {@link Completion}. The thread and the
+ * deadline belong to the execution service ({@link RunExecutor}): it calls {@link Handoff#timedOut} at the
+ * deadline, and the run is cancelled and interrupted here; it calls {@link Handoff#stuck} when the run ignored
+ * that, and the run's outcome is recorded then while it keeps its task and locks until its thread returns.
  *
- * <p>Owns the count of stuck runs. Called by the {@link Launcher} (on a worker) and by the admin (a synchronous
- * call, on the caller's thread); its deadline callbacks run on the timer thread.
+ * <p>Owns nothing but the hand-off objects. Called by the execution service (through {@link Handoff}), with runs
+ * the {@link Launcher} and the admin hand it.
  */
 final class RunShell {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunShell.class);
 
     private final CoreContext ctx;
-    private final TaskTimer timer;
-    private final Workers workers;
     private final Completion completion;
-    private final AtomicInteger stuck = new AtomicInteger();
 
-    RunShell(CoreContext ctx, TaskTimer timer, Workers workers, Completion completion) {
+    RunShell(CoreContext ctx, Completion completion) {
         this.ctx = ctx;
-        this.timer = timer;
-        this.workers = workers;
         this.completion = completion;
     }
 
-    /** @return runs declared stuck whose thread has not returned */
-    int stuck() {
-        return stuck.get();
+    /**
+     * A run as the execution service sees it. A separate object from the {@link Execution} that task code gets
+     * as its {@code TaskExecution}, so that a plugin cannot cast its context and drive its own run.
+     */
+    static final class Handoff implements ExecutableRun {
+        private final RunShell shell;
+        private final Execution execution;
+        private final Consumer<String> returned;
+        private volatile RunRecord record;
+
+        /** @param returned what happens to a run the executor hands back unstarted (the launcher's) */
+        Handoff(RunShell shell, Execution execution, Consumer<String> returned) {
+            this.shell = shell;
+            this.execution = execution;
+            this.returned = returned;
+        }
+
+        @Override
+        public TaskId taskId() {
+            return execution.taskId();
+        }
+
+        @Override
+        public String runId() {
+            return execution.runId();
+        }
+
+        @Override
+        public Priority priority() {
+            return execution.definition().priority();
+        }
+
+        @Override
+        public Optional<Duration> timeout() {
+            return execution.definition().timeout().filter(t -> t.compareTo(NO_LIMIT) <= 0);
+        }
+
+        @Override
+        public void run() {
+            record = shell.run(execution);
+        }
+
+        @Override
+        public void rejected(String reason) {
+            returned.accept(reason);
+        }
+
+        @Override
+        public void timedOut(Duration timeout) {
+            shell.timedOut(execution, timeout);
+        }
+
+        @Override
+        public void stuck(String thread, boolean replaced) {
+            shell.stuck(execution, thread, replaced);
+        }
+
+        @Override
+        public void cancel(String reason) {
+            execution.cancel(reason);
+        }
+
+        /** @return the run's final record once {@link #run()} returned (null if it was not stored) */
+        RunRecord record() {
+            return record;
+        }
+
+        @Override
+        public String toString() {
+            return execution.toString();
+        }
     }
+
+    /** A timeout this long means "no limit" (and start + timeout could overflow). */
+    private static final Duration NO_LIMIT = Duration.ofDays(36_500);
 
     /** Runs one execution on the current thread and records it. */
     RunRecord run(Execution execution) {
         TaskSlot slot = execution.slot;
         Instant start = ctx.clock.instant();
-        Optional<Instant> deadline = execution.definition().timeout().flatMap(t -> deadline(start, t));
+        Optional<Instant> deadline = execution.definition().timeout().filter(t -> t.compareTo(NO_LIMIT) <= 0)
+                .map(start::plus);
         execution.started(start, deadline);
         ProviderHandle handle = slot.handle;
         if (ctx.stopped()) {
@@ -73,11 +145,6 @@ final class RunShell {
                 return completion.finish(execution, RunStatus.CANCELLED, "cancelled before it started: "
                         + execution.cancelReason(), Map.of(), start, Optional.empty(), Optional.empty());
             }
-            deadline.ifPresent(d -> {
-                synchronized (ctx.lock) {
-                    execution.timeoutEntry = timer.schedule(d, due -> timedOut(execution));
-                }
-            });
             completion.running(execution, start);
             try {
                 TaskAction action = handle.actions.action(slot.id.id());
@@ -124,7 +191,9 @@ final class RunShell {
         RunRecord finished = completion.finish(execution, status, message, data, ctx.clock.instant(), error,
                 retryRequest);
         if (finished == null) { // declared stuck before it returned: its outcome was recorded then
-            finished = stuckReturned(execution, status, message);
+            LOG.warn("{} finally returned after being declared stuck ({}); its result is discarded: {}", execution,
+                    status, message);
+            finished = completion.releaseStuck(execution);
         }
         if (fatal != null) {
             throw fatal; // recorded and released first; the JVM's own handling of it comes after
@@ -132,67 +201,29 @@ final class RunShell {
         return finished;
     }
 
-    /** @return start + timeout, or none for a timeout so long it means "no limit" (or would overflow) */
-    private static Optional<Instant> deadline(Instant start, Duration timeout) {
-        if (timeout.compareTo(Duration.ofDays(36_500)) > 0) {
-            return Optional.empty();
+    /** The execution service: the run passed its deadline inside task code. */
+    private void timedOut(Execution execution, Duration timeout) {
+        if (execution.isFinished()) {
+            return;
         }
-        return Optional.of(start.plus(timeout));
-    }
-
-    /** The timer thread: a run passed its deadline. */
-    private void timedOut(Execution execution) {
-        synchronized (ctx.lock) {
-            execution.timeoutEntry = null;
-            if (execution.isFinished()) {
-                return;
-            }
-            Duration timeout = execution.definition().timeout().orElse(Duration.ZERO);
-            execution.timeOut("timed out after " + timeout);
-            timer.schedule(ctx.clock.instant().plus(ctx.settings().stuckAfter()), due -> stuckCheck(execution));
-        }
+        execution.timeOut("timed out after " + timeout);
         LOG.warn("{} timed out; cancelled and interrupted", execution);
     }
 
     /**
-     * The timer thread: a timed-out run that still has not ended ignores interruption. Its record is finished
-     * now (TIMED_OUT, through the retry path), and its pool gets a replacement thread so it does not take
-     * capacity from other tasks; when the thread finally returns, the replacement goes again.
+     * The execution service: a timed-out run ignores interruption. Its outcome is recorded now (TIMED_OUT,
+     * through the retry path), off the caller's thread; it keeps its task, locks and permit until it returns.
      */
-    private void stuckCheck(Execution execution) {
+    private void stuck(Execution execution, String thread, boolean replaced) {
         if (!execution.declareStuck()) {
             return; // it ended meanwhile
         }
-        boolean replaced;
-        synchronized (ctx.lock) {
-            replaced = workers.compensate(execution.definition().priority(), +1);
-            execution.compensated = replaced;
-        }
-        stuck.incrementAndGet();
-        String message = execution.cancelReason() + " and ignored interruption: thread " + execution.threadName()
+        String message = execution.cancelReason() + " and ignored interruption: thread " + thread
                 + " is still busy (stuck)" + (replaced ? "; a replacement worker was started"
                 : "; no replacement: the pool has already doubled for stuck runs");
         LOG.error("{} {}", execution, message);
-        // the outcome (store write, failure hooks) is recorded off the timer thread
         Instant now = ctx.clock.instant();
-        ctx.control(() -> completion.recordStuck(execution, message, now));
-    }
-
-    /**
-     * A stuck run finally returned: its record was written when it was declared stuck; now it lets go of its
-     * task, locks and permit, and its replacement thread goes.
-     */
-    private RunRecord stuckReturned(Execution execution, RunStatus status, String message) {
-        synchronized (ctx.lock) {
-            if (execution.compensated) {
-                workers.compensate(execution.definition().priority(), -1);
-                execution.compensated = false;
-            }
-        }
-        stuck.decrementAndGet();
-        LOG.warn("{} finally returned after being declared stuck ({}); its result is discarded: {}", execution,
-                status, message);
-        return completion.releaseStuck(execution);
+        ctx.offLock(() -> completion.recordStuck(execution, message, now));
     }
 
     private static String describe(Throwable e) {

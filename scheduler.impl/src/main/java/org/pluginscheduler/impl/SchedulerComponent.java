@@ -37,13 +37,15 @@ import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.ScheduledTaskProvider;
 import org.pluginscheduler.api.TaskFailureHandler;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.execution.RunExecutor;
 import org.pluginscheduler.api.store.TaskStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OSGi face of the core: tracks {@link ScheduledTaskProvider} services (whiteboard) and the best
- * {@link TaskStore}, owns the engine's threads, and applies configuration {@value SchedulerConfiguration#PID}.
+ * The OSGi face of the core: tracks {@link ScheduledTaskProvider} services (whiteboard), the best
+ * {@link TaskStore} and the best {@link RunExecutor}, owns the core's control and state-writer threads, and
+ * applies configuration {@value SchedulerConfiguration#PID} (validated by {@link CoreSettings}).
  *
  * <p>Bind and updated callbacks only hand work to the engine, which reads task lists on its own thread; they never
  * block and never throw. Unbind blocks up to the grace period while the departing provider's runs end, so a
@@ -55,12 +57,6 @@ import org.slf4j.LoggerFactory;
 public final class SchedulerComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerComponent.class);
-
-    /**
-     * How long after start-up abandoned runs wait for their retry decision, so failure handlers (retry rules,
-     * plugin hooks) that start alongside the scheduler are bound by then.
-     */
-    static final Duration RECOVERY_DELAY = Duration.ofSeconds(3);
 
     /** The pseudo bundle id that owns configuration-defined jobs. */
     static final long JOBS_BUNDLE_ID = -1;
@@ -78,59 +74,36 @@ public final class SchedulerComponent {
     private final Map<Long, RetryDecider.Ranked> failureHandlers = new HashMap<>(); // guarded by this
     private volatile TaskStore store;
     private SchedulerEngine engine; // guarded by this
-    private PooledWorkers workers;
+    /** The execution service bound now, or null. Guarded by this. */
+    private RunExecutor executor;
     private ExecutorService control;
     private ExecutorService stateWriter;
-    private Validated lastGood;
-
-    /** A validated configuration: the engine's settings plus pool sizes. */
-    record Validated(Settings settings, Map<Priority, Integer> threads) {
-    }
 
     @Activate
-    void activate(SchedulerConfiguration configuration) {
-        Validated validated = validate(configuration).orElseGet(SchedulerComponent::defaults);
-        lastGood = validated;
-        workers = new PooledWorkers(validated.threads());
+    void activate(SchedulerConfiguration configuration, Map<String, Object> properties) {
+        CoreSettings.warnMoved(properties);
+        Settings validated = CoreSettings.validate(configuration).orElseGet(CoreSettings::defaults);
         control = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 named("task-scheduler-registry-"));
         stateWriter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 named("task-state-writer-"));
         synchronized (this) {
-            engine = new SchedulerEngine(Clock.systemUTC(), control, stateWriter, workers, store,
-                    validated.settings());
+            engine = new SchedulerEngine(Clock.systemUTC(), control, stateWriter, executor, store, validated);
             engine.handlers(List.copyOf(failureHandlers.values()));
             engine.start();
             handles.values().forEach(engine::providerAdded);
         }
-        LOG.info("Scheduler started: {}", describe(validated));
+        LOG.info("Scheduler started: {}{}", CoreSettings.describe(validated),
+                executor == null ? "; no execution service yet: fires are held until one is available" : "");
     }
 
     @Modified
-    void modified(SchedulerConfiguration configuration) {
-        validate(configuration).ifPresent(validated -> {
-            lastGood = validated;
-            engine().settings(validated.settings());
-            workers.resize(validated.threads());
-            LOG.info("Scheduler configuration applied: {}", describe(validated));
+    void modified(SchedulerConfiguration configuration, Map<String, Object> properties) {
+        CoreSettings.warnMoved(properties);
+        CoreSettings.validate(configuration).ifPresent(validated -> {
+            engine().settings(validated);
+            LOG.info("Scheduler configuration applied: {}", CoreSettings.describe(validated));
         });
-    }
-
-    private static String describe(Validated v) {
-        Settings s = v.settings();
-        return "default zone " + s.defaultZone() + ", threads " + v.threads() + ", grace period " + s.gracePeriod()
-                + ", lock retry delay " + s.lockRetryDelay() + ", default misfire " + s.defaultMisfire().kind()
-                + ", tenants " + s.tenants() + ", groups " + s.groups().keySet();
-    }
-
-    private static Validated defaults() {
-        Map<Priority, Integer> threads = new EnumMap<>(Priority.class);
-        threads.put(Priority.REALTIME, 2);
-        threads.put(Priority.NORMAL, 8);
-        threads.put(Priority.BACKGROUND, 2);
-        Settings d = Settings.defaults(ZoneId.systemDefault(), Duration.ofSeconds(10));
-        return new Validated(new Settings(d.defaultZone(), d.gracePeriod(), d.lockRetryDelay(),
-                d.defaultMisfire(), d.tenants(), d.groups(), d.stuckAfter(), RECOVERY_DELAY), threads);
     }
 
     @Deactivate
@@ -148,7 +121,6 @@ public final class SchedulerComponent {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        workers.shutdown();
         LOG.info("Scheduler stopped");
     }
 
@@ -206,6 +178,37 @@ public final class SchedulerComponent {
     void reload(long bundleId) {
         synchronized (this) {
             handles.values().stream().filter(h -> h.bundleId == bundleId).forEach(engine()::providerModified);
+        }
+    }
+
+    // --- execution service --------------------------------------------------------------------------------------
+
+    /** The highest-ranked execution service; a better one replaces it (bound first, then the old one unbound). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindExecutor(RunExecutor newExecutor) {
+        SchedulerEngine current;
+        synchronized (this) {
+            executor = newExecutor;
+            current = engine;
+        }
+        if (current != null) {
+            current.executor(newExecutor);
+            LOG.info("Execution service bound: {}", newExecutor.getClass().getName());
+        }
+    }
+
+    void unbindExecutor(RunExecutor oldExecutor) {
+        SchedulerEngine current;
+        synchronized (this) {
+            if (executor != oldExecutor) {
+                return; // replaced by a better one already
+            }
+            executor = null;
+            current = engine;
+        }
+        if (current != null) {
+            current.executor(null);
         }
     }
 
@@ -336,104 +339,6 @@ public final class SchedulerComponent {
                 engine.handlers(List.copyOf(failureHandlers.values()));
             }
         }
-    }
-
-    // --- configuration ----------------------------------------------------------------------------------------
-
-    /** @return the settings, or empty (after logging which field is wrong) to keep the last good ones */
-    static Optional<Validated> validate(SchedulerConfiguration c) {
-        try {
-            ZoneId zone = ZoneId.systemDefault();
-            if (!c.default_zone().isBlank()) {
-                try {
-                    zone = ZoneId.of(c.default_zone().trim());
-                } catch (DateTimeException e) {
-                    throw new IllegalArgumentException("default.zone: unknown time zone '" + c.default_zone() + "'");
-                }
-            }
-            Map<Priority, Integer> threads = new EnumMap<>(Priority.class);
-            threads.put(Priority.REALTIME, threads("realtime.threads", c.realtime_threads()));
-            threads.put(Priority.NORMAL, threads("worker.threads", c.worker_threads()));
-            threads.put(Priority.BACKGROUND, threads("background.threads", c.background_threads()));
-            if (c.grace_period_seconds() < 0 || c.grace_period_seconds() > 3600) {
-                throw new IllegalArgumentException("grace.period.seconds: " + c.grace_period_seconds()
-                        + " is not in 0–3600");
-            }
-            if (c.lock_retry_delay_ms() < 1 || c.lock_retry_delay_ms() > 3_600_000) {
-                throw new IllegalArgumentException("lock.retry.delay.ms: " + c.lock_retry_delay_ms()
-                        + " is not in 1–3600000");
-            }
-            if (c.stuck_after_seconds() < 1 || c.stuck_after_seconds() > 3600) {
-                throw new IllegalArgumentException("stuck.after.seconds: " + c.stuck_after_seconds()
-                        + " is not in 1–3600");
-            }
-            MisfirePolicy misfire = misfire(c.default_misfire());
-            List<String> tenants = new ArrayList<>();
-            for (String tenant : split(c.tenants(), "[,\\s]+")) {
-                String t = tenant.trim();
-                if (t.isEmpty()) {
-                    continue;
-                }
-                if (!TaskId.ID_PATTERN.matcher(t).matches()) {
-                    throw new IllegalArgumentException("tenants: '" + t + "' must match " + TaskId.ID_PATTERN.pattern());
-                }
-                if (tenants.contains(t)) {
-                    throw new IllegalArgumentException("tenants: '" + t + "' is listed twice");
-                }
-                tenants.add(t);
-            }
-            Map<String, GroupLimits.Limit> groups = GroupLimits.parse(split(c.groups(), ";").toArray(String[]::new));
-            return Optional.of(new Validated(new Settings(zone,
-                    Duration.ofSeconds(c.grace_period_seconds()), Duration.ofMillis(c.lock_retry_delay_ms()), misfire,
-                    tenants, groups, Duration.ofSeconds(c.stuck_after_seconds()), RECOVERY_DELAY), threads));
-        } catch (IllegalArgumentException e) {
-            // DS throws IllegalArgumentException too when a value cannot be converted (e.g. "ten" for an int)
-            LOG.error("Configuration {} rejected: {}; the last good configuration stays in force",
-                    SchedulerConfiguration.PID, e.getMessage());
-            return Optional.empty();
-        }
-    }
-
-    /**
-     * A list property arrives as an array (a .config file or Config Admin) or as one string (a .cfg file); a
-     * string is split, so {@code tenants = acme, globex} and {@code groups = a:concurrency=1; b:rate=5/PT1M} work.
-     */
-    private static List<String> split(String[] values, String separator) {
-        List<String> result = new ArrayList<>();
-        for (String value : values == null ? new String[0] : values) {
-            for (String part : value.split(separator)) {
-                if (!part.isBlank()) {
-                    result.add(part.trim());
-                }
-            }
-        }
-        return result;
-    }
-
-    private static int threads(String field, int value) {
-        if (value < 1 || value > 1024) {
-            throw new IllegalArgumentException(field + ": " + value + " is not in 1–1024");
-        }
-        return value;
-    }
-
-    static MisfirePolicy misfire(String text) {
-        String t = text.trim().toUpperCase(Locale.ROOT);
-        if (t.equals("RUN_ONCE")) {
-            return MisfirePolicy.runOnce();
-        }
-        if (t.equals("SKIP")) {
-            return MisfirePolicy.skip();
-        }
-        if (t.startsWith("CATCH_UP:")) {
-            try {
-                return MisfirePolicy.catchUp(Integer.parseInt(t.substring("CATCH_UP:".length()).trim()));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("default.misfire: '" + text + "' needs a maximum in 1–10000, "
-                        + "e.g. CATCH_UP:10");
-            }
-        }
-        throw new IllegalArgumentException("default.misfire: '" + text + "' is not RUN_ONCE, SKIP or CATCH_UP:<max>");
     }
 
     private static ThreadFactory named(String prefix) {

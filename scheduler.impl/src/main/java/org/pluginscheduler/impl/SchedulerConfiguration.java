@@ -5,8 +5,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** Configuration of the scheduler core, PID {@value #PID}. Property names replace {@code _} with {@code .}. */
 @ObjectClassDefinition(id = SchedulerConfiguration.PID, name = "Plugin Scheduler",
-        description = "The scheduler core: time zone, worker pools, grace period, locks, misfires, tenants and "
-                + "group limits. Changes apply live; an invalid value is rejected and the last good configuration "
+        description = "The scheduler core: time zone, grace period, locks, misfires, tenants and group limits "
+                + "(worker pools and stuck runs: org.pluginscheduler.execution). Changes apply live; an invalid value is rejected and the last good configuration "
                 + "stays in force.")
 @interface SchedulerConfiguration {
 
@@ -16,17 +16,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "IANA zone id (e.g. Europe/Paris) for schedules that name none. Empty: the JVM's zone.")
     String default_zone() default "";
 
-    @AttributeDefinition(name = "Realtime threads", min = "1", max = "1024",
-            description = "Worker threads for REALTIME tasks")
-    int realtime_threads() default 2;
 
-    @AttributeDefinition(name = "Normal threads", min = "1", max = "1024",
-            description = "Worker threads for NORMAL tasks (the default priority)")
-    int worker_threads() default 8;
 
-    @AttributeDefinition(name = "Background threads", min = "1", max = "1024",
-            description = "Worker threads for BACKGROUND tasks")
-    int background_threads() default 2;
 
     @AttributeDefinition(name = "Grace period (seconds)", min = "0", max = "3600",
             description = "How long a departing plugin's cancelled runs are awaited, and how long running work may "
@@ -37,11 +28,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "How long a run waits before trying again for a named lock another run holds, or for a "
                     + "full concurrency group. Waiting does not spend retries.")
     long lock_retry_delay_ms() default 1000;
-
-    @AttributeDefinition(name = "Stuck after (seconds)", min = "1", max = "3600",
-            description = "How long after its timeout interrupt a run that has not ended is declared stuck; its "
-                    + "worker is then replaced.")
-    int stuck_after_seconds() default 5;
 
     @AttributeDefinition(name = "Default misfire policy",
             description = "For tasks that name none: RUN_ONCE, SKIP or CATCH_UP:<max> (e.g. CATCH_UP:10)")

@@ -21,25 +21,26 @@ import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskInfo;
+import org.pluginscheduler.api.execution.RunExecutor;
 import org.pluginscheduler.api.store.StoredTask;
 import org.pluginscheduler.api.store.TaskStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scheduler core, independent of OSGi so it can be tested with a fake clock and hand-driven workers. It wires
+ * The scheduler core, independent of OSGi so it can be tested with a fake clock and a hand-driven executor. It wires
  * the parts, each of which owns one concern and its state, and is their one entry point for the OSGi components;
  * it holds no state of its own beyond them. The path of one scheduled run:
  * {@link TaskRegistry} (the task exists) → {@link Planner} (its next fire, armed on the {@link TaskTimer}) →
- * {@link Launcher} (overlap, locks, limits: the run is created) → {@link Workers} → {@link RunShell} (task code,
- * deadline) → {@link Completion} (retry decision, dead letters, record, acknowledge) → the store, through the
+ * {@link Launcher} (overlap, locks, limits: the run is created) → the execution service ({@link RunExecutor}:
+ * threads, deadlines) → {@link RunShell} (task code) → {@link Completion} (retry decision, dead letters, record, acknowledge) → the store, through the
  * {@link RunRecorder} and the {@link TaskStateWriter} of the {@link StoreBinding}. {@link TaskAdmin} serves the
  * {@code TaskScheduler} service; {@link AbandonedRuns} recovers runs cut off by a crash.
  *
  * <p><b>Threads.</b> Registration, admin commands and planning take the core lock briefly and never call task
  * code or a store under it. Providers' task lists are read on the {@code control} executor. The timer thread only
- * plans (fires, retries, lock waits, deadlines) and hands runs to the workers. Task code runs on workers, or on
- * the caller's thread for {@link #call}. Failure handlers run on the worker that ran the failed attempt. Run
+ * plans (fires, retries, lock waits) and hands runs to the execution service. Task code runs on its threads, or
+ * on the caller's thread for {@link #call}. Failure handlers run on the worker that ran the failed attempt. Run
  * records are written and acknowledged on the recorder thread, task states on the state-writer thread.
  */
 final class SchedulerEngine {
@@ -60,21 +61,22 @@ final class SchedulerEngine {
     private boolean recoveredInitialStore; // guarded by the core lock
 
     /** For tests: everything on the given executors, run records written at once on the caller's thread. */
-    SchedulerEngine(Clock clock, Executor control, Workers workers, TaskStore store, Settings settings) {
-        this(clock, control, control, workers, store, settings, false);
+    SchedulerEngine(Clock clock, Executor control, RunExecutor executor, TaskStore store, Settings settings) {
+        this(clock, control, control, executor, store, settings, false);
     }
 
     /**
      * @param control     reads providers' task lists and records skipped fires
      * @param stateWriter writes task states; must run its tasks one at a time, in order
+     * @param executor    the execution service, or null until one is bound ({@link #executor(RunExecutor)})
      */
-    SchedulerEngine(Clock clock, Executor control, Executor stateWriter, Workers workers, TaskStore store,
+    SchedulerEngine(Clock clock, Executor control, Executor stateWriter, RunExecutor executor, TaskStore store,
                     Settings settings) {
-        this(clock, control, stateWriter, workers, store, settings, true);
+        this(clock, control, stateWriter, executor, store, settings, true);
     }
 
-    private SchedulerEngine(Clock clock, Executor control, Executor stateWriter, Workers workers, TaskStore store,
-                            Settings settings, boolean recorderThread) {
+    private SchedulerEngine(Clock clock, Executor control, Executor stateWriter, RunExecutor executor,
+                            TaskStore store, Settings settings, boolean recorderThread) {
         this.ctx = new CoreContext(clock, control, settings);
         this.timer = new TaskTimer(clock);
         this.stores = new StoreBinding(store, recorderThread);
@@ -82,14 +84,14 @@ final class SchedulerEngine {
         RunStats stats = new RunStats(clock.instant());
         TaskRegistry[] registryRef = new TaskRegistry[1]; // completion saves through the registry, built below
         this.completion = new Completion(ctx, stores, stats, slot -> registryRef[0].saveAfterRun(slot));
-        this.shell = new RunShell(ctx, timer, workers, completion);
-        this.launcher = new Launcher(ctx, timer, workers, completion, shell);
+        this.shell = new RunShell(ctx, completion);
+        this.launcher = new Launcher(ctx, timer, executor, completion, shell);
         this.completion.followups(launcher);
         this.planner = new Planner(ctx, timer, launcher);
         this.registry = new TaskRegistry(ctx, planner, launcher, states, stores);
         registryRef[0] = registry;
         this.abandoned = new AbandonedRuns(ctx, timer, registry, launcher, completion, stores);
-        this.admin = new TaskAdmin(ctx, registry, planner, launcher, shell, completion, stores, states, workers);
+        this.admin = new TaskAdmin(ctx, registry, planner, launcher, completion, stores, states);
         List<StoredTask> known = loadTasks(store);
         synchronized (ctx.lock) {
             registry.seed(known);
@@ -270,7 +272,28 @@ final class SchedulerEngine {
         return admin.purgeHistory(olderThan);
     }
 
-    // --- lifecycle, settings, stores ---------------------------------------------------------------------------
+    // --- lifecycle, settings, stores, execution ------------------------------------------------------------------
+
+    /**
+     * Binds the execution service, or with null unbinds it: from then on fires are held (scheduled fires as
+     * misfires, every other run as a held run) until one is bound again, when held runs are handed over and
+     * missed fires follow each task's misfire policy. Not under the lock; never blocks on runs.
+     */
+    void executor(RunExecutor executor) {
+        if (executor == null) {
+            launcher.executor(null);
+            LOG.warn("No execution service: fires are held until one is available");
+            return;
+        }
+        launcher.executor(executor);
+        List<Execution> toDispatch = new ArrayList<>();
+        synchronized (ctx.lock) {
+            if (!planner.pausedAll()) {
+                registry.catchUpDowntime(toDispatch);
+            }
+        }
+        toDispatch.forEach(launcher::dispatch);
+    }
 
     /**
      * Applies new settings: schedules without their own zone are re-planned if the default zone changed, and

@@ -17,24 +17,22 @@ import org.pluginscheduler.api.MisfirePolicy;
  * @param defaultMisfire the misfire policy of definitions that name none
  * @param tenants        the tenants per-tenant tasks are instantiated for
  * @param groups         concurrency and rate limits per group
- * @param stuckAfter     how long after its timeout interrupt a run that has not ended is declared stuck
  * @param recoveryDelay  how long after start-up abandoned runs wait for their retry decision
  */
 record Settings(ZoneId defaultZone, Duration gracePeriod, Duration lockRetryDelay, MisfirePolicy defaultMisfire,
-                List<String> tenants, Map<String, GroupLimits.Limit> groups, Duration stuckAfter,
-                Duration recoveryDelay) {
+                List<String> tenants, Map<String, GroupLimits.Limit> groups, Duration recoveryDelay) {
     Settings {
         tenants = List.copyOf(tenants);
         groups = Map.copyOf(groups);
     }
 
     Settings(ZoneId defaultZone, Duration gracePeriod, Duration lockRetryDelay, MisfirePolicy defaultMisfire,
-             List<String> tenants, Map<String, GroupLimits.Limit> groups, Duration stuckAfter) {
-        this(defaultZone, gracePeriod, lockRetryDelay, defaultMisfire, tenants, groups, stuckAfter, Duration.ZERO);
+             List<String> tenants, Map<String, GroupLimits.Limit> groups) {
+        this(defaultZone, gracePeriod, lockRetryDelay, defaultMisfire, tenants, groups, Duration.ZERO);
     }
 
     static Settings defaults(ZoneId zone, Duration gracePeriod) {
         return new Settings(zone, gracePeriod, Duration.ofSeconds(1), MisfirePolicy.runOnce(), List.of(),
-                Map.of(), Duration.ofSeconds(5), Duration.ZERO);
+                Map.of(), Duration.ZERO);
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.UnaryOperator;
 
 import org.pluginscheduler.api.AmbiguousTaskIdException;
@@ -21,6 +22,8 @@ import org.pluginscheduler.api.SchedulerStats;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskInfo;
 import org.pluginscheduler.api.TaskState;
+import org.pluginscheduler.api.execution.ExecutionStats;
+import org.pluginscheduler.api.execution.RunExecutor;
 import org.pluginscheduler.api.store.StoredTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +31,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The queries and commands behind the {@code TaskScheduler} service: listing and resolving tasks (from the
  * registry, never by scanning the store), run history and dead letters (from the store), triggers, calls and
- * submissions (through the launcher), enable/disable, pause/resume, reschedule (state changes that are durable
+ * submissions (through the launcher; a call runs on the caller's thread, watched by the execution service), enable/disable, pause/resume, reschedule (state changes that are durable
  * when the call returns), previews and statistics. Owns no state of its own.
  */
 final class TaskAdmin {
@@ -39,23 +42,19 @@ final class TaskAdmin {
     private final TaskRegistry registry;
     private final Planner planner;
     private final Launcher launcher;
-    private final RunShell shell;
     private final Completion completion;
     private final StoreBinding stores;
     private final TaskStateWriter states;
-    private final Workers workers;
 
-    TaskAdmin(CoreContext ctx, TaskRegistry registry, Planner planner, Launcher launcher, RunShell shell,
-              Completion completion, StoreBinding stores, TaskStateWriter states, Workers workers) {
+    TaskAdmin(CoreContext ctx, TaskRegistry registry, Planner planner, Launcher launcher, Completion completion,
+              StoreBinding stores, TaskStateWriter states) {
         this.ctx = ctx;
         this.registry = registry;
         this.planner = planner;
         this.launcher = launcher;
-        this.shell = shell;
         this.completion = completion;
         this.stores = stores;
         this.states = states;
-        this.workers = workers;
     }
 
     // --- queries ----------------------------------------------------------------------------------------------
@@ -186,10 +185,24 @@ final class TaskAdmin {
      */
     RunRecord call(TaskId id, Map<String, String> arguments) {
         Execution execution;
+        RunExecutor target;
         synchronized (ctx.lock) {
-            execution = launcher.call(runnable(id), arguments);
+            TaskSlot slot = runnable(id);
+            target = launcher.executor();
+            if (target == null) {
+                throw new IllegalStateException("task " + id + " cannot run now: no execution service is available "
+                        + "(fires are held until one returns)");
+            }
+            execution = launcher.call(slot, arguments);
         }
-        return shell.run(execution);
+        RunShell.Handoff handoff = launcher.handoff(execution);
+        try {
+            target.executeHere(handoff);
+        } catch (RejectedExecutionException e) {
+            completion.finishUnstarted(execution, "cancelled before it started: the execution service is stopping");
+            throw new IllegalStateException("task " + id + " cannot run now: the execution service is stopping", e);
+        }
+        return handoff.record();
     }
 
     String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at, Set<String> lockKeys) {
@@ -311,10 +324,12 @@ final class TaskAdmin {
 
     SchedulerStats stats() {
         RunStats stats = completion.stats();
+        RunExecutor executor = launcher.executor();
+        ExecutionStats execution = executor == null ? new ExecutionStats(List.of(), 0) : executor.stats();
         synchronized (ctx.lock) {
-            return new SchedulerStats(stats.since(), stats.counts(), stats.lagPercentiles(), workers.pools(),
-                    shell.stuck(), launcher.pendingRetries(registry.slots()), launcher.heldLocks(),
-                    planner.pausedAll());
+            return new SchedulerStats(stats.since(), stats.counts(), stats.lagPercentiles(), execution.pools(),
+                    execution.stuckRuns(), launcher.pendingRetries(registry.slots()), launcher.heldLocks(),
+                    planner.pausedAll(), executor != null, launcher.held());
         }
     }
 

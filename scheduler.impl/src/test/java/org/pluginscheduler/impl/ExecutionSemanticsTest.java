@@ -257,7 +257,8 @@ class ExecutionSemanticsTest {
 
     @Test
     void aRunPastItsDeadlineIsInterruptedEndsTimedOutAndIsRetried() throws Exception {
-        engine = new SchedulerEngine(clock, Runnable::run, new ExecutorWorkers(realPool()), store, settings());
+        ExecutorWorkers real = new ExecutorWorkers(realPool(), clock, Duration.ofSeconds(5));
+        engine = new SchedulerEngine(clock, Runnable::run, real, store, settings());
         CountDownLatch started = new CountDownLatch(2);
         TestProvider provider = new TestProvider(task("slow", "cron:0 3 * * *").timeout(Duration.ofSeconds(30))
                 .retry(RetryPolicy.fixed(1, Duration.ofSeconds(1))).build());
@@ -274,7 +275,7 @@ class ExecutionSemanticsTest {
         engine.trigger(TaskId.parse("p:slow"), RunTrigger.MANUAL, Map.of());
         waitFor(() -> provider.calls.size() == 1);
         clock.advance(Duration.ofSeconds(30));
-        engine.timer().runDue();
+        real.watch.runDue();
         waitFor(() -> runs("p:slow").size() == 1 && runs("p:slow").get(0).status() == RunStatus.TIMED_OUT);
         RunRecord timedOut = runs("p:slow").get(0);
         assertTrue(timedOut.message().startsWith("timed out after PT30S (interrupted at " + T0.plusSeconds(30)),
@@ -288,7 +289,7 @@ class ExecutionSemanticsTest {
 
     @Test
     void aRunThatIgnoresInterruptionIsDeclaredStuckAndItsWorkerReplaced() throws Exception {
-        ExecutorWorkers real = new ExecutorWorkers(realPool());
+        ExecutorWorkers real = new ExecutorWorkers(realPool(), clock, Duration.ofSeconds(5));
         engine = new SchedulerEngine(clock, Runnable::run, real, store, settings());
         CountDownLatch release = new CountDownLatch(1);
         TestProvider provider = new TestProvider(task("stubborn", "cron:0 3 * * *").timeout(Duration.ofSeconds(1))
@@ -307,9 +308,9 @@ class ExecutionSemanticsTest {
         engine.trigger(TaskId.parse("p:stubborn"), RunTrigger.MANUAL, Map.of());
         waitFor(() -> provider.calls.size() == 1);
         clock.advance(Duration.ofSeconds(1));
-        engine.timer().runDue();
+        real.watch.runDue();
         clock.advance(Duration.ofSeconds(5));
-        engine.timer().runDue();
+        real.watch.runDue();
 
         RunRecord stuck = runs("p:stubborn").get(0);
         assertEquals(RunStatus.TIMED_OUT, stuck.status());
@@ -390,8 +391,7 @@ class ExecutionSemanticsTest {
     @Test
     void groupConcurrencyAndRateLimitsDelayRunsAndCallSkipsThem() {
         engine = engine(new Settings(ZoneId.of("UTC"), Duration.ofSeconds(1), Duration.ofSeconds(1),
-                MisfirePolicy.runOnce(), List.of(), GroupLimits.parse(new String[] {"reports:concurrency=1,rate=2/PT1M"}),
-                Duration.ofSeconds(5)));
+                MisfirePolicy.runOnce(), List.of(), GroupLimits.parse(new String[] {"reports:concurrency=1,rate=2/PT1M"})));
         TestProvider provider = new TestProvider(task("r1", "cron:0 3 * * *").group("reports").build(),
                 task("r2", "cron:0 3 * * *").group("reports").build());
         register("p", provider);
@@ -445,7 +445,7 @@ class ExecutionSemanticsTest {
     @Test
     void perTenantTasksGetOneInstancePerTenantAndFollowTheTenantList() {
         Settings two = new Settings(ZoneId.of("UTC"), Duration.ofSeconds(1),
-                Duration.ofSeconds(1), MisfirePolicy.runOnce(), List.of("acme", "zeta"), Map.of(), Duration.ofSeconds(5));
+                Duration.ofSeconds(1), MisfirePolicy.runOnce(), List.of("acme", "zeta"), Map.of());
         engine = engine(two);
         List<String> seen = new ArrayList<>();
         TestProvider provider = new TestProvider(task("sync", "every:PT1M").perTenant(true).lockKeys("api").build(),
@@ -462,7 +462,7 @@ class ExecutionSemanticsTest {
         assertEquals(Set.of("acme", "zeta", "-"), Set.copyOf(seen), "per-tenant locks do not block each other");
 
         engine.settings(new Settings(ZoneId.of("UTC"), Duration.ofSeconds(1), Duration.ofSeconds(1),
-                MisfirePolicy.runOnce(), List.of("zeta", "new"), Map.of(), Duration.ofSeconds(5)));
+                MisfirePolicy.runOnce(), List.of("zeta", "new"), Map.of()));
         assertEquals(TaskState.DORMANT, engine.task(TaskId.parse("p:sync@acme")).orElseThrow().state());
         assertEquals(TaskState.ACTIVE, engine.task(TaskId.parse("p:sync@new")).orElseThrow().state());
         assertEquals(1, runs("p:sync@zeta").size(), "an existing instance keeps its history");

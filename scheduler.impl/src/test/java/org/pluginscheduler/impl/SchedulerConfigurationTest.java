@@ -31,11 +31,10 @@ class SchedulerConfigurationTest {
 
     @Test
     void defaultsAreValid() {
-        SchedulerComponent.Validated v = SchedulerComponent.validate(config(Map.of())).orElseThrow();
-        assertEquals(Map.of(Priority.REALTIME, 2, Priority.NORMAL, 8, Priority.BACKGROUND, 2), v.threads());
-        assertEquals(ZoneId.systemDefault(), v.settings().defaultZone());
-        assertEquals(Duration.ofSeconds(10), v.settings().gracePeriod());
-        assertEquals(MisfirePolicy.runOnce(), v.settings().defaultMisfire());
+        Settings v = CoreSettings.validate(config(Map.of())).orElseThrow();
+        assertEquals(ZoneId.systemDefault(), v.defaultZone());
+        assertEquals(Duration.ofSeconds(10), v.gracePeriod());
+        assertEquals(MisfirePolicy.runOnce(), v.defaultMisfire());
     }
 
     @Test
@@ -45,7 +44,7 @@ class SchedulerConfigurationTest {
         values.put("groups", new String[] {"reports:concurrency=2,rate=10/PT1M; exports:concurrency=1"});
         values.put("default_zone", "Europe/Paris");
         values.put("default_misfire", "catch_up:5");
-        Settings s = SchedulerComponent.validate(config(values)).orElseThrow().settings();
+        Settings s = CoreSettings.validate(config(values)).orElseThrow();
         assertEquals(List.of("acme", "globex"), s.tenants());
         assertEquals(new GroupLimits.Limit(2, 10, Duration.ofMinutes(1)), s.groups().get("reports"));
         assertEquals(new GroupLimits.Limit(1, 0, Duration.ZERO), s.groups().get("exports"));
@@ -55,20 +54,19 @@ class SchedulerConfigurationTest {
 
     @Test
     void aBadValueIsRejectedSoTheLastGoodConfigurationStays() {
-        assertEquals(Optional.empty(), SchedulerComponent.validate(config(Map.of("default_zone", "Mars/Olympus"))));
-        assertEquals(Optional.empty(), SchedulerComponent.validate(config(Map.of("worker_threads", 0))));
-        assertEquals(Optional.empty(), SchedulerComponent.validate(config(Map.of("grace_period_seconds", -1))));
-        assertEquals(Optional.empty(), SchedulerComponent.validate(config(Map.of("default_misfire", "SOMETIMES"))));
-        assertEquals(Optional.empty(), SchedulerComponent.validate(config(Map.of("tenants", new String[] {"a b@"}))));
-        assertEquals(Optional.empty(), SchedulerComponent.validate(config(Map.of("groups", new String[] {"x:speed=2"}))));
+        assertEquals(Optional.empty(), CoreSettings.validate(config(Map.of("default_zone", "Mars/Olympus"))));
+        assertEquals(Optional.empty(), CoreSettings.validate(config(Map.of("grace_period_seconds", -1))));
+        assertEquals(Optional.empty(), CoreSettings.validate(config(Map.of("default_misfire", "SOMETIMES"))));
+        assertEquals(Optional.empty(), CoreSettings.validate(config(Map.of("tenants", new String[] {"a b@"}))));
+        assertEquals(Optional.empty(), CoreSettings.validate(config(Map.of("groups", new String[] {"x:speed=2"}))));
     }
 
     @Test
     void errorsNameTheField() {
         assertEquals("default.misfire: 'SOMETIMES' is not RUN_ONCE, SKIP or CATCH_UP:<max>",
-                message(() -> SchedulerComponent.misfire("SOMETIMES")));
+                message(() -> CoreSettings.misfire("SOMETIMES")));
         assertEquals("default.misfire: 'CATCH_UP:0' needs a maximum in 1–10000, e.g. CATCH_UP:10",
-                message(() -> SchedulerComponent.misfire("CATCH_UP:0")));
+                message(() -> CoreSettings.misfire("CATCH_UP:0")));
         assertEquals("groups: unknown limit 'speed' in 'x:speed=2' (use concurrency and rate)",
                 message(() -> GroupLimits.parse(new String[] {"x:speed=2"})));
         assertEquals("groups: rate in 'x:rate=fast' is not N/PERIOD, e.g. 10/PT1M",

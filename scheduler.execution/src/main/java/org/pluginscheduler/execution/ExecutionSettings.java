@@ -1,0 +1,261 @@
+package org.pluginscheduler.execution;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+import org.pluginscheduler.api.Priority;
+
+/**
+ * The settings of the execution service, checked: pool sizes, stuck delay and grace period.
+ *
+ * <p>{@link #from(Map)} reads the raw Config Admin properties, whatever type a value arrives as (an
+ * {@code Integer} or {@code Long} from Config Admin or a typed {@code .config} file, a {@code String} from a
+ * {@code .cfg} file), so a value that cannot be converted is reported with its field like one that is out of range.
+ *
+ * @param realtimeThreads   size of the {@link Priority#REALTIME} pool
+ * @param workerThreads     size of the {@link Priority#NORMAL} pool
+ * @param backgroundThreads size of the {@link Priority#BACKGROUND} pool
+ * @param stuckAfter        how long after its timeout a run still inside task code is declared stuck
+ * @param gracePeriod       how long running runs may finish when the service stops
+ */
+record ExecutionSettings(int realtimeThreads, int workerThreads, int backgroundThreads, Duration stuckAfter,
+                         Duration gracePeriod) {
+
+    static final String REALTIME_THREADS = "realtime.threads";
+    static final String WORKER_THREADS = "worker.threads";
+    static final String BACKGROUND_THREADS = "background.threads";
+    static final String STUCK_AFTER_SECONDS = "stuck.after.seconds";
+    static final String GRACE_PERIOD_SECONDS = "grace.period.seconds";
+
+    /** The keys this configuration has, in the order they are described. */
+    static final List<String> KEYS = List.of(REALTIME_THREADS, WORKER_THREADS, BACKGROUND_THREADS,
+            STUCK_AFTER_SECONDS, GRACE_PERIOD_SECONDS);
+
+    /** Prefixes of properties that the framework, Declarative Services or FileInstall add: never warned about. */
+    static final List<String> FRAMEWORK_PREFIXES = List.of("service.", "component.", "felix.", "osgi.");
+
+    static final int MIN_THREADS = 1;
+    static final int MAX_THREADS = 1024;
+    static final int MIN_STUCK_AFTER_SECONDS = 1;
+    static final int MIN_GRACE_PERIOD_SECONDS = 0;
+    static final int MAX_SECONDS = 3600;
+
+    static final int DEFAULT_REALTIME_THREADS = 2;
+    static final int DEFAULT_WORKER_THREADS = 8;
+    static final int DEFAULT_BACKGROUND_THREADS = 2;
+    static final int DEFAULT_STUCK_AFTER_SECONDS = 5;
+    static final int DEFAULT_GRACE_PERIOD_SECONDS = 10;
+
+    /** What is in force when no configuration (or only a bad one) was ever given. */
+    static final ExecutionSettings DEFAULTS = new ExecutionSettings(DEFAULT_REALTIME_THREADS, DEFAULT_WORKER_THREADS,
+            DEFAULT_BACKGROUND_THREADS, Duration.ofSeconds(DEFAULT_STUCK_AFTER_SECONDS),
+            Duration.ofSeconds(DEFAULT_GRACE_PERIOD_SECONDS));
+
+    private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]+");
+
+    /** @throws IllegalArgumentException if a value is out of its range, naming the field */
+    ExecutionSettings {
+        threads(REALTIME_THREADS, realtimeThreads);
+        threads(WORKER_THREADS, workerThreads);
+        threads(BACKGROUND_THREADS, backgroundThreads);
+        Objects.requireNonNull(stuckAfter, "stuckAfter");
+        Objects.requireNonNull(gracePeriod, "gracePeriod");
+        if (stuckAfter.compareTo(Duration.ofSeconds(MIN_STUCK_AFTER_SECONDS)) < 0
+                || stuckAfter.compareTo(Duration.ofSeconds(MAX_SECONDS)) > 0) {
+            throw new IllegalArgumentException(STUCK_AFTER_SECONDS + ": " + stuckAfter + " is not in "
+                    + MIN_STUCK_AFTER_SECONDS + "–" + MAX_SECONDS + " seconds");
+        }
+        if (gracePeriod.isNegative() || gracePeriod.compareTo(Duration.ofSeconds(MAX_SECONDS)) > 0) {
+            throw new IllegalArgumentException(GRACE_PERIOD_SECONDS + ": " + gracePeriod + " is not in "
+                    + MIN_GRACE_PERIOD_SECONDS + "–" + MAX_SECONDS + " seconds");
+        }
+    }
+
+    private static void threads(String field, int value) {
+        if (value < MIN_THREADS || value > MAX_THREADS) {
+            throw new IllegalArgumentException(field + ": " + value + " is not in " + MIN_THREADS + "–" + MAX_THREADS);
+        }
+    }
+
+    /** @return the configured size of the pool of {@code priority} */
+    int threads(Priority priority) {
+        return switch (priority) {
+            case REALTIME -> realtimeThreads;
+            case NORMAL -> workerThreads;
+            case BACKGROUND -> backgroundThreads;
+        };
+    }
+
+    /** @return a copy with the pool of {@code priority} resized */
+    ExecutionSettings withThreads(Priority priority, int threads) {
+        return new ExecutionSettings(priority == Priority.REALTIME ? threads : realtimeThreads,
+                priority == Priority.NORMAL ? threads : workerThreads,
+                priority == Priority.BACKGROUND ? threads : backgroundThreads, stuckAfter, gracePeriod);
+    }
+
+    /** @return a copy with another stuck delay */
+    ExecutionSettings withStuckAfter(Duration stuckAfter) {
+        return new ExecutionSettings(realtimeThreads, workerThreads, backgroundThreads, stuckAfter, gracePeriod);
+    }
+
+    /** @return a copy with another grace period */
+    ExecutionSettings withGracePeriod(Duration gracePeriod) {
+        return new ExecutionSettings(realtimeThreads, workerThreads, backgroundThreads, stuckAfter, gracePeriod);
+    }
+
+    /**
+     * Reads a configuration; an absent key takes its default.
+     *
+     * @param properties the raw properties, as Declarative Services passes them
+     * @throws IllegalArgumentException naming every bad field and its value, e.g.
+     *                                  {@code worker.threads: 'abc' is not a whole number}
+     */
+    static ExecutionSettings from(Map<String, ?> properties) {
+        List<String> problems = new ArrayList<>();
+        int realtime = read(properties, REALTIME_THREADS, DEFAULT_REALTIME_THREADS, MIN_THREADS, MAX_THREADS,
+                problems);
+        int worker = read(properties, WORKER_THREADS, DEFAULT_WORKER_THREADS, MIN_THREADS, MAX_THREADS, problems);
+        int background = read(properties, BACKGROUND_THREADS, DEFAULT_BACKGROUND_THREADS, MIN_THREADS, MAX_THREADS,
+                problems);
+        int stuck = read(properties, STUCK_AFTER_SECONDS, DEFAULT_STUCK_AFTER_SECONDS, MIN_STUCK_AFTER_SECONDS,
+                MAX_SECONDS, problems);
+        int grace = read(properties, GRACE_PERIOD_SECONDS, DEFAULT_GRACE_PERIOD_SECONDS, MIN_GRACE_PERIOD_SECONDS,
+                MAX_SECONDS, problems);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        return new ExecutionSettings(realtime, worker, background, Duration.ofSeconds(stuck),
+                Duration.ofSeconds(grace));
+    }
+
+    /**
+     * @return each key of {@code properties} that is neither a setting nor a framework property, with the setting
+     *         it most resembles (a typo, or {@code _} for {@code .}), sorted by key
+     */
+    static Map<String, String> unknownKeys(Map<String, ?> properties) {
+        Map<String, String> unknown = new TreeMap<>();
+        for (String key : properties.keySet()) {
+            if (KEYS.contains(key) || FRAMEWORK_PREFIXES.stream().anyMatch(key::startsWith)) {
+                continue;
+            }
+            unknown.put(key, closest(key));
+        }
+        return unknown;
+    }
+
+    /** @return the known key with the smallest edit distance to {@code key}; the first of them on a tie */
+    static String closest(String key) {
+        String best = KEYS.get(0);
+        int bestDistance = Integer.MAX_VALUE;
+        for (String known : KEYS) {
+            int d = distance(key.toLowerCase(), known);
+            if (d < bestDistance) {
+                best = known;
+                bestDistance = d;
+            }
+        }
+        return best;
+    }
+
+    /** Levenshtein distance. */
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+
+    /** Reads one whole-number setting; a problem is added to {@code problems} and the default returned. */
+    private static int read(Map<String, ?> properties, String key, int defaultValue, int min, int max,
+                            List<String> problems) {
+        Object value = properties.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        BigDecimal number = wholeNumber(value);
+        if (number == null) {
+            problems.add(key + ": " + quoted(value) + " is not a whole number");
+            return defaultValue;
+        }
+        if (number.compareTo(BigDecimal.valueOf(min)) < 0 || number.compareTo(BigDecimal.valueOf(max)) > 0) {
+            problems.add(key + ": " + quoted(value) + " is not in " + min + "–" + max);
+            return defaultValue;
+        }
+        return number.intValueExact();
+    }
+
+    /**
+     * @return the value as a whole number of any size, or null if it is none: a string must be digits (with a sign,
+     *         blanks around it are ignored), a floating-point number must have no fraction
+     */
+    private static BigDecimal wholeNumber(Object value) {
+        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+            return BigDecimal.valueOf(((Number) value).longValue());
+        }
+        if (value instanceof String text) {
+            String trimmed = text.trim();
+            return INTEGER.matcher(trimmed).matches() ? new BigDecimal(trimmed) : null;
+        }
+        if (value instanceof Double || value instanceof Float) {
+            double d = ((Number) value).doubleValue();
+            return Double.isFinite(d) && d == Math.rint(d) ? BigDecimal.valueOf(d) : null;
+        }
+        if (value instanceof Number number) { // BigInteger, BigDecimal
+            try {
+                BigDecimal decimal = new BigDecimal(number.toString());
+                return decimal.stripTrailingZeros().scale() <= 0 ? decimal : null;
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null; // Boolean, Character, arrays and collections (one value is expected), anything else
+    }
+
+    /** @return the value as given: a string in quotes, a list as a list, with its type if it is not a number */
+    private static String quoted(Object value) {
+        if (value instanceof String) {
+            return "'" + value + "'";
+        }
+        if (value instanceof Number) {
+            return value.toString();
+        }
+        String text;
+        if (value instanceof Object[] array) {
+            text = java.util.Arrays.toString(array);
+        } else if (value.getClass().isArray()) {
+            text = "an array of " + value.getClass().getComponentType().getSimpleName();
+        } else if (value instanceof Collection<?> collection) {
+            text = collection.toString();
+        } else {
+            text = String.valueOf(value);
+        }
+        return text + " (" + value.getClass().getSimpleName() + ")";
+    }
+
+    /** The settings in configuration terms, for the log. */
+    @Override
+    public String toString() {
+        return REALTIME_THREADS + "=" + realtimeThreads + ", " + WORKER_THREADS + "=" + workerThreads + ", "
+                + BACKGROUND_THREADS + "=" + backgroundThreads + ", " + STUCK_AFTER_SECONDS + "="
+                + stuckAfter.toSeconds() + ", " + GRACE_PERIOD_SECONDS + "=" + gracePeriod.toSeconds();
+    }
+}

@@ -1,0 +1,709 @@
+package org.pluginscheduler.execution;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+
+import org.pluginscheduler.api.Priority;
+import org.pluginscheduler.api.SchedulerStats;
+import org.pluginscheduler.api.execution.ExecutableRun;
+import org.pluginscheduler.api.execution.ExecutionStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The execution service without OSGi: one thread pool per {@link Priority}, a deadline watch, stuck-run replacement
+ * threads and an orderly shutdown, as the {@link org.pluginscheduler.api.execution.RunExecutor} contract asks.
+ *
+ * <ul>
+ * <li><b>Pools.</b> A fixed-size {@link ThreadPoolExecutor} per priority with an unbounded FIFO queue: runs of one
+ * priority start in the order they were accepted, and no priority waits for another's threads. Threads are daemons
+ * named {@code task-realtime-N}, {@code task-normal-N}, {@code task-background-N}; REALTIME threads run at
+ * {@link Thread#MAX_PRIORITY}. Sizes change live ({@link #reconfigure}); the pool's queue keeps every run across a
+ * resize.</li>
+ * <li><b>Exactly once.</b> Each accepted run is wrapped in one object whose state (queued, started, handed back)
+ * changes only under this class's lock, so {@code run()} and {@code rejected()} exclude each other whatever the
+ * pools' threads and a shutdown do concurrently.</li>
+ * <li><b>Deadlines.</b> When a run with a timeout enters {@code run()} its deadline is armed on the {@link Timer};
+ * still inside at the deadline, it gets {@code timedOut}; still inside the stuck delay after that (the delay in force
+ * when it timed out), it is declared stuck: its pool may grow by one thread, as long as the pool's extra threads do
+ * not exceed its configured size (so a pool at most doubles), and it gets {@code stuck}. When its thread returns,
+ * the extra thread goes.</li>
+ * <li><b>Shutdown</b> ({@link #shutdown()}): refuses new runs, hands every queued run back with {@code rejected},
+ * waits up to the grace period for running runs, calls {@code cancel} on those still running, waits up to
+ * {@value #AFTER_CANCEL_SECONDS} s more, and lets the threads end. Threads still held by task code that ignores
+ * its interruption are not interrupted again; they are daemons and end when the task code returns.</li>
+ * <li><b>Callbacks</b> ({@code rejected}, {@code timedOut}, {@code stuck}, {@code cancel}) are called without
+ * holding the lock (asserted); an exception from one is logged and changes nothing here.</li>
+ * </ul>
+ *
+ * <p>Thread-safety: every method may be called from any thread. All mutable state is guarded by one lock, held
+ * only for bookkeeping; it is never held while task code or a callback runs.
+ */
+final class RunPools {
+
+    /** The reason given to {@code rejected} and {@code cancel} on shutdown. */
+    static final String STOPPING = "the execution service is stopping";
+
+    static final int AFTER_CANCEL_SECONDS = 1;
+
+    /** A timeout longer than this means no limit (and would overflow as a deadline). */
+    static final Duration NO_LIMIT = Duration.ofDays(36_500);
+
+    /** How long in real time a wait for the timer may overrun before it is given up: a broken timer must not hang. */
+    private static final Duration BACKSTOP = Duration.ofSeconds(30);
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunPools.class);
+
+    private enum State { RUNNING, STOPPING, STOPPED }
+
+    private final Timer timer;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled on every change of the state below. */
+    private final Condition changed = lock.newCondition();
+    private final Map<Priority, Pool> pools = new EnumMap<>(Priority.class);
+
+    // guarded by lock
+    private ExecutionSettings settings;
+    private State state = State.RUNNING;
+    private final Set<Accepted> queued = new LinkedHashSet<>();
+    private final Set<Running> running = new LinkedHashSet<>();
+    private int stuck;
+
+    /**
+     * Creates the pools; their threads start as runs arrive.
+     *
+     * @param settings pool sizes, stuck delay and grace period
+     * @param timer    the time source of deadlines, stuck delays and the shutdown's waits; owned by the caller, who
+     *                 closes it after {@link #shutdown()}
+     */
+    RunPools(ExecutionSettings settings, Timer timer) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.timer = Objects.requireNonNull(timer, "timer");
+        for (Priority priority : Priority.values()) {
+            pools.put(priority, new Pool(priority, settings.threads(priority)));
+        }
+    }
+
+    // --- the executor ---------------------------------------------------------------------------------------
+
+    /**
+     * Queues {@code run} for its priority's pool.
+     *
+     * @throws RejectedExecutionException if shutting down (or no thread could be created): not accepted, never
+     *                                    called
+     */
+    void execute(ExecutableRun run) {
+        Objects.requireNonNull(run, "run");
+        Pool pool = pools.get(Objects.requireNonNull(run.priority(), "priority"));
+        Accepted accepted = new Accepted(run, pool, run.timeout(), label(run));
+        lock.lock();
+        try {
+            if (state != State.RUNNING) {
+                throw new RejectedExecutionException(STOPPING + ": " + accepted.label + " is not accepted");
+            }
+            queued.add(accepted);
+            pool.queued++;
+            try {
+                pool.executor.execute(accepted);
+            } catch (RuntimeException | Error e) {
+                // the executor may have queued it before it failed to start a thread: if a thread ever takes it,
+                // it skips it, because it is refused (no thread can take it before, it needs this lock)
+                accepted.state = Accepted.Phase.REFUSED;
+                queued.remove(accepted);
+                pool.queued--;
+                if (e instanceof RuntimeException) {
+                    throw new RejectedExecutionException(accepted.label + " is not accepted: " + e, e);
+                }
+                throw e;
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code run} on the calling thread with the same deadline watch as a pooled run (no replacement thread
+     * when it is stuck: the thread is not a pool's). An interrupt the caller had before is kept; one that arrived
+     * during the run (the core's, at its deadline or cancel) is cleared.
+     *
+     * @throws RejectedExecutionException if shutting down: {@code run} was not called
+     */
+    void executeHere(ExecutableRun run) {
+        Objects.requireNonNull(run, "run");
+        Optional<Duration> timeout = run.timeout();
+        String label = label(run);
+        Running started;
+        lock.lock();
+        try {
+            if (state != State.RUNNING) {
+                throw new RejectedExecutionException(STOPPING + ": " + label + " is not run");
+            }
+            started = start(run, null, timeout, label);
+        } finally {
+            lock.unlock();
+        }
+        invoke(started, false);
+    }
+
+    /** A pool thread took {@code accepted} from its queue. */
+    private void runQueued(Accepted accepted) {
+        Running started;
+        lock.lock();
+        try {
+            if (accepted.state != Accepted.Phase.QUEUED) {
+                return; // handed back on shutdown, or refused
+            }
+            accepted.state = Accepted.Phase.STARTED;
+            queued.remove(accepted);
+            accepted.pool.queued--;
+            accepted.pool.active++;
+            started = start(accepted.run, accepted.pool, accepted.timeout, accepted.label);
+        } finally {
+            lock.unlock();
+        }
+        invoke(started, true);
+    }
+
+    /** Registers a run entering {@code run()} on this thread and arms its deadline. Under the lock. */
+    private Running start(ExecutableRun run, Pool pool, Optional<Duration> timeout, String label) {
+        assert lock.isHeldByCurrentThread();
+        Running started = new Running(run, pool, Thread.currentThread(), label);
+        running.add(started);
+        timeout.filter(t -> t.compareTo(NO_LIMIT) <= 0).ifPresent(t ->
+                started.deadline = arm(t.isNegative() ? Duration.ZERO : t, () -> deadlinePassed(started, t)));
+        changed.signalAll();
+        return started;
+    }
+
+    /** Calls {@code run()} and does the bookkeeping of its return, whatever happens. */
+    private void invoke(Running started, boolean poolThread) {
+        boolean interruptedBefore = !poolThread && Thread.currentThread().isInterrupted();
+        VirtualMachineError fatal = null;
+        try {
+            started.run.run();
+        } catch (StackOverflowError e) {
+            LOG.error("{} threw {}, which its contract does not allow; the thread goes on", started, e.toString(), e);
+        } catch (VirtualMachineError e) {
+            fatal = e; // out of memory and the like: the JVM's own handling comes after the bookkeeping
+        } catch (RuntimeException | Error e) {
+            LOG.error("{} threw {}, which its contract does not allow; the thread goes on", started, e.toString(), e);
+        } finally {
+            Thread.interrupted(); // a thread is handed to the next run only with its interrupt flag cleared
+            if (interruptedBefore) {
+                Thread.currentThread().interrupt(); // the caller's own interrupt is not ours to swallow
+            }
+            returned(started);
+        }
+        if (fatal != null) {
+            throw fatal;
+        }
+    }
+
+    /** A run's thread came back from {@code run()}. */
+    private void returned(Running returned) {
+        boolean wasStuck;
+        lock.lock();
+        try {
+            running.remove(returned);
+            returned.returned = true;
+            returned.stopWatching();
+            if (returned.pool != null) {
+                returned.pool.active--;
+            }
+            wasStuck = returned.stuck;
+            if (returned.stuck) {
+                stuck--;
+                if (returned.replaced) {
+                    returned.pool.shrink();
+                }
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (wasStuck) {
+            LOG.info("{} finally returned on thread {} after it was declared stuck{}", returned, returned.threadName,
+                    returned.replaced ? "; its replacement thread goes" : "");
+        }
+    }
+
+    // --- the deadline watch -----------------------------------------------------------------------------------
+
+    /** The timer thread: {@code timeout} passed since the run entered {@code run()}. */
+    private void deadlinePassed(Running late, Duration timeout) {
+        Duration stuckAfter;
+        lock.lock();
+        try {
+            late.deadline = null;
+            if (late.returned || late.timedOut || state == State.STOPPED) {
+                return;
+            }
+            late.timedOut = true;
+            stuckAfter = settings.stuckAfter(); // the delay in force when it times out applies to it
+        } finally {
+            lock.unlock();
+        }
+        LOG.debug("{} is still running on thread {} at its deadline ({})", late, late.threadName, timeout);
+        callback(late.run, "timedOut", () -> late.run.timedOut(timeout));
+        lock.lock();
+        try {
+            // armed only after timedOut returned: stuck always comes after it, whatever the timer's threads
+            if (!late.returned && state != State.STOPPED) {
+                late.stuckCheck = arm(stuckAfter, () -> stuckCheck(late));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The timer thread: a timed-out run is still inside {@code run()} the stuck delay later. */
+    private void stuckCheck(Running late) {
+        boolean replaced;
+        lock.lock();
+        try {
+            late.stuckCheck = null;
+            if (late.returned || late.stuck || state == State.STOPPED) {
+                return;
+            }
+            late.stuck = true;
+            stuck++;
+            replaced = late.pool != null && state == State.RUNNING && late.pool.grow();
+            late.replaced = replaced;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("{} ignored its interruption and still holds thread {}: declared stuck; {}", late, late.threadName,
+                late.pool == null ? "it runs on its caller's thread, which is not replaced"
+                        : replaced ? "a replacement thread was added to its pool"
+                        : "no replacement thread: its pool already has as many extra threads as it is configured with");
+        callback(late.run, "stuck", () -> late.run.stuck(late.threadName, replaced));
+    }
+
+    /** Arms a timer action; may be called under the lock (see {@link Timer}: it never calls back holding its own). */
+    private Timer.Cancellable arm(Duration delay, Runnable action) {
+        try {
+            return timer.schedule(delay, action);
+        } catch (RejectedExecutionException closed) {
+            LOG.warn("The deadline watch is closed: an action due in {} is dropped", delay);
+            return () -> { };
+        }
+    }
+
+    /** Calls a callback of a run: never under the lock, and what it throws changes nothing here. */
+    private void callback(ExecutableRun run, String name, Runnable call) {
+        assert !lock.isHeldByCurrentThread() : name + " called under the executor's lock";
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.error("{} of {} threw, which its contract does not allow; ignored", name, label(run), e);
+        }
+    }
+
+    // --- configuration and stats ------------------------------------------------------------------------------
+
+    /**
+     * Applies new settings live: pools are resized (no queued or running run is lost or repeated; a smaller pool
+     * shrinks as its threads finish their runs), a new stuck delay applies to runs that time out afterwards, a new
+     * grace period to the next shutdown. Ignored once shutting down.
+     */
+    void reconfigure(ExecutionSettings newSettings) {
+        Objects.requireNonNull(newSettings, "newSettings");
+        lock.lock();
+        try {
+            if (state != State.RUNNING) {
+                return;
+            }
+            settings = newSettings;
+            pools.values().forEach(pool -> pool.configure(newSettings.threads(pool.priority)));
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return the settings in force */
+    ExecutionSettings settings() {
+        lock.lock();
+        try {
+            return settings;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return per priority: configured size, active runs, queued runs, extra threads; and stuck runs */
+    ExecutionStats stats() {
+        lock.lock();
+        try {
+            List<SchedulerStats.Pool> result = new ArrayList<>();
+            pools.values().forEach(pool -> result.add(new SchedulerStats.Pool(pool.priority, pool.configured,
+                    pool.active, pool.queued, pool.extraThreads())));
+            return new ExecutionStats(result, stuck);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // --- shutdown ---------------------------------------------------------------------------------------------
+
+    /**
+     * Refuses new runs, hands back queued ones ({@code rejected}), waits up to the grace period for running ones,
+     * cancels those still running ({@code cancel}) and waits up to {@value #AFTER_CANCEL_SECONDS} s more, then lets
+     * the threads end. Returns when done; a second call waits for the first. Runs on the calling thread itself (a
+     * task that stops the service) are not waited for: they cannot return while it waits.
+     */
+    void shutdown() {
+        List<Accepted> handBack;
+        Duration grace;
+        lock.lock();
+        try {
+            if (state != State.RUNNING) {
+                awaitStopped();
+                return;
+            }
+            state = State.STOPPING;
+            grace = settings.gracePeriod();
+            handBack = new ArrayList<>(queued);
+            for (Accepted accepted : handBack) {
+                accepted.state = Accepted.Phase.HANDED_BACK;
+                accepted.pool.queued--;
+            }
+            queued.clear();
+            for (Pool pool : pools.values()) {
+                pool.executor.getQueue().clear(); // only handed-back and refused wrappers are left in it
+                pool.executor.shutdown(); // idle threads end now, the others when their run returns
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (Accepted accepted : handBack) {
+            callback(accepted.run, "rejected", () -> accepted.run.rejected(STOPPING));
+        }
+        int runningAtStop = runningElsewhere().size();
+        LOG.info("Execution service stopping: {} queued runs handed back; {} running, given up to {} s to finish",
+                handBack.size(), runningAtStop, grace.toSeconds());
+        if (!awaitRunningReturned(grace)) {
+            List<Running> late = runningElsewhere();
+            LOG.warn("Execution service stopping: the grace period passed; cancelling {} runs still running: {}",
+                    late.size(), late);
+            for (Running run : late) {
+                callback(run.run, "cancel", () -> run.run.cancel(STOPPING));
+            }
+            if (!awaitRunningReturned(Duration.ofSeconds(AFTER_CANCEL_SECONDS))) {
+                List<Running> left = runningElsewhere();
+                LOG.warn("Execution service stopped with {} runs still holding their threads (they end when the "
+                        + "task code returns): {}", left.size(), left);
+            }
+        }
+        lock.lock();
+        try {
+            state = State.STOPPED;
+            running.forEach(Running::stopWatching); // whoever is left was cancelled: no more watching
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("Execution service stopped");
+    }
+
+    /** Under the lock: waits until the shutdown in progress is done. */
+    private void awaitStopped() {
+        while (state != State.STOPPED) {
+            try {
+                changed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** @return the runs inside {@code run()} on threads other than this one */
+    private List<Running> runningElsewhere() {
+        lock.lock();
+        try {
+            return running.stream().filter(r -> r.thread != Thread.currentThread()).toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until no run is inside {@code run()} on another thread, or {@code limit} passed on the timer (or the
+     * waiting thread is interrupted).
+     *
+     * @return whether they all returned
+     */
+    private boolean awaitRunningReturned(Duration limit) {
+        boolean[] expired = {limit.isZero()};
+        Timer.Cancellable alarm = expired[0] ? () -> { } : arm(limit, () -> {
+            lock.lock();
+            try {
+                expired[0] = true;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        });
+        lock.lock();
+        try {
+            long backstop = limit.plus(BACKSTOP).toNanos();
+            while (!expired[0] && !runningElsewhere().isEmpty()) {
+                if (backstop <= 0) {
+                    LOG.warn("The deadline watch did not end a wait of {} within {} more; waiting no longer", limit,
+                            BACKSTOP);
+                    break;
+                }
+                backstop = changed.awaitNanos(backstop);
+            }
+            return runningElsewhere().isEmpty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return runningElsewhere().isEmpty();
+        } finally {
+            lock.unlock();
+            alarm.cancel();
+        }
+    }
+
+    // --- test seams -------------------------------------------------------------------------------------------
+
+    /** @return whether the calling thread holds the lock (callbacks assert it does not) */
+    boolean holdsLock() {
+        return lock.isHeldByCurrentThread();
+    }
+
+    /** @return how many threads of the pool of {@code priority} are alive */
+    int liveThreads(Priority priority) {
+        lock.lock();
+        try {
+            return pools.get(priority).liveThreads;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits, on this class's own signals and not on time, until {@code condition} holds (it may call
+     * {@link #stats()} or {@link #liveThreads}).
+     *
+     * @param patience real time to give up after (a failing test must not hang)
+     * @return whether it holds
+     */
+    boolean awaitUntil(BooleanSupplier condition, Duration patience) throws InterruptedException {
+        long left = patience.toNanos();
+        lock.lock();
+        try {
+            while (!condition.getAsBoolean()) {
+                if (left <= 0) {
+                    return false;
+                }
+                left = changed.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String label(ExecutableRun run) {
+        return "run " + run.runId() + " of " + run.taskId();
+    }
+
+    // --- the pieces -------------------------------------------------------------------------------------------
+
+    /** One priority's pool: its executor and its counts, all guarded by the lock. */
+    private final class Pool {
+        final Priority priority;
+        final ThreadPoolExecutor executor;
+        private final String threadPrefix;
+        private final AtomicInteger threadNumber = new AtomicInteger();
+        int configured;
+        /** Stuck runs that got a replacement thread and have not returned. */
+        int replacements;
+        int queued;
+        int active;
+        int liveThreads;
+
+        Pool(Priority priority, int configured) {
+            this.priority = priority;
+            this.configured = configured;
+            this.threadPrefix = "task-" + priority.name().toLowerCase(java.util.Locale.ROOT) + "-";
+            this.executor = new ThreadPoolExecutor(configured, configured, 60, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), this::newThread);
+        }
+
+        /**
+         * @return the extra threads for stuck runs; capped at the configured size, which a smaller configuration can
+         *         put below the replacements already handed out
+         */
+        int extraThreads() {
+            return Math.min(replacements, configured);
+        }
+
+        void configure(int threads) {
+            configured = threads;
+            resize();
+        }
+
+        /** @return whether the pool grew by one thread for a stuck run: it may, up to twice its configured size */
+        boolean grow() {
+            if (replacements >= configured) {
+                return false;
+            }
+            replacements++;
+            resize();
+            return true;
+        }
+
+        /** A stuck run that got a replacement returned. */
+        void shrink() {
+            replacements--;
+            if (state != State.STOPPED) {
+                resize();
+            }
+        }
+
+        /** Sets the executor's size; the order of the two calls keeps core ≤ maximum at every step. */
+        private void resize() {
+            assert lock.isHeldByCurrentThread();
+            int size = configured + extraThreads();
+            if (size > executor.getMaximumPoolSize()) {
+                executor.setMaximumPoolSize(size);
+                executor.setCorePoolSize(size);
+            } else {
+                executor.setCorePoolSize(size);
+                executor.setMaximumPoolSize(size);
+            }
+        }
+
+        private Thread newThread(Runnable worker) {
+            Thread thread = new Thread(() -> {
+                threadStarted(this);
+                try {
+                    worker.run();
+                } finally {
+                    threadEnded(this);
+                }
+            }, threadPrefix + threadNumber.incrementAndGet());
+            thread.setDaemon(true);
+            if (priority == Priority.REALTIME) {
+                thread.setPriority(Thread.MAX_PRIORITY);
+            }
+            thread.setUncaughtExceptionHandler((t, e) ->
+                    LOG.error("Thread {} ended by {}; its pool starts another", t.getName(), e.toString(), e));
+            return thread;
+        }
+    }
+
+    private void threadStarted(Pool pool) {
+        lock.lock();
+        try {
+            pool.liveThreads++;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void threadEnded(Pool pool) {
+        lock.lock();
+        try {
+            pool.liveThreads--;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** An accepted run, as it waits in its pool's queue. */
+    private final class Accepted implements Runnable {
+        enum Phase { QUEUED, STARTED, HANDED_BACK, REFUSED }
+
+        final ExecutableRun run;
+        final Pool pool;
+        final Optional<Duration> timeout;
+        final String label;
+        /** Guarded by the lock. */
+        Phase state = Phase.QUEUED;
+
+        Accepted(ExecutableRun run, Pool pool, Optional<Duration> timeout, String label) {
+            this.run = run;
+            this.pool = pool;
+            this.timeout = Objects.requireNonNull(timeout, "timeout");
+            this.label = label;
+        }
+
+        @Override
+        public void run() {
+            runQueued(this);
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
+    /** A run inside {@code run()}, with its deadline watch; the flags are guarded by the lock. */
+    private static final class Running {
+        final ExecutableRun run;
+        /** Null for {@link #executeHere}. */
+        final Pool pool;
+        final Thread thread;
+        final String threadName;
+        final String label;
+        Timer.Cancellable deadline;
+        Timer.Cancellable stuckCheck;
+        boolean returned;
+        boolean timedOut;
+        boolean stuck;
+        boolean replaced;
+
+        Running(ExecutableRun run, Pool pool, Thread thread, String label) {
+            this.run = run;
+            this.pool = pool;
+            this.thread = thread;
+            this.threadName = thread.getName();
+            this.label = label;
+        }
+
+        /**
+         * Disarms its deadline and stuck check. Under the lock, so that once a return is booked nothing of it is
+         * left on the timer; an action already firing finds the run returned and does nothing.
+         */
+        void stopWatching() {
+            if (deadline != null) {
+                deadline.cancel();
+                deadline = null;
+            }
+            if (stuckCheck != null) {
+                stuckCheck.cancel();
+                stuckCheck = null;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+}
