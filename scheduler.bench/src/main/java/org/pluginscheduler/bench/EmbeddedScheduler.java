@@ -71,9 +71,11 @@ final class EmbeddedScheduler implements AutoCloseable {
             // Config Admin first, so the scheduler and store find their configuration when they activate
             Bundle cm = install(ctx, bundles, "org.apache.felix.configadmin");
             cm.start();
-            Map<String, Object> core = new HashMap<>(Map.of("worker.threads", threads));
-            core.putAll(extra("bench.scheduler"));
+            Map<String, Object> core = new HashMap<>(extra("bench.scheduler"));
             configure(cm, "org.pluginscheduler.scheduler", core);
+            Map<String, Object> execution = new HashMap<>(Map.of("worker.threads", threads));
+            execution.putAll(extra("bench.execution"));
+            configure(cm, "org.pluginscheduler.execution", execution);
             Path h2File = null;
             if (durable) {
                 h2File = work.resolve("scheduler");
@@ -86,6 +88,7 @@ final class EmbeddedScheduler implements AutoCloseable {
             if (durable) {
                 names.addAll(List.of("org.osgi.service.jdbc", "h2", "scheduler.store.h2"));
             }
+            names.add("scheduler.execution");
             names.add("scheduler.impl");
             List<Bundle> installed = new ArrayList<>();
             for (String name : names) {

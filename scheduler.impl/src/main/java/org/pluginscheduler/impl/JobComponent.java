@@ -94,6 +94,8 @@ public final class JobComponent {
         if (current == null) {
             return;
         }
+        // the id is released first: once the task is gone, nothing may still find this configuration by it
+        core.releaseJob(current, pid);
         boolean deleted = reason == ComponentConstants.DEACTIVATION_REASON_CONFIGURATION_DELETED;
         try {
             if (deleted) {
@@ -105,8 +107,8 @@ public final class JobComponent {
         } catch (IllegalStateException stopped) {
             // the scheduler is stopping too
         }
-        core.releaseJob(current, pid);
     }
+
 
     static TaskDefinition definition(JobConfiguration c, Map<String, Object> properties) {
         if (c.id() == null || c.id().isBlank()) {

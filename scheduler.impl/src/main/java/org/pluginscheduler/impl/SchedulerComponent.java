@@ -262,6 +262,9 @@ public final class SchedulerComponent {
             return false;
         }
         try {
+            if (cm.listConfigurations("(" + Constants.SERVICE_PID + "=" + pid + ")") == null) {
+                return false; // deleted meanwhile: getConfiguration would make a new, empty one
+            }
             org.osgi.service.cm.Configuration configuration = cm.getConfiguration(pid, "?");
             Object file = configuration.getProperties() == null ? null
                     : configuration.getProperties().get("felix.fileinstall.filename");
@@ -272,7 +275,7 @@ public final class SchedulerComponent {
                 LOG.info("Deleted {} with the configuration of job {}", path, id);
             }
             return true;
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (java.io.IOException | org.osgi.framework.InvalidSyntaxException | RuntimeException e) {
             throw new IllegalStateException("could not delete configuration " + pid + " of job " + id + ": "
                     + e.getMessage(), e);
         }

@@ -229,25 +229,21 @@ public class ConfigurationIT extends SchedulerTestBase {
         added.add(nightly);
         Configuration core = configAdmin.getConfiguration(SCHEDULER_PID, "?");
         try {
-            configureScheduler(Map.of("default.zone", kiritimati.getId(), "worker.threads", 3));
+            configureScheduler(Map.of("default.zone", kiritimati.getId()));
             assertFiresAtThreeIn(nightly, kiritimati);
-            assertEquals(3, threads(Priority.NORMAL));
 
             // an unknown zone: rejected; the zone in force stays (an existing task, and a new one, plan by it)
-            configureScheduler(Map.of("default.zone", "Mars/Olympus", "worker.threads", 3));
+            configureScheduler(Map.of("default.zone", "Mars/Olympus"));
             assertFiresAtThreeIn(nightly, kiritimati);
             TaskId added2 = scheduler.addTask(TaskDefinition.builder("cfg-zone-new").schedule("cron:0 3 * * *")
                     .build(), run -> TaskResult.success(), false);
             added.add(added2);
             assertFiresAtThreeIn(added2, kiritimati);
 
-            // a valid zone with an invalid pool size: the whole configuration is rejected, zone included
-            configureScheduler(Map.of("default.zone", "Asia/Tokyo", "worker.threads", 0));
-            assertEquals(3, threads(Priority.NORMAL));
+            // a valid zone with an invalid value beside it: the whole configuration is rejected, zone included
+            configureScheduler(Map.of("default.zone", "Asia/Tokyo", "lock.retry.delay.ms", 0));
             assertFiresAtThreeIn(nightly, kiritimati);
-            configureScheduler(Map.of("default.zone", "Asia/Tokyo", "worker.threads", 4,
-                    "grace.period.seconds", 99999));
-            assertEquals(3, threads(Priority.NORMAL));
+            configureScheduler(Map.of("default.zone", "Asia/Tokyo", "grace.period.seconds", 99999));
             assertFiresAtThreeIn(nightly, kiritimati);
 
             // the scheduler keeps working meanwhile
@@ -257,14 +253,12 @@ public class ConfigurationIT extends SchedulerTestBase {
             awaitRuns(beat, RunStatus.SUCCEEDED, 2);
 
             // a valid configuration is applied again
-            configureScheduler(Map.of("default.zone", "Asia/Tokyo", "worker.threads", 5));
+            configureScheduler(Map.of("default.zone", "Asia/Tokyo"));
             assertFiresAtThreeIn(nightly, ZoneId.of("Asia/Tokyo"));
-            assertEquals(5, threads(Priority.NORMAL));
         } finally {
             core.delete();
         }
-        // deleted: the defaults (the JVM's zone, 8 normal threads)
-        awaitTrue("8 normal threads again", () -> threads(Priority.NORMAL) == 8);
+        // deleted: the defaults (the JVM's zone)
         assertFiresAtThreeIn(nightly, ZoneId.systemDefault());
     }
 

@@ -66,8 +66,12 @@ public class ExecutionSemanticsIT extends SchedulerTestBase {
      * The core's defaults ({@code SchedulerConfiguration}) for every property a test here changes; a test's
      * configuration is laid over them, and they are restored after each test.
      */
-    private static final Map<String, Object> DEFAULTS = Map.of("realtime.threads", 2, "worker.threads", 8,
-            "background.threads", 2, "stuck.after.seconds", 5, "tenants", new String[0]);
+    private static final Map<String, Object> DEFAULTS = Map.of("tenants", new String[0]);
+
+    /** The execution service's PID and defaults ({@code ExecutionConfiguration}), handled the same way. */
+    private static final String EXECUTION_PID = "org.pluginscheduler.execution";
+    private static final Map<String, Object> EXECUTION_DEFAULTS = Map.of("realtime.threads", 2, "worker.threads", 8,
+            "background.threads", 2, "stuck.after.seconds", 5);
 
     @Inject
     private ConfigurationAdmin configAdmin;
@@ -363,15 +367,23 @@ public class ExecutionSemanticsIT extends SchedulerTestBase {
      * {@code configureScheduler}, compares list values ({@code String[]}) by content.
      */
     private void configure(Map<String, Object> changes) throws Exception {
-        Map<String, Object> properties = new LinkedHashMap<>(DEFAULTS);
-        properties.putAll(changes);
-        configAdmin.getConfiguration(PID, "?").update(new Hashtable<>(properties));
+        Map<String, Object> core = new LinkedHashMap<>(DEFAULTS);
+        Map<String, Object> execution = new LinkedHashMap<>(EXECUTION_DEFAULTS);
+        changes.forEach((k, v) -> (EXECUTION_DEFAULTS.containsKey(k) ? execution : core).put(k, v));
+        configure(PID, core, this::core);
+        configure(EXECUTION_PID, execution,
+                () -> context.getServiceReference(org.pluginscheduler.api.execution.RunExecutor.class));
+    }
+
+    private void configure(String pid, Map<String, Object> properties,
+                           java.util.function.Supplier<ServiceReference<?>> service) throws Exception {
+        configAdmin.getConfiguration(pid, "?").update(new Hashtable<>(properties));
         String wanted = properties.entrySet().stream().map(e -> e.getKey() + "=" + normalized(e.getValue()))
                 .collect(Collectors.joining(", "));
-        awaitTrue("the scheduler applied " + wanted, () -> {
-            ServiceReference<?> core = core();
-            return core != null && properties.entrySet().stream()
-                    .allMatch(e -> normalized(e.getValue()).equals(normalized(core.getProperty(e.getKey()))));
+        awaitTrue(pid + " applied " + wanted, () -> {
+            ServiceReference<?> ref = service.get();
+            return ref != null && properties.entrySet().stream()
+                    .allMatch(e -> normalized(e.getValue()).equals(normalized(ref.getProperty(e.getKey()))));
         });
     }
 

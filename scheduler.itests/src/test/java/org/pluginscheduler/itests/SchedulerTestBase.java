@@ -92,6 +92,7 @@ public abstract class SchedulerTestBase {
                 mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
                 projectBundle("itest.bundle.api"),
                 projectBundle("itest.bundle.impl"),
+                projectBundle("itest.bundle.execution"),
                 junitBundles());
     }
 

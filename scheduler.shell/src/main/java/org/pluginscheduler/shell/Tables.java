@@ -29,9 +29,11 @@ final class Tables {
         this.clock = clock;
     }
 
-    String tasks(List<TaskInfo> tasks, boolean pausedAll) {
+    /** @param scheduler the scheduler's state: paused, execution service present, runs held */
+    String tasks(List<TaskInfo> tasks, SchedulerStats scheduler) {
+        boolean pausedAll = scheduler.paused();
         if (tasks.isEmpty()) {
-            return "no tasks" + (pausedAll ? " (scheduler paused)" : "");
+            return "no tasks" + (pausedAll ? " (scheduler paused)" : "") + held(scheduler);
         }
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"TASK", "STATE", "SCHEDULE", "NEXT FIRE", "LAST STATUS", "OWNER"});
@@ -55,7 +57,16 @@ final class Tables {
         if (pausedAll) {
             out.append("\nthe scheduler is paused: no task fires until it is resumed");
         }
-        return out.toString();
+        return out.append(held(scheduler)).toString();
+    }
+
+    /** @return a line saying that fires are held for want of an execution service, or nothing */
+    private static String held(SchedulerStats s) {
+        if (s.executing()) {
+            return "";
+        }
+        return "\nno execution service (bundle scheduler.execution stopped?): fires are held, " + s.heldRuns()
+                + " run(s) waiting; missed scheduled fires follow their misfire policy when it returns";
     }
 
     String runs(TaskId id, List<RunRecord> runs) {
@@ -177,7 +188,7 @@ final class Tables {
         rows.add(new String[] {"POOL", "THREADS", "ACTIVE", "QUEUED", "EXTRA (stuck)"});
         s.pools().forEach(p -> rows.add(new String[] {p.priority().name(), String.valueOf(p.threads()),
                 String.valueOf(p.active()), String.valueOf(p.queued()), String.valueOf(p.extra())}));
-        out.append(align(rows));
+        out.append(s.executing() ? align(rows) : held(s).substring(1));
         out.append("\n\nstuck runs: ").append(s.stuckRuns()).append("   pending retries: ").append(s.pendingRetries())
                 .append("   held locks: ").append(s.heldLocks());
         return out.toString();

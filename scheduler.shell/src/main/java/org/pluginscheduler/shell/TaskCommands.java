@@ -91,7 +91,7 @@ public final class TaskCommands {
                     .filter(t -> wanted.isEmpty() || t.state().name().equals(wanted)
                             || t.lastStatus().map(s -> s.name().equals(wanted)).orElse(false))
                     .toList();
-            return tables.tasks(tasks, scheduler.isPausedAll());
+            return tables.tasks(tasks, scheduler.stats());
         });
     }
 

@@ -2,15 +2,19 @@ package org.pluginscheduler.shell;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.ScheduleParseException;
+import org.pluginscheduler.api.SchedulerStats;
 import org.pluginscheduler.api.TaskScheduler;
 
 class TaskCommandsTest {
@@ -56,12 +60,33 @@ class TaskCommandsTest {
                 + "one task's", e.getMessage());
     }
 
-    /** A scheduler without tasks that fails any call but {@code tasks()} and {@code isPausedAll()}. */
+    @Test
+    void listAndStatsSayWhenFiresAreHeldForWantOfAnExecutionService() {
+        SchedulerStats held = stats(false, 2);
+        TaskCommands commands = new TaskCommands(noTasks(held), Clock.systemUTC());
+        String notice = "no execution service (bundle scheduler.execution stopped?): fires are held, 2 run(s) "
+                + "waiting; missed scheduled fires follow their misfire policy when it returns";
+        assertEquals("no tasks\n" + notice, commands.list("", "", ""));
+        assertTrue(commands.stats().contains("\n" + notice + "\n\nstuck runs: 0"), commands.stats());
+        assertEquals("no tasks", new TaskCommands(noTasks(stats(true, 0)), Clock.systemUTC()).list("", "", ""));
+    }
+
+    private static SchedulerStats stats(boolean executing, int held) {
+        return new SchedulerStats(Instant.EPOCH, Map.of(), new SchedulerStats.Lag(0, Duration.ZERO, Duration.ZERO,
+                Duration.ZERO, Duration.ZERO), List.of(), 0, 0, 0, false, executing, held);
+    }
+
     private static TaskScheduler noTasks() {
+        return noTasks(stats(true, 0));
+    }
+
+    /** A scheduler without tasks that fails any call but {@code tasks()}, {@code isPausedAll()}, {@code stats()}. */
+    private static TaskScheduler noTasks(SchedulerStats stats) {
         return (TaskScheduler) Proxy.newProxyInstance(TaskScheduler.class.getClassLoader(),
                 new Class<?>[] {TaskScheduler.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "tasks" -> List.of();
-                    case "isPausedAll" -> false;
+                    case "isPausedAll" -> stats.paused();
+                    case "stats" -> stats;
                     default -> throw new AssertionError("unexpected call of " + method.getName());
                 });
     }
