@@ -110,11 +110,11 @@ final class RunPools {
     void execute(ExecutableRun run) {
         Objects.requireNonNull(run, "run");
         Pool pool = pools.get(Objects.requireNonNull(run.priority(), "priority"));
-        Accepted accepted = new Accepted(run, pool, run.timeout(), label(run));
+        Accepted accepted = new Accepted(run, pool, run.timeout());
         lock.lock();
         try {
             if (state != State.RUNNING) {
-                throw new RejectedExecutionException(STOPPING + ": " + accepted.label + " is not accepted");
+                throw new RejectedExecutionException(STOPPING + ": " + accepted + " is not accepted");
             }
             queued.add(accepted);
             pool.queued++;
@@ -127,7 +127,7 @@ final class RunPools {
                 queued.remove(accepted);
                 pool.queued--;
                 if (e instanceof RuntimeException) {
-                    throw new RejectedExecutionException(accepted.label + " is not accepted: " + e, e);
+                    throw new RejectedExecutionException(accepted + " is not accepted: " + e, e);
                 }
                 throw e;
             }
@@ -147,14 +147,13 @@ final class RunPools {
     void executeHere(ExecutableRun run) {
         Objects.requireNonNull(run, "run");
         Optional<Duration> timeout = run.timeout();
-        String label = label(run);
         Running started;
         lock.lock();
         try {
             if (state != State.RUNNING) {
-                throw new RejectedExecutionException(STOPPING + ": " + label + " is not run");
+                throw new RejectedExecutionException(STOPPING + ": " + label(run) + " is not run");
             }
-            started = start(run, null, timeout, label);
+            started = start(run, null, timeout);
         } finally {
             lock.unlock();
         }
@@ -173,7 +172,7 @@ final class RunPools {
             queued.remove(accepted);
             accepted.pool.queued--;
             accepted.pool.active++;
-            started = start(accepted.run, accepted.pool, accepted.timeout, accepted.label);
+            started = start(accepted.run, accepted.pool, accepted.timeout);
         } finally {
             lock.unlock();
         }
@@ -181,9 +180,9 @@ final class RunPools {
     }
 
     /** Registers a run entering {@code run()} on this thread and arms its deadline. Under the lock. */
-    private Running start(ExecutableRun run, Pool pool, Optional<Duration> timeout, String label) {
+    private Running start(ExecutableRun run, Pool pool, Optional<Duration> timeout) {
         assert lock.isHeldByCurrentThread();
-        Running started = new Running(run, pool, Thread.currentThread(), label);
+        Running started = new Running(run, pool, Thread.currentThread());
         running.add(started);
         timeout.filter(t -> t.compareTo(NO_LIMIT) <= 0).ifPresent(t ->
                 started.deadline = arm(t.isNegative() ? Duration.ZERO : t, () -> deadlinePassed(started, t)));
@@ -641,15 +640,13 @@ final class RunPools {
         final ExecutableRun run;
         final Pool pool;
         final Optional<Duration> timeout;
-        final String label;
         /** Guarded by the lock. */
         Phase state = Phase.QUEUED;
 
-        Accepted(ExecutableRun run, Pool pool, Optional<Duration> timeout, String label) {
+        Accepted(ExecutableRun run, Pool pool, Optional<Duration> timeout) {
             this.run = run;
             this.pool = pool;
             this.timeout = Objects.requireNonNull(timeout, "timeout");
-            this.label = label;
         }
 
         @Override
@@ -658,8 +655,8 @@ final class RunPools {
         }
 
         @Override
-        public String toString() {
-            return label;
+        public String toString() { // only for logs and errors: no string is built per run
+            return label(run);
         }
     }
 
@@ -670,7 +667,6 @@ final class RunPools {
         final Pool pool;
         final Thread thread;
         final String threadName;
-        final String label;
         Timer.Cancellable deadline;
         Timer.Cancellable stuckCheck;
         boolean returned;
@@ -678,12 +674,11 @@ final class RunPools {
         boolean stuck;
         boolean replaced;
 
-        Running(ExecutableRun run, Pool pool, Thread thread, String label) {
+        Running(ExecutableRun run, Pool pool, Thread thread) {
             this.run = run;
             this.pool = pool;
             this.thread = thread;
             this.threadName = thread.getName();
-            this.label = label;
         }
 
         /**
@@ -703,7 +698,7 @@ final class RunPools {
 
         @Override
         public String toString() {
-            return label;
+            return label(run);
         }
     }
 }

@@ -1,6 +1,9 @@
 package org.pluginscheduler.impl;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -12,6 +15,8 @@ import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskExecution;
 import org.pluginscheduler.api.TaskId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One run: the context handed to the task, plus what the scheduler needs to cancel, time out and await it. Its
@@ -20,6 +25,8 @@ import org.pluginscheduler.api.TaskId;
  * pooled thread is never interrupted on behalf of a run that already ended.
  */
 final class Execution implements TaskExecution {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Execution.class);
 
     /**
      * Where a run is in its life. It only moves forward: CREATED → DISPATCHED → RUNNING → ENDED → DONE, or
@@ -267,6 +274,37 @@ final class Execution implements TaskExecution {
     public boolean isCancelled() {
         return stop != Stop.NONE;
     }
+
+    /**
+     * Waits for runs to end (be acknowledged), together at most {@code limit}; a run on this very thread (a task
+     * stopping its own bundle) is not waited for.
+     *
+     * @param reason for the WARN about those that did not end; empty: no WARN
+     * @return the executions that did not end within {@code limit}
+     */
+    static List<Execution> awaitAll(List<Execution> executions, Duration limit, String reason) {
+        List<Execution> late = new ArrayList<>();
+        long deadline = System.nanoTime() + limit.toNanos();
+        for (Execution e : executions) {
+            if (e.runsOn(Thread.currentThread())) {
+                continue; // a task stopping its own bundle: it cannot wait for itself
+            }
+            try {
+                if (!e.await(Math.max(0, deadline - System.nanoTime()))) {
+                    late.add(e);
+                }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return late;
+            }
+        }
+        if (!late.isEmpty() && !reason.isEmpty()) {
+            LOG.warn("{} run(s) did not end within {} ({}): {}; they are left to finish on their own", late.size(),
+                    limit, reason, late);
+        }
+        return late;
+    }
+
 
     @Override
     public String toString() {

@@ -13,10 +13,14 @@ import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
+
 import org.pluginscheduler.api.OverlapPolicy;
+import org.pluginscheduler.api.Priority;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
+import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.execution.ExecutableRun;
 import org.pluginscheduler.api.execution.RunExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +52,7 @@ final class Launcher implements Completion.Followups {
     private final CoreContext ctx;
     private final TaskTimer timer;
     private final Completion completion;
-    private final RunShell shell;
+    final RunShell shell;
     /** The execution service runs are handed to, or null: runs are held. */
     private volatile RunExecutor executor;
     /** Runs waiting for an execution service, in the order they came. Guarded by the core lock. */
@@ -234,7 +238,7 @@ final class Launcher implements Completion.Followups {
      * released, and it waits for the next execution service; a run whose task or scheduler is gone is recorded as
      * cancelled instead.
      */
-    private void returned(Execution execution, String reason) {
+    void returned(Execution execution, String reason) {
         synchronized (ctx.lock) {
             releaseLocks(execution);
             if (!execution.slot.removed && !ctx.stopped()) {
@@ -298,9 +302,80 @@ final class Launcher implements Completion.Followups {
     }
 
     /** @return the run as the execution service sees it */
-    RunShell.Handoff handoff(Execution execution) {
-        return new RunShell.Handoff(shell, execution, reason -> returned(execution, reason));
+    Handoff handoff(Execution execution) {
+        return new Handoff(this, execution);
     }
+
+    /**
+     * A run as the execution service sees it. A separate object from the {@link Execution} that task code gets
+     * as its {@code TaskExecution}, so that a plugin cannot cast its context and drive its own run.
+     */
+    static final class Handoff implements ExecutableRun {
+        private final Launcher launcher;
+        private final Execution execution;
+        private volatile RunRecord record;
+
+        Handoff(Launcher launcher, Execution execution) {
+            this.launcher = launcher;
+            this.execution = execution;
+        }
+
+        @Override
+        public TaskId taskId() {
+            return execution.taskId();
+        }
+
+        @Override
+        public String runId() {
+            return execution.runId();
+        }
+
+        @Override
+        public Priority priority() {
+            return execution.definition().priority();
+        }
+
+        @Override
+        public Optional<Duration> timeout() {
+            return execution.definition().timeout().filter(t -> t.compareTo(RunShell.NO_LIMIT) <= 0);
+        }
+
+        @Override
+        public void run() {
+            record = launcher.shell.run(execution);
+        }
+
+        @Override
+        public void rejected(String reason) {
+            launcher.returned(execution, reason);
+        }
+
+        @Override
+        public void timedOut(Duration timeout) {
+            launcher.shell.timedOut(execution, timeout);
+        }
+
+        @Override
+        public void stuck(String thread, boolean replaced) {
+            launcher.shell.stuck(execution, thread, replaced);
+        }
+
+        @Override
+        public void cancel(String reason) {
+            execution.cancel(reason);
+        }
+
+        /** @return the run's final record once {@link #run()} returned (null if it was not stored) */
+        RunRecord record() {
+            return record;
+        }
+
+        @Override
+        public String toString() {
+            return execution.toString();
+        }
+    }
+
 
     /** The run's end: it leaves its task, releases its locks and permit, and a queued fire may start. */
     @Override

@@ -4,16 +4,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 
-import org.pluginscheduler.api.Priority;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.TaskResult;
-import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskRetryRequestedException;
-import org.pluginscheduler.api.execution.ExecutableRun;
 import org.pluginscheduler.api.execution.RunExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,12 +17,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One run on a thread: enters its provider (never one that is gone), enters task code, classifies what came back
  * (result, exception, timeout, cancellation) and hands the outcome to {@link Completion}. The thread and the
- * deadline belong to the execution service ({@link RunExecutor}): it calls {@link Handoff#timedOut} at the
- * deadline, and the run is cancelled and interrupted here; it calls {@link Handoff#stuck} when the run ignored
+ * deadline belong to the execution service ({@link RunExecutor}): it calls {@code timedOut} at the
+ * deadline, and the run is cancelled and interrupted here; it calls {@code stuck} when the run ignored
  * that, and the run's outcome is recorded then while it keeps its task and locks until its thread returns.
  *
- * <p>Owns nothing but the hand-off objects. Called by the execution service (through {@link Handoff}), with runs
- * the {@link Launcher} and the admin hand it.
+ * <p>Owns no state. Called by the execution service, through the {@link Launcher.Handoff} the launcher gave it.
  */
 final class RunShell {
 
@@ -40,81 +35,8 @@ final class RunShell {
         this.completion = completion;
     }
 
-    /**
-     * A run as the execution service sees it. A separate object from the {@link Execution} that task code gets
-     * as its {@code TaskExecution}, so that a plugin cannot cast its context and drive its own run.
-     */
-    static final class Handoff implements ExecutableRun {
-        private final RunShell shell;
-        private final Execution execution;
-        private final Consumer<String> returned;
-        private volatile RunRecord record;
-
-        /** @param returned what happens to a run the executor hands back unstarted (the launcher's) */
-        Handoff(RunShell shell, Execution execution, Consumer<String> returned) {
-            this.shell = shell;
-            this.execution = execution;
-            this.returned = returned;
-        }
-
-        @Override
-        public TaskId taskId() {
-            return execution.taskId();
-        }
-
-        @Override
-        public String runId() {
-            return execution.runId();
-        }
-
-        @Override
-        public Priority priority() {
-            return execution.definition().priority();
-        }
-
-        @Override
-        public Optional<Duration> timeout() {
-            return execution.definition().timeout().filter(t -> t.compareTo(NO_LIMIT) <= 0);
-        }
-
-        @Override
-        public void run() {
-            record = shell.run(execution);
-        }
-
-        @Override
-        public void rejected(String reason) {
-            returned.accept(reason);
-        }
-
-        @Override
-        public void timedOut(Duration timeout) {
-            shell.timedOut(execution, timeout);
-        }
-
-        @Override
-        public void stuck(String thread, boolean replaced) {
-            shell.stuck(execution, thread, replaced);
-        }
-
-        @Override
-        public void cancel(String reason) {
-            execution.cancel(reason);
-        }
-
-        /** @return the run's final record once {@link #run()} returned (null if it was not stored) */
-        RunRecord record() {
-            return record;
-        }
-
-        @Override
-        public String toString() {
-            return execution.toString();
-        }
-    }
-
     /** A timeout this long means "no limit" (and start + timeout could overflow). */
-    private static final Duration NO_LIMIT = Duration.ofDays(36_500);
+    static final Duration NO_LIMIT = Duration.ofDays(36_500);
 
     /** Runs one execution on the current thread and records it. */
     RunRecord run(Execution execution) {
@@ -202,7 +124,7 @@ final class RunShell {
     }
 
     /** The execution service: the run passed its deadline inside task code. */
-    private void timedOut(Execution execution, Duration timeout) {
+    void timedOut(Execution execution, Duration timeout) {
         if (execution.isFinished()) {
             return;
         }
@@ -214,7 +136,7 @@ final class RunShell {
      * The execution service: a timed-out run ignores interruption. Its outcome is recorded now (TIMED_OUT,
      * through the retry path), off the caller's thread; it keeps its task, locks and permit until it returns.
      */
-    private void stuck(Execution execution, String thread, boolean replaced) {
+    void stuck(Execution execution, String thread, boolean replaced) {
         if (!execution.declareStuck()) {
             return; // it ended meanwhile
         }

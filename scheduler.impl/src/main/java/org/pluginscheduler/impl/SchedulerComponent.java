@@ -1,16 +1,9 @@
 package org.pluginscheduler.impl;
 
 import java.time.Clock;
-import java.time.DateTimeException;
-import java.time.Duration;
-import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -31,8 +24,6 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
-import org.pluginscheduler.api.MisfirePolicy;
-import org.pluginscheduler.api.Priority;
 import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.ScheduledTaskProvider;
 import org.pluginscheduler.api.TaskFailureHandler;

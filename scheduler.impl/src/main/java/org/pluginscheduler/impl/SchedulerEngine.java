@@ -56,6 +56,7 @@ final class SchedulerEngine {
     private final Launcher launcher;
     private final Planner planner;
     private final TaskRegistry registry;
+    private final AdHocTasks adHoc;
     private final AbandonedRuns abandoned;
     private final TaskAdmin admin;
     private boolean recoveredInitialStore; // guarded by the core lock
@@ -90,8 +91,9 @@ final class SchedulerEngine {
         this.planner = new Planner(ctx, timer, launcher);
         this.registry = new TaskRegistry(ctx, planner, launcher, states, stores);
         registryRef[0] = registry;
+        this.adHoc = new AdHocTasks(ctx, registry, states);
         this.abandoned = new AbandonedRuns(ctx, timer, registry, launcher, completion, stores);
-        this.admin = new TaskAdmin(ctx, registry, planner, launcher, completion, stores, states);
+        this.admin = new TaskAdmin(ctx, registry, adHoc, planner, launcher, completion, stores, states);
         List<StoredTask> known = loadTasks(store);
         synchronized (ctx.lock) {
             registry.seed(known);
@@ -163,7 +165,7 @@ final class SchedulerEngine {
     TaskId addTask(long bundleId, String owner, String ownerLabel, TaskDefinition definition, TaskAction action,
                    boolean replace) {
         List<Execution> toDispatch = new ArrayList<>();
-        TaskId id = registry.addTask(bundleId, owner, ownerLabel, definition, action, replace, toDispatch);
+        TaskId id = adHoc.addTask(bundleId, owner, ownerLabel, definition, action, replace, toDispatch);
         toDispatch.forEach(launcher::dispatch);
         return id;
     }
@@ -174,12 +176,12 @@ final class SchedulerEngine {
 
     /** Stops one ad-hoc task (or job) without deleting its state: it becomes dormant. */
     void retireAdHoc(TaskId id) {
-        registry.retireAdHoc(id);
+        adHoc.retireAdHoc(id);
     }
 
     /** The bundle's service instance was released: its ad-hoc tasks go, like a departing provider's. */
     void releaseAdHoc(long bundleId) {
-        ProviderHandle handle = registry.releaseAdHoc(bundleId);
+        ProviderHandle handle = adHoc.releaseAdHoc(bundleId);
         if (handle != null) {
             providerRemoved(handle);
         }
@@ -402,7 +404,7 @@ final class SchedulerEngine {
         }
         timer.stop();
         Duration grace = ctx.settings().gracePeriod();
-        List<Execution> late = TaskRegistry.await(running.stream().filter(Execution::hasStarted).toList(), grace, "");
+        List<Execution> late = Execution.awaitAll(running.stream().filter(Execution::hasStarted).toList(), grace, "");
         handles.forEach(ProviderHandle::close);
         // next fires and last runs, so the next start knows what was missed while down; through the writer, so an
         // older batch can never commit after this one
@@ -412,11 +414,11 @@ final class SchedulerEngine {
             LOG.warn("Stopping: {} run(s) still going after the grace period of {}; cancelling them: {}", late.size(),
                     grace, late);
             late.forEach(e -> e.cancel("the scheduler is stopping"));
-            TaskRegistry.await(late, Duration.ofSeconds(1), "the scheduler is stopping");
+            Execution.awaitAll(late, Duration.ofSeconds(1), "the scheduler is stopping");
         }
     }
 
     static String digest(TaskDefinition d) {
-        return TaskRegistry.digest(d);
+        return TaskDefinitions.digest(d);
     }
 }

@@ -40,16 +40,18 @@ final class TaskAdmin {
 
     private final CoreContext ctx;
     private final TaskRegistry registry;
+    private final AdHocTasks adHoc;
     private final Planner planner;
     private final Launcher launcher;
     private final Completion completion;
     private final StoreBinding stores;
     private final TaskStateWriter states;
 
-    TaskAdmin(CoreContext ctx, TaskRegistry registry, Planner planner, Launcher launcher, Completion completion,
+    TaskAdmin(CoreContext ctx, TaskRegistry registry, AdHocTasks adHoc, Planner planner, Launcher launcher, Completion completion,
               StoreBinding stores, TaskStateWriter states) {
         this.ctx = ctx;
         this.registry = registry;
+        this.adHoc = adHoc;
         this.planner = planner;
         this.launcher = launcher;
         this.completion = completion;
@@ -195,7 +197,7 @@ final class TaskAdmin {
             }
             execution = launcher.call(slot, arguments);
         }
-        RunShell.Handoff handoff = launcher.handoff(execution);
+        Launcher.Handoff handoff = launcher.handoff(execution);
         try {
             target.executeHere(handoff);
         } catch (RejectedExecutionException e) {
@@ -281,7 +283,7 @@ final class TaskAdmin {
         List<Execution> toDispatch = new ArrayList<>();
         boolean removed;
         synchronized (ctx.lock) {
-            removed = registry.removeTask(id, toDispatch);
+            removed = adHoc.removeTask(id, toDispatch);
         }
         if (removed) {
             states.awaitWrites();

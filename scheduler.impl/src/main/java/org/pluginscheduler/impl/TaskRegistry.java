@@ -1,27 +1,17 @@
 package org.pluginscheduler.impl;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
-import org.pluginscheduler.api.InvalidTaskDefinitionException;
 import org.pluginscheduler.api.NoSuchTaskException;
-import org.pluginscheduler.api.ScheduleParseException;
-import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskState;
@@ -60,12 +50,10 @@ final class TaskRegistry {
     private final Launcher launcher;
     private final TaskStateWriter states;
     private final StoreBinding stores;
+    private final TaskDefinitions defs;
     private final Map<TaskId, TaskSlot> slots = new HashMap<>();
     private final List<Rejected> rejected = new ArrayList<>();
     private final Map<ProviderHandle, List<TaskDefinition>> applied = new HashMap<>();
-    private final Map<Long, ProviderHandle> adHoc = new HashMap<>();
-    /** Operators' per-task overrides by configuration PID, in configuration order. */
-    private final Map<String, TaskOverride> overrides = new LinkedHashMap<>();
     /** The latest state of every task the store knows that is not registered now. */
     private final Map<TaskId, StoredTask> dormant = new HashMap<>();
     /**
@@ -77,6 +65,7 @@ final class TaskRegistry {
     TaskRegistry(CoreContext ctx, Planner planner, Launcher launcher, TaskStateWriter states, StoreBinding stores) {
         this.ctx = ctx;
         this.stores = stores;
+        this.defs = new TaskDefinitions(ctx);
         this.planner = planner;
         this.launcher = launcher;
         this.states = states;
@@ -201,7 +190,7 @@ final class TaskRegistry {
             definitions = List.of();
         }
         Map<TaskId, StoredTask> fromStore = load(definitions.stream().filter(d -> d != null)
-                .flatMap(d -> instances(handle, d).stream()).toList());
+                .flatMap(d -> defs.instances(handle, d).stream()).toList());
         synchronized (ctx.lock) {
             if (!handle.isGone() && !ctx.stopped()) {
                 apply(handle, definitions, toDispatch, fromStore);
@@ -214,7 +203,7 @@ final class TaskRegistry {
      * Reads the stored states of tasks about to be registered, outside the lock: the store is the authority for
      * what a previous process (or another node) left. Ids registered now are skipped. Not under the lock.
      */
-    private Map<TaskId, StoredTask> load(Collection<TaskId> ids) {
+    Map<TaskId, StoredTask> load(Collection<TaskId> ids) {
         assert !ctx.locked();
         List<TaskId> wanted;
         synchronized (ctx.lock) {
@@ -268,31 +257,7 @@ final class TaskRegistry {
             return;
         }
         executions.forEach(e -> e.cancel(reason));
-        await(executions, ctx.settings().gracePeriod(), reason);
-    }
-
-    /** @return the executions that did not end within {@code limit} */
-    static List<Execution> await(List<Execution> executions, Duration limit, String reason) {
-        List<Execution> late = new ArrayList<>();
-        long deadline = System.nanoTime() + limit.toNanos();
-        for (Execution e : executions) {
-            if (e.runsOn(Thread.currentThread())) {
-                continue; // a task stopping its own bundle: it cannot wait for itself
-            }
-            try {
-                if (!e.await(Math.max(0, deadline - System.nanoTime()))) {
-                    late.add(e);
-                }
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                return late;
-            }
-        }
-        if (!late.isEmpty() && !reason.isEmpty()) {
-            LOG.warn("{} run(s) did not end within {} ({}): {}; they are left to finish on their own", late.size(),
-                    limit, reason, late);
-        }
-        return late;
+        Execution.awaitAll(executions, ctx.settings().gracePeriod(), reason);
     }
 
     /** Applies a provider's current task list. Under the lock. */
@@ -308,14 +273,14 @@ final class TaskRegistry {
                 continue;
             }
             if (byId.putIfAbsent(String.valueOf(definition.id()), definition) != null) {
-                reject(handle, TaskId.of(handle.owner, safeId(definition)), definition, TaskState.CONFLICT,
+                reject(handle, TaskId.of(handle.owner, TaskDefinitions.safeId(definition)), definition, TaskState.CONFLICT,
                         "id: '" + definition.id() + "' appears more than once in the provider's list; the first one "
                                 + "is used", false);
             }
         }
         Map<TaskId, TaskDefinition> wanted = new LinkedHashMap<>();
         for (TaskDefinition definition : byId.values()) {
-            instances(handle, definition).forEach(id -> wanted.put(id, definition));
+            defs.instances(handle, definition).forEach(id -> wanted.put(id, definition));
         }
         for (TaskSlot slot : slotsOf(handle)) {
             if (!wanted.containsKey(slot.id)) {
@@ -327,51 +292,20 @@ final class TaskRegistry {
             }
         }
         for (TaskDefinition definition : byId.values()) {
-            List<String> problems = problems(definition);
+            List<String> problems = defs.problems(definition);
             if (problems.stream().anyMatch(p -> p.startsWith("id:"))) {
                 LOG.warn("Rejected a task of {}: {}", handle, String.join("; ", problems));
                 continue;
             }
-            for (TaskId id : instances(handle, definition)) {
+            for (TaskId id : defs.instances(handle, definition)) {
                 try {
-                    register(handle, id, overridden(id, definition), problems, toDispatch, fromStore);
+                    register(handle, id, defs.overridden(id, definition), problems, toDispatch, fromStore);
                 } catch (RuntimeException e) { // a library that throws: this task alone
                     LOG.error("Could not register task {} from {}: {}", id, handle, e.toString(), e);
                     reject(handle, id, definition, TaskState.INVALID, "could not be registered: " + e, false);
                 }
             }
         }
-    }
-
-    private static String safeId(TaskDefinition d) {
-        return d.id() != null && TaskId.ID_PATTERN.matcher(d.id()).matches() ? d.id() : "invalid-id";
-    }
-
-    /** @return the ids a definition is registered under: one, or one per configured tenant */
-    private List<TaskId> instances(ProviderHandle handle, TaskDefinition definition) {
-        if (definition.id() == null || !TaskId.ID_PATTERN.matcher(definition.id()).matches()) {
-            return List.of();
-        }
-        TaskId base = TaskId.of(handle.owner, definition.id());
-        if (!definition.perTenant()) {
-            return List.of(base);
-        }
-        return ctx.settings().tenants().stream().map(base::forTenant).toList();
-    }
-
-    /** @return the definition's problems, including a schedule the libraries reject */
-    List<String> problems(TaskDefinition definition) {
-        List<String> problems = new ArrayList<>(definition.problems());
-        if (problems.isEmpty()) {
-            try {
-                Schedules.sequence(definition.schedule(), ctx.settings().defaultZone(), ctx.clock.instant());
-            } catch (ScheduleParseException e) {
-                problems.add("schedule: " + e.getMessage());
-            } catch (RuntimeException e) { // e.g. an interval so long its fires overflow
-                problems.add("schedule: " + definition.scheduleText() + " cannot be planned: " + e);
-            }
-        }
-        return problems;
     }
 
     /** Registers, updates or rejects one task instance. Under the lock. @return the problem if rejected */
@@ -400,7 +334,7 @@ final class TaskRegistry {
         if (existing != null) {
             if (!existing.definition.equals(definition)) {
                 existing.definition = definition;
-                existing.stored = existing.stored.withDefinition(handle.ownerLabel, digest(definition),
+                existing.stored = existing.stored.withDefinition(handle.ownerLabel, TaskDefinitions.digest(definition),
                         definition.scheduleText());
                 planner.replan(existing, planner.effectiveSchedule(existing));
                 states.save(existing.stored);
@@ -414,8 +348,8 @@ final class TaskRegistry {
         Optional<StoredTask> known = states.pending(id).or(() -> Optional.ofNullable(fromStore.get(id)))
                 .or(() -> Optional.ofNullable(lastKnown));
         StoredTask stored = known
-                .map(s -> s.withDefinition(handle.ownerLabel, digest(definition), definition.scheduleText()))
-                .orElseGet(() -> StoredTask.fresh(id, handle.ownerLabel, digest(definition), definition.scheduleText()))
+                .map(s -> s.withDefinition(handle.ownerLabel, TaskDefinitions.digest(definition), definition.scheduleText()))
+                .orElseGet(() -> StoredTask.fresh(id, handle.ownerLabel, TaskDefinitions.digest(definition), definition.scheduleText()))
                 .withDormant(false);
         TaskSlot slot = new TaskSlot(planner, id, handle, definition, stored);
         slots.put(id, slot);
@@ -440,8 +374,8 @@ final class TaskRegistry {
         for (Rejected r : List.copyOf(rejected)) {
             if (r.waitsForId && !slots.containsKey(r.id) && !r.claimant.isGone()) {
                 rejected.remove(r);
-                if (register(r.claimant, r.id, overridden(r.id, r.definition), List.of(), toDispatch, fromStore)
-                        .isEmpty()) {
+                if (register(r.claimant, r.id, defs.overridden(r.id, r.definition), List.of(), toDispatch,
+                        fromStore).isEmpty()) {
                     LOG.info("Task {} from {} registered now that the id is free", r.id, r.claimant);
                 }
             }
@@ -524,12 +458,9 @@ final class TaskRegistry {
     /** Sets (or with empty, removes) the override of one configuration; affected tasks are re-registered. */
     void override(String pid, Optional<TaskOverride> override, List<Execution> toDispatch) {
         assert ctx.locked();
-        if (override.isPresent()) {
-            overrides.put(pid, override.get());
-        } else if (overrides.remove(pid) == null) {
-            return;
+        if (defs.override(pid, override)) {
+            reapply(d -> true, toDispatch);
         }
-        reapply(d -> true, toDispatch);
     }
 
     /** The tenant list changed: per-tenant tasks gain or lose instances. Under the lock. */
@@ -546,135 +477,46 @@ final class TaskRegistry {
         });
     }
 
-    /** @return the definition with the overrides that apply to {@code id}, in configuration order */
-    private TaskDefinition overridden(TaskId id, TaskDefinition definition) {
-        TaskDefinition result = definition;
-        for (TaskOverride o : overrides.values()) {
-            if (o.appliesTo(id)) {
-                result = o.applyTo(result);
-            }
-        }
-        return result;
+    // --- for the ad-hoc tasks part ----------------------------------------------------------------------------
+
+    TaskDefinitions definitions() {
+        return defs;
     }
 
-    // --- ad-hoc tasks ----------------------------------------------------------------------------------------
-
-    /** Adds or replaces a task owned by a bundle (or by configuration). Not under the lock. */
-    TaskId addTask(long bundleId, String owner, String ownerLabel, TaskDefinition definition, TaskAction action,
-                   boolean replace, List<Execution> toDispatch) {
-        List<String> problems = problems(definition);
-        if (!problems.isEmpty()) {
-            throw new InvalidTaskDefinitionException(String.valueOf(definition.id()), problems);
-        }
-        TaskId id = TaskId.of(owner, definition.id());
-        Map<TaskId, StoredTask> fromStore = load(definition.perTenant()
-                ? ctx.settings().tenants().stream().map(id::forTenant).toList() : List.of(id));
-        synchronized (ctx.lock) {
-            ProviderHandle handle = adHoc.computeIfAbsent(bundleId,
-                    b -> new AdHocActions(owner, bundleId, ownerLabel).handle);
-            AdHocActions actions = (AdHocActions) handle.actions;
-            List<TaskDefinition> current = new ArrayList<>(applied.getOrDefault(handle, List.of()));
-            boolean exists = current.stream().anyMatch(d -> d.id().equals(definition.id()));
-            if (exists && !replace) {
-                throw new IllegalStateException("task " + id + " already exists; pass replace to replace it");
-            }
-            for (TaskId instance : instances(handle, definition)) {
-                TaskSlot other = slots.get(instance);
-                if (other != null && other.handle != handle) {
-                    throw new IllegalStateException("task " + instance + " is already provided by " + other.handle);
-                }
-            }
-            current.removeIf(d -> d.id().equals(definition.id()));
-            current.add(definition);
-            actions.put(definition.id(), action);
-            apply(handle, current, toDispatch, fromStore);
-        }
-        return id;
-    }
-
-    /**
-     * Removes an ad-hoc task, or forgets a dormant task; provider tasks cannot be removed. Its state and history
-     * are marked for deletion: the caller waits for the write outside the lock. Under the lock.
-     *
-     * @return false if no such task is known
-     */
-    boolean removeTask(TaskId id, List<Execution> toDispatch) {
+    /** @return the task list a source provided last (a copy). Under the lock. */
+    List<TaskDefinition> appliedOf(ProviderHandle handle) {
         assert ctx.locked();
-        TaskSlot slot = slots.get(id);
-        if (slot != null) {
-            if (!(slot.handle.actions instanceof AdHocActions actions)) {
-                throw new IllegalStateException("task " + id + " is provided by " + slot.handle
-                        + "; disable it or stop its bundle instead");
-            }
-            slot.deleted = true; // a run still ending must not write it back
-            List<TaskDefinition> current = new ArrayList<>(applied.getOrDefault(slot.handle, List.of()));
-            if (!slot.definition.perTenant()) { // a per-tenant task loses one tenant's instance only
-                current.removeIf(d -> d.id().equals(id.id()));
-                actions.remove(id.id());
-                applied.put(slot.handle, current);
-            }
-            unregister(slot, "removed by an administrator");
-            dormant.remove(id);
-            states.delete(id);
-            retryConflicts(toDispatch, Map.of());
-            LOG.info("Task {} removed", id);
-            return true;
-        }
-        if (isRejected(id)) {
-            throw new IllegalStateException("task " + id + " is not registered (conflicting or invalid); "
-                    + "fix or stop the bundle that claims it");
-        }
-        if (dormant.remove(id) != null) {
-            states.delete(id);
-            LOG.info("Dormant task {} forgotten: its state and history are deleted", id);
-            return true;
-        }
-        return false;
+        return new ArrayList<>(applied.getOrDefault(handle, List.of()));
     }
 
-    /** Stops one ad-hoc task (or job) without deleting its state: it becomes dormant. */
-    void retireAdHoc(TaskId id) {
-        synchronized (ctx.lock) {
-            TaskSlot slot = slots.get(id);
-            if (slot == null || !(slot.handle.actions instanceof AdHocActions actions)) {
-                return;
-            }
-            List<TaskDefinition> current = new ArrayList<>(applied.getOrDefault(slot.handle, List.of()));
-            current.removeIf(d -> d.id().equals(id.id()));
-            applied.put(slot.handle, current);
-            actions.remove(id.id());
-            unregister(slot, "its configuration is gone");
-        }
+    /** Records a source's task list without registering it (a task withdrawn from it). Under the lock. */
+    void appliedOf(ProviderHandle handle, List<TaskDefinition> definitions) {
+        assert ctx.locked();
+        applied.put(handle, definitions);
     }
 
-    /** @return the source of a bundle's ad-hoc tasks, forgotten here; the caller removes it like a provider */
-    ProviderHandle releaseAdHoc(long bundleId) {
-        synchronized (ctx.lock) {
-            return adHoc.remove(bundleId);
-        }
+    /** Registers a source's task list (see {@link #apply}). Under the lock. */
+    void register(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch,
+                  Map<TaskId, StoredTask> fromStore) {
+        apply(handle, definitions, toDispatch, fromStore);
     }
 
-    /** Ad-hoc task code of one bundle. */
-    private static final class AdHocActions implements ProviderHandle.Actions {
-        private final Map<String, TaskAction> actions = new ConcurrentHashMap<>();
-        final ProviderHandle handle;
+    /** Unregisters a task and lets claims it blocked take its id. Under the lock. */
+    void remove(TaskSlot slot, String reason, List<Execution> toDispatch) {
+        unregister(slot, reason);
+        dormant.remove(slot.id);
+        retryConflicts(toDispatch, Map.of());
+    }
 
-        AdHocActions(String owner, long bundleId, String ownerLabel) {
-            this.handle = new ProviderHandle(owner, bundleId, ownerLabel, "ad-hoc tasks of " + ownerLabel, null, this);
-        }
+    /** Stops a task without deleting its state: it becomes dormant. Under the lock. */
+    void retire(TaskSlot slot, String reason) {
+        unregister(slot, reason);
+    }
 
-        void put(String id, TaskAction action) {
-            actions.put(id, action);
-        }
-
-        void remove(String id) {
-            actions.remove(id);
-        }
-
-        @Override
-        public TaskAction action(String taskId) {
-            return actions.get(taskId);
-        }
+    /** Forgets a dormant task. @return whether it was one. Under the lock. */
+    boolean forgetDormant(TaskId id) {
+        assert ctx.locked();
+        return dormant.remove(id) != null;
     }
 
     /** @return the handles of every registered task (for stopping). Under the lock. */
@@ -687,20 +529,5 @@ final class TaskRegistry {
             }
         }
         return handles;
-    }
-
-    static String digest(TaskDefinition d) {
-        String canonical = String.join("\n", d.id(), d.name(), d.description(), d.scheduleText(),
-                String.valueOf(d.timeout().orElse(null)), String.valueOf(d.retryPolicy()), d.overlapPolicy().name(),
-                d.priority().name(), String.valueOf(d.misfirePolicy().orElse(null)), String.valueOf(d.lockKeys()),
-                String.valueOf(d.group().orElse(null)), String.valueOf(d.perTenant()),
-                String.valueOf(d.deadLetterEligible()), String.valueOf(d.enabledByDefault()),
-                String.valueOf(new TreeMap<>(d.config())));
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha.digest(canonical.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
     }
 }
