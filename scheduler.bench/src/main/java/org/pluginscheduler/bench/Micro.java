@@ -10,7 +10,7 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
-import org.pluginscheduler.impl.NextFireBenchmark;
+import org.pluginscheduler.impl.schedule.NextFireBenchmark;
 
 /** P6: runs {@link NextFireBenchmark} with JMH and returns µs per operation for every benchmark and parameter set. */
 final class Micro {

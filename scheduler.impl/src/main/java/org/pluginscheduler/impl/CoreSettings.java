@@ -12,6 +12,8 @@ import java.util.Set;
 
 import org.pluginscheduler.api.MisfirePolicy;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.impl.core.GroupLimits;
+import org.pluginscheduler.impl.core.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -30,6 +30,10 @@ import org.pluginscheduler.api.TaskFailureHandler;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.execution.RunExecutor;
 import org.pluginscheduler.api.store.TaskStore;
+import org.pluginscheduler.impl.core.ProviderHandle;
+import org.pluginscheduler.impl.core.RetryDecider;
+import org.pluginscheduler.impl.core.SchedulerEngine;
+import org.pluginscheduler.impl.core.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

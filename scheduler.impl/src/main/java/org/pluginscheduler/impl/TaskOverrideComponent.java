@@ -17,6 +17,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.ScheduleParseException;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.impl.core.TaskOverride;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -24,6 +24,7 @@ import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskInfo;
 import org.pluginscheduler.api.TaskScheduler;
+import org.pluginscheduler.impl.core.SchedulerEngine;
 
 /**
  * The {@link TaskScheduler} service, one instance per using bundle ({@code scope = BUNDLE}): ad-hoc tasks belong

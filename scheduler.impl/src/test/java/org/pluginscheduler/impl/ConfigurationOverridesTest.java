@@ -19,7 +19,15 @@ import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskState;
-import org.pluginscheduler.impl.SchedulerEngineTest.TestProvider;
+import org.pluginscheduler.impl.core.ExecutorWorkers;
+import org.pluginscheduler.impl.core.ManualExecutor;
+import org.pluginscheduler.impl.core.MutableClock;
+import org.pluginscheduler.impl.core.ProviderHandle;
+import org.pluginscheduler.impl.core.SchedulerEngine;
+import org.pluginscheduler.impl.core.SchedulerEngineTest.TestProvider;
+import org.pluginscheduler.impl.core.Settings;
+import org.pluginscheduler.impl.core.TaskOverride;
+import org.pluginscheduler.impl.store.InMemoryTaskStore;
 
 /** Per-task overrides and configuration-defined jobs: parsing, precedence, live application. */
 class ConfigurationOverridesTest {

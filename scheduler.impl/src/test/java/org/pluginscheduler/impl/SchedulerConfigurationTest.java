@@ -14,6 +14,8 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.pluginscheduler.api.MisfirePolicy;
 import org.pluginscheduler.api.Priority;
+import org.pluginscheduler.impl.core.GroupLimits;
+import org.pluginscheduler.impl.core.Settings;
 
 /** Validation of {@link SchedulerConfiguration}: every field, named in the error, and list properties split. */
 class SchedulerConfigurationTest {

@@ -1,0 +1,63 @@
+package org.pluginscheduler.impl.core;
+
+import java.time.Clock;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * What every part of the core shares, and nothing else: the clock, the one lock that guards the core's mutable
+ * state (each piece of it owned by one part), the current settings, the control thread, and whether the core is
+ * stopping. A part's method that must run under the lock asserts {@link #locked()}; none calls a store, a
+ * provider or task code while holding it.
+ */
+final class CoreContext {
+
+    final Clock clock;
+    /** Guards the state of every part (registry, plans, launcher); held briefly, never around foreign code. */
+    final Object lock = new Object();
+    /** Reads providers' task lists and does work that must not run on the timer or a worker thread. */
+    private final Executor control;
+    private volatile Settings settings;
+    private volatile boolean stopped;
+
+    CoreContext(Clock clock, Executor control, Settings settings) {
+        this.clock = clock;
+        this.control = control;
+        this.settings = settings;
+    }
+
+    /** @return whether this thread holds the lock: {@code assert ctx.locked()} in methods that need it */
+    boolean locked() {
+        return Thread.holdsLock(lock);
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    void settings(Settings newSettings) {
+        settings = newSettings;
+    }
+
+    boolean stopped() {
+        return stopped;
+    }
+
+    void stop() {
+        stopped = true;
+    }
+
+    /** Runs {@code work} on the control thread. @throws RejectedExecutionException once it has stopped */
+    void control(Runnable work) {
+        control.execute(work);
+    }
+
+    /** Runs {@code work} on the control thread, or here if that one has stopped. */
+    void offLock(Runnable work) {
+        try {
+            control.execute(work);
+        } catch (RejectedExecutionException stopping) {
+            work.run();
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package org.pluginscheduler.impl.core;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import org.pluginscheduler.api.RetryDecision;
+import org.pluginscheduler.api.RetryPolicy;
+import org.pluginscheduler.api.TaskFailure;
+import org.pluginscheduler.api.TaskFailureHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides what follows a failed run: failure handlers in ranking order first (the first decision wins, a handler
+ * that throws is skipped), then an explicit retry request, then the task's retry policy. Every path is bounded by
+ * the policy's {@link RetryPolicy#maxRetries()}.
+ */
+public final class RetryDecider {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RetryDecider.class);
+
+    /** What follows a failure. */
+    record Outcome(Kind kind, Duration delay, String note) {
+        enum Kind {
+            /** Retry after {@code delay}. */
+            RETRY,
+            /** No more retries: dead letter if eligible, else a WARN. */
+            EXHAUSTED,
+            /** A handler aborted: no retries, no dead letter. */
+            ABORTED,
+            /** The task has no retries and no handler spoke: nothing to add. */
+            NOT_RETRIED
+        }
+
+        static Outcome retry(Duration delay, String note) {
+            return new Outcome(Kind.RETRY, delay, note);
+        }
+
+        static Outcome of(Kind kind, String note) {
+            return new Outcome(kind, Duration.ZERO, note);
+        }
+    }
+
+    /** A handler with its ranking and a name for logs. */
+    public record Ranked(TaskFailureHandler handler, int ranking, long serviceId, String name) {
+    }
+
+    private RetryDecider() {
+    }
+
+    /**
+     * @param handlers  highest ranking first
+     * @param requested the delay of a {@code TaskRetryRequestedException} (empty delay inside: the policy's), or
+     *                  empty if the task did not ask
+     */
+    static Outcome decide(TaskFailure failure, RetryPolicy policy, List<Ranked> handlers,
+                          Optional<Optional<Duration>> requested) {
+        int retriesSoFar = failure.attempt() - 1;
+        int max = policy.maxRetries();
+        boolean budgetLeft = retriesSoFar < max;
+        String budget = "retry " + (retriesSoFar + 1) + " of " + max;
+        for (Ranked ranked : handlers) {
+            Optional<RetryDecision> decision;
+            try {
+                decision = ranked.handler().onFailure(failure);
+            } catch (VirtualMachineError fatal) {
+                throw fatal;
+            } catch (Throwable e) { // a broken hook must never leave a run unfinished
+                LOG.warn("Failure handler {} threw while deciding about {} (run {}); skipped: {}", ranked.name(),
+                        failure.taskId(), failure.runId(), e.toString());
+                continue;
+            }
+            if (decision == null || decision.isEmpty()) {
+                continue;
+            }
+            RetryDecision d = decision.get();
+            String by = " (" + ranked.name() + ": " + d.reason() + ")";
+            if (d instanceof RetryDecision.Retry r) {
+                Duration delay = capped(r.delay(), ranked.name());
+                return budgetLeft ? Outcome.retry(delay, budget + " in " + delay + by)
+                        : Outcome.of(Outcome.Kind.EXHAUSTED, "gave up after " + attempts(failure.attempt()) + by);
+            }
+            if (d instanceof RetryDecision.GiveUp) {
+                return Outcome.of(Outcome.Kind.EXHAUSTED, "gave up" + by);
+            }
+            return Outcome.of(Outcome.Kind.ABORTED, "aborted remaining retries" + by);
+        }
+        if (requested.isPresent()) {
+            if (!budgetLeft) {
+                return Outcome.of(Outcome.Kind.EXHAUSTED, "retry requested but gave up after "
+                        + attempts(failure.attempt()) + " (max retries " + max + ")");
+            }
+            Duration delay = capped(requested.get().orElseGet(() -> policy.delayBefore(retriesSoFar + 1)), "the task");
+            return Outcome.retry(delay, "retry requested: " + budget + " in " + delay);
+        }
+        if (budgetLeft) {
+            Duration delay = capped(policy.delayBefore(retriesSoFar + 1), "the retry policy");
+            return Outcome.retry(delay, budget + " in " + delay);
+        }
+        if (max == 0) {
+            return Outcome.of(Outcome.Kind.NOT_RETRIED, "");
+        }
+        return Outcome.of(Outcome.Kind.EXHAUSTED, "gave up after " + attempts(failure.attempt()));
+    }
+
+    /** The longest wait before a retry; longer requests are capped (a year is already a dead letter in disguise). */
+    static final Duration MAX_DELAY = Duration.ofDays(365);
+
+    private static Duration capped(Duration delay, String source) {
+        if (delay == null || delay.isNegative()) {
+            return Duration.ZERO;
+        }
+        if (delay.compareTo(MAX_DELAY) > 0) {
+            LOG.warn("A retry delay of {} from {} is capped at {}", delay, source, MAX_DELAY);
+            return MAX_DELAY;
+        }
+        return delay;
+    }
+
+    private static String attempts(int n) {
+        return n + (n == 1 ? " attempt" : " attempts");
+    }
+}

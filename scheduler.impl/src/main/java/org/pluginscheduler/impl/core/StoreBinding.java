@@ -1,0 +1,135 @@
+package org.pluginscheduler.impl.core;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.pluginscheduler.api.DeadLetter;
+import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.TaskStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The current task store and the run recorder that writes to it. Owns which store is current, which stores this
+ * core has seen (so crash recovery runs once per store), and the switch from one store to the next: the switch and
+ * the copy of what was recorded in the old store exclude the run recorder, so each batch it writes lands either
+ * in the old store before the copy reads it, or in the new store after the copy, never behind the copy's back.
+ *
+ * <p>Reads of the current store ({@link #store()}) are lock-free. Nothing here takes the core lock: the core
+ * calls {@link #switchTo} outside it.
+ */
+final class StoreBinding {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StoreBinding.class);
+
+    private volatile TaskStore store;
+    private final RunRecorder recorder;
+    /** Stores this core has been bound to (identity). Guarded by this. */
+    private final Set<TaskStore> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    /** @param recorderThread false (tests): records are written at once on the caller's thread */
+    StoreBinding(TaskStore initial, boolean recorderThread) {
+        this.store = initial;
+        this.recorder = new RunRecorder(this::store, recorderThread);
+        this.seen.add(initial);
+    }
+
+    TaskStore store() {
+        return store;
+    }
+
+    RunRecorder recorder() {
+        return recorder;
+    }
+
+    /** What a switch did. @param firstSight whether the new store was never current in this process before */
+    record Switch(TaskStore old, TaskStore current, boolean firstSight) {
+    }
+
+    /**
+     * Makes {@code newStore} current and copies the runs of {@code tasks} and the dead letters that the old store
+     * holds and the new one lacks (or holds in an older version). Not under the core lock; two switches (store
+     * services bound on different threads) never interleave.
+     *
+     * @return what changed, or null if {@code newStore} is current already
+     */
+    synchronized Switch switchTo(TaskStore newStore, Collection<TaskId> tasks) { // one switch at a time
+        if (store == newStore) {
+            return null;
+        }
+        boolean firstSight = seen.add(newStore);
+        TaskStore old = store;
+        int[] copied = new int[2];
+        recorder.exclusive(() -> {
+            store = newStore;
+            for (TaskId id : tasks) {
+                copied[0] += copyRuns(old, newStore, id);
+            }
+            copied[1] = copyDeadLetters(old, newStore);
+        });
+        if (copied[0] + copied[1] > 0) {
+            LOG.info("Copied {} run(s) and {} dead letter(s) recorded in the previous store into the new one",
+                    copied[0], copied[1]);
+        }
+        return new Switch(old, newStore, firstSight);
+    }
+
+    private static int copyDeadLetters(TaskStore from, TaskStore to) {
+        int copied = 0;
+        try {
+            Set<String> there = new HashSet<>();
+            to.deadLetters().forEach(d -> there.add(d.runId()));
+            for (DeadLetter letter : from.deadLetters()) {
+                if (there.add(letter.runId())) {
+                    to.addDeadLetter(letter);
+                    copied++;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Could not copy the dead letters into the new task store: {}", e.getMessage(), e);
+        }
+        return copied;
+    }
+
+    /**
+     * Copies a task's runs from the store that was current into the new one, in one batch: the runs the new store
+     * lacks, and those it holds in another version. The old store's version is the newer one: while it was
+     * current, every record went there; a store that left and returns still holds a run that was RUNNING when it
+     * left, which finished meanwhile (it must not be taken for a run cut off by a crash).
+     */
+    private static int copyRuns(TaskStore from, TaskStore to, TaskId id) {
+        try {
+            Map<String, RunRecord> there = new HashMap<>();
+            to.runs(id, 1000).forEach(r -> there.put(r.runId(), r));
+            List<RunRecord> changed = from.runs(id, 1000).stream().filter(r -> !r.equals(there.get(r.runId())))
+                    .toList();
+            to.recordRuns(changed);
+            return changed.size();
+        } catch (RuntimeException e) {
+            LOG.error("Could not copy the runs of {} into the new task store: {}", id, e.getMessage(), e);
+            return 0;
+        }
+    }
+
+    /** Writes one run record now, on this thread; a failure is logged. */
+    static void record(TaskStore s, RunRecord run) {
+        try {
+            s.recordRun(run);
+        } catch (RuntimeException e) {
+            LOG.error("Could not record run {} of {} ({}) in the task store: {}", run.runId(), run.taskId(),
+                    run.status(), e.getMessage(), e);
+        }
+    }
+
+    /** Writes what the recorder holds and stops it. */
+    void close() {
+        recorder.close();
+    }
+}

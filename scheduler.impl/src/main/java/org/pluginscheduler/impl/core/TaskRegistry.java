@@ -1,0 +1,533 @@
+package org.pluginscheduler.impl.core;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+import org.pluginscheduler.api.NoSuchTaskException;
+import org.pluginscheduler.api.TaskDefinition;
+import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.TaskState;
+import org.pluginscheduler.api.store.StoredTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which tasks exist: the sources of tasks (provider services and each bundle's ad-hoc tasks), the task list each
+ * provided last, the tasks registered from them, the claims rejected (a taken id, an invalid definition), the
+ * operators' per-task overrides, and the stored state of every task that is not registered now (dormant), kept in
+ * memory so that resolving an id and listing tasks never scan the store. A task about to be registered has its
+ * stored state read before the lock is taken: no store call is made under it.
+ *
+ * <p>Owns those maps, guarded by the core lock. Registering a task hands it to the {@link Planner}; a task that
+ * goes is disarmed by the planner and withdrawn from the {@link Launcher}. States are saved through the
+ * {@link TaskStateWriter}. Called by the provider whiteboard (through the core), the admin and the store switch.
+ * Provider code ({@code tasks()}) is called on the control thread, never under the lock.
+ */
+final class TaskRegistry {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TaskRegistry.class);
+
+    /**
+     * A claim that was rejected: a conflicting id or an invalid definition.
+     *
+     * @param waitsForId the id was taken by another source: the claim registers when the id frees. False for an
+     *                   id listed twice by one provider, whose first definition is the one used (even if invalid)
+     */
+    record Rejected(TaskId id, ProviderHandle claimant, TaskDefinition definition, TaskState state, String problem,
+                    boolean waitsForId) {
+    }
+
+    private final CoreContext ctx;
+    private final Planner planner;
+    private final Launcher launcher;
+    private final TaskStateWriter states;
+    private final StoreBinding stores;
+    private final TaskDefinitions defs;
+    private final Map<TaskId, TaskSlot> slots = new HashMap<>();
+    private final List<Rejected> rejected = new ArrayList<>();
+    private final Map<ProviderHandle, List<TaskDefinition>> applied = new HashMap<>();
+    /** The latest state of every task the store knows that is not registered now. */
+    private final Map<TaskId, StoredTask> dormant = new HashMap<>();
+    /**
+     * Tasks whose administrative settings (enabled, paused, schedule override) were changed in this process. A
+     * store arriving afterwards holds older settings for them, so theirs do not win.
+     */
+    private final Set<TaskId> changedHere = new HashSet<>();
+
+    TaskRegistry(CoreContext ctx, Planner planner, Launcher launcher, TaskStateWriter states, StoreBinding stores) {
+        this.ctx = ctx;
+        this.stores = stores;
+        this.defs = new TaskDefinitions(ctx);
+        this.planner = planner;
+        this.launcher = launcher;
+        this.states = states;
+    }
+
+    // --- lookups (under the lock) ------------------------------------------------------------------------------
+
+    TaskSlot slot(TaskId id) {
+        assert ctx.locked();
+        return slots.get(id);
+    }
+
+    Collection<TaskSlot> slots() {
+        assert ctx.locked();
+        return slots.values();
+    }
+
+    List<Rejected> rejected() {
+        assert ctx.locked();
+        return rejected;
+    }
+
+    boolean isRejected(TaskId id) {
+        assert ctx.locked();
+        return rejected.stream().anyMatch(r -> r.id.equals(id));
+    }
+
+    /** @return the dormant tasks: stored, not registered, not claimed by a rejected definition */
+    List<StoredTask> dormant() {
+        assert ctx.locked();
+        return dormant.values().stream().filter(s -> !slots.containsKey(s.id()) && !isRejected(s.id())).toList();
+    }
+
+    /** @return whether the id is registered, rejected, or stored (dormant) */
+    boolean isKnown(TaskId id) {
+        assert ctx.locked();
+        return slots.containsKey(id) || isRejected(id) || dormant.containsKey(id);
+    }
+
+    /** @return every known id: registered, rejected and dormant */
+    Set<TaskId> knownIds() {
+        assert ctx.locked();
+        Set<TaskId> ids = new HashSet<>(slots.keySet());
+        rejected.forEach(r -> ids.add(r.id));
+        ids.addAll(dormant.keySet());
+        return ids;
+    }
+
+    // --- the store's knowledge -----------------------------------------------------------------------------------
+
+    /** Learns the tasks a store holds (read outside the lock). Under the lock. */
+    void seed(List<StoredTask> stored) {
+        assert ctx.locked();
+        for (StoredTask s : stored) {
+            if (!slots.containsKey(s.id())) {
+                dormant.putIfAbsent(s.id(), s);
+            }
+        }
+    }
+
+    /**
+     * A different store is current. What a store seen for the first time knows of a registered task's
+     * administrative state wins (it outlived this process), unless an administrator changed the task's settings in
+     * this process; one seen before only holds what this process wrote earlier, so the current settings win. The
+     * current state of every registered task is then written to it, and so are dormant tasks changed here. Under
+     * the lock.
+     *
+     * @param held what the new store holds, read outside the lock
+     */
+    void adoptStore(List<StoredTask> held, boolean firstSight) {
+        assert ctx.locked();
+        Map<TaskId, StoredTask> byId = new HashMap<>();
+        held.forEach(s -> byId.put(s.id(), s));
+        for (TaskSlot slot : slots.values()) {
+            StoredTask k = firstSight && !changedHere.contains(slot.id) ? byId.get(slot.id) : null;
+            if (k != null) {
+                slot.stored = slot.stored.withEnabled(k.enabled()).withPaused(k.paused())
+                        .withScheduleOverride(k.scheduleOverride());
+                planner.adopt(slot, k);
+            }
+            states.save(slot.stored);
+        }
+        Map<TaskId, StoredTask> before = new HashMap<>(dormant);
+        dormant.clear();
+        byId.forEach((id, s) -> {
+            if (!slots.containsKey(id)) {
+                dormant.put(id, s);
+            }
+        });
+        // settings changed here for tasks that are not registered were written to the old store only
+        for (TaskId id : changedHere) {
+            StoredTask changed = before.get(id);
+            if (!slots.containsKey(id) && changed != null) {
+                dormant.put(id, changed);
+                states.save(changed);
+            }
+        }
+    }
+
+    /** After a store switch: what tasks missed while the runtime was down follows their policies. Under the lock. */
+    void catchUpDowntime(List<Execution> toDispatch) {
+        assert ctx.locked();
+        slots.values().forEach(slot -> planner.catchUpDowntime(slot, toDispatch));
+    }
+
+    // --- providers -------------------------------------------------------------------------------------------
+
+    /**
+     * Reads a provider's task list and applies the difference. On the control thread: the provider's code runs
+     * outside the lock.
+     */
+    List<Execution> read(ProviderHandle handle) {
+        List<Execution> toDispatch = new ArrayList<>();
+        if (handle.isGone()) {
+            return toDispatch;
+        }
+        List<TaskDefinition> definitions;
+        try {
+            definitions = List.copyOf(handle.provider.tasks());
+        } catch (RuntimeException | Error e) {
+            LOG.error("{} failed to list its tasks; it contributes none until its list is read again", handle, e);
+            definitions = List.of();
+        }
+        Map<TaskId, StoredTask> fromStore = load(definitions.stream().filter(d -> d != null)
+                .flatMap(d -> defs.instances(handle, d).stream()).toList());
+        synchronized (ctx.lock) {
+            if (!handle.isGone() && !ctx.stopped()) {
+                apply(handle, definitions, toDispatch, fromStore);
+            }
+        }
+        return toDispatch;
+    }
+
+    /**
+     * Reads the stored states of tasks about to be registered, outside the lock: the store is the authority for
+     * what a previous process (or another node) left. Ids registered now are skipped. Not under the lock.
+     */
+    Map<TaskId, StoredTask> load(Collection<TaskId> ids) {
+        assert !ctx.locked();
+        List<TaskId> wanted;
+        synchronized (ctx.lock) {
+            wanted = ids.stream().filter(id -> !slots.containsKey(id)).toList();
+        }
+        Map<TaskId, StoredTask> loaded = new HashMap<>();
+        for (TaskId id : wanted) {
+            try {
+                stores.store().loadTask(id).ifPresent(s -> loaded.put(id, s));
+            } catch (RuntimeException e) { // registered all the same; its state is what this process knows
+                LOG.error("Could not read the stored state of task {}: {}", id, e.getMessage(), e);
+            }
+        }
+        return loaded;
+    }
+
+    /**
+     * The provider is gone: its tasks stop firing at once, pending retries are dropped, runs inside its code are
+     * cancelled and awaited up to the grace period, and it is never called again. Blocks the caller up to the
+     * grace period, so a stopping bundle does not lose its classes under a running task.
+     */
+    List<Execution> providerRemoved(ProviderHandle handle) {
+        List<Execution> inside;
+        List<Execution> toDispatch = new ArrayList<>();
+        synchronized (ctx.lock) {
+            inside = handle.close();
+            for (TaskSlot slot : slotsOf(handle)) {
+                unregister(slot, handle + " went away");
+            }
+            rejected.removeIf(r -> r.claimant == handle);
+            applied.remove(handle);
+        }
+        cancelAndAwait(inside, handle + " went away");
+        List<TaskId> waiting;
+        synchronized (ctx.lock) {
+            waiting = rejected.stream().filter(Rejected::waitsForId).map(Rejected::id).toList();
+        }
+        Map<TaskId, StoredTask> fromStore = load(waiting);
+        synchronized (ctx.lock) {
+            retryConflicts(toDispatch, fromStore);
+        }
+        return toDispatch;
+    }
+
+    private List<TaskSlot> slotsOf(ProviderHandle handle) {
+        return slots.values().stream().filter(s -> s.handle == handle).toList();
+    }
+
+    private void cancelAndAwait(List<Execution> executions, String reason) {
+        if (executions.isEmpty()) {
+            return;
+        }
+        executions.forEach(e -> e.cancel(reason));
+        Execution.awaitAll(executions, ctx.settings().gracePeriod(), reason);
+    }
+
+    /** Applies a provider's current task list. Under the lock. */
+    private void apply(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch,
+                       Map<TaskId, StoredTask> fromStore) {
+        assert ctx.locked();
+        applied.put(handle, definitions);
+        rejected.removeIf(r -> r.claimant == handle);
+        Map<String, TaskDefinition> byId = new LinkedHashMap<>();
+        for (TaskDefinition definition : definitions) {
+            if (definition == null) {
+                LOG.warn("{} listed a null task definition; ignored", handle);
+                continue;
+            }
+            if (byId.putIfAbsent(String.valueOf(definition.id()), definition) != null) {
+                reject(handle, TaskId.of(handle.owner, TaskDefinitions.safeId(definition)), definition, TaskState.CONFLICT,
+                        "id: '" + definition.id() + "' appears more than once in the provider's list; the first one "
+                                + "is used", false);
+            }
+        }
+        Map<TaskId, TaskDefinition> wanted = new LinkedHashMap<>();
+        for (TaskDefinition definition : byId.values()) {
+            defs.instances(handle, definition).forEach(id -> wanted.put(id, definition));
+        }
+        for (TaskSlot slot : slotsOf(handle)) {
+            if (!wanted.containsKey(slot.id)) {
+                boolean tenantGone = slot.id.tenant().isPresent() && byId.containsKey(slot.id.id());
+                String why = tenantGone ? "tenant " + slot.id.tenant().get() + " is no longer configured"
+                        : "no longer in the list of " + handle;
+                unregister(slot, why);
+                LOG.info("Task {} removed: {}", slot.id, why);
+            }
+        }
+        for (TaskDefinition definition : byId.values()) {
+            List<String> problems = defs.problems(definition);
+            if (problems.stream().anyMatch(p -> p.startsWith("id:"))) {
+                LOG.warn("Rejected a task of {}: {}", handle, String.join("; ", problems));
+                continue;
+            }
+            for (TaskId id : defs.instances(handle, definition)) {
+                try {
+                    register(handle, id, defs.overridden(id, definition), problems, toDispatch, fromStore);
+                } catch (RuntimeException e) { // a library that throws: this task alone
+                    LOG.error("Could not register task {} from {}: {}", id, handle, e.toString(), e);
+                    reject(handle, id, definition, TaskState.INVALID, "could not be registered: " + e, false);
+                }
+            }
+        }
+    }
+
+    /** Registers, updates or rejects one task instance. Under the lock. @return the problem if rejected */
+    private Optional<String> register(ProviderHandle handle, TaskId id, TaskDefinition definition,
+                                      List<String> problems, List<Execution> toDispatch,
+                                      Map<TaskId, StoredTask> fromStore) {
+        TaskSlot existing = slots.get(id);
+        if (!problems.isEmpty()) {
+            String problem = String.join("; ", problems);
+            reject(handle, id, definition, TaskState.INVALID, problem, false);
+            if (existing != null && existing.handle == handle) {
+                LOG.warn("Task {} keeps its previous definition: the new one from {} is invalid: {}", id, handle,
+                        problem);
+            } else {
+                LOG.warn("Rejected task {} from {}: {}", id, handle, problem);
+            }
+            return Optional.of(problem);
+        }
+        if (existing != null && existing.handle != handle) {
+            String problem = "id taken: " + id + " is already provided by " + existing.handle;
+            reject(handle, id, definition, TaskState.CONFLICT, problem, true);
+            LOG.warn("Conflict: {} claims task {}, which {} already provides; the claim is rejected and the "
+                    + "existing task keeps running", handle, id, existing.handle);
+            return Optional.of(problem);
+        }
+        if (existing != null) {
+            if (!existing.definition.equals(definition)) {
+                existing.definition = definition;
+                existing.stored = existing.stored.withDefinition(handle.ownerLabel, TaskDefinitions.digest(definition),
+                        definition.scheduleText());
+                planner.replan(existing, planner.effectiveSchedule(existing));
+                states.save(existing.stored);
+                LOG.info("Task {} updated by {}: {}", id, handle, existing.schedule.text());
+            }
+            return Optional.empty();
+        }
+        // the latest state known of it: marked by this process and not yet written, else the store's as read just
+        // before, else what this process last knew of it
+        StoredTask lastKnown = dormant.remove(id);
+        Optional<StoredTask> known = states.pending(id).or(() -> Optional.ofNullable(fromStore.get(id)))
+                .or(() -> Optional.ofNullable(lastKnown));
+        StoredTask stored = known
+                .map(s -> s.withDefinition(handle.ownerLabel, TaskDefinitions.digest(definition), definition.scheduleText()))
+                .orElseGet(() -> StoredTask.fresh(id, handle.ownerLabel, TaskDefinitions.digest(definition), definition.scheduleText()))
+                .withDormant(false);
+        TaskSlot slot = new TaskSlot(planner, id, handle, definition, stored);
+        slots.put(id, slot);
+        planner.plan(slot, known);
+        states.save(slot.stored);
+        LOG.info("Task {} registered from {}: {}, next fire {}", id, handle, slot.schedule.text(),
+                slot.nextFire() == null ? "none" : slot.nextFire());
+        planner.catchUpDowntime(slot, toDispatch);
+        return Optional.empty();
+    }
+
+    private void reject(ProviderHandle handle, TaskId id, TaskDefinition definition, TaskState state, String problem,
+                        boolean waitsForId) {
+        if (definition.id() != null && TaskId.ID_PATTERN.matcher(definition.id()).matches()) {
+            rejected.add(new Rejected(id, handle, definition, state, problem, waitsForId));
+        }
+    }
+
+    /** After a task went away, a claim it blocked may take its id. Under the lock. */
+    private void retryConflicts(List<Execution> toDispatch, Map<TaskId, StoredTask> fromStore) {
+        assert ctx.locked();
+        for (Rejected r : List.copyOf(rejected)) {
+            if (r.waitsForId && !slots.containsKey(r.id) && !r.claimant.isGone()) {
+                rejected.remove(r);
+                if (register(r.claimant, r.id, defs.overridden(r.id, r.definition), List.of(), toDispatch,
+                        fromStore).isEmpty()) {
+                    LOG.info("Task {} from {} registered now that the id is free", r.id, r.claimant);
+                }
+            }
+        }
+    }
+
+    /**
+     * Stops a task firing, drops its pending retries and waiting fires, cancels its runs (without waiting) and
+     * marks its state dormant. Under the lock.
+     */
+    private void unregister(TaskSlot slot, String reason) {
+        assert ctx.locked();
+        slot.removed = true;
+        planner.disarm(slot);
+        slots.remove(slot.id);
+        launcher.withdraw(slot, reason);
+        slot.stored = slot.stored.withDormant(true);
+        states.save(slot.stored);
+        if (!slot.deleted) {
+            dormant.put(slot.id, slot.stored);
+        }
+    }
+
+    /**
+     * Saves a task's state after one of its runs ended: not when the task was deleted, nor when a newer
+     * registration of the same id owns the state now. Under the lock.
+     */
+    void saveAfterRun(TaskSlot slot) {
+        assert ctx.locked();
+        if (slot.deleted) {
+            return;
+        }
+        TaskSlot current = slots.get(slot.id);
+        if (current == slot) {
+            states.save(slot.stored);
+        } else if (current == null && dormant.containsKey(slot.id) && slot.stored.lastFire().isPresent()
+                && slot.stored.lastStatus().isPresent()) {
+            // gone meanwhile: only the run's outcome is news; settings changed on the dormant task stay
+            StoredTask merged = dormant.get(slot.id).withLastRun(slot.stored.lastFire().get(),
+                    slot.stored.lastStatus().get());
+            dormant.put(slot.id, merged);
+            states.save(merged);
+        }
+    }
+
+    // --- administrative state --------------------------------------------------------------------------------------
+
+    /**
+     * Changes a task's administrative state (registered or dormant) and marks it for writing; the caller waits
+     * for the write outside the lock. Under the lock.
+     *
+     * @return the task if registered, else null
+     */
+    TaskSlot updateState(TaskId id, UnaryOperator<StoredTask> change) {
+        assert ctx.locked();
+        TaskSlot slot = slots.get(id);
+        if (slot != null) {
+            slot.stored = change.apply(slot.stored);
+            states.save(slot.stored);
+            changedHere.add(id);
+            return slot;
+        }
+        if (isRejected(id)) {
+            throw new IllegalStateException("task " + id + " is not registered (conflicting or invalid)");
+        }
+        // a dormant task keeps the setting for when it returns
+        StoredTask stored = dormant.get(id);
+        if (stored == null) {
+            throw new NoSuchTaskException(id.toString());
+        }
+        StoredTask changed = change.apply(stored);
+        dormant.put(id, changed);
+        states.save(changed);
+        changedHere.add(id);
+        return null;
+    }
+
+    // --- configuration overrides -------------------------------------------------------------------------------
+
+    /** Sets (or with empty, removes) the override of one configuration; affected tasks are re-registered. */
+    void override(String pid, Optional<TaskOverride> override, List<Execution> toDispatch) {
+        assert ctx.locked();
+        if (defs.override(pid, override)) {
+            reapply(d -> true, toDispatch);
+        }
+    }
+
+    /** The tenant list changed: per-tenant tasks gain or lose instances. Under the lock. */
+    void tenantsChanged(List<Execution> toDispatch) {
+        assert ctx.locked();
+        reapply(d -> d != null && d.perTenant(), toDispatch);
+    }
+
+    private void reapply(java.util.function.Predicate<TaskDefinition> affected, List<Execution> toDispatch) {
+        new HashMap<>(applied).forEach((handle, definitions) -> {
+            if (!handle.isGone() && definitions.stream().anyMatch(affected)) {
+                apply(handle, definitions, toDispatch, Map.of());
+            }
+        });
+    }
+
+    // --- for the ad-hoc tasks part ----------------------------------------------------------------------------
+
+    TaskDefinitions definitions() {
+        return defs;
+    }
+
+    /** @return the task list a source provided last (a copy). Under the lock. */
+    List<TaskDefinition> appliedOf(ProviderHandle handle) {
+        assert ctx.locked();
+        return new ArrayList<>(applied.getOrDefault(handle, List.of()));
+    }
+
+    /** Records a source's task list without registering it (a task withdrawn from it). Under the lock. */
+    void appliedOf(ProviderHandle handle, List<TaskDefinition> definitions) {
+        assert ctx.locked();
+        applied.put(handle, definitions);
+    }
+
+    /** Registers a source's task list (see {@link #apply}). Under the lock. */
+    void register(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch,
+                  Map<TaskId, StoredTask> fromStore) {
+        apply(handle, definitions, toDispatch, fromStore);
+    }
+
+    /** Unregisters a task and lets claims it blocked take its id. Under the lock. */
+    void remove(TaskSlot slot, String reason, List<Execution> toDispatch) {
+        unregister(slot, reason);
+        dormant.remove(slot.id);
+        retryConflicts(toDispatch, Map.of());
+    }
+
+    /** Stops a task without deleting its state: it becomes dormant. Under the lock. */
+    void retire(TaskSlot slot, String reason) {
+        unregister(slot, reason);
+    }
+
+    /** Forgets a dormant task. @return whether it was one. Under the lock. */
+    boolean forgetDormant(TaskId id) {
+        assert ctx.locked();
+        return dormant.remove(id) != null;
+    }
+
+    /** @return the handles of every registered task (for stopping). Under the lock. */
+    List<ProviderHandle> handles() {
+        assert ctx.locked();
+        List<ProviderHandle> handles = new ArrayList<>();
+        for (TaskSlot s : slots.values()) {
+            if (!handles.contains(s.handle)) {
+                handles.add(s.handle);
+            }
+        }
+        return handles;
+    }
+}

@@ -1,0 +1,192 @@
+package org.pluginscheduler.impl.store;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.pluginscheduler.api.DeadLetter;
+import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.RunStatus;
+import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.StoredTask;
+import org.pluginscheduler.api.store.TaskStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The default {@link TaskStore}: everything in memory, lost on restart. Run history is bounded per task (oldest
+ * finished runs are dropped first) and kept in columns ({@link RunHistory}). Thread-safe through one monitor;
+ * recording and reading a task's runs are O(runs of one task); looking a run up by id alone
+ * ({@link #run(String)}, {@link #runningRuns()}) scans every kept run, which is fine for administrative calls.
+ */
+@Component(service = TaskStore.class, configurationPid = MemoryStoreConfiguration.PID,
+        property = "service.ranking:Integer=" + Integer.MIN_VALUE)
+@Designate(ocd = MemoryStoreConfiguration.class)
+public final class InMemoryTaskStore implements TaskStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InMemoryTaskStore.class);
+
+    private static final Comparator<RunRecord> NEWEST_FIRST = Comparator
+            .comparing(RunRecord::scheduledTime).thenComparing(RunRecord::runId).reversed();
+
+    private int maxRunsPerTask; // guarded by this
+    private final Map<TaskId, StoredTask> tasks = new HashMap<>();
+    /** Each task's kept runs, in columns (a kept run is no object the garbage collector has to trace). */
+    private final Map<TaskId, RunHistory> histories = new HashMap<>();
+    private final Map<String, DeadLetter> deadLetters = new LinkedHashMap<>();
+
+    /** @param maxRunsPerTask how many runs to keep per task, at least 1 */
+    public InMemoryTaskStore(int maxRunsPerTask) {
+        if (maxRunsPerTask < 1) {
+            throw new IllegalArgumentException("max_runs_per_task: " + maxRunsPerTask + " must be at least 1");
+        }
+        this.maxRunsPerTask = maxRunsPerTask;
+    }
+
+    @Activate
+    public InMemoryTaskStore(MemoryStoreConfiguration configuration) {
+        this(200);
+        modified(configuration);
+    }
+
+    @Modified
+    void modified(MemoryStoreConfiguration configuration) {
+        int max = configuration.max_runs_per_task();
+        if (max < 1 || max > 100_000) {
+            LOG.error("Configuration {} rejected: max_runs_per_task: {} is not in 1–100000; keeping {}",
+                    MemoryStoreConfiguration.PID, max, currentMax());
+            return;
+        }
+        synchronized (this) {
+            maxRunsPerTask = max;
+        }
+    }
+
+    private synchronized int currentMax() {
+        return maxRunsPerTask;
+    }
+
+    @Override
+    public synchronized List<StoredTask> loadTasks() {
+        return List.copyOf(tasks.values());
+    }
+
+    @Override
+    public synchronized Optional<StoredTask> loadTask(TaskId id) {
+        return Optional.ofNullable(tasks.get(id));
+    }
+
+    @Override
+    public synchronized void saveTask(StoredTask task) {
+        tasks.put(task.id(), task);
+    }
+
+    @Override
+    public synchronized void deleteTask(TaskId id) {
+        tasks.remove(id);
+        histories.remove(id);
+        deadLetters.values().removeIf(d -> d.taskId().equals(id));
+    }
+
+    @Override
+    public synchronized void recordRun(RunRecord run) {
+        RunHistory history = histories.computeIfAbsent(run.taskId(), RunHistory::new);
+        int known = history.indexOf(run.runId());
+        if (known >= 0) {
+            history.set(known, run); // an update of a known run keeps its place
+            return;
+        }
+        history.add(run, maxRunsPerTask);
+        history.trim(maxRunsPerTask); // drops the oldest finished runs; a RUNNING one is kept until it ends
+    }
+
+    @Override
+    public synchronized void recordRuns(List<RunRecord> runs) {
+        runs.forEach(this::recordRun); // one monitor entry for the batch
+    }
+
+    @Override
+    public synchronized List<RunRecord> runs(TaskId id, int limit) {
+        RunHistory history = histories.get(id);
+        if (history == null || limit <= 0) {
+            return List.of();
+        }
+        List<RunRecord> result = history.all();
+        result.sort(NEWEST_FIRST);
+        return List.copyOf(result.subList(0, Math.min(limit, result.size())));
+    }
+
+    @Override
+    public synchronized Optional<RunRecord> run(String runId) {
+        for (RunHistory history : histories.values()) {
+            int i = history.indexOf(runId);
+            if (i >= 0) {
+                return Optional.of(history.get(i));
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public synchronized List<RunRecord> runningRuns() {
+        List<RunRecord> running = new ArrayList<>();
+        for (RunHistory history : histories.values()) {
+            for (int i = 0; i < history.size(); i++) {
+                if (history.status(i) == RunStatus.RUNNING) {
+                    running.add(history.get(i));
+                }
+            }
+        }
+        return running;
+    }
+
+    @Override
+    public synchronized void addDeadLetter(DeadLetter deadLetter) {
+        deadLetters.put(deadLetter.runId(), deadLetter);
+    }
+
+    @Override
+    public synchronized List<DeadLetter> deadLetters() {
+        List<DeadLetter> all = new ArrayList<>(deadLetters.values());
+        all.sort(Comparator.comparing(DeadLetter::lastAttempt).reversed());
+        return List.copyOf(all);
+    }
+
+    @Override
+    public synchronized boolean removeDeadLetter(String runId) {
+        return deadLetters.remove(runId) != null;
+    }
+
+    @Override
+    public synchronized int pruneRuns(Instant endedBefore, int keepPerTask) {
+        int removed = 0;
+        for (RunHistory history : histories.values()) {
+            List<RunRecord> records = history.all();
+            records.sort(NEWEST_FIRST);
+            Set<String> drop = new HashSet<>();
+            for (int i = 0; i < records.size(); i++) {
+                RunRecord r = records.get(i);
+                boolean old = r.endTime().map(e -> e.isBefore(endedBefore)).orElse(r.status() == RunStatus.SKIPPED
+                        && r.scheduledTime().isBefore(endedBefore));
+                if (r.status() != RunStatus.RUNNING && (i >= keepPerTask || old)) {
+                    drop.add(r.runId());
+                }
+            }
+            if (!drop.isEmpty()) {
+                removed += history.retain(r -> !drop.contains(r.runId()));
+            }
+        }
+        return removed;
+    }
+}

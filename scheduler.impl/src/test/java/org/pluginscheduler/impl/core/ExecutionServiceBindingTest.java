@@ -1,0 +1,212 @@
+package org.pluginscheduler.impl.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+
+import org.junit.jupiter.api.Test;
+import org.pluginscheduler.api.MisfirePolicy;
+import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.RunStatus;
+import org.pluginscheduler.api.RunTrigger;
+import org.pluginscheduler.api.TaskDefinition;
+import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.execution.ExecutableRun;
+import org.pluginscheduler.api.execution.ExecutionStats;
+import org.pluginscheduler.api.execution.RunExecutor;
+import org.pluginscheduler.impl.store.InMemoryTaskStore;
+
+/**
+ * The core without an execution service, with one that comes and goes, hands runs back or refuses them: fires
+ * are held, never lost or run twice.
+ */
+class ExecutionServiceBindingTest {
+
+    private static final Instant T0 = Instant.parse("2026-06-01T10:00:00Z");
+    private final MutableClock clock = new MutableClock(T0);
+    private final ManualExecutor workers = new ManualExecutor();
+    private final InMemoryTaskStore store = new InMemoryTaskStore(100);
+    private final SchedulerEngine engine = new SchedulerEngine(clock, Runnable::run, null, store,
+            Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(2)));
+    private final SchedulerEngineTest.TestProvider provider = new SchedulerEngineTest.TestProvider(
+            TaskDefinition.builder("tick").schedule("every:PT1M").misfire(MisfirePolicy.catchUp(10)).build(),
+            TaskDefinition.builder("once").schedule("every:PT1M").build(),
+            TaskDefinition.builder("locked").schedule("cron:0 3 * * *").lockKeys("db").build());
+
+    /** Accepts runs into a queue the test drains, or hands them back, or refuses them. */
+    private static final class QueueExecutor implements RunExecutor {
+        final List<ExecutableRun> queue = new ArrayList<>();
+        boolean refuse;
+
+        @Override
+        public synchronized void execute(ExecutableRun run) {
+            if (refuse) {
+                throw new RejectedExecutionException("stopping");
+            }
+            queue.add(run);
+        }
+
+        @Override
+        public void executeHere(ExecutableRun run) {
+            run.run();
+        }
+
+        @Override
+        public ExecutionStats stats() {
+            return new ExecutionStats(List.of(), 0);
+        }
+
+        synchronized List<ExecutableRun> take() {
+            List<ExecutableRun> taken = List.copyOf(queue);
+            queue.clear();
+            return taken;
+        }
+
+        void runAll() {
+            take().forEach(ExecutableRun::run);
+        }
+    }
+
+    private void register() {
+        engine.providerAdded(ProviderHandle.forProvider("p", 1, "p 1.0.0", "provider", provider));
+    }
+
+    private void advance(Duration d) {
+        clock.advance(d);
+        engine.timer().runDue();
+    }
+
+    private List<RunRecord> runs(String id) {
+        return engine.runs(TaskId.parse(id), 100);
+    }
+
+    @Test
+    void withoutAnExecutionServiceFiresAreHeldAndRunPerTheirMisfirePolicyWhenOneArrives() {
+        register();
+        for (int minute = 0; minute < 3; minute++) {
+            advance(Duration.ofMinutes(1)); // the fires at T0, T0+1m and T0+2m... pass, one timer wake-up each
+        }
+        assertTrue(provider.calls.isEmpty(), "nothing runs without an execution service");
+        assertFalse(engine.stats().executing());
+        assertEquals(List.of(), runs("p:tick"), "a held fire is not a run yet");
+
+        QueueExecutor executor = new QueueExecutor();
+        engine.executor(executor);
+        for (int i = 0; i < 5; i++) {
+            executor.runAll(); // catch-up runs one after another
+        }
+        assertTrue(engine.stats().executing());
+        assertEquals(3, runs("p:tick").stream().filter(r -> r.trigger() == RunTrigger.MISFIRE).count(),
+                "CATCH_UP runs every missed fire: " + provider.calls);
+        assertEquals(1, runs("p:once").stream().filter(r -> r.trigger() == RunTrigger.MISFIRE).count(),
+                "RUN_ONCE (the default) runs the missed fires once");
+        assertTrue(runs("p:tick").stream().allMatch(r -> r.status() == RunStatus.SUCCEEDED));
+    }
+
+    @Test
+    void triggeredRunsAndSubmissionsAreHeldAndHandedOverInOrderExactlyOnce() {
+        register();
+        String first = engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
+        String second = engine.submit(TaskId.parse("p:locked"), Map.of("n", "2"), Optional.empty(), Set.of());
+        assertEquals(2, engine.stats().heldRuns());
+        assertEquals(0, engine.stats().heldLocks(), "a held run holds no lock while it waits");
+
+        QueueExecutor executor = new QueueExecutor();
+        engine.executor(executor);
+        assertEquals(0, engine.stats().heldRuns());
+        executor.runAll();
+        advance(Duration.ofSeconds(1)); // the second waited for the lock the first held
+        executor.runAll();
+        engine.executor(executor); // bound again (a re-registration): nothing runs twice
+        executor.runAll();
+        List<RunRecord> runs = runs("p:locked");
+        assertEquals(Set.of(first, second), Set.copyOf(runs.stream().map(RunRecord::runId).toList()));
+        assertEquals(2, provider.calls.stream().filter(c -> c.startsWith("locked@")).count(),
+                provider.calls.toString());
+    }
+
+    @Test
+    void aRunHandedBackUnstartedWaitsForTheNextExecutionServiceAndReleasesItsLocks() {
+        register();
+        QueueExecutor stopping = new QueueExecutor();
+        engine.executor(stopping);
+        String runId = engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
+        assertEquals(2, engine.stats().heldLocks(), "db and the task's own mutex");
+        engine.executor(null); // the service is unregistered first, then hands back what has not started
+        List<ExecutableRun> unstarted = stopping.take();
+        assertEquals(1, unstarted.size(), unstarted.toString());
+        unstarted.forEach(r -> r.rejected("the execution service is stopping"));
+        assertEquals(0, engine.stats().heldLocks());
+        assertEquals(1, engine.stats().heldRuns());
+
+        QueueExecutor next = new QueueExecutor();
+        engine.executor(next);
+        next.runAll();
+        assertEquals(RunStatus.SUCCEEDED, engine.run(runId).orElseThrow().status());
+        assertEquals(1, provider.calls.stream().filter(c -> c.startsWith("locked@")).count());
+    }
+
+    @Test
+    void aRefusedRunIsHeldNotLost() {
+        register();
+        QueueExecutor refusing = new QueueExecutor();
+        refusing.refuse = true;
+        engine.executor(refusing);
+        String runId = engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
+        assertEquals(1, engine.stats().heldRuns());
+        assertEquals(0, engine.stats().heldLocks());
+        refusing.refuse = false;
+        engine.executor(refusing);
+        refusing.runAll();
+        assertEquals(RunStatus.SUCCEEDED, engine.run(runId).orElseThrow().status());
+    }
+
+    @Test
+    void aHeldRunOfATaskThatWentAwayIsCancelledWhenHandedOver() {
+        ProviderHandle handle = ProviderHandle.forProvider("p", 1, "p 1.0.0", "provider", provider);
+        engine.providerAdded(handle);
+        String runId = engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
+        engine.providerRemoved(handle);
+        QueueExecutor executor = new QueueExecutor();
+        engine.executor(executor);
+        executor.runAll();
+        assertTrue(provider.calls.stream().noneMatch(c -> c.startsWith("locked@")), provider.calls.toString());
+        RunRecord run = engine.run(runId).orElseThrow();
+        assertEquals(RunStatus.CANCELLED, run.status());
+    }
+
+    @Test
+    void aCallWithoutAnExecutionServiceFailsNamingWhy() {
+        register();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> engine.call(TaskId.parse("p:once"), Map.of()));
+        assertEquals("task p:once cannot run now: no execution service is available (fires are held until one "
+                + "returns)", e.getMessage());
+        engine.executor(new QueueExecutor());
+        assertEquals(RunStatus.SUCCEEDED, engine.call(TaskId.parse("p:once"), Map.of()).status());
+    }
+
+    @Test
+    void aPluginCannotDriveItsOwnRunThroughItsContext() {
+        register();
+        engine.executor(new QueueExecutor());
+        Object[] seen = new Object[1];
+        provider.behaviour = e -> {
+            seen[0] = e;
+            return org.pluginscheduler.api.TaskResult.success();
+        };
+        engine.call(TaskId.parse("p:once"), Map.of());
+        assertFalse(seen[0] instanceof ExecutableRun, "the task's context is not the executor's hand-off");
+    }
+}
