@@ -220,7 +220,7 @@ public class RuntimeEndToEndIT {
         assertEquals("every:PT1S", row.get("SCHEDULE"));
 
         List<Map<String, String>> runs = await("3 SUCCEEDED runs of " + BEAT, Duration.ofSeconds(8), () -> {
-            List<Map<String, String>> r = table(taskctlOk("task:runs", "-n", "10", BEAT), "RUN");
+            List<Map<String, String>> r = RuntimeProcess.table(taskctlOk("task:runs", "-n", "10", BEAT), "RUN");
             return r.stream().filter(x -> x.get("STATUS").equals("SUCCEEDED")).count() >= 3 ? r : null;
         });
         System.out.println("runs of " + BEAT + ":\n" + runs.stream().map(Object::toString)
@@ -312,7 +312,7 @@ public class RuntimeEndToEndIT {
         assertTrue("prints the run id: " + trigger.out(), run.matches());
         String runId = run.group(1);
         Map<String, String> record = await("run " + runId + " finished", Duration.ofSeconds(5), () ->
-                table(taskctlOk("task:runs", TEMP_FILES), "RUN").stream()
+                RuntimeProcess.table(taskctlOk("task:runs", TEMP_FILES), "RUN").stream()
                         .filter(r -> r.get("RUN").equals(runId) && !r.get("STATUS").equals("RUNNING"))
                         .findFirst().orElse(null));
         System.out.println("triggered run: " + record);
@@ -390,50 +390,8 @@ public class RuntimeEndToEndIT {
 
     /** @return the task:list row of this task (column name → cell), or null */
     private static Map<String, String> taskRow(String taskList, String task) {
-        return table(taskList, "TASK").stream()
+        return RuntimeProcess.table(taskList, "TASK").stream()
                 .filter(r -> r.get("TASK").equals(task)).findFirst().orElse(null);
-    }
-
-    private static final Pattern COLUMN = Pattern.compile("\\S+(?: \\S+)*");
-
-    /**
-     * Parses an aligned table (Tables.align: every column padded to its widest cell plus two spaces; a header may
-     * hold single spaces, e.g. NEXT FIRE) by the header's column positions, whatever the columns are. Rows end at
-     * the first blank line; lines after the table that are not rows (notes) come back with odd cells and are
-     * never matched by the callers' filters.
-     *
-     * @return one map per row: column name → trimmed cell
-     */
-    private static List<Map<String, String>> table(String text, String firstColumn) {
-        List<String> lines = text.lines().toList();
-        int header = 0;
-        while (header < lines.size() && !lines.get(header).startsWith(firstColumn + "  ")) {
-            header++;
-        }
-        List<Map<String, String>> rows = new ArrayList<>();
-        if (header == lines.size()) {
-            return rows;
-        }
-        List<String> names = new ArrayList<>();
-        List<Integer> at = new ArrayList<>();
-        Matcher column = COLUMN.matcher(lines.get(header));
-        while (column.find()) {
-            names.add(column.group());
-            at.add(column.start());
-        }
-        for (String line : lines.subList(header + 1, lines.size())) {
-            if (line.isBlank()) {
-                break;
-            }
-            Map<String, String> row = new LinkedHashMap<>();
-            for (int c = 0; c < names.size(); c++) {
-                int from = Math.min(at.get(c), line.length());
-                int to = c + 1 < names.size() ? Math.min(at.get(c + 1), line.length()) : line.length();
-                row.put(names.get(c), line.substring(from, to).trim());
-            }
-            rows.add(row);
-        }
-        return rows;
     }
 
     private List<String> callLog() throws IOException {
