@@ -1,14 +1,16 @@
 package org.pluginscheduler.execution;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -35,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * named {@code task-realtime-N}, {@code task-normal-N}, {@code task-background-N}; REALTIME threads run at
  * {@link Thread#MAX_PRIORITY}. Sizes change live ({@link #reconfigure}); the pool's queue keeps every run across a
  * resize.</li>
- * <li><b>Exactly once.</b> Each accepted run is wrapped in one object whose state (queued, started, handed back)
- * changes only under this class's lock, so {@code run()} and {@code rejected()} exclude each other whatever the
+ * <li><b>Exactly once.</b> Each accepted run is wrapped in one object whose state (queued, started, handed back,
+ * refused) changes by compare-and-set only, so {@code run()} and {@code rejected()} exclude each other whatever the
  * pools' threads and a shutdown do concurrently.</li>
  * <li><b>Deadlines.</b> When a run with a timeout enters {@code run()} its deadline is armed on the {@link Timer};
  * still inside at the deadline, it gets {@code timedOut}; still inside the stuck delay after that (the delay in force
@@ -51,8 +53,11 @@ import org.slf4j.LoggerFactory;
  * holding the lock (asserted); an exception from one is logged and changes nothing here.</li>
  * </ul>
  *
- * <p>Thread-safety: every method may be called from any thread. All mutable state is guarded by one lock, held
- * only for bookkeeping; it is never held while task code or a callback runs.
+ * <p>Thread-safety: every method may be called from any thread. A run that neither times out nor is stuck takes no
+ * lock of this class on its way (concurrent sets and counters, a compare-and-set per run): the hand-off from the
+ * core costs no contended lock per run. The deadline bookkeeping of a run with a timeout is guarded by that run's
+ * own monitor; stuck runs, pool sizes, settings and the shutdown by one lock. Neither is ever held while task code
+ * or a callback runs. Waiters (the shutdown, tests) are signalled on every change only while there are any.
  */
 final class RunPools {
 
@@ -69,6 +74,17 @@ final class RunPools {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunPools.class);
 
+    /** {@code Accepted.state}, changed only by compare-and-set. */
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Accepted.class, "state", Accepted.Phase.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private enum State { RUNNING, STOPPING, STOPPED }
 
     private final Timer timer;
@@ -77,12 +93,15 @@ final class RunPools {
     private final Condition changed = lock.newCondition();
     private final Map<Priority, Pool> pools = new EnumMap<>(Priority.class);
 
-    // guarded by lock
-    private ExecutionSettings settings;
-    private State state = State.RUNNING;
-    private final Set<Accepted> queued = new LinkedHashSet<>();
-    private final Set<Running> running = new LinkedHashSet<>();
-    private int stuck;
+    /** Changed under the lock; read without it. */
+    private volatile ExecutionSettings settings;
+    /** Changed under the lock; read without it. */
+    private volatile State state = State.RUNNING;
+    private final Set<Accepted> queued = ConcurrentHashMap.newKeySet();
+    private final Set<Running> running = ConcurrentHashMap.newKeySet();
+    private int stuck; // guarded by lock
+    /** Threads waiting on {@link #changed}; changes signal only while there are any. */
+    private final AtomicInteger waiters = new AtomicInteger();
 
     /**
      * Creates the pools; their threads start as runs arrive.
@@ -111,30 +130,29 @@ final class RunPools {
         Objects.requireNonNull(run, "run");
         Pool pool = pools.get(Objects.requireNonNull(run.priority(), "priority"));
         Accepted accepted = new Accepted(run, pool, run.timeout());
-        lock.lock();
-        try {
-            if (state != State.RUNNING) {
-                throw new RejectedExecutionException(STOPPING + ": " + accepted + " is not accepted");
-            }
-            queued.add(accepted);
-            pool.queued++;
-            try {
-                pool.executor.execute(accepted);
-            } catch (RuntimeException | Error e) {
-                // the executor may have queued it before it failed to start a thread: if a thread ever takes it,
-                // it skips it, because it is refused (no thread can take it before, it needs this lock)
-                accepted.state = Accepted.Phase.REFUSED;
-                queued.remove(accepted);
-                pool.queued--;
-                if (e instanceof RuntimeException) {
-                    throw new RejectedExecutionException(accepted + " is not accepted: " + e, e);
-                }
-                throw e;
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
+        if (state != State.RUNNING) {
+            throw new RejectedExecutionException(STOPPING + ": " + accepted + " is not accepted");
         }
+        // in the set before the pool's queue: a shutdown stops the pools first, then hands back what the set holds
+        queued.add(accepted);
+        pool.queued.incrementAndGet();
+        try {
+            pool.executor.execute(accepted);
+        } catch (RuntimeException | Error e) {
+            // the pool refused it (stopped meanwhile, or no thread could be created): unless a shutdown handed it
+            // back already, it is refused; if a thread ever takes it from the queue, it skips it
+            if (accepted.to(Accepted.Phase.REFUSED)) {
+                queued.remove(accepted);
+                pool.queued.decrementAndGet();
+                signalIfWaited();
+                if (e instanceof Error error) {
+                    throw error;
+                }
+                throw new RejectedExecutionException(accepted + " is not accepted: " + e, e);
+            }
+            return; // handed back by the shutdown: accepted, and rejected() called once
+        }
+        signalIfWaited();
     }
 
     /**
@@ -147,46 +165,34 @@ final class RunPools {
     void executeHere(ExecutableRun run) {
         Objects.requireNonNull(run, "run");
         Optional<Duration> timeout = run.timeout();
-        Running started;
-        lock.lock();
-        try {
-            if (state != State.RUNNING) {
-                throw new RejectedExecutionException(STOPPING + ": " + label(run) + " is not run");
-            }
-            started = start(run, null, timeout);
-        } finally {
-            lock.unlock();
+        if (state != State.RUNNING) {
+            throw new RejectedExecutionException(STOPPING + ": " + label(run) + " is not run");
         }
-        invoke(started, false);
+        invoke(start(run, null, timeout), false);
     }
 
     /** A pool thread took {@code accepted} from its queue. */
     private void runQueued(Accepted accepted) {
-        Running started;
-        lock.lock();
-        try {
-            if (accepted.state != Accepted.Phase.QUEUED) {
-                return; // handed back on shutdown, or refused
-            }
-            accepted.state = Accepted.Phase.STARTED;
-            queued.remove(accepted);
-            accepted.pool.queued--;
-            accepted.pool.active++;
-            started = start(accepted.run, accepted.pool, accepted.timeout);
-        } finally {
-            lock.unlock();
+        if (!accepted.to(Accepted.Phase.STARTED)) {
+            return; // handed back on shutdown, or refused
         }
-        invoke(started, true);
+        queued.remove(accepted);
+        accepted.pool.queued.decrementAndGet();
+        accepted.pool.active.incrementAndGet();
+        invoke(start(accepted.run, accepted.pool, accepted.timeout), true);
     }
 
-    /** Registers a run entering {@code run()} on this thread and arms its deadline. Under the lock. */
+    /** Registers a run entering {@code run()} on this thread and arms its deadline. */
     private Running start(ExecutableRun run, Pool pool, Optional<Duration> timeout) {
-        assert lock.isHeldByCurrentThread();
-        Running started = new Running(run, pool, Thread.currentThread());
+        Optional<Duration> limit = timeout.filter(t -> t.compareTo(NO_LIMIT) <= 0);
+        Running started = new Running(run, pool, Thread.currentThread(), limit.isPresent());
         running.add(started);
-        timeout.filter(t -> t.compareTo(NO_LIMIT) <= 0).ifPresent(t ->
-                started.deadline = arm(t.isNegative() ? Duration.ZERO : t, () -> deadlinePassed(started, t)));
-        changed.signalAll();
+        limit.ifPresent(t -> {
+            synchronized (started) { // before the timer can call deadlinePassed, which takes this monitor too
+                started.deadline = arm(t.isNegative() ? Duration.ZERO : t, () -> deadlinePassed(started, t));
+            }
+        });
+        signalIfWaited();
         return started;
     }
 
@@ -216,26 +222,36 @@ final class RunPools {
 
     /** A run's thread came back from {@code run()}. */
     private void returned(Running returned) {
-        boolean wasStuck;
-        lock.lock();
-        try {
-            running.remove(returned);
+        boolean timedOut = false;
+        if (returned.watched) {
+            synchronized (returned) { // excludes deadlinePassed: it sees the return, or this sees the timeout
+                returned.returned = true;
+                timedOut = returned.timedOut;
+                returned.stopWatching();
+            }
+        } else {
             returned.returned = true;
-            returned.stopWatching();
-            if (returned.pool != null) {
-                returned.pool.active--;
-            }
-            wasStuck = returned.stuck;
-            if (returned.stuck) {
-                stuck--;
-                if (returned.replaced) {
-                    returned.pool.shrink();
-                }
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
         }
+        boolean wasStuck = false;
+        if (timedOut) { // only a run that timed out can have been declared stuck (under the lock)
+            lock.lock();
+            try {
+                wasStuck = returned.stuck;
+                if (wasStuck) {
+                    stuck--;
+                    if (returned.replaced) {
+                        returned.pool.shrink();
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        running.remove(returned);
+        if (returned.pool != null) {
+            returned.pool.active.decrementAndGet();
+        }
+        signalIfWaited();
         if (wasStuck) {
             LOG.info("{} finally returned on thread {} after it was declared stuck{}", returned, returned.threadName,
                     returned.replaced ? "; its replacement thread goes" : "");
@@ -247,27 +263,21 @@ final class RunPools {
     /** The timer thread: {@code timeout} passed since the run entered {@code run()}. */
     private void deadlinePassed(Running late, Duration timeout) {
         Duration stuckAfter;
-        lock.lock();
-        try {
+        synchronized (late) {
             late.deadline = null;
             if (late.returned || late.timedOut || state == State.STOPPED) {
                 return;
             }
             late.timedOut = true;
             stuckAfter = settings.stuckAfter(); // the delay in force when it times out applies to it
-        } finally {
-            lock.unlock();
         }
         LOG.debug("{} is still running on thread {} at its deadline ({})", late, late.threadName, timeout);
         callback(late.run, "timedOut", () -> late.run.timedOut(timeout));
-        lock.lock();
-        try {
+        synchronized (late) {
             // armed only after timedOut returned: stuck always comes after it, whatever the timer's threads
             if (!late.returned && state != State.STOPPED) {
                 late.stuckCheck = arm(stuckAfter, () -> stuckCheck(late));
             }
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -276,11 +286,13 @@ final class RunPools {
         boolean replaced;
         lock.lock();
         try {
-            late.stuckCheck = null;
-            if (late.returned || late.stuck || state == State.STOPPED) {
-                return;
+            synchronized (late) { // the lock, then a run's monitor: the one order in this class
+                late.stuckCheck = null;
+                if (late.returned || late.stuck || state == State.STOPPED) {
+                    return;
+                }
+                late.stuck = true;
             }
-            late.stuck = true;
             stuck++;
             replaced = late.pool != null && state == State.RUNNING && late.pool.grow();
             late.replaced = replaced;
@@ -353,7 +365,7 @@ final class RunPools {
         try {
             List<SchedulerStats.Pool> result = new ArrayList<>();
             pools.values().forEach(pool -> result.add(new SchedulerStats.Pool(pool.priority, pool.configured,
-                    pool.active, pool.queued, pool.extraThreads())));
+                    pool.active.get(), pool.queued.get(), pool.extraThreads())));
             return new ExecutionStats(result, stuck);
         } finally {
             lock.unlock();
@@ -379,15 +391,21 @@ final class RunPools {
             }
             state = State.STOPPING;
             grace = settings.gracePeriod();
-            handBack = new ArrayList<>(queued);
-            for (Accepted accepted : handBack) {
-                accepted.state = Accepted.Phase.HANDED_BACK;
-                accepted.pool.queued--;
-            }
-            queued.clear();
             for (Pool pool : pools.values()) {
-                pool.executor.getQueue().clear(); // only handed-back and refused wrappers are left in it
-                pool.executor.shutdown(); // idle threads end now, the others when their run returns
+                pool.executor.shutdown(); // refuses new runs; idle threads end now, the others when their run returns
+            }
+            // every run the pools accepted is in the set by now (added before the pool's queue): each is handed
+            // back here, or was taken by a thread (started), or refused; the compare-and-set decides
+            handBack = new ArrayList<>();
+            for (Accepted accepted : queued) {
+                if (accepted.to(Accepted.Phase.HANDED_BACK)) {
+                    handBack.add(accepted);
+                    queued.remove(accepted);
+                    accepted.pool.queued.decrementAndGet();
+                }
+            }
+            for (Pool pool : pools.values()) {
+                pool.executor.getQueue().removeIf(r -> !((Accepted) r).isQueued()); // what is left is skipped anyway
             }
             changed.signalAll();
         } finally {
@@ -415,7 +433,11 @@ final class RunPools {
         lock.lock();
         try {
             state = State.STOPPED;
-            running.forEach(Running::stopWatching); // whoever is left was cancelled: no more watching
+            for (Running left : running) { // whoever is left was cancelled: no more watching
+                synchronized (left) {
+                    left.stopWatching();
+                }
+            }
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -437,12 +459,7 @@ final class RunPools {
 
     /** @return the runs inside {@code run()} on threads other than this one */
     private List<Running> runningElsewhere() {
-        lock.lock();
-        try {
-            return running.stream().filter(r -> r.thread != Thread.currentThread()).toList();
-        } finally {
-            lock.unlock();
-        }
+        return running.stream().filter(r -> r.thread != Thread.currentThread()).toList();
     }
 
     /**
@@ -463,6 +480,7 @@ final class RunPools {
             }
         });
         lock.lock();
+        waiters.incrementAndGet(); // before the condition is read: a change after it signals
         try {
             long backstop = limit.plus(BACKSTOP).toNanos();
             while (!expired[0] && !runningElsewhere().isEmpty()) {
@@ -478,6 +496,7 @@ final class RunPools {
             Thread.currentThread().interrupt();
             return runningElsewhere().isEmpty();
         } finally {
+            waiters.decrementAndGet();
             lock.unlock();
             alarm.cancel();
         }
@@ -510,6 +529,7 @@ final class RunPools {
     boolean awaitUntil(BooleanSupplier condition, Duration patience) throws InterruptedException {
         long left = patience.toNanos();
         lock.lock();
+        waiters.incrementAndGet(); // before the condition is read: a change after it signals
         try {
             while (!condition.getAsBoolean()) {
                 if (left <= 0) {
@@ -519,7 +539,20 @@ final class RunPools {
             }
             return true;
         } finally {
+            waiters.decrementAndGet();
             lock.unlock();
+        }
+    }
+
+    /** Signals a change to whoever waits on {@link #changed}; costs a volatile read when nobody does. */
+    private void signalIfWaited() {
+        if (waiters.get() > 0) {
+            lock.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -538,9 +571,9 @@ final class RunPools {
         int configured;
         /** Stuck runs that got a replacement thread and have not returned. */
         int replacements;
-        int queued;
-        int active;
-        int liveThreads;
+        final AtomicInteger queued = new AtomicInteger();
+        final AtomicInteger active = new AtomicInteger();
+        int liveThreads; // guarded by lock
 
         Pool(Priority priority, int configured) {
             this.priority = priority;
@@ -640,13 +673,22 @@ final class RunPools {
         final ExecutableRun run;
         final Pool pool;
         final Optional<Duration> timeout;
-        /** Guarded by the lock. */
-        Phase state = Phase.QUEUED;
+        /** Leaves QUEUED once, by compare-and-set ({@link #to}). */
+        private volatile Phase state = Phase.QUEUED;
 
         Accepted(ExecutableRun run, Pool pool, Optional<Duration> timeout) {
             this.run = run;
             this.pool = pool;
             this.timeout = Objects.requireNonNull(timeout, "timeout");
+        }
+
+        /** @return whether this call moved it from QUEUED to {@code next}; only one ever does */
+        boolean to(Phase next) {
+            return STATE.compareAndSet(this, Phase.QUEUED, next);
+        }
+
+        boolean isQueued() {
+            return state == Phase.QUEUED;
         }
 
         @Override
@@ -660,30 +702,38 @@ final class RunPools {
         }
     }
 
-    /** A run inside {@code run()}, with its deadline watch; the flags are guarded by the lock. */
+    /**
+     * A run inside {@code run()}, with its deadline watch. {@code deadline}, {@code stuckCheck}, {@code returned}
+     * and {@code timedOut} of a watched run are guarded by its monitor; {@code stuck} and {@code replaced} by the
+     * lock.
+     */
     private static final class Running {
         final ExecutableRun run;
         /** Null for {@link #executeHere}. */
         final Pool pool;
         final Thread thread;
         final String threadName;
+        /** Has a deadline: only then is the monitor needed. */
+        final boolean watched;
         Timer.Cancellable deadline;
         Timer.Cancellable stuckCheck;
-        boolean returned;
+        volatile boolean returned;
         boolean timedOut;
         boolean stuck;
         boolean replaced;
 
-        Running(ExecutableRun run, Pool pool, Thread thread) {
+        Running(ExecutableRun run, Pool pool, Thread thread, boolean watched) {
             this.run = run;
             this.pool = pool;
             this.thread = thread;
             this.threadName = thread.getName();
+            this.watched = watched;
         }
 
         /**
-         * Disarms its deadline and stuck check. Under the lock, so that once a return is booked nothing of it is
-         * left on the timer; an action already firing finds the run returned and does nothing.
+         * Disarms its deadline and stuck check. Under its monitor (or the lock, at the end of a shutdown), so that
+         * once a return is booked nothing of it is left on the timer; an action already firing finds the run
+         * returned and does nothing.
          */
         void stopWatching() {
             if (deadline != null) {
