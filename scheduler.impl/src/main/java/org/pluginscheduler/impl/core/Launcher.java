@@ -467,6 +467,21 @@ final class Launcher implements Completion.Followups {
         for (Execution e : List.copyOf(slot.running())) {
             e.cancel(reason);
         }
+        // runs held for an execution service will never start: recorded now, not when one returns
+        for (Execution e : List.copyOf(held)) {
+            if (e.slot == slot) {
+                held.remove(e);
+                ctx.offLock(() -> completion.finishUnstarted(e, "cancelled before it started: " + reason));
+            }
+        }
+    }
+
+    /** @return the runs held for an execution service, no longer held. Under the lock. */
+    List<Execution> takeHeld() {
+        assert ctx.locked();
+        List<Execution> taken = List.copyOf(held);
+        held.clear();
+        return taken;
     }
 
     /** @return every retry and submission waiting for its time. Under the lock. */

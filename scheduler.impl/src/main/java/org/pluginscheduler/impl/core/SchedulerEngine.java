@@ -406,6 +406,15 @@ public final class SchedulerEngine {
         Duration grace = ctx.settings().gracePeriod();
         List<Execution> late = Execution.awaitAll(running.stream().filter(Execution::hasStarted).toList(), grace, "");
         handles.forEach(ProviderHandle::close);
+        List<Execution> held;
+        synchronized (ctx.lock) {
+            held = launcher.takeHeld();
+        }
+        if (!held.isEmpty()) { // accepted, never started: each is recorded, none vanishes without a trace
+            LOG.warn("Stopping: {} run(s) held for an execution service are cancelled: {}", held.size(), held);
+            held.forEach(e -> completion.finishUnstarted(e, "cancelled before it started: the scheduler stopped "
+                    + "while no execution service was available"));
+        }
         // next fires and last runs, so the next start knows what was missed while down; through the writer, so an
         // older batch can never commit after this one
         states.flushAndWait();

@@ -173,17 +173,35 @@ class ExecutionServiceBindingTest {
     }
 
     @Test
-    void aHeldRunOfATaskThatWentAwayIsCancelledWhenHandedOver() {
+    void aHeldRunOfATaskThatGoesAwayIsRecordedCancelledAtOnceAndNeverHandedOver() {
         ProviderHandle handle = ProviderHandle.forProvider("p", 1, "p 1.0.0", "provider", provider);
         engine.providerAdded(handle);
         String runId = engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
+        assertEquals(1, engine.stats().heldRuns());
         engine.providerRemoved(handle);
-        QueueExecutor executor = new QueueExecutor();
-        engine.executor(executor);
-        executor.runAll();
-        assertTrue(provider.calls.stream().noneMatch(c -> c.startsWith("locked@")), provider.calls.toString());
+        assertEquals(0, engine.stats().heldRuns());
         RunRecord run = engine.run(runId).orElseThrow();
         assertEquals(RunStatus.CANCELLED, run.status());
+        assertEquals("cancelled before it started: provider went away", run.message());
+        QueueExecutor executor = new QueueExecutor();
+        engine.executor(executor);
+        assertTrue(executor.take().isEmpty(), "nothing handed over");
+        assertTrue(provider.calls.isEmpty(), provider.calls.toString());
+    }
+
+    @Test
+    void stoppingWhileRunsAreHeldRecordsEachOfThemCancelled() {
+        register();
+        String triggered = engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
+        String submitted = engine.submit(TaskId.parse("p:once"), Map.of("k", "v"), Optional.empty(), Set.of());
+        engine.stop();
+        for (String runId : List.of(triggered, submitted)) {
+            RunRecord run = engine.run(runId).orElseThrow(() -> new AssertionError(runId + " has no record"));
+            assertEquals(RunStatus.CANCELLED, run.status());
+            assertEquals("cancelled before it started: the scheduler stopped while no execution service was "
+                    + "available", run.message());
+        }
+        assertEquals(Map.of("k", "v"), engine.run(submitted).orElseThrow().arguments());
     }
 
     @Test
