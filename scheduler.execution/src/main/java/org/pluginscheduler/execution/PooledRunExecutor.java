@@ -39,10 +39,13 @@ import org.slf4j.LoggerFactory;
  * configuration arrives as raw properties, not as a typed {@link ExecutionConfiguration}, so that a value Declarative
  * Services could not convert ({@code worker.threads = abc}) is reported with its field like any other bad value.
  *
+ * <p>Immediate: it stays active while its bundle is, also when the core binds a better execution service instead
+ * (a delayed component would then be deactivated, and its running runs cancelled after the grace period).
+ *
  * <p>Thread-safety: Declarative Services serializes activate, modified and deactivate; they are synchronized anyway.
  * The {@link RunExecutor} methods may be called from any thread.
  */
-@Component(service = RunExecutor.class, configurationPid = ExecutionConfiguration.PID)
+@Component(service = RunExecutor.class, configurationPid = ExecutionConfiguration.PID, immediate = true)
 @Designate(ocd = ExecutionConfiguration.class)
 public final class PooledRunExecutor implements RunExecutor {
 

@@ -181,29 +181,23 @@ public final class SchedulerComponent {
     /** The highest-ranked execution service; a better one replaces it (bound first, then the old one unbound). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindExecutor(RunExecutor newExecutor) {
-        SchedulerEngine current;
-        synchronized (this) {
-            executor = newExecutor;
-            current = engine;
-        }
-        if (current != null) {
-            current.executor(newExecutor);
+    synchronized void bindExecutor(RunExecutor newExecutor) {
+        // under the monitor, so binds and unbinds from different threads reach the engine in the order they
+        // happened here; the engine only hands held runs over, it never waits for a run
+        executor = newExecutor;
+        if (engine != null) {
+            engine.executor(newExecutor);
             LOG.info("Execution service bound: {}", newExecutor.getClass().getName());
         }
     }
 
-    void unbindExecutor(RunExecutor oldExecutor) {
-        SchedulerEngine current;
-        synchronized (this) {
-            if (executor != oldExecutor) {
-                return; // replaced by a better one already
-            }
-            executor = null;
-            current = engine;
+    synchronized void unbindExecutor(RunExecutor oldExecutor) {
+        if (executor != oldExecutor) {
+            return; // replaced by a better one already
         }
-        if (current != null) {
-            current.executor(null);
+        executor = null;
+        if (engine != null) {
+            engine.executor(null);
         }
     }
 

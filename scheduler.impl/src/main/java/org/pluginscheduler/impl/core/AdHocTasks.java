@@ -42,7 +42,7 @@ final class AdHocTasks {
             throw new InvalidTaskDefinitionException(String.valueOf(definition.id()), problems);
         }
         TaskId id = TaskId.of(owner, definition.id());
-        Map<TaskId, StoredTask> fromStore = registry.load(definition.perTenant()
+        TaskRegistry.Preload fromStore = registry.load(definition.perTenant()
                 ? ctx.settings().tenants().stream().map(id::forTenant).toList() : List.of(id));
         synchronized (ctx.lock) {
             ProviderHandle handle = sources.computeIfAbsent(bundleId,
@@ -89,7 +89,6 @@ final class AdHocTasks {
                 registry.appliedOf(slot.handle, current);
             }
             registry.remove(slot, "removed by an administrator", toDispatch);
-            states.delete(id);
             LOG.info("Task {} removed", id);
             return true;
         }

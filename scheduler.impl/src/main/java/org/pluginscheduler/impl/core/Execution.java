@@ -74,7 +74,13 @@ final class Execution implements TaskExecution {
     private volatile String threadName = "";
     /** Holds a permit of its group's limit. Guarded by the core lock (owned by the launcher). */
     boolean permitHeld;
-    private Thread thread; // guarded by this
+    /**
+     * Guards {@code thread} and the stop decision. Not {@code this}: this object is the task's {@code TaskExecution},
+     * and task code that synchronizes on its context must not be able to block the core (which cancels runs under
+     * its lock) or the execution service's deadline watch.
+     */
+    private final Object monitor = new Object();
+    private Thread thread; // guarded by monitor
 
     /**
      * @param attempt    1-based
@@ -107,20 +113,30 @@ final class Execution implements TaskExecution {
         phase.compareAndSet(Phase.CREATED, Phase.DISPATCHED);
     }
 
-    /** @return false if the run was cancelled before it could enter task code */
-    synchronized boolean enter(Thread current) {
-        if (stop != Stop.NONE) {
-            return false;
+    /**
+     * @return false if the run was cancelled before it could enter task code, or it is past entering (an execution
+     *         service that calls a run twice does not run its task twice)
+     */
+    boolean enter(Thread current) {
+        synchronized (monitor) {
+            if (stop != Stop.NONE) {
+                return false;
+            }
+            // a call runs without being dispatched
+            if (!phase.compareAndSet(Phase.DISPATCHED, Phase.RUNNING)
+                    && !phase.compareAndSet(Phase.CREATED, Phase.RUNNING)) {
+                return false;
+            }
+            thread = current;
+            threadName = current.getName();
+            return true;
         }
-        thread = current;
-        threadName = current.getName();
-        phase.compareAndSet(Phase.DISPATCHED, Phase.RUNNING);
-        phase.compareAndSet(Phase.CREATED, Phase.RUNNING); // a call runs without being dispatched
-        return true;
     }
 
-    synchronized void exit() {
-        thread = null;
+    void exit() {
+        synchronized (monitor) {
+            thread = null;
+        }
     }
 
     /**
@@ -161,13 +177,17 @@ final class Execution implements TaskExecution {
     }
 
     /** Asks the run to stop and interrupts its thread if it is inside task code. */
-    synchronized void cancel(String reason) {
-        stop(Stop.CANCELLED, reason);
+    void cancel(String reason) {
+        synchronized (monitor) {
+            stop(Stop.CANCELLED, reason);
+        }
     }
 
     /** Cancels because the deadline passed. */
-    synchronized void timeOut(String reason) {
-        stop(Stop.TIMED_OUT, reason);
+    void timeOut(String reason) {
+        synchronized (monitor) {
+            stop(Stop.TIMED_OUT, reason);
+        }
     }
 
     private void stop(Stop why, String reason) {
@@ -195,8 +215,10 @@ final class Execution implements TaskExecution {
         return done.getCount() == 0;
     }
 
-    synchronized boolean runsOn(Thread t) {
-        return thread == t;
+    boolean runsOn(Thread t) {
+        synchronized (monitor) {
+            return thread == t;
+        }
     }
 
     String cancelReason() {

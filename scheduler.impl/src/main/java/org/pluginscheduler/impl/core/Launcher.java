@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 
@@ -234,20 +235,33 @@ final class Launcher implements Completion.Followups {
     }
 
     /**
-     * The execution service handed a run back unstarted (it is stopping), or refused it: its locks and permit are
-     * released, and it waits for the next execution service; a run whose task or scheduler is gone is recorded as
-     * cancelled instead.
+     * An execution service handed a run back unstarted (it is stopping), or refused it: its locks and permit are
+     * released, and it goes to the execution service bound now if that is another one (a better one replaced it),
+     * else it waits for the next; a run whose task or scheduler is gone is recorded as cancelled instead.
+     *
+     * @param from the execution service that handed it back
      */
-    void returned(Execution execution, String reason) {
+    void returned(Execution execution, String reason, RunExecutor from) {
+        boolean again;
         synchronized (ctx.lock) {
             releaseLocks(execution);
-            if (!execution.slot.removed && !ctx.stopped()) {
-                held.add(execution);
-                LOG.info("{} held until an execution service takes it: {}", execution, reason);
-                return;
+            if (execution.slot.removed || ctx.stopped()) {
+                again = false;
+            } else {
+                again = executor != null && executor != from;
+                if (!again) {
+                    held.add(execution);
+                    LOG.info("{} held until an execution service takes it: {}", execution, reason);
+                    return;
+                }
             }
         }
-        completion.finishUnstarted(execution, "cancelled before it started: " + reason);
+        if (again) {
+            LOG.info("{} handed back ({}); handed to the execution service bound now", execution, reason);
+            ctx.offLock(() -> dispatch(execution));
+        } else {
+            completion.finishUnstarted(execution, "cancelled before it started: " + reason);
+        }
     }
 
     /**
@@ -258,52 +272,62 @@ final class Launcher implements Completion.Followups {
     public void dispatch(Execution execution) {
         TaskSlot slot = execution.slot;
         RunExecutor target;
+        String cancelled = null;
         synchronized (ctx.lock) {
             if (slot.removed || ctx.stopped()) {
-                String why = "cancelled before it started: " + (ctx.stopped() ? "the scheduler is stopping"
+                cancelled = "cancelled before it started: " + (ctx.stopped() ? "the scheduler is stopping"
                         : "the task went away");
-                // recorded off the lock (and off the timer thread, which may have re-dispatched it)
-                ctx.offLock(() -> completion.finishUnstarted(execution, why));
-                return;
-            }
-            target = executor;
-            if (target == null) {
-                held.add(execution); // no locks taken while it waits
-                return;
-            }
-            Instant now = ctx.clock.instant();
-            Duration retryDelay = ctx.settings().lockRetryDelay();
-            String blocked = locks.tryAcquire(execution.lockKeys, execution);
-            Instant retryAt = null;
-            if (blocked != null) {
-                retryAt = now.plus(retryDelay);
-                LOG.debug("{} waits for lock '{}'", execution, blocked);
-            } else if (execution.trigger() != RunTrigger.CALL) {
-                Optional<Instant> later = groups.tryAcquire(execution.definition().group(), now, retryDelay);
-                if (later.isPresent()) {
-                    locks.release(execution.lockKeys, execution);
-                    retryAt = later.get();
-                    LOG.debug("{} waits for group {}", execution, execution.definition().group().orElse(""));
-                } else {
-                    execution.permitHeld = true;
+                target = null;
+            } else {
+                target = executor;
+                if (target == null) {
+                    held.add(execution); // no locks taken while it waits
+                    return;
+                }
+                Instant now = ctx.clock.instant();
+                Duration retryDelay = ctx.settings().lockRetryDelay();
+                String blocked = locks.tryAcquire(execution.lockKeys, execution);
+                Instant retryAt = null;
+                if (blocked != null) {
+                    retryAt = now.plus(retryDelay);
+                    LOG.debug("{} waits for lock '{}'", execution, blocked);
+                } else if (execution.trigger() != RunTrigger.CALL) {
+                    Optional<Instant> later = groups.tryAcquire(execution.definition().group(), now, retryDelay);
+                    if (later.isPresent()) {
+                        locks.release(execution.lockKeys, execution);
+                        retryAt = later.get();
+                        LOG.debug("{} waits for group {}", execution, execution.definition().group().orElse(""));
+                    } else {
+                        execution.permitHeld = true;
+                    }
+                }
+                if (retryAt != null) {
+                    timer.schedule(retryAt, due -> dispatch(execution));
+                    return;
                 }
             }
-            if (retryAt != null) {
-                timer.schedule(retryAt, due -> dispatch(execution));
-                return;
-            }
+        }
+        if (cancelled != null) {
+            // recorded after the lock is left, and off the timer thread, which may have re-dispatched it
+            String why = cancelled;
+            ctx.offLock(() -> completion.finishUnstarted(execution, why));
+            return;
         }
         try {
-            target.execute(handoff(execution));
+            target.execute(new Handoff(this, execution, target));
             execution.dispatched();
-        } catch (RejectedExecutionException e) {
-            returned(execution, "the execution service refused it (" + e.getMessage() + ")");
+        } catch (RuntimeException | Error e) { // refused; anything else it throws breaks its contract: refused too
+            if (!(e instanceof RejectedExecutionException)) {
+                LOG.error("The execution service {} threw {} instead of accepting or refusing {}; it is held",
+                        target.getClass().getName(), e, execution, e);
+            }
+            returned(execution, "the execution service refused it (" + e.getMessage() + ")", target);
         }
     }
 
-    /** @return the run as the execution service sees it */
-    Handoff handoff(Execution execution) {
-        return new Handoff(this, execution);
+    /** @return the run as {@code target} sees it, for a call on the caller's thread */
+    Handoff handoff(Execution execution, RunExecutor target) {
+        return new Handoff(this, execution, target);
     }
 
     /**
@@ -311,13 +335,23 @@ final class Launcher implements Completion.Followups {
      * as its {@code TaskExecution}, so that a plugin cannot cast its context and drive its own run.
      */
     static final class Handoff implements ExecutableRun {
+        private static final int NEW = 0;
+        private static final int RUN = 1;
+        private static final int REJECTED = 2;
+
         private final Launcher launcher;
         private final Execution execution;
+        private final RunExecutor target;
+        /** NEW until run() or rejected() takes effect: only the first does (an execution service may misbehave). */
+        private final AtomicInteger state = new AtomicInteger(NEW);
+        private volatile boolean timedOut;
         private volatile RunRecord record;
 
-        Handoff(Launcher launcher, Execution execution) {
+        /** @param target the execution service it is handed to */
+        Handoff(Launcher launcher, Execution execution, RunExecutor target) {
             this.launcher = launcher;
             this.execution = execution;
+            this.target = target;
         }
 
         @Override
@@ -342,27 +376,42 @@ final class Launcher implements Completion.Followups {
 
         @Override
         public void run() {
-            record = launcher.shell.run(execution);
+            if (state.compareAndSet(NEW, RUN)) {
+                record = launcher.shell.run(execution);
+            } else {
+                LOG.error("{} was handed to run again or after it was handed back; ignored", execution);
+            }
         }
 
         @Override
         public void rejected(String reason) {
-            launcher.returned(execution, reason);
+            if (state.compareAndSet(NEW, REJECTED)) {
+                launcher.returned(execution, reason, target);
+            } else {
+                LOG.error("{} was handed back after it ran or was handed back; ignored", execution);
+            }
         }
 
         @Override
         public void timedOut(Duration timeout) {
-            launcher.shell.timedOut(execution, timeout);
+            if (state.get() == RUN) {
+                timedOut = true;
+                launcher.shell.timedOut(execution, timeout);
+            }
         }
 
         @Override
         public void stuck(String thread, boolean replaced) {
-            launcher.shell.stuck(execution, thread, replaced);
+            if (timedOut) { // stuck only ever follows timedOut
+                launcher.shell.stuck(execution, thread, replaced);
+            }
         }
 
         @Override
         public void cancel(String reason) {
-            execution.cancel(reason);
+            if (state.get() == RUN) {
+                execution.cancel(reason);
+            }
         }
 
         /** @return the run's final record once {@link #run()} returned (null if it was not stored) */
@@ -375,7 +424,6 @@ final class Launcher implements Completion.Followups {
             return execution.toString();
         }
     }
-
 
     /** The run's end: it leaves its task, releases its locks and permit, and a queued fire may start. */
     @Override

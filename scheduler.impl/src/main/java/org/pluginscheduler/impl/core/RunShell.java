@@ -64,8 +64,10 @@ final class RunShell {
         VirtualMachineError fatal = null;
         try {
             if (!execution.enter(Thread.currentThread())) {
-                return completion.finish(execution, RunStatus.CANCELLED, "cancelled before it started: "
-                        + execution.cancelReason(), Map.of(), start, Optional.empty(), Optional.empty());
+                // a deadline that passed before task code was entered is a timeout: it goes the retry path
+                return completion.finish(execution, execution.isTimedOut() ? RunStatus.TIMED_OUT : RunStatus.CANCELLED,
+                        (execution.isTimedOut() ? "" : "cancelled before it started: ") + execution.cancelReason(),
+                        Map.of(), start, Optional.empty(), Optional.empty());
             }
             completion.running(execution, start);
             try {

@@ -60,6 +60,8 @@ public final class SchedulerEngine {
     private final AbandonedRuns abandoned;
     private final TaskAdmin admin;
     private boolean recoveredInitialStore; // guarded by the core lock
+    /** Held for the whole of a store switch. */
+    private final Object storeSwitch = new Object();
 
     /** For tests: everything on the given executors, run records written at once on the caller's thread. */
     public SchedulerEngine(Clock clock, Executor control, RunExecutor executor, TaskStore store, Settings settings) {
@@ -333,6 +335,12 @@ public final class SchedulerEngine {
      * is made under the core lock.
      */
     public void store(TaskStore newStore) {
+        synchronized (storeSwitch) { // one switch at a time, start to end (stores bound on different threads)
+            switchStore(newStore);
+        }
+    }
+
+    private void switchStore(TaskStore newStore) {
         if (stores.store() == newStore) {
             return;
         }

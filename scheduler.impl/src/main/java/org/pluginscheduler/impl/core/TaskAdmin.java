@@ -198,12 +198,18 @@ final class TaskAdmin {
             }
             execution = launcher.call(slot, arguments);
         }
-        Launcher.Handoff handoff = launcher.handoff(execution);
+        Launcher.Handoff handoff = launcher.handoff(execution, target);
         try {
             target.executeHere(handoff);
         } catch (RejectedExecutionException e) {
             completion.finishUnstarted(execution, "cancelled before it started: the execution service is stopping");
             throw new IllegalStateException("task " + id + " cannot run now: the execution service is stopping", e);
+        } catch (RuntimeException | Error e) {
+            if (execution.phase() == Execution.Phase.CREATED) { // never entered: its locks must not stay held
+                completion.finishUnstarted(execution, "cancelled before it started: the execution service failed: "
+                        + e);
+            }
+            throw e;
         }
         return handoff.record();
     }

@@ -61,6 +61,20 @@ final class TaskRegistry {
      * store arriving afterwards holds older settings for them, so theirs do not win.
      */
     private final Set<TaskId> changedHere = new HashSet<>();
+    /**
+     * Counts changes of {@link #dormant}: a store read made outside the lock is used only if none happened since
+     * (else the state known here is newer than what was read).
+     */
+    private long dormantChanges;
+
+    /**
+     * Stored states read outside the lock for tasks about to be registered.
+     *
+     * @param dormantChanges {@link #dormantChanges} when the reading started
+     */
+    record Preload(Map<TaskId, StoredTask> states, long dormantChanges) {
+        static final Preload NONE = new Preload(Map.of(), -1);
+    }
 
     TaskRegistry(CoreContext ctx, Planner planner, Launcher launcher, TaskStateWriter states, StoreBinding stores) {
         this.ctx = ctx;
@@ -150,9 +164,11 @@ final class TaskRegistry {
         }
         Map<TaskId, StoredTask> before = new HashMap<>(dormant);
         dormant.clear();
+        dormantChanges++;
         byId.forEach((id, s) -> {
             if (!slots.containsKey(id)) {
                 dormant.put(id, s);
+                dormantChanges++;
             }
         });
         // settings changed here for tasks that are not registered were written to the old store only
@@ -160,6 +176,7 @@ final class TaskRegistry {
             StoredTask changed = before.get(id);
             if (!slots.containsKey(id) && changed != null) {
                 dormant.put(id, changed);
+                dormantChanges++;
                 states.save(changed);
             }
         }
@@ -189,7 +206,7 @@ final class TaskRegistry {
             LOG.error("{} failed to list its tasks; it contributes none until its list is read again", handle, e);
             definitions = List.of();
         }
-        Map<TaskId, StoredTask> fromStore = load(definitions.stream().filter(d -> d != null)
+        Preload fromStore = load(definitions.stream().filter(d -> d != null)
                 .flatMap(d -> defs.instances(handle, d).stream()).toList());
         synchronized (ctx.lock) {
             if (!handle.isGone() && !ctx.stopped()) {
@@ -203,11 +220,13 @@ final class TaskRegistry {
      * Reads the stored states of tasks about to be registered, outside the lock: the store is the authority for
      * what a previous process (or another node) left. Ids registered now are skipped. Not under the lock.
      */
-    Map<TaskId, StoredTask> load(Collection<TaskId> ids) {
+    Preload load(Collection<TaskId> ids) {
         assert !ctx.locked();
         List<TaskId> wanted;
+        long changes;
         synchronized (ctx.lock) {
             wanted = ids.stream().filter(id -> !slots.containsKey(id)).toList();
+            changes = dormantChanges;
         }
         Map<TaskId, StoredTask> loaded = new HashMap<>();
         for (TaskId id : wanted) {
@@ -217,7 +236,7 @@ final class TaskRegistry {
                 LOG.error("Could not read the stored state of task {}: {}", id, e.getMessage(), e);
             }
         }
-        return loaded;
+        return new Preload(loaded, changes);
     }
 
     /**
@@ -241,7 +260,7 @@ final class TaskRegistry {
         synchronized (ctx.lock) {
             waiting = rejected.stream().filter(Rejected::waitsForId).map(Rejected::id).toList();
         }
-        Map<TaskId, StoredTask> fromStore = load(waiting);
+        Preload fromStore = load(waiting);
         synchronized (ctx.lock) {
             retryConflicts(toDispatch, fromStore);
         }
@@ -262,7 +281,7 @@ final class TaskRegistry {
 
     /** Applies a provider's current task list. Under the lock. */
     private void apply(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch,
-                       Map<TaskId, StoredTask> fromStore) {
+                       Preload fromStore) {
         assert ctx.locked();
         applied.put(handle, definitions);
         rejected.removeIf(r -> r.claimant == handle);
@@ -311,7 +330,7 @@ final class TaskRegistry {
     /** Registers, updates or rejects one task instance. Under the lock. @return the problem if rejected */
     private Optional<String> register(ProviderHandle handle, TaskId id, TaskDefinition definition,
                                       List<String> problems, List<Execution> toDispatch,
-                                      Map<TaskId, StoredTask> fromStore) {
+                                      Preload fromStore) {
         TaskSlot existing = slots.get(id);
         if (!problems.isEmpty()) {
             String problem = String.join("; ", problems);
@@ -344,9 +363,12 @@ final class TaskRegistry {
         }
         // the latest state known of it: marked by this process and not yet written, else the store's as read just
         // before, else what this process last knew of it
-        StoredTask lastKnown = dormant.remove(id);
-        Optional<StoredTask> known = states.pending(id).or(() -> Optional.ofNullable(fromStore.get(id)))
-                .or(() -> Optional.ofNullable(lastKnown));
+        StoredTask lastKnown = dormant.remove(id); // moves into the slot: no change of what is known of it
+        Optional<StoredTask> read = Optional.ofNullable(fromStore.states().get(id));
+        boolean readIsCurrent = fromStore.dormantChanges() == dormantChanges;
+        Optional<StoredTask> known = states.pending(id)
+                .or(() -> readIsCurrent ? read : Optional.ofNullable(lastKnown))
+                .or(() -> readIsCurrent ? Optional.ofNullable(lastKnown) : read);
         StoredTask stored = known
                 .map(s -> s.withDefinition(handle.ownerLabel, TaskDefinitions.digest(definition), definition.scheduleText()))
                 .orElseGet(() -> StoredTask.fresh(id, handle.ownerLabel, TaskDefinitions.digest(definition), definition.scheduleText()))
@@ -369,7 +391,7 @@ final class TaskRegistry {
     }
 
     /** After a task went away, a claim it blocked may take its id. Under the lock. */
-    private void retryConflicts(List<Execution> toDispatch, Map<TaskId, StoredTask> fromStore) {
+    private void retryConflicts(List<Execution> toDispatch, Preload fromStore) {
         assert ctx.locked();
         for (Rejected r : List.copyOf(rejected)) {
             if (r.waitsForId && !slots.containsKey(r.id) && !r.claimant.isGone()) {
@@ -396,6 +418,7 @@ final class TaskRegistry {
         states.save(slot.stored);
         if (!slot.deleted) {
             dormant.put(slot.id, slot.stored);
+            dormantChanges++;
         }
     }
 
@@ -417,6 +440,7 @@ final class TaskRegistry {
             StoredTask merged = dormant.get(slot.id).withLastRun(slot.stored.lastFire().get(),
                     slot.stored.lastStatus().get());
             dormant.put(slot.id, merged);
+            dormantChanges++;
             states.save(merged);
         }
     }
@@ -448,6 +472,7 @@ final class TaskRegistry {
         }
         StoredTask changed = change.apply(stored);
         dormant.put(id, changed);
+        dormantChanges++;
         states.save(changed);
         changedHere.add(id);
         return null;
@@ -472,7 +497,7 @@ final class TaskRegistry {
     private void reapply(java.util.function.Predicate<TaskDefinition> affected, List<Execution> toDispatch) {
         new HashMap<>(applied).forEach((handle, definitions) -> {
             if (!handle.isGone() && definitions.stream().anyMatch(affected)) {
-                apply(handle, definitions, toDispatch, Map.of());
+                apply(handle, definitions, toDispatch, Preload.NONE);
             }
         });
     }
@@ -497,15 +522,21 @@ final class TaskRegistry {
 
     /** Registers a source's task list (see {@link #apply}). Under the lock. */
     void register(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch,
-                  Map<TaskId, StoredTask> fromStore) {
+                  Preload fromStore) {
         apply(handle, definitions, toDispatch, fromStore);
     }
 
-    /** Unregisters a task and lets claims it blocked take its id. Under the lock. */
+    /**
+     * Removes a task for good: unregisters it, deletes its state and history (through the state writer), and
+     * only then lets a claim it blocked take its id, so the claim does not inherit the deleted task's state.
+     * Under the lock.
+     */
     void remove(TaskSlot slot, String reason, List<Execution> toDispatch) {
         unregister(slot, reason);
         dormant.remove(slot.id);
-        retryConflicts(toDispatch, Map.of());
+        dormantChanges++;
+        states.delete(slot.id);
+        retryConflicts(toDispatch, Preload.NONE);
     }
 
     /** Stops a task without deleting its state: it becomes dormant. Under the lock. */
@@ -516,7 +547,11 @@ final class TaskRegistry {
     /** Forgets a dormant task. @return whether it was one. Under the lock. */
     boolean forgetDormant(TaskId id) {
         assert ctx.locked();
-        return dormant.remove(id) != null;
+        if (dormant.remove(id) == null) {
+            return false;
+        }
+        dormantChanges++;
+        return true;
     }
 
     /** @return the handles of every registered task (for stopping). Under the lock. */

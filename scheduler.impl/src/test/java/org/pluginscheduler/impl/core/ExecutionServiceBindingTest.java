@@ -45,7 +45,7 @@ class ExecutionServiceBindingTest {
             TaskDefinition.builder("locked").schedule("cron:0 3 * * *").lockKeys("db").build());
 
     /** Accepts runs into a queue the test drains, or hands them back, or refuses them. */
-    private static final class QueueExecutor implements RunExecutor {
+    private static class QueueExecutor implements RunExecutor {
         final List<ExecutableRun> queue = new ArrayList<>();
         boolean refuse;
 
@@ -226,5 +226,93 @@ class ExecutionServiceBindingTest {
         };
         engine.call(TaskId.parse("p:once"), Map.of());
         assertFalse(seen[0] instanceof ExecutableRun, "the task's context is not the executor's hand-off");
+    }
+
+    @Test
+    void aRunHandedBackByAnExecutionServiceThatWasReplacedGoesToTheOneBoundNow() {
+        register();
+        QueueExecutor first = new QueueExecutor();
+        engine.executor(first);
+        String runId = engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
+        QueueExecutor better = new QueueExecutor();
+        engine.executor(better); // a better one is bound first, then the first one stops and hands back its queue
+        first.take().forEach(r -> r.rejected("the execution service is stopping"));
+        assertEquals(0, engine.stats().heldRuns(), "not held: an execution service is bound");
+        better.runAll();
+        assertEquals(RunStatus.SUCCEEDED, engine.run(runId).orElseThrow().status());
+        assertEquals(0, engine.stats().heldLocks(), "nothing keeps the task busy");
+        engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
+        assertEquals(1, better.take().size(), "the next trigger runs, not skipped as overlapping a lost run");
+    }
+
+    @Test
+    void anExecutionServiceCallingARunTwiceOrAfterHandingItBackDoesNotRunTheTaskTwice() {
+        register();
+        QueueExecutor sloppy = new QueueExecutor();
+        engine.executor(sloppy);
+        engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
+        ExecutableRun run = sloppy.take().get(0);
+        run.run();
+        run.run();
+        run.rejected("late");
+        engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
+        ExecutableRun second = sloppy.take().get(0);
+        second.rejected("stopping");
+        second.run();
+        assertEquals(1, provider.calls.stream().filter(c -> c.startsWith("locked@")).count(), provider.calls.toString());
+        assertEquals(1, engine.stats().heldRuns(), "the handed-back one waits, once");
+    }
+
+    @Test
+    void anExecutionServiceThatThrowsSomethingElseLeavesNoLockHeld() {
+        register();
+        engine.executor(new QueueExecutor() {
+            @Override
+            public synchronized void execute(ExecutableRun run) {
+                throw new IllegalStateException("broken executor");
+            }
+        });
+        engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
+        assertEquals(0, engine.stats().heldLocks());
+        assertEquals(1, engine.stats().heldRuns());
+    }
+
+    @Test
+    void taskCodeHoldingItsContextsMonitorCannotBlockTheCore() throws Exception {
+        ProviderHandle handle = ProviderHandle.forProvider("p", 1, "p 1.0.0", "provider", provider);
+        engine.providerAdded(handle);
+        QueueExecutor executor = new QueueExecutor();
+        engine.executor(executor);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        provider.behaviour = e -> {
+            synchronized (e) { // hostile: keeps the monitor of its context, ignoring interrupts
+                holding.countDown();
+                while (release.getCount() > 0) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException ignored) {
+                        // on purpose
+                    }
+                }
+            }
+            return org.pluginscheduler.api.TaskResult.success();
+        };
+        engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
+        ExecutableRun run = executor.take().get(0);
+        Thread worker = new Thread(run::run, "hostile-task");
+        worker.start();
+        assertTrue(holding.await(5, java.util.concurrent.TimeUnit.SECONDS));
+        Thread leaving = new Thread(() -> engine.providerRemoved(handle), "provider-leaves"); // cancels it
+        leaving.start();
+        java.util.concurrent.CompletableFuture<Integer> listed = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> engine.tasks().size());
+        try {
+            listed.get(1, java.util.concurrent.TimeUnit.SECONDS); // the core lock is not stuck behind the task
+        } finally {
+            release.countDown();
+            worker.join(5000);
+            leaving.join(5000);
+        }
     }
 }
