@@ -122,10 +122,14 @@ final class Execution implements TaskExecution {
             if (stop != Stop.NONE) {
                 return false;
             }
-            // a call runs without being dispatched
-            if (!phase.compareAndSet(Phase.DISPATCHED, Phase.RUNNING)
-                    && !phase.compareAndSet(Phase.CREATED, Phase.RUNNING)) {
-                return false;
+            while (true) { // the launcher may mark it DISPATCHED concurrently; a call runs without being dispatched
+                Phase now = phase.get();
+                if (now != Phase.CREATED && now != Phase.DISPATCHED) {
+                    return false;
+                }
+                if (phase.compareAndSet(now, Phase.RUNNING)) {
+                    break;
+                }
             }
             thread = current;
             threadName = current.getName();
