@@ -11,17 +11,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 
 import org.pluginscheduler.api.OverlapPolicy;
-import org.pluginscheduler.api.Priority;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
-import org.pluginscheduler.api.TaskId;
-import org.pluginscheduler.api.execution.ExecutableRun;
 import org.pluginscheduler.api.execution.RunExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -314,7 +310,7 @@ final class Launcher implements Completion.Followups {
             return;
         }
         try {
-            target.execute(new Handoff(this, execution, target));
+            target.execute(new RunHandoff(this, execution, target));
             execution.dispatched();
         } catch (RuntimeException | Error e) { // refused; anything else it throws breaks its contract: refused too
             if (!(e instanceof RejectedExecutionException)) {
@@ -326,103 +322,8 @@ final class Launcher implements Completion.Followups {
     }
 
     /** @return the run as {@code target} sees it, for a call on the caller's thread */
-    Handoff handoff(Execution execution, RunExecutor target) {
-        return new Handoff(this, execution, target);
-    }
-
-    /**
-     * A run as the execution service sees it. A separate object from the {@link Execution} that task code gets
-     * as its {@code TaskExecution}, so that a plugin cannot cast its context and drive its own run.
-     */
-    static final class Handoff implements ExecutableRun {
-        private static final int NEW = 0;
-        private static final int RUN = 1;
-        private static final int REJECTED = 2;
-
-        private final Launcher launcher;
-        private final Execution execution;
-        private final RunExecutor target;
-        /** NEW until run() or rejected() takes effect: only the first does (an execution service may misbehave). */
-        private final AtomicInteger state = new AtomicInteger(NEW);
-        private volatile boolean timedOut;
-        private volatile RunRecord record;
-
-        /** @param target the execution service it is handed to */
-        Handoff(Launcher launcher, Execution execution, RunExecutor target) {
-            this.launcher = launcher;
-            this.execution = execution;
-            this.target = target;
-        }
-
-        @Override
-        public TaskId taskId() {
-            return execution.taskId();
-        }
-
-        @Override
-        public String runId() {
-            return execution.runId();
-        }
-
-        @Override
-        public Priority priority() {
-            return execution.definition().priority();
-        }
-
-        @Override
-        public Optional<Duration> timeout() {
-            return execution.definition().timeout().filter(t -> t.compareTo(RunShell.NO_LIMIT) <= 0);
-        }
-
-        @Override
-        public void run() {
-            if (state.compareAndSet(NEW, RUN)) {
-                record = launcher.shell.run(execution);
-            } else {
-                LOG.error("{} was handed to run again or after it was handed back; ignored", execution);
-            }
-        }
-
-        @Override
-        public void rejected(String reason) {
-            if (state.compareAndSet(NEW, REJECTED)) {
-                launcher.returned(execution, reason, target);
-            } else {
-                LOG.error("{} was handed back after it ran or was handed back; ignored", execution);
-            }
-        }
-
-        @Override
-        public void timedOut(Duration timeout) {
-            if (state.get() == RUN) {
-                timedOut = true;
-                launcher.shell.timedOut(execution, timeout);
-            }
-        }
-
-        @Override
-        public void stuck(String thread, boolean replaced) {
-            if (timedOut) { // stuck only ever follows timedOut
-                launcher.shell.stuck(execution, thread, replaced);
-            }
-        }
-
-        @Override
-        public void cancel(String reason) {
-            if (state.get() == RUN) {
-                execution.cancel(reason);
-            }
-        }
-
-        /** @return the run's final record once {@link #run()} returned (null if it was not stored) */
-        RunRecord record() {
-            return record;
-        }
-
-        @Override
-        public String toString() {
-            return execution.toString();
-        }
+    RunHandoff handoff(Execution execution, RunExecutor target) {
+        return new RunHandoff(this, execution, target);
     }
 
     /** The run's end: it leaves its task, releases its locks and permit, and a queued fire may start. */

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * deadline, and the run is cancelled and interrupted here; it calls {@code stuck} when the run ignored
  * that, and the run's outcome is recorded then while it keeps its task and locks until its thread returns.
  *
- * <p>Owns no state. Called by the execution service, through the {@link Launcher.Handoff} the launcher gave it.
+ * <p>Owns no state. Called by the execution service, through the {@link RunHandoff} the launcher gave it.
  */
 final class RunShell {
 

@@ -198,7 +198,7 @@ final class TaskAdmin {
             }
             execution = launcher.call(slot, arguments);
         }
-        Launcher.Handoff handoff = launcher.handoff(execution, target);
+        RunHandoff handoff = launcher.handoff(execution, target);
         try {
             target.executeHere(handoff);
         } catch (RejectedExecutionException e) {

@@ -54,23 +54,13 @@ final class TaskRegistry {
     private final Map<TaskId, TaskSlot> slots = new HashMap<>();
     private final List<Rejected> rejected = new ArrayList<>();
     private final Map<ProviderHandle, List<TaskDefinition>> applied = new HashMap<>();
-    /** The latest state of every task the store knows that is not registered now. */
-    private final Map<TaskId, StoredTask> dormant = new HashMap<>();
-    /**
-     * Tasks whose administrative settings (enabled, paused, schedule override) were changed in this process. A
-     * store arriving afterwards holds older settings for them, so theirs do not win.
-     */
-    private final Set<TaskId> changedHere = new HashSet<>();
-    /**
-     * Counts changes of {@link #dormant}: a store read made outside the lock is used only if none happened since
-     * (else the state known here is newer than what was read).
-     */
-    private long dormantChanges;
+    /** The stored states of tasks not registered now, and which tasks were changed here. */
+    private final DormantTasks dormant;
 
     /**
      * Stored states read outside the lock for tasks about to be registered.
      *
-     * @param dormantChanges {@link #dormantChanges} when the reading started
+     * @param dormantChanges {@link DormantTasks#changes()} when the reading started
      */
     record Preload(Map<TaskId, StoredTask> states, long dormantChanges) {
         static final Preload NONE = new Preload(Map.of(), -1);
@@ -80,6 +70,7 @@ final class TaskRegistry {
         this.ctx = ctx;
         this.stores = stores;
         this.defs = new TaskDefinitions(ctx);
+        this.dormant = new DormantTasks(ctx);
         this.planner = planner;
         this.launcher = launcher;
         this.states = states;
@@ -110,13 +101,13 @@ final class TaskRegistry {
     /** @return the dormant tasks: stored, not registered, not claimed by a rejected definition */
     List<StoredTask> dormant() {
         assert ctx.locked();
-        return dormant.values().stream().filter(s -> !slots.containsKey(s.id()) && !isRejected(s.id())).toList();
+        return dormant.all().stream().filter(s -> !slots.containsKey(s.id()) && !isRejected(s.id())).toList();
     }
 
     /** @return whether the id is registered, rejected, or stored (dormant) */
     boolean isKnown(TaskId id) {
         assert ctx.locked();
-        return slots.containsKey(id) || isRejected(id) || dormant.containsKey(id);
+        return slots.containsKey(id) || isRejected(id) || dormant.contains(id);
     }
 
     /** @return every known id: registered, rejected and dormant */
@@ -124,7 +115,7 @@ final class TaskRegistry {
         assert ctx.locked();
         Set<TaskId> ids = new HashSet<>(slots.keySet());
         rejected.forEach(r -> ids.add(r.id));
-        ids.addAll(dormant.keySet());
+        ids.addAll(dormant.ids());
         return ids;
     }
 
@@ -133,11 +124,7 @@ final class TaskRegistry {
     /** Learns the tasks a store holds (read outside the lock). Under the lock. */
     void seed(List<StoredTask> stored) {
         assert ctx.locked();
-        for (StoredTask s : stored) {
-            if (!slots.containsKey(s.id())) {
-                dormant.putIfAbsent(s.id(), s);
-            }
-        }
+        dormant.seed(stored, slots::containsKey);
     }
 
     /**
@@ -154,7 +141,7 @@ final class TaskRegistry {
         Map<TaskId, StoredTask> byId = new HashMap<>();
         held.forEach(s -> byId.put(s.id(), s));
         for (TaskSlot slot : slots.values()) {
-            StoredTask k = firstSight && !changedHere.contains(slot.id) ? byId.get(slot.id) : null;
+            StoredTask k = firstSight && !dormant.changedHere(slot.id) ? byId.get(slot.id) : null;
             if (k != null) {
                 slot.stored = slot.stored.withEnabled(k.enabled()).withPaused(k.paused())
                         .withScheduleOverride(k.scheduleOverride());
@@ -162,24 +149,8 @@ final class TaskRegistry {
             }
             states.save(slot.stored);
         }
-        Map<TaskId, StoredTask> before = new HashMap<>(dormant);
-        dormant.clear();
-        dormantChanges++;
-        byId.forEach((id, s) -> {
-            if (!slots.containsKey(id)) {
-                dormant.put(id, s);
-                dormantChanges++;
-            }
-        });
         // settings changed here for tasks that are not registered were written to the old store only
-        for (TaskId id : changedHere) {
-            StoredTask changed = before.get(id);
-            if (!slots.containsKey(id) && changed != null) {
-                dormant.put(id, changed);
-                dormantChanges++;
-                states.save(changed);
-            }
-        }
+        dormant.replaceBy(byId, slots::containsKey).forEach(states::save);
     }
 
     /** After a store switch: what tasks missed while the runtime was down follows their policies. Under the lock. */
@@ -226,7 +197,7 @@ final class TaskRegistry {
         long changes;
         synchronized (ctx.lock) {
             wanted = ids.stream().filter(id -> !slots.containsKey(id)).toList();
-            changes = dormantChanges;
+            changes = dormant.changes();
         }
         Map<TaskId, StoredTask> loaded = new HashMap<>();
         for (TaskId id : wanted) {
@@ -363,9 +334,9 @@ final class TaskRegistry {
         }
         // the latest state known of it: marked by this process and not yet written, else the store's as read just
         // before, else what this process last knew of it
-        StoredTask lastKnown = dormant.remove(id); // moves into the slot: no change of what is known of it
+        StoredTask lastKnown = dormant.take(id); // moves into the slot: no change of what is known of it
         Optional<StoredTask> read = Optional.ofNullable(fromStore.states().get(id));
-        boolean readIsCurrent = fromStore.dormantChanges() == dormantChanges;
+        boolean readIsCurrent = fromStore.dormantChanges() == dormant.changes();
         Optional<StoredTask> known = states.pending(id)
                 .or(() -> readIsCurrent ? read : Optional.ofNullable(lastKnown))
                 .or(() -> readIsCurrent ? Optional.ofNullable(lastKnown) : read);
@@ -417,8 +388,7 @@ final class TaskRegistry {
         slot.stored = slot.stored.withDormant(true);
         states.save(slot.stored);
         if (!slot.deleted) {
-            dormant.put(slot.id, slot.stored);
-            dormantChanges++;
+            dormant.put(slot.stored);
         }
     }
 
@@ -434,13 +404,12 @@ final class TaskRegistry {
         TaskSlot current = slots.get(slot.id);
         if (current == slot) {
             states.save(slot.stored);
-        } else if (current == null && dormant.containsKey(slot.id) && slot.stored.lastFire().isPresent()
+        } else if (current == null && dormant.contains(slot.id) && slot.stored.lastFire().isPresent()
                 && slot.stored.lastStatus().isPresent()) {
             // gone meanwhile: only the run's outcome is news; settings changed on the dormant task stay
             StoredTask merged = dormant.get(slot.id).withLastRun(slot.stored.lastFire().get(),
                     slot.stored.lastStatus().get());
-            dormant.put(slot.id, merged);
-            dormantChanges++;
+            dormant.put(merged);
             states.save(merged);
         }
     }
@@ -459,7 +428,7 @@ final class TaskRegistry {
         if (slot != null) {
             slot.stored = change.apply(slot.stored);
             states.save(slot.stored);
-            changedHere.add(id);
+            dormant.markChanged(id);
             return slot;
         }
         if (isRejected(id)) {
@@ -471,10 +440,9 @@ final class TaskRegistry {
             throw new NoSuchTaskException(id.toString());
         }
         StoredTask changed = change.apply(stored);
-        dormant.put(id, changed);
-        dormantChanges++;
+        dormant.put(changed);
         states.save(changed);
-        changedHere.add(id);
+        dormant.markChanged(id);
         return null;
     }
 
@@ -533,8 +501,7 @@ final class TaskRegistry {
      */
     void remove(TaskSlot slot, String reason, List<Execution> toDispatch) {
         unregister(slot, reason);
-        dormant.remove(slot.id);
-        dormantChanges++;
+        dormant.forget(slot.id);
         states.delete(slot.id);
         retryConflicts(toDispatch, Preload.NONE);
     }
@@ -547,11 +514,7 @@ final class TaskRegistry {
     /** Forgets a dormant task. @return whether it was one. Under the lock. */
     boolean forgetDormant(TaskId id) {
         assert ctx.locked();
-        if (dormant.remove(id) == null) {
-            return false;
-        }
-        dormantChanges++;
-        return true;
+        return dormant.forget(id);
     }
 
     /** @return the handles of every registered task (for stopping). Under the lock. */
