@@ -38,12 +38,14 @@ public final class JobComponent {
     private static final Logger LOG = LoggerFactory.getLogger(JobComponent.class);
 
     private final SchedulerComponent core;
+    private final JobRegistry jobs;
     private String pid;
     private TaskId current;
 
     @Activate
-    public JobComponent(@Reference SchedulerComponent core) {
+    public JobComponent(@Reference SchedulerComponent core, @Reference JobRegistry jobs) {
         this.core = core;
+        this.jobs = jobs;
     }
 
     @Activate
@@ -65,10 +67,10 @@ public final class JobComponent {
         TaskId id = TaskId.of(OWNER, definition.id());
         String handler = configuration.handler().trim();
         try {
-            core.claimJob(id, pid);
+            jobs.claimJob(id, pid);
             if (current != null && !current.equals(id)) {
                 core.engine().removeTask(current);
-                core.releaseJob(current, pid);
+                jobs.releaseJob(current, pid);
             }
             core.engine().addTask(SchedulerComponent.JOBS_BUNDLE_ID, OWNER, "configuration " + pid, definition,
                     run -> run(handler, run), true);
@@ -81,7 +83,7 @@ public final class JobComponent {
     }
 
     private TaskResult run(String handler, org.pluginscheduler.api.TaskExecution execution) throws Exception {
-        TaskAction action = core.handler(handler);
+        TaskAction action = jobs.handler(handler);
         if (action == null) {
             return TaskResult.failure("handler '" + handler + "' is not available (no TaskAction service with "
                     + TaskAction.HANDLER_PROPERTY + "=" + handler + ")");
@@ -95,7 +97,7 @@ public final class JobComponent {
             return;
         }
         // the id is released first: once the task is gone, nothing may still find this configuration by it
-        core.releaseJob(current, pid);
+        jobs.releaseJob(current, pid);
         boolean deleted = reason == ComponentConstants.DEACTIVATION_REASON_CONFIGURATION_DELETED;
         try {
             if (deleted) {

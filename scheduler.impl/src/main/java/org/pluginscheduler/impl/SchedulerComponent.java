@@ -24,10 +24,8 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
-import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.ScheduledTaskProvider;
 import org.pluginscheduler.api.TaskFailureHandler;
-import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.execution.RunExecutor;
 import org.pluginscheduler.api.store.TaskStore;
 import org.pluginscheduler.impl.core.ProviderHandle;
@@ -62,10 +60,6 @@ public final class SchedulerComponent {
      * fired, first. Guarded by this.
      */
     private final Map<Long, ProviderHandle> handles = new TreeMap<>();
-    private final Map<TaskId, String> jobs = new HashMap<>(); // job id -> configuration pid; guarded by this
-    private final Map<Long, ServiceReference<TaskAction>> handlerRefs = new HashMap<>(); // guarded by this
-    private final Map<Long, TaskAction> handlerServices = new HashMap<>(); // guarded by this
-    private volatile org.osgi.service.cm.ConfigurationAdmin configurationAdmin;
     private final Map<Long, RetryDecider.Ranked> failureHandlers = new HashMap<>(); // guarded by this
     private volatile TaskStore store;
     private SchedulerEngine engine; // guarded by this
@@ -220,88 +214,6 @@ public final class SchedulerComponent {
         // a greedy dynamic reference binds the replacement before unbinding the old one; nothing to do
     }
 
-    // --- configuration-defined jobs -----------------------------------------------------------------------------
-
-    /** Reserves a job id for a configuration. @throws IllegalArgumentException if another configuration has it */
-    synchronized void claimJob(TaskId id, String pid) {
-        String owner = jobs.get(id);
-        if (owner != null && !owner.equals(pid)) {
-            throw new IllegalArgumentException("id: job " + id + " is already defined by configuration " + owner);
-        }
-        jobs.put(id, pid);
-    }
-
-    synchronized void releaseJob(TaskId id, String pid) {
-        jobs.remove(id, pid);
-    }
-
-    /**
-     * Deletes the configuration that defines a job (and its file in etc/, if FileInstall made it), which removes
-     * the job.
-     *
-     * @return false if no configuration defines it
-     */
-    boolean deleteJob(TaskId id) {
-        String pid;
-        synchronized (this) {
-            pid = jobs.get(id);
-        }
-        org.osgi.service.cm.ConfigurationAdmin cm = configurationAdmin;
-        if (pid == null || cm == null) {
-            return false;
-        }
-        try {
-            if (cm.listConfigurations("(" + Constants.SERVICE_PID + "=" + pid + ")") == null) {
-                return false; // deleted meanwhile: getConfiguration would make a new, empty one
-            }
-            org.osgi.service.cm.Configuration configuration = cm.getConfiguration(pid, "?");
-            Object file = configuration.getProperties() == null ? null
-                    : configuration.getProperties().get("felix.fileinstall.filename");
-            configuration.delete();
-            if (file != null) {
-                java.nio.file.Path path = java.nio.file.Path.of(java.net.URI.create(String.valueOf(file)));
-                java.nio.file.Files.deleteIfExists(path);
-                LOG.info("Deleted {} with the configuration of job {}", path, id);
-            }
-            return true;
-        } catch (java.io.IOException | org.osgi.framework.InvalidSyntaxException | RuntimeException e) {
-            throw new IllegalStateException("could not delete configuration " + pid + " of job " + id + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    void bindConfigurationAdmin(org.osgi.service.cm.ConfigurationAdmin cm) {
-        configurationAdmin = cm;
-    }
-
-    void unbindConfigurationAdmin(org.osgi.service.cm.ConfigurationAdmin cm) {
-        if (configurationAdmin == cm) {
-            configurationAdmin = null;
-        }
-    }
-
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            target = "(" + TaskAction.HANDLER_PROPERTY + "=*)")
-    synchronized void bindHandler(TaskAction action, ServiceReference<TaskAction> reference) {
-        long id = (Long) reference.getProperty(Constants.SERVICE_ID);
-        handlerRefs.put(id, reference);
-        handlerServices.put(id, action);
-    }
-
-    synchronized void unbindHandler(ServiceReference<TaskAction> reference) {
-        long id = (Long) reference.getProperty(Constants.SERVICE_ID);
-        handlerRefs.remove(id);
-        handlerServices.remove(id);
-    }
-
-    /** @return the job handler of this name (the highest-ranked if several), or null */
-    synchronized TaskAction handler(String name) {
-        return handlerRefs.entrySet().stream()
-                .filter(e -> name.equals(String.valueOf(e.getValue().getProperty(TaskAction.HANDLER_PROPERTY))))
-                .max((a, b) -> a.getValue().compareTo(b.getValue()))
-                .map(e -> handlerServices.get(e.getKey())).orElse(null);
-    }
 
     // --- failure handlers (whiteboard) -------------------------------------------------------------------------
 

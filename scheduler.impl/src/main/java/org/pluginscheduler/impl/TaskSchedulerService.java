@@ -34,11 +34,14 @@ import org.pluginscheduler.impl.core.SchedulerEngine;
 public final class TaskSchedulerService implements TaskScheduler {
 
     private final SchedulerComponent core;
+    private final JobRegistry jobs;
     private final Bundle user;
 
     @Activate
-    public TaskSchedulerService(@Reference SchedulerComponent core, ComponentContext context) {
+    public TaskSchedulerService(@Reference SchedulerComponent core, @Reference JobRegistry jobs,
+                                ComponentContext context) {
         this.core = core;
+        this.jobs = jobs;
         this.user = context.getUsingBundle();
     }
 
@@ -153,7 +156,7 @@ public final class TaskSchedulerService implements TaskScheduler {
 
     @Override
     public boolean removeTask(TaskId id) {
-        if (JobComponent.OWNER.equals(id.owner()) && core.deleteJob(id)) {
+        if (JobComponent.OWNER.equals(id.owner()) && jobs.deleteJob(id)) {
             return true; // the job goes with its configuration
         }
         return engine().removeTask(id);
