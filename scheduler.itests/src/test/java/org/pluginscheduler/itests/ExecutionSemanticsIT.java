@@ -291,8 +291,10 @@ public class ExecutionSemanticsIT extends SchedulerTestBase {
         assertTrue(declared.message(), declared.message().contains("(stuck)"));
         assertEquals("the task saw the interrupt (and ignored it)", 1,
                 calls(bsn, " ignored-interrupt cancelled=true stubborn " + runId).size());
+        // the execution service measures the timeout from the moment it calls the run, a fraction of a
+        // millisecond before the core reads the start it records: a few milliseconds of slack, no more
         assertTrue("declared stuck no earlier than timeout + stuck.after: " + declared,
-                Duration.between(stubbornStart, declaredAt).compareTo(Duration.ofMillis(1300)) >= 0);
+                Duration.between(stubbornStart, declaredAt).compareTo(Duration.ofMillis(1300 - 5)) >= 0);
         assertEquals(1, stats.stuckRuns());
         assertEquals("NORMAL pool " + normal, 1, normal.extra());
         assertEquals("NORMAL pool " + normal, 1, normal.threads());
