@@ -82,7 +82,8 @@ public class ExecutionServiceIT extends SchedulerTestBase {
         SchedulerStats held = scheduler.stats();
         assertFalse("fires are held: " + held, held.executing());
         assertEquals("no pools without an execution service", List.of(), held.pools());
-        Thread.sleep(300); // a beat run in flight when the bundle stopped finished within its grace period
+        // the bundle's stop returned after the beat run in flight (if any) ended within its grace period
+        awaitTrue("no beat run in flight", () -> runs(beat).stream().noneMatch(r -> r.status() == RunStatus.RUNNING));
         int beatRuns = runs(beat).size();
         String runId = scheduler.trigger(manual);
         awaitTrue("the triggered run is held", () -> scheduler.stats().heldRuns() == 1);

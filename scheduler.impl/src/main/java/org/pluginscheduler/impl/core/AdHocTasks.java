@@ -42,8 +42,6 @@ final class AdHocTasks {
             throw new InvalidTaskDefinitionException(String.valueOf(definition.id()), problems);
         }
         TaskId id = TaskId.of(owner, definition.id());
-        TaskRegistry.Preload fromStore = registry.load(definition.perTenant()
-                ? ctx.settings().tenants().stream().map(id::forTenant).toList() : List.of(id));
         synchronized (ctx.lock) {
             ProviderHandle handle = sources.computeIfAbsent(bundleId,
                     b -> new AdHocActions(owner, bundleId, ownerLabel).handle);
@@ -62,7 +60,7 @@ final class AdHocTasks {
             current.removeIf(d -> d.id().equals(definition.id()));
             current.add(definition);
             actions.put(definition.id(), action);
-            registry.register(handle, current, toDispatch, fromStore);
+            registry.register(handle, current, toDispatch);
         }
         return id;
     }

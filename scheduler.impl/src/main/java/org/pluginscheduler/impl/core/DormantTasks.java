@@ -15,24 +15,16 @@ import org.pluginscheduler.api.store.StoredTask;
  * What the {@link TaskRegistry} knows of tasks that are not registered now: the latest stored state of each
  * (from the store at start and at a store switch, and as this process writes them), kept in memory so that
  * resolving an id and listing tasks never scan the store; which tasks an administrator changed in this process
- * (their settings win over a store that arrives later); and a count of changes, so that a store read made
- * outside the core lock is used only if nothing changed since. Everything here is guarded by the core lock.
+ * (their settings win over a store that arrives later). Everything here is guarded by the core lock.
  */
 final class DormantTasks {
 
     private final CoreContext ctx;
     private final Map<TaskId, StoredTask> states = new HashMap<>();
     private final Set<TaskId> changedHere = new HashSet<>();
-    private long changes;
 
     DormantTasks(CoreContext ctx) {
         this.ctx = ctx;
-    }
-
-    /** @return how many times a state here changed: compare before and after a read made outside the lock */
-    long changes() {
-        assert ctx.locked();
-        return changes;
     }
 
     StoredTask get(TaskId id) {
@@ -59,7 +51,6 @@ final class DormantTasks {
     void put(StoredTask state) {
         assert ctx.locked();
         states.put(state.id(), state);
-        changes++;
     }
 
     /** @return the state of a task that registers now, moved out of here (no change of what is known of it) */
@@ -71,11 +62,7 @@ final class DormantTasks {
     /** @return whether the task was known here; it is forgotten (deleted) */
     boolean forget(TaskId id) {
         assert ctx.locked();
-        if (states.remove(id) == null) {
-            return false;
-        }
-        changes++;
-        return true;
+        return states.remove(id) != null;
     }
 
     /** Learns what a store holds of tasks that are not registered (read outside the lock), keeping what is here. */
@@ -106,7 +93,6 @@ final class DormantTasks {
         List<StoredTask> changedHereStates = changedHere.stream().filter(id -> !registered.test(id))
                 .map(before::get).filter(s -> s != null).toList();
         changedHereStates.forEach(s -> states.put(s.id(), s));
-        changes++;
         return changedHereStates;
     }
 

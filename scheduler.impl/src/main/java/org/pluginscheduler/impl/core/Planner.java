@@ -71,9 +71,9 @@ final class Planner {
     }
 
     /**
-     * Plans a task just registered: registration is an idempotent upsert, so a plan its stored state still holds
-     * (next fire, interval phase) is kept, and fires that passed while the runtime was down are misfires. Under
-     * the lock.
+     * Plans a task just registered, or whose state a store seen for the first time holds: registration is an
+     * idempotent upsert, so a plan its stored state still holds (next fire, interval phase) is kept, and fires that
+     * passed while the runtime was down are misfires. Under the lock.
      *
      * @param known its stored state from before, if any
      */
@@ -97,21 +97,6 @@ final class Planner {
         assert ctx.locked();
         if (slot.missedCount() > 0 && slot.firesOnSchedule() && !pausedAll) {
             applyMisfires(slot, toDispatch);
-        }
-    }
-
-    /**
-     * A store seen for the first time holds this task's administrative state: plan from its planned fire if that
-     * still holds, else from now. Under the lock.
-     */
-    void adopt(TaskSlot slot, StoredTask known) {
-        assert ctx.locked();
-        Schedule schedule = effectiveSchedule(slot);
-        Optional<Instant> planned = plannedFire(known, schedule);
-        if (planned.isPresent()) {
-            resume(slot, schedule, planned.get());
-        } else {
-            replan(slot, schedule);
         }
     }
 

@@ -91,7 +91,7 @@ public final class SchedulerEngine {
         this.launcher = new Launcher(ctx, timer, executor, completion, shell);
         this.completion.followups(launcher);
         this.planner = new Planner(ctx, timer, launcher);
-        this.registry = new TaskRegistry(ctx, planner, launcher, states, stores);
+        this.registry = new TaskRegistry(ctx, planner, launcher, states);
         registryRef[0] = registry;
         this.adHoc = new AdHocTasks(ctx, registry, states);
         this.abandoned = new AbandonedRuns(ctx, timer, registry, launcher, completion, stores);

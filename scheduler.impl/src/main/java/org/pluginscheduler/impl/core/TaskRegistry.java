@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * Which tasks exist: the sources of tasks (provider services and each bundle's ad-hoc tasks), the task list each
  * provided last, the tasks registered from them, the claims rejected (a taken id, an invalid definition), the
  * operators' per-task overrides, and the stored state of every task that is not registered now (dormant), kept in
- * memory so that resolving an id and listing tasks never scan the store. A task about to be registered has its
- * stored state read before the lock is taken: no store call is made under it.
+ * memory (learnt from the store when it is bound, kept current by this process's writes) so that registering,
+ * resolving an id and listing tasks never read the store.
  *
  * <p>Owns those maps, guarded by the core lock. Registering a task hands it to the {@link Planner}; a task that
  * goes is disarmed by the planner and withdrawn from the {@link Launcher}. States are saved through the
@@ -49,7 +49,6 @@ final class TaskRegistry {
     private final Planner planner;
     private final Launcher launcher;
     private final TaskStateWriter states;
-    private final StoreBinding stores;
     private final TaskDefinitions defs;
     private final Map<TaskId, TaskSlot> slots = new HashMap<>();
     private final List<Rejected> rejected = new ArrayList<>();
@@ -57,18 +56,8 @@ final class TaskRegistry {
     /** The stored states of tasks not registered now, and which tasks were changed here. */
     private final DormantTasks dormant;
 
-    /**
-     * Stored states read outside the lock for tasks about to be registered.
-     *
-     * @param dormantChanges {@link DormantTasks#changes()} when the reading started
-     */
-    record Preload(Map<TaskId, StoredTask> states, long dormantChanges) {
-        static final Preload NONE = new Preload(Map.of(), -1);
-    }
-
-    TaskRegistry(CoreContext ctx, Planner planner, Launcher launcher, TaskStateWriter states, StoreBinding stores) {
+    TaskRegistry(CoreContext ctx, Planner planner, Launcher launcher, TaskStateWriter states) {
         this.ctx = ctx;
-        this.stores = stores;
         this.defs = new TaskDefinitions(ctx);
         this.dormant = new DormantTasks(ctx);
         this.planner = planner;
@@ -145,7 +134,7 @@ final class TaskRegistry {
             if (k != null) {
                 slot.stored = slot.stored.withEnabled(k.enabled()).withPaused(k.paused())
                         .withScheduleOverride(k.scheduleOverride());
-                planner.adopt(slot, k);
+                planner.plan(slot, Optional.of(k));
             }
             states.save(slot.stored);
         }
@@ -177,37 +166,12 @@ final class TaskRegistry {
             LOG.error("{} failed to list its tasks; it contributes none until its list is read again", handle, e);
             definitions = List.of();
         }
-        Preload fromStore = load(definitions.stream().filter(d -> d != null)
-                .flatMap(d -> defs.instances(handle, d).stream()).toList());
         synchronized (ctx.lock) {
             if (!handle.isGone() && !ctx.stopped()) {
-                apply(handle, definitions, toDispatch, fromStore);
+                apply(handle, definitions, toDispatch);
             }
         }
         return toDispatch;
-    }
-
-    /**
-     * Reads the stored states of tasks about to be registered, outside the lock: the store is the authority for
-     * what a previous process (or another node) left. Ids registered now are skipped. Not under the lock.
-     */
-    Preload load(Collection<TaskId> ids) {
-        assert !ctx.locked();
-        List<TaskId> wanted;
-        long changes;
-        synchronized (ctx.lock) {
-            wanted = ids.stream().filter(id -> !slots.containsKey(id)).toList();
-            changes = dormant.changes();
-        }
-        Map<TaskId, StoredTask> loaded = new HashMap<>();
-        for (TaskId id : wanted) {
-            try {
-                stores.store().loadTask(id).ifPresent(s -> loaded.put(id, s));
-            } catch (RuntimeException e) { // registered all the same; its state is what this process knows
-                LOG.error("Could not read the stored state of task {}: {}", id, e.getMessage(), e);
-            }
-        }
-        return new Preload(loaded, changes);
     }
 
     /**
@@ -227,13 +191,8 @@ final class TaskRegistry {
             applied.remove(handle);
         }
         cancelAndAwait(inside, handle + " went away");
-        List<TaskId> waiting;
         synchronized (ctx.lock) {
-            waiting = rejected.stream().filter(Rejected::waitsForId).map(Rejected::id).toList();
-        }
-        Preload fromStore = load(waiting);
-        synchronized (ctx.lock) {
-            retryConflicts(toDispatch, fromStore);
+            retryConflicts(toDispatch);
         }
         return toDispatch;
     }
@@ -251,8 +210,7 @@ final class TaskRegistry {
     }
 
     /** Applies a provider's current task list. Under the lock. */
-    private void apply(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch,
-                       Preload fromStore) {
+    private void apply(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch) {
         assert ctx.locked();
         applied.put(handle, definitions);
         rejected.removeIf(r -> r.claimant == handle);
@@ -289,7 +247,7 @@ final class TaskRegistry {
             }
             for (TaskId id : defs.instances(handle, definition)) {
                 try {
-                    register(handle, id, defs.overridden(id, definition), problems, toDispatch, fromStore);
+                    register(handle, id, defs.overridden(id, definition), problems, toDispatch);
                 } catch (RuntimeException e) { // a library that throws: this task alone
                     LOG.error("Could not register task {} from {}: {}", id, handle, e.toString(), e);
                     reject(handle, id, definition, TaskState.INVALID, "could not be registered: " + e, false);
@@ -300,8 +258,7 @@ final class TaskRegistry {
 
     /** Registers, updates or rejects one task instance. Under the lock. @return the problem if rejected */
     private Optional<String> register(ProviderHandle handle, TaskId id, TaskDefinition definition,
-                                      List<String> problems, List<Execution> toDispatch,
-                                      Preload fromStore) {
+                                      List<String> problems, List<Execution> toDispatch) {
         TaskSlot existing = slots.get(id);
         if (!problems.isEmpty()) {
             String problem = String.join("; ", problems);
@@ -332,14 +289,9 @@ final class TaskRegistry {
             }
             return Optional.empty();
         }
-        // the latest state known of it: marked by this process and not yet written, else the store's as read just
-        // before, else what this process last knew of it
-        StoredTask lastKnown = dormant.take(id); // moves into the slot: no change of what is known of it
-        Optional<StoredTask> read = Optional.ofNullable(fromStore.states().get(id));
-        boolean readIsCurrent = fromStore.dormantChanges() == dormant.changes();
-        Optional<StoredTask> known = states.pending(id)
-                .or(() -> readIsCurrent ? read : Optional.ofNullable(lastKnown))
-                .or(() -> readIsCurrent ? Optional.ofNullable(lastKnown) : read);
+        // the latest state known of it: what the store held (read at start or at a store switch) or what this
+        // process wrote since; no store read here
+        Optional<StoredTask> known = Optional.ofNullable(dormant.take(id));
         StoredTask stored = known
                 .map(s -> s.withDefinition(handle.ownerLabel, TaskDefinitions.digest(definition), definition.scheduleText()))
                 .orElseGet(() -> StoredTask.fresh(id, handle.ownerLabel, TaskDefinitions.digest(definition), definition.scheduleText()))
@@ -362,13 +314,12 @@ final class TaskRegistry {
     }
 
     /** After a task went away, a claim it blocked may take its id. Under the lock. */
-    private void retryConflicts(List<Execution> toDispatch, Preload fromStore) {
+    private void retryConflicts(List<Execution> toDispatch) {
         assert ctx.locked();
         for (Rejected r : List.copyOf(rejected)) {
             if (r.waitsForId && !slots.containsKey(r.id) && !r.claimant.isGone()) {
                 rejected.remove(r);
-                if (register(r.claimant, r.id, defs.overridden(r.id, r.definition), List.of(), toDispatch,
-                        fromStore).isEmpty()) {
+                if (register(r.claimant, r.id, defs.overridden(r.id, r.definition), List.of(), toDispatch).isEmpty()) {
                     LOG.info("Task {} from {} registered now that the id is free", r.id, r.claimant);
                 }
             }
@@ -465,7 +416,7 @@ final class TaskRegistry {
     private void reapply(java.util.function.Predicate<TaskDefinition> affected, List<Execution> toDispatch) {
         new HashMap<>(applied).forEach((handle, definitions) -> {
             if (!handle.isGone() && definitions.stream().anyMatch(affected)) {
-                apply(handle, definitions, toDispatch, Preload.NONE);
+                apply(handle, definitions, toDispatch);
             }
         });
     }
@@ -489,9 +440,8 @@ final class TaskRegistry {
     }
 
     /** Registers a source's task list (see {@link #apply}). Under the lock. */
-    void register(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch,
-                  Preload fromStore) {
-        apply(handle, definitions, toDispatch, fromStore);
+    void register(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch) {
+        apply(handle, definitions, toDispatch);
     }
 
     /**
@@ -503,7 +453,7 @@ final class TaskRegistry {
         unregister(slot, reason);
         dormant.forget(slot.id);
         states.delete(slot.id);
-        retryConflicts(toDispatch, Preload.NONE);
+        retryConflicts(toDispatch);
     }
 
     /** Stops a task without deleting its state: it becomes dormant. Under the lock. */

@@ -3,7 +3,6 @@ package org.pluginscheduler.impl.core;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -52,24 +51,6 @@ final class TaskStateWriter {
         assert ctx.locked();
         dirty.put(state.id(), state);
         flushSoon();
-    }
-
-    /** @return the state marked for a task but not yet written (newer than the store's). Under the lock. */
-    Optional<StoredTask> pending(TaskId id) {
-        assert ctx.locked();
-        return Optional.ofNullable(dirty.get(id));
-    }
-
-    /** @return whether a state is marked for a task. Under the lock. */
-    boolean isPending(TaskId id) {
-        assert ctx.locked();
-        return dirty.containsKey(id);
-    }
-
-    /** Drops the state marked for a task: a task deleted must not be written back. Under the lock. */
-    Optional<StoredTask> forget(TaskId id) {
-        assert ctx.locked();
-        return Optional.ofNullable(dirty.remove(id));
     }
 
     /**

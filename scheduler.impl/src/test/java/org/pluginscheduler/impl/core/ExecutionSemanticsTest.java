@@ -509,6 +509,7 @@ class ExecutionSemanticsTest {
         TaskDefinition definition = task("nightly", "cron:0 3 * * *").build();
         store.saveTask(StoredTask.fresh(id, "p 1.0.0", SchedulerEngine.digest(definition), "cron:0 3 * * *")
                 .withNextFire(Optional.of(Instant.parse("2026-05-30T03:00:00Z"))));
+        engine = engine(settings()); // a new process on the store the previous one left
         TestProvider provider = new TestProvider(definition);
         register("p", provider);
         workers.runAll();
@@ -671,6 +672,7 @@ class ExecutionSemanticsTest {
         Instant planned = T0.plusSeconds(42);
         store.saveTask(StoredTask.fresh(every, "p 1", "d", "every:PT1M").withNextFire(Optional.of(planned)));
         store.saveTask(StoredTask.fresh(changed, "p 1", "d", "cron:0 1 * * *").withNextFire(Optional.of(planned)));
+        engine = engine(settings()); // a new process on the store the previous one left
         register("p", new TestProvider(task("every", "every:PT1M").build(), task("changed", "cron:0 2 * * *").build()));
         assertEquals(Optional.of(planned), engine.task(every).orElseThrow().nextFire(), "the interval keeps its phase");
         assertEquals(Optional.of(Instant.parse("2026-06-02T02:00:00Z")),
