@@ -27,7 +27,7 @@ import org.pluginscheduler.api.store.TaskStore;
  */
 final class EmbeddedScheduler implements AutoCloseable {
 
-    static final String API_PACKAGES = "org.pluginscheduler.api;version=1.1.0,org.pluginscheduler.api.store;version=1.0.0,"
+    static final String API_PACKAGES = "org.pluginscheduler.api;version=1.1.0,org.pluginscheduler.api.store;version=2.0.0,"
             + "org.pluginscheduler.api.execution;version=1.0.0";
 
     private final Framework framework;

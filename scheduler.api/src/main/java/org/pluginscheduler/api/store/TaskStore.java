@@ -1,6 +1,7 @@
 package org.pluginscheduler.api.store;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -20,6 +21,13 @@ import org.pluginscheduler.api.TaskId;
  * <li><b>Durability.</b> When a write method returns normally, the write is as durable as the store promises
  * (for a persistent store: on disk). A store that cannot write throws {@link TaskStoreException}; it never
  * reports success for a write it did not make.</li>
+ * <li><b>Nothing is seen before it is durable.</b> No read method returns a write that a crash can still take
+ * away: a persistent store makes a write visible to readers only once it is on disk. (The scheduler shows a run
+ * as finished because a read returned it; a crash must not take it back.)</li>
+ * <li><b>Pending runs.</b> A {@link PendingRun} is accepted work. It stays until the run's final record is written:
+ * writing a record whose status is not RUNNING removes the pending run with the same run id, in the same
+ * transaction ({@link #recordRuns}, {@link #write}). Deleting a task deletes its pending runs. Nothing else
+ * removes one except {@link #removePending}.</li>
  * <li><b>Ordering.</b> Writes for the same key from one thread are applied in call order. {@link #recordRun}
  * of the same run id replaces the earlier record (a RUNNING record is replaced by its final one).</li>
  * <li><b>Threading.</b> Every method may be called concurrently from several threads.</li>
@@ -47,20 +55,54 @@ public interface TaskStore {
         tasks.forEach(this::saveTask);
     }
 
-    /** Deletes a task's state, its runs and its dead letters. Unknown ids are ignored. */
+    /** Deletes a task's state, its runs, its pending runs and its dead letters. Unknown ids are ignored. */
     void deleteTask(TaskId id);
 
-    /** Inserts or replaces a run record, keyed by run id. */
-    void recordRun(RunRecord run);
+    /**
+     * Inserts or replaces a run record, keyed by run id. A final record (any status but RUNNING) also removes the
+     * pending run with the same run id, atomically.
+     */
+    default void recordRun(RunRecord run) {
+        write(RunBatch.of(List.of(run)));
+    }
 
     /**
-     * Inserts or replaces several run records, in list order (a later record of the same run id wins). A
-     * persistent store should make the batch one transaction (one commit); the default records them one by one.
-     * When it returns normally, every record is as durable as {@link #recordRun} makes one.
+     * Inserts or replaces several run records, in list order (a later record of the same run id wins), as
+     * {@link #write} does.
      */
     default void recordRuns(List<RunRecord> runs) {
-        runs.forEach(this::recordRun);
+        write(RunBatch.of(runs));
     }
+
+    /**
+     * Applies a batch in one transaction, all or nothing: its run records in list order (a final record removes
+     * the pending run of its run id), then its pending runs (inserted or replaced by run id), then its dead letters
+     * (inserted or replaced by run id). When it returns normally, all of it is durable; when it throws, none of it
+     * may be visible later, unless the store cannot know (a failed commit), which it then says in the exception.
+     *
+     * @throws TaskStoreException if the batch could not be written; a pending run whose (task, occurrence) is
+     *                            already stored under another run id fails the batch too
+     */
+    void write(RunBatch batch);
+
+    // --- pending runs ---------------------------------------------------------------------------------------------
+
+    /**
+     * Accepts pending runs: inserts or replaces them (by run id) in one transaction; returns once they are durable.
+     * Same as {@link #write} of a batch with only pending runs.
+     */
+    default void savePending(List<PendingRun> runs) {
+        write(new RunBatch(List.of(), runs, List.of()));
+    }
+
+    /** @return every pending run, ordered by due time, then run id */
+    List<PendingRun> pendingRuns();
+
+    /**
+     * Removes pending runs without a record (an administrator withdrew them, their task is gone for good). Unknown
+     * run ids are ignored; durable on return.
+     */
+    void removePending(Collection<String> runIds);
 
     /** @return a task's runs, newest first (by scheduled time, then run id), at most {@code limit} */
     List<RunRecord> runs(TaskId id, int limit);

@@ -2,6 +2,7 @@ package org.pluginscheduler.impl.store;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -19,7 +20,10 @@ import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.PendingRun;
+import org.pluginscheduler.api.store.RunBatch;
 import org.pluginscheduler.api.store.StoredTask;
+import org.pluginscheduler.api.store.TaskStoreException;
 import org.pluginscheduler.api.store.TaskStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +49,9 @@ public final class InMemoryTaskStore implements TaskStore {
     /** Each task's kept runs, in columns (a kept run is no object the garbage collector has to trace). */
     private final Map<TaskId, RunHistory> histories = new HashMap<>();
     private final Map<String, DeadLetter> deadLetters = new LinkedHashMap<>();
+    /** Accepted runs not yet finished, by run id; and the run id of each (task, occurrence). */
+    private final Map<String, PendingRun> pending = new HashMap<>();
+    private final Map<String, String> occurrences = new HashMap<>();
 
     /** @param maxRunsPerTask how many runs to keep per task, at least 1 */
     public InMemoryTaskStore(int maxRunsPerTask) {
@@ -97,10 +104,21 @@ public final class InMemoryTaskStore implements TaskStore {
         tasks.remove(id);
         histories.remove(id);
         deadLetters.values().removeIf(d -> d.taskId().equals(id));
+        if (!pending.isEmpty()) {
+            removePending(pending.values().stream().filter(p -> p.taskId().equals(id)).map(PendingRun::runId)
+                    .toList());
+        }
     }
 
     @Override
     public synchronized void recordRun(RunRecord run) {
+        record(run);
+    }
+
+    private void record(RunRecord run) {
+        if (run.status() != RunStatus.RUNNING && !pending.isEmpty()) {
+            dropPending(run.runId());
+        }
         RunHistory history = histories.computeIfAbsent(run.taskId(), RunHistory::new);
         int known = history.indexOf(run.runId());
         if (known >= 0) {
@@ -113,7 +131,54 @@ public final class InMemoryTaskStore implements TaskStore {
 
     @Override
     public synchronized void recordRuns(List<RunRecord> runs) {
-        runs.forEach(this::recordRun); // one monitor entry for the batch
+        runs.forEach(this::record); // one monitor entry for the batch
+    }
+
+    /** All or nothing: a conflicting occurrence is found before anything is applied. */
+    @Override
+    public synchronized void write(RunBatch batch) {
+        Map<String, String> claimed = new HashMap<>();
+        for (PendingRun p : batch.accepted()) {
+            String key = occurrenceKey(p);
+            String holder = claimed.containsKey(key) ? claimed.get(key) : occurrences.get(key);
+            boolean freedByBatch = holder != null && !holder.equals(p.runId()) && batch.runs().stream()
+                    .anyMatch(r -> r.runId().equals(holder) && r.status() != RunStatus.RUNNING);
+            if (holder != null && !holder.equals(p.runId()) && !freedByBatch) {
+                throw new TaskStoreException("in-memory task store: could not accept run " + p.runId() + " of "
+                        + p.taskId() + ": occurrence '" + p.occurrence() + "' is already pending as run " + holder);
+            }
+            claimed.put(key, p.runId());
+        }
+        batch.runs().forEach(this::record);
+        for (PendingRun p : batch.accepted()) {
+            dropPending(p.runId());
+            pending.put(p.runId(), p);
+            occurrences.put(occurrenceKey(p), p.runId());
+        }
+        batch.deadLetters().forEach(d -> deadLetters.put(d.runId(), d));
+    }
+
+    @Override
+    public synchronized List<PendingRun> pendingRuns() {
+        List<PendingRun> all = new ArrayList<>(pending.values());
+        all.sort(Comparator.comparing(PendingRun::due).thenComparing(PendingRun::runId));
+        return List.copyOf(all);
+    }
+
+    @Override
+    public synchronized void removePending(Collection<String> runIds) {
+        runIds.forEach(this::dropPending);
+    }
+
+    private void dropPending(String runId) {
+        PendingRun gone = pending.remove(runId);
+        if (gone != null) {
+            occurrences.remove(occurrenceKey(gone), runId);
+        }
+    }
+
+    private static String occurrenceKey(PendingRun p) {
+        return p.taskId() + "\n" + p.occurrence();
     }
 
     @Override

@@ -12,6 +12,7 @@ import org.pluginscheduler.api.store.TaskStoreException;
  */
 final class Failures {
 
+    static final int DUPLICATE_KEY_1 = 23505;
     static final int WRONG_USER_OR_PASSWORD = 28000;
     static final int URL_RELATIVE_TO_CWD = 90011;
     static final int DATABASE_NOT_FOUND_1 = 90013;
@@ -73,6 +74,7 @@ final class Failures {
                     + "it, or drop IFEXISTS from url" + fix;
             case CONNECTION_BROKEN_1 -> "cannot reach " + where + " (" + h2 + "): is its server running? Start it, "
                     + "or configure another url" + fix;
+            case DUPLICATE_KEY_1 -> where + ": could not " + action + ": " + h2;
             case DATABASE_IS_CLOSED -> where + " was closed while trying to " + action + " (" + h2 + ")";
             default -> where + ": could not " + action + ": " + h2 + " (H2 error " + e.getErrorCode() + ")";
         };

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failure: if the batch fails (a bad row, or the commit itself), it is rolled back and each write is retried in
  * a transaction of its own, so one bad write cannot fail the others; every write that still fails fails its caller
- * with a {@link TaskStoreException}. No caller is told of success before its write was committed durably. (If a
+ * with a {@link TaskStoreException}. A write is the unit: whatever one write applies (a whole
+ * {@link org.pluginscheduler.api.store.RunBatch}) is committed or rolled back together, never split. No caller is told of success before its write was committed durably. (If a
  * commit fails, the write may or may not be on disk; it is reported failed, never the reverse.)
  */
 final class GroupCommitWriter implements AutoCloseable {
@@ -320,6 +321,7 @@ final class GroupCommitWriter implements AutoCloseable {
         if (statements == null) {
             return;
         }
+        statements.clearBatches();
         try {
             statements.connection().rollback();
             if (statements.connection().isValid(1)) {

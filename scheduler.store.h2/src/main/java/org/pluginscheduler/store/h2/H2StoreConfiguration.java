@@ -6,8 +6,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** Configuration of the H2 task store, PID {@value #PID}. */
 @ObjectClassDefinition(id = H2StoreConfiguration.PID, name = "Plugin Scheduler H2 store",
-        description = "Keeps task state, run history and dead letters in an H2 database, durably: a recorded run "
-                + "survives a crash of the runtime. Replaces the in-memory store while it runs.")
+        description = "Keeps task state, run history, pending runs and dead letters in an H2 database, durably: a "
+                + "recorded run survives a crash of the runtime. Replaces the in-memory store while it runs.")
 @interface H2StoreConfiguration {
 
     String PID = "org.pluginscheduler.store.h2";
@@ -43,8 +43,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int max_runs_per_task() default StoreSettings.DEFAULT_MAX_RUNS_PER_TASK;
 
     @AttributeDefinition(name = "Prune interval (minutes)", min = "1", max = "10080",
-            description = "How often history is pruned, in the background. The first pruning runs one interval "
-                    + "after the store starts.")
+            description = "How often history is pruned, in the background. The first pruning runs a few seconds "
+                    + "after the store starts (so a runtime restarted more often than this still prunes), then "
+                    + "every interval.")
     int prune_interval_minutes() default StoreSettings.DEFAULT_PRUNE_INTERVAL_MINUTES;
 
     @AttributeDefinition(name = "Group commit: maximum batch", min = "1", max = "10000",

@@ -1,5 +1,7 @@
 package org.pluginscheduler.store.h2;
 
+import java.io.IOException;
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,9 +10,13 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 
 import javax.sql.DataSource;
 
@@ -19,6 +25,8 @@ import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.PendingRun;
+import org.pluginscheduler.api.store.RunBatch;
 import org.pluginscheduler.api.store.StoredTask;
 import org.pluginscheduler.api.store.TaskStore;
 import org.pluginscheduler.api.store.TaskStoreException;
@@ -28,10 +36,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link TaskStore} on H2, without OSGi: give it a {@link DataSource}.
  *
- * <p>Writes ({@link #saveTask}, {@link #recordRun}, {@link #addDeadLetter}, {@link #deleteTask},
- * {@link #removeDeadLetter} and the deletions of {@link #pruneRuns}) go through one {@link GroupCommitWriter} and
- * return once committed durably. Reads go straight to the database on pooled connections and see committed data,
- * including every write whose call has returned.
+ * <p>Writes ({@link #write} and everything built on it: {@link #recordRuns}, {@link #savePending}; and
+ * {@link #saveTasks}, {@link #addDeadLetter}, {@link #deleteTask}, {@link #removePending}, {@link #removeDeadLetter},
+ * the deletions of {@link #pruneRuns}) go through one {@link GroupCommitWriter} and return once committed durably.
+ * One call is one write of the writer: one {@link RunBatch} is applied in one transaction, all or nothing, and shares
+ * its commit with whatever else was queued. Reads go straight to the database on pooled connections.
  *
  * <p>Durability: the store sets the database's {@code WRITE_DELAY} to 0 on its writer connection. H2 2.4 then writes
  * every commit of a transaction with changes to the file before {@code commit()} returns, on the committing
@@ -40,8 +49,19 @@ import org.slf4j.LoggerFactory;
  * once when a background store has already taken the changes but not yet written them.) With
  * {@code sync.to.disk}, each batch is also forced to the device ({@code CHECKPOINT SYNC}).
  *
+ * <p>Nothing is seen before it is durable: H2 makes a commit visible to other sessions before it writes it to the
+ * file (the transaction is marked committed in {@code TransactionStore.commit}; {@code MVStore.commit()} stores it
+ * afterwards, in {@code TransactionStore.endTransaction}). A read on a pooled connection in that window returned
+ * rows that a {@code kill -9} then took away (runs read back SUCCEEDED were gone or RUNNING again after a restart).
+ * So every read, once its query has returned, waits on the {@link CommitBarrier} until every commit that had begun
+ * by then has returned from {@code commit()}; it waits only while a commit is under way, at most for that one.
+ *
+ * <p>Files: before opening, the database's folder is made {@code rwx------}, and H2's files {@code rw-------}
+ * after opening, after each pruning and at close ({@link OwnerOnlyFiles}).
+ *
  * <p>Semantics follow the in-memory store: runs newest first by scheduled time then run id; pruning never touches
- * RUNNING runs; deleting a task deletes its runs and dead letters.
+ * RUNNING runs; a final record removes the pending run of its run id in its transaction; deleting a task deletes
+ * its runs, pending runs and dead letters; pending runs are unique by run id and by (task, occurrence).
  */
 final class H2TaskStore implements TaskStore, AutoCloseable {
 
@@ -60,23 +80,34 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     private static final String DEAD_LETTER_COLUMNS = "run_id, task_id, arguments, last_error, attempts, "
             + "first_attempt, last_attempt";
 
+    private static final String PENDING_COLUMNS = "run_id, task_id, run_trigger, occurrence, scheduled_time, due, "
+            + "attempt, chain_start, arguments, lock_keys, owner, lease_until";
+
     private static final String MERGE_TASK = "MERGE INTO tasks (" + TASK_COLUMNS + ") KEY (task_id) "
             + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String MERGE_RUN = "MERGE INTO runs (" + RUN_COLUMNS + ") KEY (run_id) "
             + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String MERGE_PENDING = "MERGE INTO pending_runs (" + PENDING_COLUMNS + ") KEY (run_id) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String DELETE_PENDING = "DELETE FROM pending_runs WHERE run_id = ?";
     private static final String MERGE_DEAD_LETTER = "MERGE INTO dead_letters (" + DEAD_LETTER_COLUMNS + ") "
             + "KEY (run_id) VALUES (?, ?, ?, ?, ?, ?, ?)";
 
     private final Failures failures;
     private final ConnectionPool readers;
     private final GroupCommitWriter writer;
+    private final CommitBarrier commits;
+    private final OwnerOnlyFiles files;
     private final int schemaVersionFound;
     private volatile boolean closed;
 
-    private H2TaskStore(Failures failures, ConnectionPool readers, GroupCommitWriter writer, int schemaVersionFound) {
+    private H2TaskStore(Failures failures, ConnectionPool readers, GroupCommitWriter writer, CommitBarrier commits,
+                        OwnerOnlyFiles files, int schemaVersionFound) {
         this.failures = failures;
         this.readers = readers;
         this.writer = writer;
+        this.commits = commits;
+        this.files = files;
         this.schemaVersionFound = schemaVersionFound;
     }
 
@@ -91,13 +122,31 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     }
 
     static H2TaskStore open(DataSource dataSource, StoreSettings settings, Schema schema) {
+        return open(dataSource, settings, schema, UnaryOperator.identity());
+    }
+
+    /** @param commitWrapper wraps the writer's durable commit (tests make it fail) */
+    static H2TaskStore open(DataSource dataSource, StoreSettings settings, Schema schema,
+                            UnaryOperator<GroupCommitWriter.Durability> commitWrapper) {
         Failures failures = new Failures(settings.location(), settings.user(), settings.password());
-        GroupCommitWriter.Durability durability = settings.syncToDisk() ? c -> {
+        OwnerOnlyFiles files = new OwnerOnlyFiles(settings.location());
+        try {
+            files.prepareFolder();
+        } catch (IOException e) {
+            throw new TaskStoreException(failures.location().resource() + ": could not create its folder "
+                    + files.folder().map(Object::toString).orElse("") + " (" + failures.scrub(e.toString())
+                    + "): create it, or fix the permissions of its parent, or configure another url in "
+                    + DatabaseLocation.CONFIG_FILE, e);
+        }
+        GroupCommitWriter.Durability synchronous = settings.syncToDisk() ? c -> {
             c.commit();
             try (Statement s = c.createStatement()) {
                 s.execute("CHECKPOINT SYNC");
             }
         } : Connection::commit;
+        GroupCommitWriter.Durability commit = commitWrapper.apply(synchronous);
+        CommitBarrier commits = new CommitBarrier();
+        GroupCommitWriter.Durability durability = c -> commits.commit(() -> commit.commit(c));
         WriterStatements first = null;
         try {
             first = new WriterStatements(dataSource.getConnection());
@@ -113,7 +162,8 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
                 synchronousCommits(reconnected.connection()); // the database may have been closed and reopened
                 return reconnected;
             }, durability, failures, settings.maxBatch(), settings.maxWaitMillis());
-            return new H2TaskStore(failures, new ConnectionPool(dataSource, 4), writer, found);
+            files.tightenFiles();
+            return new H2TaskStore(failures, new ConnectionPool(dataSource, 4), writer, commits, files, found);
         } catch (Schema.NewerSchemaException e) {
             closeQuietly(first);
             throw new TaskStoreException(failures.location().resource() + " has schema version " + e.found
@@ -144,6 +194,11 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     /** @return the writer, for its counters */
     GroupCommitWriter writer() {
         return writer;
+    }
+
+    /** @return the barrier between commits and reads, for its counters */
+    CommitBarrier commitBarrier() {
+        return commits;
     }
 
     /** Changes the group-commit limits; applies from the next batch. */
@@ -232,7 +287,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
         write(new GroupCommitWriter.Write<Void>() {
             @Override
             public Void apply(WriterStatements statements) throws SQLException {
-                for (String table : List.of("tasks", "runs", "dead_letters")) {
+                for (String table : List.of("tasks", "runs", "pending_runs", "dead_letters")) {
                     PreparedStatement s = statements.statement("DELETE FROM " + table + " WHERE task_id = ?");
                     s.setString(1, id.toString());
                     s.executeUpdate();
@@ -251,49 +306,268 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
 
     @Override
     public void recordRun(RunRecord run) {
-        recordRuns(List.of(run));
+        write(RunBatch.of(List.of(run)));
     }
 
-    /** One write for the whole list: one transaction, one commit. */
+    /** One write for the whole list: one transaction, one commit (shared with other callers'). */
     @Override
     public void recordRuns(List<RunRecord> runs) {
-        if (runs.isEmpty()) {
+        write(RunBatch.of(runs));
+    }
+
+    /**
+     * Applies the batch as ONE write of the {@link GroupCommitWriter}: one transaction, committed together with the
+     * other writes queued meanwhile. If anything of it fails, the writer rolls the group back and retries each write
+     * alone, so this batch is again applied whole or not at all, and only its caller is told of its failure.
+     * The rows are encoded on the calling thread; the writer thread only binds and executes, each kind of row as
+     * one JDBC batch: run records (MERGE by run id, in list order), the deletion of the pending run of each record
+     * that is not RUNNING, pending runs (MERGE by run id), dead letters (MERGE by run id).
+     *
+     * @throws TaskStoreException naming the task and occurrence if a pending run's (task, occurrence) is stored
+     *                            under another run id (or twice in the batch); nothing of the batch is written then
+     */
+    @Override
+    public void write(RunBatch batch) {
+        if (batch.isEmpty()) {
             return;
         }
-        List<Object[]> rows = new ArrayList<>(runs.size());
-        for (RunRecord run : runs) {
-            String message = run.message().length() <= MAX_MESSAGE ? run.message()
-                    : run.message().substring(0, MAX_MESSAGE - TRUNCATED.length()) + TRUNCATED;
-            rows.add(new Object[] {run, message, MapCodec.encode(run.data()), MapCodec.encode(run.arguments())});
+        writer.submit(new BatchWrite(batch));
+    }
+
+    /** One {@link RunBatch}, encoded for the writer. */
+    private static final class BatchWrite implements GroupCommitWriter.Write<Void> {
+        private final RunBatch batch;
+        private final String[] runText; // per run: message, data, arguments
+        private final String[] pendingText; // per pending run: arguments, lock keys
+        private final String[] deadLetterArguments;
+
+        BatchWrite(RunBatch batch) {
+            this.batch = batch;
+            List<RunRecord> runs = batch.runs();
+            runText = new String[runs.size() * 3];
+            for (int i = 0; i < runs.size(); i++) {
+                RunRecord run = runs.get(i);
+                runText[i * 3] = run.message().length() <= MAX_MESSAGE ? run.message()
+                        : run.message().substring(0, MAX_MESSAGE - TRUNCATED.length()) + TRUNCATED;
+                runText[i * 3 + 1] = MapCodec.encode(run.data());
+                runText[i * 3 + 2] = MapCodec.encode(run.arguments());
+            }
+            List<PendingRun> accepted = batch.accepted();
+            pendingText = new String[accepted.size() * 2];
+            for (int i = 0; i < accepted.size(); i++) {
+                pendingText[i * 2] = MapCodec.encode(accepted.get(i).arguments());
+                pendingText[i * 2 + 1] = MapCodec.encodeSet(accepted.get(i).lockKeys());
+            }
+            List<DeadLetter> deadLetters = batch.deadLetters();
+            deadLetterArguments = new String[deadLetters.size()];
+            for (int i = 0; i < deadLetters.size(); i++) {
+                deadLetterArguments[i] = MapCodec.encode(deadLetters.get(i).arguments());
+            }
         }
+
+        @Override
+        public Void apply(WriterStatements statements) throws SQLException {
+            if (!batch.runs().isEmpty()) {
+                writeRuns(statements);
+            }
+            if (!batch.accepted().isEmpty()) {
+                writePending(statements);
+            }
+            if (!batch.deadLetters().isEmpty()) {
+                PreparedStatement s = statements.statement(MERGE_DEAD_LETTER);
+                List<DeadLetter> deadLetters = batch.deadLetters();
+                for (int i = 0; i < deadLetters.size(); i++) {
+                    DeadLetter d = deadLetters.get(i);
+                    s.setString(1, d.runId());
+                    s.setString(2, d.taskId().toString());
+                    s.setString(3, deadLetterArguments[i]);
+                    s.setString(4, d.lastError());
+                    s.setInt(5, d.attempts());
+                    s.setObject(6, d.firstAttempt());
+                    s.setObject(7, d.lastAttempt());
+                    s.addBatch();
+                }
+                executeBatch(s);
+            }
+            return null;
+        }
+
+        private void writeRuns(WriterStatements statements) throws SQLException {
+            List<RunRecord> runs = batch.runs();
+            PreparedStatement s = statements.statement(MERGE_RUN);
+            boolean anyFinal = false;
+            for (int i = 0; i < runs.size(); i++) {
+                RunRecord run = runs.get(i);
+                s.setString(1, run.runId());
+                s.setString(2, run.taskId().toString());
+                s.setString(3, run.taskId().tenant().orElse(null));
+                s.setString(4, run.trigger().name());
+                s.setInt(5, run.attempt());
+                s.setString(6, run.status().name());
+                s.setObject(7, run.scheduledTime());
+                setInstant(s, 8, run.startTime());
+                setInstant(s, 9, run.endTime());
+                s.setString(10, runText[i * 3]);
+                s.setString(11, runText[i * 3 + 1]);
+                s.setString(12, runText[i * 3 + 2]);
+                s.addBatch();
+                anyFinal |= run.status() != RunStatus.RUNNING;
+            }
+            executeBatch(s);
+            if (anyFinal) {
+                PreparedStatement delete = statements.statement(DELETE_PENDING);
+                for (RunRecord run : runs) {
+                    if (run.status() != RunStatus.RUNNING) {
+                        delete.setString(1, run.runId());
+                        delete.addBatch();
+                    }
+                }
+                executeBatch(delete);
+            }
+        }
+
+        private void writePending(WriterStatements statements) throws SQLException {
+            List<PendingRun> accepted = batch.accepted();
+            PreparedStatement s = statements.statement(MERGE_PENDING);
+            for (int i = 0; i < accepted.size(); i++) {
+                PendingRun p = accepted.get(i);
+                s.setString(1, p.runId());
+                s.setString(2, p.taskId().toString());
+                s.setString(3, p.trigger().name());
+                s.setString(4, p.occurrence());
+                s.setObject(5, p.scheduledTime());
+                s.setObject(6, p.due());
+                s.setInt(7, p.attempt());
+                s.setObject(8, p.chainStart());
+                s.setString(9, pendingText[i * 2]);
+                s.setString(10, pendingText[i * 2 + 1]);
+                s.setString(11, p.owner().orElse(null));
+                setInstant(s, 12, p.leaseUntil());
+                s.addBatch();
+            }
+            try {
+                executeBatch(s);
+            } catch (BatchUpdateException e) {
+                if (e.getErrorCode() != Failures.DUPLICATE_KEY_1) {
+                    throw e;
+                }
+                throw occurrenceConflict(statements, e);
+            }
+        }
+
+        /** @return the exception naming the first pending run whose (task, occurrence) is taken */
+        private SQLException occurrenceConflict(WriterStatements statements, BatchUpdateException e)
+                throws SQLException {
+            List<PendingRun> accepted = batch.accepted();
+            int[] counts = e.getUpdateCounts();
+            for (int i = 0; i < accepted.size(); i++) {
+                if (counts != null && i < counts.length && counts[i] != Statement.EXECUTE_FAILED) {
+                    continue;
+                }
+                PendingRun p = accepted.get(i);
+                PreparedStatement s = statements.statement("SELECT run_id FROM pending_runs WHERE task_id = ? AND "
+                        + "occurrence = ? AND run_id <> ?");
+                s.setString(1, p.taskId().toString());
+                s.setString(2, p.occurrence());
+                s.setString(3, p.runId());
+                try (ResultSet r = s.executeQuery()) {
+                    if (r.next()) {
+                        SQLException conflict = new SQLException("pending run " + p.runId() + " of task "
+                                + p.taskId() + ": occurrence '" + p.occurrence() + "' of that task is already "
+                                + "pending as run " + r.getString(1) + " (a task occurrence is accepted once); "
+                                + "nothing of the batch was written", e.getSQLState(), Failures.DUPLICATE_KEY_1, e);
+                        return conflict;
+                    }
+                }
+            }
+            return e; // not a (task, occurrence) conflict: H2's own message says what
+        }
+
+        @Override
+        public String description() {
+            List<RunRecord> runs = batch.runs();
+            if (runs.size() == 1 && batch.accepted().isEmpty() && batch.deadLetters().isEmpty()) {
+                RunRecord first = runs.get(0);
+                return "record run " + first.runId() + " of " + first.taskId() + " (" + first.status() + ")";
+            }
+            if (runs.isEmpty() && batch.accepted().size() == 1 && batch.deadLetters().isEmpty()) {
+                PendingRun p = batch.accepted().get(0);
+                return "save pending run " + p.runId() + " of " + p.taskId() + " (occurrence " + p.occurrence() + ")";
+            }
+            if (runs.isEmpty() && batch.accepted().isEmpty() && batch.deadLetters().size() == 1) {
+                DeadLetter d = batch.deadLetters().get(0);
+                return "add dead letter " + d.runId() + " of " + d.taskId();
+            }
+            List<String> parts = new ArrayList<>(3);
+            if (!runs.isEmpty()) {
+                parts.add(runs.size() + " run record" + (runs.size() == 1 ? "" : "s"));
+            }
+            if (!batch.accepted().isEmpty()) {
+                parts.add(batch.accepted().size() + " pending run" + (batch.accepted().size() == 1 ? "" : "s"));
+            }
+            if (!batch.deadLetters().isEmpty()) {
+                parts.add(batch.deadLetters().size() + " dead letter" + (batch.deadLetters().size() == 1 ? "" : "s"));
+            }
+            return "write a batch of " + String.join(", ", parts);
+        }
+    }
+
+    /** Executes the statement's JDBC batch; a failed one is cleared, so the next write starts clean. */
+    private static void executeBatch(PreparedStatement s) throws SQLException {
+        boolean done = false;
+        try {
+            s.executeBatch();
+            done = true;
+        } finally {
+            if (!done) {
+                s.clearBatch();
+            }
+        }
+    }
+
+    // --- pending runs -----------------------------------------------------------------------------------------
+
+    @Override
+    public List<PendingRun> pendingRuns() {
+        return read("read the pending runs", c -> {
+            try (Statement s = c.createStatement();
+                 ResultSet r = s.executeQuery("SELECT " + PENDING_COLUMNS + " FROM pending_runs ORDER BY due, run_id")) {
+                List<PendingRun> result = new ArrayList<>();
+                while (r.next()) {
+                    String runId = r.getString(1);
+                    result.add(new PendingRun(runId, taskId(r.getString(2)), RunTrigger.valueOf(r.getString(3)),
+                            r.getString(4), instant(r, 5).orElseThrow(), instant(r, 6).orElseThrow(), r.getInt(7),
+                            instant(r, 8).orElseThrow(), map(r.getString(9), "arguments", runId),
+                            set(r.getString(10), "lock keys", runId), Optional.ofNullable(r.getString(11)),
+                            instant(r, 12)));
+                }
+                return List.copyOf(result);
+            }
+        });
+    }
+
+    /** One write: the pending runs are removed in one transaction. */
+    @Override
+    public void removePending(Collection<String> runIds) {
+        if (runIds.isEmpty()) {
+            return;
+        }
+        List<String> ids = List.copyOf(runIds);
         write(new GroupCommitWriter.Write<Void>() {
             @Override
             public Void apply(WriterStatements statements) throws SQLException {
-                PreparedStatement s = statements.statement(MERGE_RUN);
-                for (Object[] row : rows) {
-                    RunRecord run = (RunRecord) row[0];
-                    s.setString(1, run.runId());
-                    s.setString(2, run.taskId().toString());
-                    s.setString(3, run.taskId().tenant().orElse(null));
-                    s.setString(4, run.trigger().name());
-                    s.setInt(5, run.attempt());
-                    s.setString(6, run.status().name());
-                    s.setObject(7, run.scheduledTime());
-                    setInstant(s, 8, run.startTime());
-                    setInstant(s, 9, run.endTime());
-                    s.setString(10, (String) row[1]);
-                    s.setString(11, (String) row[2]);
-                    s.setString(12, (String) row[3]);
-                    s.executeUpdate();
+                PreparedStatement s = statements.statement(DELETE_PENDING);
+                for (String id : ids) {
+                    s.setString(1, id);
+                    s.addBatch();
                 }
+                executeBatch(s);
                 return null;
             }
 
             @Override
             public String description() {
-                RunRecord first = runs.get(0);
-                return runs.size() == 1 ? "record run " + first.runId() + " of " + first.taskId() + " ("
-                        + first.status() + ")" : "record " + runs.size() + " runs";
+                return ids.size() == 1 ? "remove pending run " + ids.get(0) : "remove " + ids.size() + " pending runs";
             }
         });
     }
@@ -341,7 +615,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
      */
     @Override
     public int pruneRuns(Instant endedBefore, int keepPerTask) {
-        return read("prune runs", c -> {
+        int pruned = read("prune runs", c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     SELECT run_id FROM (
                         SELECT run_id, status, scheduled_time, end_time, ROW_NUMBER() OVER (
@@ -369,6 +643,8 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
                 return removed;
             }
         });
+        files.tightenFiles(); // H2 may have created a file since the last check (its trace file, at an error)
+        return pruned;
     }
 
     private int deleteRuns(List<String> runIds) {
@@ -398,27 +674,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
 
     @Override
     public void addDeadLetter(DeadLetter deadLetter) {
-        String arguments = MapCodec.encode(deadLetter.arguments());
-        write(new GroupCommitWriter.Write<Void>() {
-            @Override
-            public Void apply(WriterStatements statements) throws SQLException {
-                PreparedStatement s = statements.statement(MERGE_DEAD_LETTER);
-                s.setString(1, deadLetter.runId());
-                s.setString(2, deadLetter.taskId().toString());
-                s.setString(3, arguments);
-                s.setString(4, deadLetter.lastError());
-                s.setInt(5, deadLetter.attempts());
-                s.setObject(6, deadLetter.firstAttempt());
-                s.setObject(7, deadLetter.lastAttempt());
-                s.executeUpdate();
-                return null;
-            }
-
-            @Override
-            public String description() {
-                return "add dead letter " + deadLetter.runId() + " of " + deadLetter.taskId();
-            }
-        });
+        write(new RunBatch(List.of(), List.of(), List.of(deadLetter)));
     }
 
     @Override
@@ -457,12 +713,16 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
 
     // --- life cycle -------------------------------------------------------------------------------------------
 
-    /** Commits what is queued, then closes every connection; H2 closes the database with the last one. */
+    /**
+     * Commits what is queued, then closes every connection; H2 closes the database with the last one. Then makes
+     * sure H2's files are readable by their owner only.
+     */
     @Override
     public void close() {
         closed = true;
         writer.close();
         readers.close();
+        files.tightenFiles();
     }
 
     @Override
@@ -476,7 +736,32 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
         return writer.submit(write);
     }
 
+    /**
+     * Runs a query on a pooled connection and returns its result once everything it may have seen is durable
+     * ({@link CommitBarrier}). If a commit it may have seen failed, the writer first stores whatever is visible
+     * ({@link #flush}), and the query runs once more: the first result may hold what only that commit made visible.
+     */
     private <R> R read(String action, ConnectionPool.Work<R> work) {
+        R result = query(action, work);
+        try {
+            awaitDurable(action);
+            return result;
+        } catch (CommitBarrier.NotDurableException e) {
+            LOG.warn("H2 task store: a commit failed while a read ran ({}); storing what is visible and reading "
+                    + "again", action);
+            flush(action);
+        }
+        R again = query(action, work);
+        try {
+            awaitDurable(action);
+            return again;
+        } catch (CommitBarrier.NotDurableException e) {
+            throw new TaskStoreException(failures.location().resource() + ": could not " + action + ": commits "
+                    + "keep failing while it reads, so what it read may not be on disk; see the earlier errors", e);
+        }
+    }
+
+    private <R> R query(String action, ConnectionPool.Work<R> work) {
         if (closed) {
             throw new StoreClosedException(failures.location().resource() + ": could not " + action
                     + ": the store is closed");
@@ -490,6 +775,38 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
                     + "is not readable (" + e.getMessage() + "); was it edited by hand or written by a newer version?",
                     e);
         }
+    }
+
+    private void awaitDurable(String action) throws CommitBarrier.NotDurableException {
+        try {
+            commits.awaitDurable(GroupCommitWriter.WRITE_TIMEOUT);
+        } catch (TimeoutException e) {
+            throw new TaskStoreException(failures.location().resource() + ": could not " + action + ": the commit "
+                    + "under way while it read was not confirmed within " + GroupCommitWriter.WRITE_TIMEOUT.toSeconds()
+                    + " s, so what it read may not be on disk: is the disk stalled?", e);
+        }
+    }
+
+    /**
+     * Stores everything visible, through the writer: {@code CHECKPOINT} (H2 writes all changed pages, those of a
+     * failed commit included) in a write of its own, whose commit then settles durable. After a failed commit
+     * nothing else might commit for a while (an idle scheduler), and every read would fail until something did.
+     */
+    private void flush(String action) {
+        writer.submit(new GroupCommitWriter.Write<Void>() {
+            @Override
+            public Void apply(WriterStatements statements) throws SQLException {
+                try (Statement s = statements.connection().createStatement()) {
+                    s.execute("CHECKPOINT");
+                }
+                return null;
+            }
+
+            @Override
+            public String description() {
+                return "store what is visible after a failed commit (to " + action + ")";
+            }
+        });
     }
 
     private List<RunRecord> runs(PreparedStatement s) throws SQLException {
@@ -516,6 +833,15 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
 
     private static TaskId taskId(String text) {
         return TaskId.parse(text);
+    }
+
+    private Set<String> set(String text, String column, String runId) {
+        try {
+            return MapCodec.decodeSet(text);
+        } catch (IllegalArgumentException e) {
+            throw new TaskStoreException(failures.location().resource() + ": the " + column + " of " + runId
+                    + " are not readable (" + e.getMessage() + "); was the row edited by hand?", e);
+        }
     }
 
     private Map<String, String> map(String text, String column, String runId) {

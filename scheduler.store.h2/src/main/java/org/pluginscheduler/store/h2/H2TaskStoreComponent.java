@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -21,6 +22,8 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.PendingRun;
+import org.pluginscheduler.api.store.RunBatch;
 import org.pluginscheduler.api.store.StoredTask;
 import org.pluginscheduler.api.store.TaskStore;
 import org.pluginscheduler.api.store.TaskStoreException;
@@ -48,17 +51,25 @@ public final class H2TaskStoreComponent implements TaskStore {
     @Reference(target = "(" + DataSourceFactory.OSGI_JDBC_DRIVER_CLASS + "=org.h2.Driver)")
     private DataSourceFactory dataSourceFactory;
 
+    private final Duration firstPruneDelay;
     private volatile H2TaskStore store;
     private volatile StoreSettings settings; // the last good configuration
     private RetentionPruner pruner; // guarded by this
 
     /** For DS, which sets {@link #dataSourceFactory} before activation. */
     public H2TaskStoreComponent() {
+        this.firstPruneDelay = RetentionPruner.FIRST_DELAY;
     }
 
     /** For tests without a framework. */
     H2TaskStoreComponent(DataSourceFactory dataSourceFactory) {
+        this(dataSourceFactory, RetentionPruner.FIRST_DELAY);
+    }
+
+    /** For tests without a framework, with the delay of the first pruning after activation. */
+    H2TaskStoreComponent(DataSourceFactory dataSourceFactory, Duration firstPruneDelay) {
         this.dataSourceFactory = dataSourceFactory;
+        this.firstPruneDelay = firstPruneDelay;
     }
 
     @Activate
@@ -116,9 +127,10 @@ public final class H2TaskStoreComponent implements TaskStore {
         }
         store.groupCommit(next.maxBatch(), next.maxWaitMillis());
         settings = next;
-        if (pruner == null) {
+        if (pruner == null) { // the first pruning runs soon, on the pruner's thread: activation does not wait for it
             pruner = new RetentionPruner(Clock.systemUTC(), () -> new RetentionPruner.Retention(() -> store,
-                    settings.maxAge(), settings.maxRunsPerTask()));
+                    settings.maxAge(), settings.maxRunsPerTask()), firstPruneDelay,
+                    RetentionPruner.defaultExecutor());
         }
         pruner.every(Duration.ofMinutes(next.pruneIntervalMinutes()));
         LOG.info("H2 task store {} on {}: {}", starting ? "started" : "reconfigured", store.location().resource(),
@@ -213,12 +225,43 @@ public final class H2TaskStoreComponent implements TaskStore {
 
     /**
      * One transaction, one commit for the whole batch: the core's run recorder hands every record queued during
-     * a commit over at once (the SPI's default would commit them one after another).
+     * a commit over at once. A final record removes the pending run of its run id in the same transaction.
      */
     @Override
     public void recordRuns(List<RunRecord> runs) {
         call(s -> {
             s.recordRuns(runs);
+            return null;
+        });
+    }
+
+    /** One transaction, all or nothing, sharing its commit with other callers' writes. */
+    @Override
+    public void write(RunBatch batch) {
+        call(s -> {
+            s.write(batch);
+            return null;
+        });
+    }
+
+    /** One transaction for the whole list. */
+    @Override
+    public void savePending(List<PendingRun> runs) {
+        call(s -> {
+            s.savePending(runs);
+            return null;
+        });
+    }
+
+    @Override
+    public List<PendingRun> pendingRuns() {
+        return call(H2TaskStore::pendingRuns);
+    }
+
+    @Override
+    public void removePending(Collection<String> runIds) {
+        call(s -> {
+            s.removePending(runIds);
             return null;
         });
     }

@@ -2,17 +2,25 @@ package org.pluginscheduler.store.h2;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * The text form of the string maps in run records and dead letters ({@code data}, {@code arguments}).
+ * The text form of the string maps in run records, dead letters and pending runs ({@code data},
+ * {@code arguments}), and of the string sets of pending runs ({@code lock_keys}).
  *
  * <p>One entry a line, {@code key=value}, keys in {@link String#compareTo} order so equal maps always encode to
  * equal text. A backslash escapes the four characters that carry structure: {@code \\}, {@code \n}, {@code \r},
  * {@code \=}. The empty map is the empty string; a map with one empty key and value is {@code "="}. Everything
  * else, surrogate pairs and {@code U+0000} included, is kept as is. The form stays readable in an SQL console,
  * which a binary or JSON-escaped form would not, and needs no library.
+ *
+ * <p>A set is one element a line, each line ended by {@code \n}, elements in {@link String#compareTo} order; a
+ * backslash escapes {@code \\}, {@code \n} and {@code \r}. So the empty set is the empty string and the set of one
+ * empty string is {@code "\n"}.
  */
 final class MapCodec {
 
@@ -73,6 +81,66 @@ final class MapCodec {
         }
         put(result, key, current, text.length());
         return Collections.unmodifiableMap(result);
+    }
+
+    /** @return the text form of {@code set}; its elements must not be {@code null} */
+    static String encodeSet(Set<String> set) {
+        if (set.isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(16 * set.size());
+        for (String element : set.size() == 1 ? set : new TreeSet<>(set)) {
+            for (int i = 0; i < element.length(); i++) {
+                char c = element.charAt(i);
+                switch (c) {
+                    case '\\' -> out.append("\\\\");
+                    case '\n' -> out.append("\\n");
+                    case '\r' -> out.append("\\r");
+                    default -> out.append(c);
+                }
+            }
+            out.append('\n');
+        }
+        return out.toString();
+    }
+
+    /**
+     * @return the unmodifiable set {@code text} encodes; {@code null} reads as the empty set
+     * @throws IllegalArgumentException if {@code text} is not in the encoded form, saying where
+     */
+    static Set<String> decodeSet(String text) {
+        if (text == null || text.isEmpty()) {
+            return Set.of();
+        }
+        if (text.charAt(text.length() - 1) != '\n') {
+            throw new IllegalArgumentException("the set text does not end with a line break");
+        }
+        Set<String> result = new LinkedHashSet<>();
+        StringBuilder current = new StringBuilder();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\\') {
+                if (++i == text.length()) {
+                    throw new IllegalArgumentException("dangling '\\' at the end of the set text");
+                }
+                char escaped = text.charAt(i);
+                current.append(switch (escaped) {
+                    case '\\' -> '\\';
+                    case 'n' -> '\n';
+                    case 'r' -> '\r';
+                    default -> throw new IllegalArgumentException("unknown escape '\\" + escaped + "' at index "
+                            + (i - 1));
+                });
+            } else if (c == '\n') {
+                if (!result.add(current.toString())) {
+                    throw new IllegalArgumentException("element '" + current + "' appears twice");
+                }
+                current.setLength(0);
+            } else {
+                current.append(c);
+            }
+        }
+        return Collections.unmodifiableSet(result);
     }
 
     private static void put(Map<String, String> result, String key, StringBuilder value, int index) {

@@ -11,8 +11,9 @@ import java.util.List;
 
 /**
  * The database schema and its forward migrations, applied in order at start-up. The version reached is recorded
- * in {@code schema_version}, one row per applied step. Version 2 is one more {@link Migration} appended to
- * {@link #MIGRATIONS}; a released step is never edited.
+ * in {@code schema_version}, one row per applied step: version 1 holds tasks, runs and dead letters, version 2 adds
+ * pending runs. A new version is one more {@link Migration} appended to {@link #MIGRATIONS}; a released step is
+ * never edited.
  *
  * <p>H2 commits every DDL statement on its own, so a step cannot be atomic: every statement of a step must be
  * safe to run again ({@code IF NOT EXISTS}, {@code ADD COLUMN IF NOT EXISTS}) in case a crash cut a step short.
@@ -77,7 +78,27 @@ final class Schema {
                         first_attempt %1$s NOT NULL,
                         last_attempt %1$s NOT NULL
                     )""".formatted(TIMESTAMP),
-                    "CREATE INDEX IF NOT EXISTS dead_letters_by_task ON dead_letters (task_id)")));
+                    "CREATE INDEX IF NOT EXISTS dead_letters_by_task ON dead_letters (task_id)")),
+            // one statement creates the table with its unique (task, occurrence) constraint, so a crash cannot leave
+            // the table without it; the index serves pendingRuns() (ordered by due, then run id)
+            new Migration(2, "pending runs", List.of(
+                    """
+                    CREATE TABLE IF NOT EXISTS pending_runs (
+                        run_id VARCHAR NOT NULL PRIMARY KEY,
+                        task_id VARCHAR NOT NULL,
+                        run_trigger VARCHAR(20) NOT NULL,
+                        occurrence VARCHAR NOT NULL,
+                        scheduled_time %1$s NOT NULL,
+                        due %1$s NOT NULL,
+                        attempt INT NOT NULL,
+                        chain_start %1$s NOT NULL,
+                        arguments CHARACTER LARGE OBJECT NOT NULL,
+                        lock_keys CHARACTER LARGE OBJECT NOT NULL,
+                        owner VARCHAR,
+                        lease_until %1$s,
+                        CONSTRAINT pending_runs_occurrence UNIQUE (task_id, occurrence)
+                    )""".formatted(TIMESTAMP),
+                    "CREATE INDEX IF NOT EXISTS pending_runs_by_due ON pending_runs (due, run_id)")));
 
     private final List<Migration> migrations;
 

@@ -34,6 +34,17 @@ final class WriterStatements implements AutoCloseable {
         return s;
     }
 
+    /** Drops every statement's pending JDBC batch, after a failed write, so the next write starts clean. */
+    void clearBatches() {
+        for (PreparedStatement s : prepared.values()) {
+            try {
+                s.clearBatch();
+            } catch (SQLException e) {
+                // a broken statement: the connection is checked and replaced next
+            }
+        }
+    }
+
     @Override
     public void close() throws SQLException {
         try {

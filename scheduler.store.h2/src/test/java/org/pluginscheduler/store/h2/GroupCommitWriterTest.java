@@ -31,7 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
+import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.PendingRun;
+import org.pluginscheduler.api.store.RunBatch;
 import org.pluginscheduler.api.store.TaskStoreException;
 
 /**
@@ -215,6 +218,52 @@ class GroupCommitWriterTest {
         TaskStoreException e = assertInstanceOf(TaskStoreException.class, bad.get());
         assertTrue(e.getMessage().contains("scheduler.mv.db: could not write nonsense"), e.getMessage());
         assertEquals(5, store.runs(task("a"), 10).size(), "the others were committed");
+    }
+
+    /**
+     * A RunBatch is one write: when it fails inside a group (a taken occurrence), the group is rolled back and
+     * retried write by write, and the batch fails whole, alone; the others are committed.
+     */
+    @Test
+    void aFailingRunBatchInAGroupFailsWholeAndAlone() throws Exception {
+        store.savePending(List.of(H2TaskStoreTest.pending("p1", task("a"), T0)));
+        Gate gate = gate();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int i = 0; i < 4; i++) {
+            String runId = "good" + i;
+            spawn(() -> {
+                store.write(new RunBatch(List.of(run(runId, task("b"), RunStatus.SUCCEEDED, T0)),
+                        List.of(H2TaskStoreTest.pending(runId + "-next", task("b"), T0)), List.of()));
+                return null;
+            }, failure);
+        }
+        awaitQueued(4);
+        PendingRun taken = PendingRun.of("p2", task("a"), RunTrigger.SUBMISSION, "run:p1", T0, T0, 1, T0, Map.of(),
+                java.util.Set.of());
+        AtomicReference<Throwable> bad = new AtomicReference<>();
+        Thread badCaller = new Thread(() -> {
+            try {
+                store.write(new RunBatch(List.of(run("x1", task("a"), RunStatus.SUCCEEDED, T0)), List.of(taken),
+                        List.of(H2TaskStoreTest.deadLetter("x1", task("a"), T0))));
+            } catch (Throwable t) {
+                bad.set(t);
+            }
+        });
+        badCaller.start();
+        threads.add(badCaller);
+        awaitQueued(5);
+        long commits = store.writer().commits();
+        gate.release();
+        joinAll(failure);
+        TaskStoreException e = assertInstanceOf(TaskStoreException.class, bad.get());
+        assertTrue(e.getMessage().contains("occurrence 'run:p1' of that task is already pending as run p1"),
+                e.getMessage());
+        assertTrue(store.run("x1").isEmpty(), "none of the failed batch: not its record");
+        assertEquals(List.of(), store.deadLetters(), "nor its dead letter");
+        assertEquals(4, store.runs(task("b"), 10).size(), "the others were committed");
+        assertEquals(List.of("good0-next", "good1-next", "good2-next", "good3-next", "p1"),
+                store.pendingRuns().stream().map(PendingRun::runId).toList());
+        assertTrue(store.writer().commits() - commits >= 2, "the gate's commit, then the retries one by one");
     }
 
     @Test

@@ -195,6 +195,53 @@ class H2TaskStoreComponentTest {
         }
     }
 
+    @Test
+    void pendingRunsAndBatchesGoThroughTheComponent() {
+        component.activate(Configs.of(config("db")));
+        try {
+            org.pluginscheduler.api.store.PendingRun p = H2TaskStoreTest.pending("r1", task("a"), T0);
+            component.savePending(List.of(p));
+            assertEquals(List.of(p), component.pendingRuns());
+            component.write(org.pluginscheduler.api.store.RunBatch.of(List.of(run("r1", task("a"),
+                    RunStatus.SUCCEEDED, T0))));
+            assertEquals(List.of(), component.pendingRuns(), "the final record removed it");
+            component.savePending(List.of(H2TaskStoreTest.pending("r2", task("a"), T0)));
+            component.removePending(List.of("r2"));
+            assertEquals(List.of(), component.pendingRuns());
+        } finally {
+            component.deactivate();
+        }
+    }
+
+    /**
+     * 32 short lives of a runtime never pruned when the first pruning came one interval after start. Now it comes
+     * soon after activation, on the pruner's thread.
+     */
+    @Test
+    void aRuntimeThatLivesShorterThanThePruneIntervalStillPrunes() throws Exception {
+        String url = "jdbc:h2:file:" + dir.resolve("db");
+        try (H2TaskStore seeded = H2TaskStore.open(TestStores.dataSource(url, SECRET), TestStores.settings(url))) {
+            Instant recent = Instant.now().minusSeconds(600); // within max.age.days: pruned by count only
+            for (int i = 0; i < 10; i++) {
+                seeded.recordRun(run("r" + i, task("a"), RunStatus.SUCCEEDED, recent.plusSeconds(i)));
+            }
+        }
+        component = new H2TaskStoreComponent(new H2Factory(), java.time.Duration.ofMillis(20));
+        Map<String, Object> values = config("db");
+        values.put("max_runs_per_task", 3);
+        values.put("prune_interval_minutes", 10_080); // a week
+        component.activate(Configs.of(values));
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (component.runs(task("a"), 100).size() > 3 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(List.of("r9", "r8", "r7"), H2TaskStoreTest.ids(component.runs(task("a"), 100)));
+        } finally {
+            component.deactivate();
+        }
+    }
+
     private String logged() {
         return log.toString(StandardCharsets.UTF_8);
     }

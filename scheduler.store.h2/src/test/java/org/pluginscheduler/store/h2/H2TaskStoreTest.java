@@ -25,7 +25,10 @@ import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.PendingRun;
+import org.pluginscheduler.api.store.RunBatch;
 import org.pluginscheduler.api.store.StoredTask;
+import org.pluginscheduler.api.store.TaskStoreException;
 
 /** The {@link org.pluginscheduler.api.store.TaskStore} contract, method by method, on a file database. */
 class H2TaskStoreTest {
@@ -146,6 +149,127 @@ class H2TaskStoreTest {
         assertEquals(Set.of("r1", "r2"), Set.copyOf(ids(store.runningRuns())));
     }
 
+    // --- pending runs and batches ------------------------------------------------------------------------------
+
+    @Test
+    void aPendingRunRoundTripsWithEveryFieldAndAwkwardArgumentsAndLockKeys() {
+        PendingRun full = new PendingRun("p1", task("a").forTenant("t-1"), RunTrigger.RETRY, "retry:r0:2",
+                Instant.parse("2026-03-01T10:00:00.000000001Z"), T0.plusSeconds(30), 2, T0.minusSeconds(60),
+                Map.of("", "", "path", "C:\\tmp\\x", "multi\nline", "a=b\r\n", "ü", "\uD83D\uDE00"),
+                Set.of("", "db:orders", "two\nlines", "back\\slash", "a=b", "cr\r", "\\n"),
+                Optional.of("node-7"), Optional.of(T0.plusSeconds(90)));
+        PendingRun bare = PendingRun.of("p2", task("b"), RunTrigger.SUBMISSION, "run:p2", T0, T0, 1, T0, Map.of(),
+                Set.of());
+        store.savePending(List.of(full, bare));
+        assertEquals(List.of(bare, full), store.pendingRuns(), "ordered by due");
+        reopen();
+        assertEquals(List.of(bare, full), store.pendingRuns());
+    }
+
+    @Test
+    void pendingRunsAreOrderedByDueThenRunId() {
+        store.savePending(List.of(pending("c", task("a"), T0.plusSeconds(5)), pending("b", task("a"), T0),
+                pending("a", task("b"), T0.plusSeconds(5)), pending("z", task("c"), T0.minusSeconds(5))));
+        assertEquals(List.of("z", "b", "a", "c"), pendingIds());
+    }
+
+    @Test
+    void savingAPendingRunAgainReplacesItByRunId() {
+        PendingRun first = pending("p1", task("a"), T0);
+        store.savePending(List.of(first));
+        PendingRun later = new PendingRun("p1", task("a"), RunTrigger.SUBMISSION, first.occurrence(), T0,
+                T0.plusSeconds(60), 1, T0, Map.of("x", "1"), Set.of("k"), Optional.of("me"), Optional.of(T0));
+        store.savePending(List.of(later));
+        assertEquals(List.of(later), store.pendingRuns(), "the same run id and occurrence: replaced, not refused");
+    }
+
+    @Test
+    void aFinalRecordRemovesItsPendingRunARunningRecordKeepsIt() {
+        store.savePending(List.of(pending("r1", task("a"), T0), pending("r2", task("a"), T0)));
+        RunRecord running = run("r1", task("a"), RunStatus.RUNNING, T0);
+        store.recordRun(running);
+        assertEquals(List.of("r1", "r2"), pendingIds(), "still pending while it runs");
+        store.recordRuns(List.of(running.finish(RunStatus.FAILED, T0.plusSeconds(1), "boom", Map.of()),
+                run("r2", task("a"), RunStatus.SKIPPED, T0)));
+        assertEquals(List.of(), pendingIds(), "a FAILED and a SKIPPED record end their pending runs");
+        assertEquals(RunStatus.FAILED, store.run("r1").orElseThrow().status());
+    }
+
+    @Test
+    void aBatchAppliesRecordsThenPendingRunsThenDeadLetters() {
+        store.savePending(List.of(pending("r1", task("a"), T0)));
+        RunRecord failed = run("r1", task("a"), RunStatus.FAILED, T0);
+        PendingRun retry = PendingRun.of("r1-retry", task("a"), RunTrigger.RETRY, "retry:r1:2", T0, T0.plusSeconds(10),
+                2, T0, Map.of("x", "1"), Set.of());
+        DeadLetter dead = deadLetter("r0", task("a"), T0);
+        long commits = store.writer().commits();
+        store.write(new RunBatch(List.of(failed), List.of(retry), List.of(dead)));
+        assertEquals(1, store.writer().commits() - commits, "one transaction, one commit");
+        assertEquals(Optional.of(failed), store.run("r1"));
+        assertEquals(List.of(retry), store.pendingRuns(), "r1's pending run gone, its retry pending");
+        assertEquals(List.of(dead), store.deadLetters());
+
+        // records come first: a pending run of the same id in the same batch is pending afterwards
+        PendingRun again = pending("r1", task("a"), T0.plusSeconds(20));
+        store.write(new RunBatch(List.of(failed), List.of(again), List.of()));
+        assertEquals(List.of("r1-retry", "r1"), pendingIds());
+    }
+
+    @Test
+    void anOccurrenceTakenByAnotherRunIdFailsTheWholeBatchNamingTaskAndOccurrence() {
+        PendingRun first = PendingRun.of("p1", task("a"), RunTrigger.SCHEDULE, "fire:2026-03-01T10:00:00Z", T0, T0, 1,
+                T0, Map.of(), Set.of());
+        store.savePending(List.of(first));
+        PendingRun duplicate = PendingRun.of("p2", task("a"), RunTrigger.SCHEDULE, first.occurrence(), T0, T0, 1, T0,
+                Map.of(), Set.of());
+        RunRecord record = run("r9", task("b"), RunStatus.SUCCEEDED, T0);
+        store.savePending(List.of(pending("r9", task("b"), T0)));
+        DeadLetter dead = deadLetter("d1", task("b"), T0);
+
+        TaskStoreException e = assertThrows(TaskStoreException.class, () -> store.write(new RunBatch(List.of(record),
+                List.of(pending("p3", task("c"), T0), duplicate), List.of(dead))));
+        assertTrue(e.getMessage().contains("pending run p2 of task " + task("a") + ": occurrence "
+                + "'fire:2026-03-01T10:00:00Z' of that task is already pending as run p1"), e.getMessage());
+        assertTrue(e.getMessage().contains("scheduler.mv.db"), e.getMessage());
+        assertFalse(e.getMessage().contains(TestStores.PASSWORD));
+
+        assertEquals(Optional.empty(), store.run("r9"), "nothing of the batch: not its record");
+        assertEquals(List.of("p1", "r9"), pendingIds(), "nor the removal of r9's pending run, nor p3");
+        assertEquals(List.of(), store.deadLetters(), "nor its dead letter");
+
+        store.savePending(List.of(PendingRun.of("p4", task("b"), RunTrigger.SCHEDULE, first.occurrence(), T0, T0, 1,
+                T0, Map.of(), Set.of())));
+        assertEquals(List.of("p1", "p4", "r9"), pendingIds(), "the same occurrence of another task is another one");
+    }
+
+    @Test
+    void twoRunIdsForOneOccurrenceInOneBatchFailIt() {
+        PendingRun a = PendingRun.of("p1", task("a"), RunTrigger.MISFIRE, "fire:x", T0, T0, 1, T0, Map.of(), Set.of());
+        PendingRun b = PendingRun.of("p2", task("a"), RunTrigger.MISFIRE, "fire:x", T0, T0, 1, T0, Map.of(), Set.of());
+        TaskStoreException e = assertThrows(TaskStoreException.class, () -> store.savePending(List.of(a, b)));
+        assertTrue(e.getMessage().contains("occurrence 'fire:x' of that task is already pending as run p1"),
+                e.getMessage());
+        assertEquals(List.of(), store.pendingRuns());
+    }
+
+    @Test
+    void removePendingRemovesTheGivenRunsAndIgnoresUnknownOnes() {
+        store.savePending(List.of(pending("p1", task("a"), T0), pending("p2", task("a"), T0),
+                pending("p3", task("b"), T0)));
+        store.removePending(List.of("p1", "p3", "unknown"));
+        store.removePending(List.of());
+        assertEquals(List.of("p2"), pendingIds());
+    }
+
+    @Test
+    void anEmptyBatchWritesNothing() {
+        long commits = store.writer().commits();
+        store.write(new RunBatch(List.of(), List.of(), List.of()));
+        store.recordRuns(List.of());
+        store.savePending(List.of());
+        assertEquals(commits, store.writer().commits());
+    }
+
     // --- dead letters -----------------------------------------------------------------------------------------
 
     @Test
@@ -172,7 +296,7 @@ class H2TaskStoreTest {
     // --- delete -----------------------------------------------------------------------------------------------
 
     @Test
-    void deleteTaskDeletesItsStateRunsAndDeadLettersOnly() {
+    void deleteTaskDeletesItsStateRunsPendingRunsAndDeadLettersOnly() {
         store.saveTask(StoredTask.fresh(task("a"), "b", "d", "s"));
         store.saveTask(StoredTask.fresh(task("b"), "b", "d", "s"));
         store.recordRun(run("a1", task("a"), RunStatus.SUCCEEDED, T0));
@@ -180,6 +304,7 @@ class H2TaskStoreTest {
         store.recordRun(run("b1", task("b"), RunStatus.SUCCEEDED, T0));
         store.addDeadLetter(deadLetter("a3", task("a"), T0));
         store.addDeadLetter(deadLetter("b3", task("b"), T0));
+        store.savePending(List.of(pending("a4", task("a"), T0), pending("b4", task("b"), T0)));
 
         store.deleteTask(task("a"));
         store.deleteTask(task("unknown"));
@@ -190,6 +315,7 @@ class H2TaskStoreTest {
         assertEquals(List.of("b3"), store.deadLetters().stream().map(DeadLetter::runId).toList());
         assertTrue(store.loadTask(task("b")).isPresent());
         assertEquals(List.of("b1"), ids(store.runs(task("b"), 10)));
+        assertEquals(List.of("b4"), pendingIds());
     }
 
     // --- pruning ----------------------------------------------------------------------------------------------
@@ -246,7 +372,9 @@ class H2TaskStoreTest {
         RunRecord running = run("r1", task("a"), RunStatus.RUNNING, T0);
         RunRecord done = run("r2", task("a"), RunStatus.SUCCEEDED, T0.minusSeconds(5));
         DeadLetter dead = deadLetter("d1", task("a"), T0);
+        PendingRun pending = pending("r1", task("a"), T0);
         store.saveTask(t);
+        store.savePending(List.of(pending));
         store.recordRun(running);
         store.recordRun(done);
         store.addDeadLetter(dead);
@@ -257,7 +385,8 @@ class H2TaskStoreTest {
         assertEquals(List.of(running, done), store.runs(task("a"), 10));
         assertEquals(List.of(running), store.runningRuns());
         assertEquals(List.of(dead), store.deadLetters());
-        assertEquals(1, store.schemaVersionFound());
+        assertEquals(List.of(pending), store.pendingRuns());
+        assertEquals(Schema.current().latestVersion(), store.schemaVersionFound());
     }
 
     @Test
@@ -270,6 +399,35 @@ class H2TaskStoreTest {
         store.recordRun(r);
         reopen();
         assertEquals(Optional.of(r), store.run("r1"));
+    }
+
+    /**
+     * A commit reported failed may still have become visible. A read must not return it unless it is durable: the
+     * store stores what is visible (through the writer) and reads again.
+     */
+    @Test
+    void aReadAfterAFailedCommitStoresWhatIsVisibleBeforeReturningIt() {
+        store.close();
+        String url = TestStores.url(dir);
+        java.util.concurrent.atomic.AtomicBoolean failNext = new java.util.concurrent.atomic.AtomicBoolean();
+        store = H2TaskStore.open(TestStores.dataSource(url, TestStores.PASSWORD), TestStores.settings(url),
+                Schema.current(), commit -> c -> {
+                    commit.commit(c); // H2 has committed it: visible to readers
+                    if (failNext.getAndSet(false)) {
+                        throw new java.sql.SQLException("IO Exception: \"sync failed, for the test\"", "08000", 90028);
+                    }
+                });
+        RunRecord r = run("r1", task("a"), RunStatus.SUCCEEDED, T0);
+        failNext.set(true);
+        TaskStoreException e = assertThrows(TaskStoreException.class, () -> store.recordRun(r));
+        assertTrue(e.getMessage().contains("sync failed, for the test"), e.getMessage());
+
+        long commits = store.writer().commits();
+        assertEquals(Optional.of(r), store.run("r1"), "H2 shows it: it may be returned once it is stored");
+        assertEquals(commits + 1, store.writer().commits(), "stored by one more commit through the writer");
+        assertEquals(store.commitBarrier().begun(), store.commitBarrier().durable());
+        assertEquals(Optional.of(r), store.run("r1"));
+        assertEquals(commits + 1, store.writer().commits(), "once is enough");
     }
 
     @Test
@@ -298,6 +456,16 @@ class H2TaskStoreTest {
                 Optional.empty(), "", Map.of("big", big), Map.of("arg", big));
         store.recordRun(r);
         assertEquals(Optional.of(r), store.run("r"));
+    }
+
+    private List<String> pendingIds() {
+        return store.pendingRuns().stream().map(PendingRun::runId).toList();
+    }
+
+    /** @return a pending submission due at {@code due}, occurrence {@code run:<run id>} */
+    static PendingRun pending(String runId, TaskId task, Instant due) {
+        return PendingRun.of(runId, task, RunTrigger.SUBMISSION, "run:" + runId, due, due, 1, due, Map.of("a", "1"),
+                Set.of("lock-" + runId));
     }
 
     static DeadLetter deadLetter(String runId, TaskId task, Instant last) {

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -87,6 +90,55 @@ class MapCodecTest {
     @ValueSource(strings = {"no-equals", "a=1\nb", "a=b=c", "a=1\\", "a=\\x", "a=1\na=2", "a=1\n"})
     void malformedTextIsRejectedSayingWhy(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MapCodec.decode(text));
+        assertTrue(!e.getMessage().isBlank());
+    }
+
+    // --- sets (lock keys) ---------------------------------------------------------------------------------------
+
+    @Test
+    void theEmptySetAndTheSetOfTheEmptyStringDiffer() {
+        assertEquals("", MapCodec.encodeSet(Set.of()));
+        assertEquals(Set.of(), MapCodec.decodeSet(""));
+        assertEquals(Set.of(), MapCodec.decodeSet(null));
+        assertEquals("\n", MapCodec.encodeSet(Set.of("")));
+        assertEquals(Set.of(""), MapCodec.decodeSet("\n"));
+    }
+
+    @Test
+    void aSetIsOneElementALineSortedAndEscaped() {
+        Set<String> set = new LinkedHashSet<>(java.util.List.of("db:orders", "a\nb", "two\nlines", "cr\r", "x=y"));
+        assertEquals("a\\nb\ncr\\r\ndb:orders\ntwo\\nlines\nx=y\n", MapCodec.encodeSet(set));
+        assertEquals(set, MapCodec.decodeSet(MapCodec.encodeSet(set)));
+        assertEquals(MapCodec.encodeSet(set), MapCodec.encodeSet(new HashSet<>(set)), "whatever the order");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "=", "\\", "\\n", "\n", "\r\n", "\n\n", "ünïcødé", "emoji \uD83D\uDE00 pair",
+            "nul \u0000 char", "trailing\\", "\u2028\u2029"})
+    void specialElementsRoundTrip(String s) {
+        Set<String> set = Set.of(s, s + "|" + s, "lock");
+        assertEquals(set, MapCodec.decodeSet(MapCodec.encodeSet(set)));
+    }
+
+    @Test
+    void randomSetsRoundTrip() {
+        Random random = new Random(2024);
+        String alphabet = "ab=\\\n\r \u0000é\uD83D\uDE00";
+        for (int round = 0; round < 2_000; round++) {
+            Set<String> set = new HashSet<>();
+            int elements = random.nextInt(5);
+            for (int i = 0; i < elements; i++) {
+                set.add(randomText(random, alphabet));
+            }
+            String text = MapCodec.encodeSet(set);
+            assertEquals(set, MapCodec.decodeSet(text), () -> "text: " + text);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"no-line-break", "a\nb", "a\\\n", "a\\x\n", "a\na\n", "a\\"})
+    void malformedSetTextIsRejectedSayingWhy(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MapCodec.decodeSet(text));
         assertTrue(!e.getMessage().isBlank());
     }
 

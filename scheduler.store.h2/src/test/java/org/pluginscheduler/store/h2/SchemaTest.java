@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,7 @@ import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
+import org.pluginscheduler.api.store.PendingRun;
 import org.pluginscheduler.api.store.StoredTask;
 import org.pluginscheduler.api.store.TaskStoreException;
 
@@ -41,11 +43,11 @@ class SchemaTest {
         try (H2TaskStore store = TestStores.open(dir)) {
             assertEquals(0, store.schemaVersionFound());
         }
-        assertEquals(List.of("1 tasks, runs and dead letters"), versions(dataSource()));
+        assertEquals(List.of("1 tasks, runs and dead letters", "2 pending runs"), versions(dataSource()));
         try (H2TaskStore store = TestStores.open(dir)) {
-            assertEquals(1, store.schemaVersionFound(), "nothing to migrate the second time");
+            assertEquals(2, store.schemaVersionFound(), "nothing to migrate the second time");
         }
-        assertEquals(1, versions(dataSource()).size());
+        assertEquals(2, versions(dataSource()).size());
     }
 
     /**
@@ -75,7 +77,7 @@ class SchemaTest {
             assertEquals(0, store.schemaVersionFound());
             store.saveTask(StoredTask.fresh(task("a"), "b", "d", "s"));
         }
-        assertEquals(1, versions(dataSource()).size());
+        assertEquals(2, versions(dataSource()).size());
         assertEquals(List.of("7"), query(dataSource(), "SELECT x FROM someone_elses"), "left alone");
     }
 
@@ -125,24 +127,59 @@ class SchemaTest {
             assertEquals(List.of(new DeadLetter("r1", id, Map.of("arg", "1"), "boom", 3,
                     Instant.parse("2026-01-02T02:00:00Z"), Instant.parse("2026-01-02T03:00:02Z"))),
                     store.deadLetters());
+            assertEquals(List.of(), store.pendingRuns(), "version 2 added the pending runs");
+            PendingRun p = PendingRun.of("r2", id, RunTrigger.RETRY, "retry:r1:3", Instant.parse(
+                    "2026-01-02T03:01:00Z"), Instant.parse("2026-01-02T03:01:00Z"), 3, Instant.parse(
+                    "2026-01-02T02:00:00Z"), Map.of("arg", "1"), Set.of("db"));
+            store.savePending(List.of(p));
+            assertEquals(List.of(p), store.pendingRuns());
         }
+        assertEquals(List.of("1 tasks, runs and dead letters", "2 pending runs"), versions(dataSource()));
+        assertEquals(List.of("PENDING_RUNS_OCCURRENCE"), query(dataSource(), "SELECT CONSTRAINT_NAME FROM "
+                + "INFORMATION_SCHEMA.TABLE_CONSTRAINTS WHERE TABLE_NAME = 'PENDING_RUNS' AND CONSTRAINT_TYPE = "
+                + "'UNIQUE'"));
+        assertEquals(List.of("PENDING_RUNS_BY_DUE"), query(dataSource(), "SELECT INDEX_NAME FROM "
+                + "INFORMATION_SCHEMA.INDEXES WHERE INDEX_NAME = 'PENDING_RUNS_BY_DUE'"));
     }
 
+    /**
+     * H2 commits each DDL statement on its own, so a crash can cut a step short: the next start runs the whole step
+     * again, and every statement of it must cope with what is already there.
+     */
     @Test
-    void version2IsOneMoreStepAndKeepsTheData() throws SQLException {
+    void aStepCutShortByACrashRunsAgainOnTheNextStart() throws SQLException {
         try (H2TaskStore store = TestStores.open(dir)) {
             store.recordRun(TestStores.run("r1", task("a"), RunStatus.SUCCEEDED, Instant.parse("2026-01-01T00:00:00Z")));
         }
-        List<Schema.Migration> withV2 = new ArrayList<>(Schema.MIGRATIONS);
-        withV2.add(new Schema.Migration(2, "runs remember their worker", List.of(
-                "ALTER TABLE runs ADD COLUMN IF NOT EXISTS worker VARCHAR",
-                "CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status)")));
-        String url = TestStores.url(dir);
-        try (H2TaskStore store = H2TaskStore.open(dataSource(), TestStores.settings(url), new Schema(withV2))) {
+        execute(dataSource(), "DELETE FROM schema_version WHERE version = 2", "DROP INDEX pending_runs_by_due");
+        try (H2TaskStore store = TestStores.open(dir)) { // version 1 and half of step 2
             assertEquals(1, store.schemaVersionFound());
             assertTrue(store.run("r1").isPresent());
         }
-        assertEquals(List.of("1 tasks, runs and dead letters", "2 runs remember their worker"),
+        execute(dataSource(), "DELETE FROM schema_version WHERE version = 2"); // the whole step 2 already there
+        try (H2TaskStore store = TestStores.open(dir)) {
+            assertEquals(1, store.schemaVersionFound());
+        }
+        assertEquals(List.of("1 tasks, runs and dead letters", "2 pending runs"), versions(dataSource()));
+        assertEquals(List.of("PENDING_RUNS_BY_DUE"), query(dataSource(), "SELECT INDEX_NAME FROM "
+                + "INFORMATION_SCHEMA.INDEXES WHERE INDEX_NAME = 'PENDING_RUNS_BY_DUE'"));
+    }
+
+    @Test
+    void theNextVersionIsOneMoreStepAndKeepsTheData() throws SQLException {
+        try (H2TaskStore store = TestStores.open(dir)) {
+            store.recordRun(TestStores.run("r1", task("a"), RunStatus.SUCCEEDED, Instant.parse("2026-01-01T00:00:00Z")));
+        }
+        List<Schema.Migration> withV3 = new ArrayList<>(Schema.MIGRATIONS);
+        withV3.add(new Schema.Migration(3, "runs remember their worker", List.of(
+                "ALTER TABLE runs ADD COLUMN IF NOT EXISTS worker VARCHAR",
+                "CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status)")));
+        String url = TestStores.url(dir);
+        try (H2TaskStore store = H2TaskStore.open(dataSource(), TestStores.settings(url), new Schema(withV3))) {
+            assertEquals(2, store.schemaVersionFound());
+            assertTrue(store.run("r1").isPresent());
+        }
+        assertEquals(List.of("1 tasks, runs and dead letters", "2 pending runs", "3 runs remember their worker"),
                 versions(dataSource()));
         assertEquals(List.of("null"), query(dataSource(), "SELECT worker FROM runs"));
     }
@@ -155,7 +192,7 @@ class SchemaTest {
         execute(dataSource(), "INSERT INTO schema_version VALUES (7, 'from the future', CURRENT_TIMESTAMP)");
         TaskStoreException e = assertThrows(TaskStoreException.class, () -> TestStores.open(dir));
         assertTrue(e.getMessage().contains("scheduler.mv.db has schema version 7, newer than this "
-                + "scheduler.store.h2 supports (1)"), e.getMessage());
+                + "scheduler.store.h2 supports (2)"), e.getMessage());
         assertTrue(e.getMessage().contains("etc/org.pluginscheduler.store.h2.cfg"), e.getMessage());
         assertFalse(e.getMessage().contains(TestStores.PASSWORD));
     }
