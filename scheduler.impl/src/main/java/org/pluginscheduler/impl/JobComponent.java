@@ -103,7 +103,7 @@ public final class JobComponent {
             if (deleted) {
                 core.engine().removeTask(current);
                 LOG.info("Job {} removed: configuration {} was deleted", current, pid);
-            } else {
+            } else if (!TaskSchedulerService.schedulerGoing(reason)) { // else it stops with the scheduler
                 core.engine().retireAdHoc(current);
             }
         } catch (IllegalStateException stopped) {

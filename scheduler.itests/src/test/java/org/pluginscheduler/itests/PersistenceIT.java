@@ -232,6 +232,83 @@ public class PersistenceIT extends SchedulerTestBase {
                 .noneMatch(r -> r.scheduledTime().isAfter(restarted)));
     }
 
+    // --- (a') accepted work across a restart -------------------------------------------------------------------------
+
+    /**
+     * Work accepted before a restart runs after it, at its planned time: a submission for a later instant, and the
+     * retry of a failed run; and ad-hoc tasks that the bundle adds again (with {@code replace}) after the restart
+     * keep their planned fires. Down and up as in {@link #aRestartKeepsStateOverridesAndHistory}: the core and the
+     * store stop (their objects are discarded; the file is read while nothing holds it) and start again.
+     */
+    @Test
+    public void aSubmissionForLaterAndAPendingRetrySurviveARestartAndReAddedTasksKeepTheirPhase() throws Exception {
+        String db = database("accepted");
+        startStore(db);
+        List<String> executed = java.util.Collections.synchronizedList(new ArrayList<>());
+        TaskDefinition laterDef = TaskDefinition.builder("later").schedule("cron:0 0 1 1 *").build();
+        TaskDefinition flakyDef = TaskDefinition.builder("flaky").schedule("cron:0 0 1 1 *")
+                .retry(org.pluginscheduler.api.RetryPolicy.fixed(1, Duration.ofSeconds(6))).build();
+        TaskDefinition hourlyDef = TaskDefinition.builder("hourly").schedule("every:PT1H").build();
+        org.pluginscheduler.api.TaskAction action = execution -> {
+            executed.add(execution.taskId().id() + " " + execution.runId() + " attempt " + execution.attempt());
+            return execution.taskId().id().equals("flaky") && execution.attempt() == 1
+                    ? TaskResult.failure("the first attempt fails") : TaskResult.success("ok");
+        };
+        TaskId later = scheduler.addTask(laterDef, action, true);
+        TaskId flaky = scheduler.addTask(flakyDef, action, true);
+        TaskId hourly = scheduler.addTask(hourlyDef, action, true);
+        awaitRuns(hourly, RunStatus.SUCCEEDED, 1);
+        Instant hourlyNext = scheduler.task(hourly).orElseThrow().nextFire().orElseThrow();
+
+        Instant due = Instant.now().plusSeconds(8);
+        String submitted = scheduler.submit(later, Map.of("k", "v"), Optional.of(due));
+        String failed = scheduler.trigger(flaky);
+        RunRecord failure = await("the first attempt of flaky failed", () -> scheduler.run(failed)
+                .filter(r -> r.status() == RunStatus.FAILED));
+        Instant retryDue = failure.endTime().orElseThrow().plusSeconds(6);
+
+        // --- down: the core, then the store; the accepted work is in the file
+        installed(CORE).stop();
+        installed(STORE).stop();
+        try (Connection c = openDirectly(db)) {
+            assertEquals(1L, single(c, "SELECT COUNT(*) FROM pending_runs WHERE run_id = ? AND task_id = ?",
+                    submitted, later.toString()));
+            assertEquals(1L, single(c, "SELECT COUNT(*) FROM pending_runs WHERE task_id = ? AND attempt = 2 "
+                    + "AND run_trigger = 'RETRY'", flaky.toString()));
+        }
+        assertFalse("nothing ran while down: " + executed, executed.stream().anyMatch(e -> e.contains(submitted)));
+
+        // --- up: store, core; the bundle adds its tasks again, as it does at every start
+        installed(STORE).start();
+        installed(CORE).start();
+        scheduler = currentScheduler();
+        assertBoundToH2();
+        scheduler.addTask(laterDef, action, true);
+        scheduler.addTask(flakyDef, action, true);
+        scheduler.addTask(hourlyDef, action, true);
+        assertEquals("a re-added task keeps its planned fire (no new phase, no extra run)", Optional.of(hourlyNext),
+                scheduler.task(hourly).orElseThrow().nextFire());
+
+        Thread.sleep(Math.max(0, Duration.between(Instant.now(), due).toMillis())); // the await starts at its time
+        RunRecord ran = await("the submission ran after the restart", () -> scheduler.run(submitted)
+                .filter(r -> r.status() == RunStatus.SUCCEEDED));
+        assertEquals(Map.of("k", "v"), ran.arguments());
+        assertEquals(RunTrigger.SUBMISSION, ran.trigger());
+        assertFalse("not before its time: started " + ran.startTime(), ran.startTime().orElseThrow().isBefore(due));
+        Thread.sleep(Math.max(0, Duration.between(Instant.now(), retryDue).toMillis()));
+        RunRecord retried = await("the retry ran after the restart", () -> runs(flaky).stream()
+                .filter(r -> r.attempt() == 2 && r.status() == RunStatus.SUCCEEDED).findFirst());
+        assertEquals(RunTrigger.RETRY, retried.trigger());
+        assertEquals("at the time planned before the restart", retryDue.toEpochMilli() / 100,
+                retried.scheduledTime().toEpochMilli() / 100);
+        assertEquals("each accepted run executed once: " + executed, 1,
+                executed.stream().filter(e -> e.contains(" " + submitted + " ")).count());
+        assertEquals(1, executed.stream().filter(e -> e.startsWith("hourly ")).count());
+        scheduler.removeTask(later);
+        scheduler.removeTask(flaky);
+        scheduler.removeTask(hourly);
+    }
+
     // --- (b) the store starting late ----------------------------------------------------------------------------
 
     /**

@@ -14,6 +14,9 @@ import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.TaskFailure;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.RunTrigger;
+import org.pluginscheduler.api.store.PendingRun;
+import org.pluginscheduler.api.store.RunBatch;
 import org.pluginscheduler.api.store.TaskStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,22 +79,80 @@ final class AbandonedRuns {
             live = launcher.liveRunIds(registry.slots());
         }
         Instant now = ctx.clock.instant();
-        List<RunRecord> found = new ArrayList<>();
+        List<RunRecord> candidates = new ArrayList<>();
         for (RunRecord run : running) {
-            if (live.contains(run.runId()) || !stillRunning(s, run)) {
-                continue;
+            if (!live.contains(run.runId()) && stillRunning(s, run)) {
+                candidates.add(run.finish(RunStatus.ABANDONED, now,
+                        "abandoned: the runtime stopped or crashed while it ran", run.data()));
             }
-            RunRecord abandonedRun = run.finish(RunStatus.ABANDONED, now,
-                    "abandoned: the runtime stopped or crashed while it ran", run.data());
-            StoreBinding.record(s, abandonedRun);
+        }
+        // each record (which ends the run's own pending run, if it had one) with the decision still to make, all
+        // in one transaction: a crash before the decisions leaves them to the next start
+        List<RunRecord> found = new ArrayList<>();
+        if (!candidates.isEmpty() && !write(s, candidates)) {
+            for (RunRecord r : candidates) { // one bad row must not keep the others RUNNING
+                if (write(s, List.of(r))) {
+                    found.add(r);
+                }
+            }
+        } else {
+            found.addAll(candidates);
+        }
+        for (RunRecord r : found) {
             completion.stats().count(RunStatus.ABANDONED);
-            found.add(abandonedRun);
-            LOG.warn("Run {} of {} was left RUNNING by the previous process; recorded as ABANDONED", run.runId(),
-                    run.taskId());
+            LOG.warn("Run {} of {} was left RUNNING by the previous process; recorded as ABANDONED", r.runId(),
+                    r.taskId());
         }
         synchronized (ctx.lock) {
-            found.forEach(r -> waiting.computeIfAbsent(r.taskId(), k -> new ArrayList<>()).add(r));
+            for (RunRecord r : found) {
+                launcher.pendingWork.forget(r.taskId(), r.runId()); // decided, not run again as it was
+                waiting.computeIfAbsent(r.taskId(), k -> new ArrayList<>()).add(r);
+            }
         }
+    }
+
+    private static boolean write(TaskStore s, List<RunRecord> abandoned) {
+        try {
+            s.write(new RunBatch(abandoned, abandoned.stream().map(AbandonedRuns::decisionOf).toList(), List.of()));
+            return true;
+        } catch (RuntimeException e) {
+            LOG.error("Could not record {} run(s) as ABANDONED: {}", abandoned.size(), e.getMessage(), e);
+            return false;
+        }
+    }
+
+    /**
+     * The decision about an abandoned run, stored as a pending run under the run's own id: it is not run, it is
+     * decided (a retry, the dead letters, or nothing) once its task is registered.
+     */
+    static PendingRun decisionOf(RunRecord abandoned) {
+        return PendingRun.of(abandoned.runId(), abandoned.taskId(), RunTrigger.RETRY,
+                PendingWork.DECISION + abandoned.runId(), abandoned.scheduledTime(),
+                abandoned.endTime().orElse(abandoned.scheduledTime()), abandoned.attempt(), abandoned.scheduledTime(),
+                abandoned.arguments(), Set.of());
+    }
+
+    /**
+     * Decisions a store held from a previous process (it crashed or stopped before its tasks registered): they
+     * wait for their tasks like runs recovered now. Under the lock.
+     */
+    void adopt(List<PendingRun> decisions) {
+        assert ctx.locked();
+        for (PendingRun p : decisions) {
+            List<RunRecord> runs = waiting.computeIfAbsent(p.taskId(), k -> new ArrayList<>());
+            if (runs.stream().noneMatch(r -> r.runId().equals(p.runId()))) {
+                // the history's own record is read when deciding; this stands in for it if it is gone
+                runs.add(new RunRecord(p.runId(), p.taskId(), RunTrigger.RETRY, p.attempt(), RunStatus.ABANDONED,
+                        p.scheduledTime(), Optional.empty(), Optional.of(p.due()),
+                        "abandoned: the runtime stopped or crashed while it ran", Map.of(), p.arguments()));
+            }
+        }
+    }
+
+    /** @return how many abandoned runs wait for a decision. Under the lock. */
+    int waiting() {
+        assert ctx.locked();
+        return waiting.values().stream().mapToInt(List::size).sum();
     }
 
     private static boolean stillRunning(TaskStore s, RunRecord run) {
@@ -153,23 +214,43 @@ final class AbandonedRuns {
             }
             // the caller of a run cut off by a crash is gone: it counts as nobody waiting for it
             boolean deadLetter = Completion.deadLetter(slot.definition, RunStatus.ABANDONED, false, outcome);
-            Instant end = run.endTime().orElse(ctx.clock.instant());
-            if (!outcome.note().isEmpty() || deadLetter) {
-                StoreBinding.record(stores.store(), run.finish(RunStatus.ABANDONED, end,
-                        run.message() + (outcome.note().isEmpty() ? "" : " — " + outcome.note())
-                                + (deadLetter ? "; moved to the dead letters" : ""), run.data()));
+            RunRecord recorded = storedRecord(run);
+            Instant end = recorded.endTime().orElse(ctx.clock.instant());
+            PendingRun retry = outcome.kind() == RetryDecider.Outcome.Kind.RETRY
+                    ? launcher.retryOf(slot, run.runId(), run.attempt(), run.scheduledTime(), run.arguments(),
+                    ctx.clock.instant().plus(outcome.delay())) : null;
+            // the record again (it ends the decision's pending run), the retry and the dead letter: one transaction
+            RunRecord decided = recorded.finish(RunStatus.ABANDONED, end, recorded.message()
+                    + (outcome.note().isEmpty() ? "" : " — " + outcome.note())
+                    + (deadLetter ? "; moved to the dead letters" : ""), recorded.data());
+            DeadLetter letter = deadLetter ? new DeadLetter(run.runId(), slot.id, run.arguments(), run.message(),
+                    run.attempt(), run.scheduledTime(), end) : null;
+            try {
+                stores.store().write(new RunBatch(List.of(decided), retry == null ? List.of() : List.of(retry),
+                        letter == null ? List.of() : List.of(letter)));
+            } catch (RuntimeException e) {
+                LOG.error("Could not store the decision about abandoned run {} of {}; the next start decides again: "
+                        + "{}", run.runId(), slot.id, e.getMessage(), e);
+                continue;
             }
-            if (deadLetter) {
-                completion.addDeadLetter(new DeadLetter(run.runId(), slot.id, run.arguments(), run.message(),
-                        run.attempt(), run.scheduledTime(), end));
+            if (letter != null) {
+                LOG.warn("Task {}: run {} moved to the dead letters after {} attempt(s): {}", slot.id, run.runId(),
+                        run.attempt(), run.message());
             }
-            if (outcome.kind() == RetryDecider.Outcome.Kind.RETRY) {
+            if (retry != null) {
                 synchronized (ctx.lock) {
-                    if (!slot.removed) {
-                        launcher.retryAbandoned(slot, run, outcome.delay());
-                    }
+                    launcher.retryAccepted(slot, retry);
                 }
             }
+        }
+    }
+
+    /** @return the run's record as stored, or the one this process holds if the store has none */
+    private RunRecord storedRecord(RunRecord run) {
+        try {
+            return stores.store().run(run.runId()).filter(r -> r.status() == RunStatus.ABANDONED).orElse(run);
+        } catch (RuntimeException e) {
+            return run;
         }
     }
 }

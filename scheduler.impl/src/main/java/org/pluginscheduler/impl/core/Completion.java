@@ -15,15 +15,19 @@ import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskFailure;
+import org.pluginscheduler.api.store.PendingRun;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The end of a run: failure handlers and the retry policy decide what follows ({@link RetryDecider}), the one
- * dead-letter rule ({@link #deadLetter}) applies, the final record goes to the run recorder, and once it is stored
- * the run is acknowledged: moved to the dead letters, counted, its task's state saved, its locks and permit
- * released and whatever follows (a retry, the queued fire, the next catch-up) handed back to the launcher through
- * {@link Followups}. Acknowledged means durable: nothing shows a run as finished before its record is stored.
+ * dead-letter rule ({@link #deadLetter}) applies, and the final record goes to the run recorder together with
+ * what follows from it (the retry as a pending run, the dead letter), one transaction in the store, which also
+ * removes the run's own pending run. Once stored, the run is acknowledged: counted, its task's state saved, its
+ * locks and permit released and whatever follows (the retry, the queued fire, the next catch-up) handed back to the
+ * launcher through {@link Followups}. Acknowledged means durable: nothing shows a run as finished before its
+ * record is stored. A run with a pending run that is cancelled before it entered task code because its task went
+ * away or the scheduler stops is not recorded: it stays accepted ({@link #finish}).
  *
  * <p>Owns the failure handlers (in ranking order) and the run counters. Called by the {@link RunShell} (a run's
  * outcome), the launcher (skipped fires, runs cancelled before they started) and crash recovery (the dead-letter
@@ -38,8 +42,14 @@ final class Completion {
         /** The run leaves its task and releases its locks and permit; a queued fire may start. Under the lock. */
         void release(Execution execution, List<Execution> toDispatch);
 
-        /** Arms a retry of a failed run after {@code delay}. Under the lock. */
-        void retry(Execution failed, Duration delay);
+        /** @return the pending run of a failed run's retry, due at {@code due} (to be stored with its record) */
+        PendingRun retryOf(Execution failed, Instant due);
+
+        /** Arms a retry of a failed run, stored with its record. Under the lock. */
+        void retry(Execution failed, PendingRun retry);
+
+        /** A run that never started stays accepted: stored, and kept until its task or the scheduler is back. */
+        void keep(Execution unstarted);
 
         /** Starts the next missed fire being caught up, if any. Under the lock. */
         void nextCatchUp(TaskSlot slot, List<Execution> toDispatch);
@@ -116,7 +126,35 @@ final class Completion {
         if (!execution.finishOnce()) {
             return null;
         }
+        if (status == RunStatus.CANCELLED && staysAccepted(execution)) {
+            keep(execution, message);
+            return new RunRecord(execution.runId(), execution.slot.id, execution.trigger(), execution.attempt(),
+                    status, execution.scheduledTime(), Optional.empty(), Optional.of(end), message, Map.of(),
+                    execution.arguments());
+        }
         return decideAndRecord(execution, status, message, data, end, error, retryRequest, false);
+    }
+
+    /**
+     * Whether a run cancelled before it entered task code stays accepted instead of being recorded as cancelled:
+     * it is stored as pending and its task went away (not deleted) or the scheduler is stopping. It runs when the
+     * task is back, or after the next start.
+     */
+    private boolean staysAccepted(Execution execution) {
+        TaskSlot slot = execution.slot;
+        return execution.pending != null && !execution.entered() && !slot.deleted
+                && (slot.removed || slot.handle.isGone() || ctx.stopped());
+    }
+
+    private void keep(Execution execution, String why) {
+        LOG.info("{} did not start ({}); it stays accepted and runs when its task is back", execution, why);
+        List<Execution> toDispatch = new ArrayList<>();
+        synchronized (ctx.lock) {
+            followups.release(execution, toDispatch);
+            followups.keep(execution);
+        }
+        execution.done();
+        toDispatch.forEach(followups::dispatch);
     }
 
     /** A run timed out and ignored its interruption: its outcome is recorded now, its locks kept. */
@@ -165,8 +203,13 @@ final class Completion {
         RunRecord finished = new RunRecord(execution.runId(), slot.id, execution.trigger(), execution.attempt(), status,
                 execution.scheduledTime(), Optional.of(execution.startTime()), Optional.of(end), fullMessage, data,
                 execution.arguments());
+        // what follows is stored with the record, in one transaction: a crash keeps both or neither
+        PendingRun retry = outcome.kind() == RetryDecider.Outcome.Kind.RETRY
+                ? followups.retryOf(execution, end.plus(outcome.delay())) : null;
+        DeadLetter letter = toDeadLetters ? new DeadLetter(execution.runId(), slot.id, execution.arguments(), message,
+                execution.attempt(), execution.chainStart(), end) : null;
         RetryDecider.Outcome decided = outcome;
-        RunRecorder.Completion acknowledged = stored -> acknowledge(execution, finished, toDeadLetters, decided,
+        RunRecorder.Completion acknowledged = stored -> acknowledge(execution, finished, letter, decided, retry,
                 message, stuck);
         if (slot.deleted) {
             acknowledged.stored(false); // its history is gone: nothing to record
@@ -174,7 +217,7 @@ final class Completion {
             acknowledged.stored(stores.recorder().record(finished)); // the caller gets the record once it is stored
         } else {
             // the worker goes on at once; the run is acknowledged once its record is stored
-            stores.recorder().recordThen(finished, acknowledged);
+            stores.recorder().recordThen(finished, retry == null ? List.of() : List.of(retry), letter, acknowledged);
         }
         return finished;
     }
@@ -203,16 +246,17 @@ final class Completion {
      *
      * @param stuck the record of a run declared stuck: it keeps its locks until its thread returns
      */
-    private void acknowledge(Execution execution, RunRecord finished, boolean deadLetter, RetryDecider.Outcome outcome,
-                             String message, boolean stuck) {
+    private void acknowledge(Execution execution, RunRecord finished, DeadLetter deadLetter,
+                             RetryDecider.Outcome outcome, PendingRun retry, String message, boolean stuck) {
         TaskSlot slot = execution.slot;
         RunStatus status = finished.status();
-        Instant end = finished.endTime().orElseGet(ctx.clock::instant);
         List<Execution> toDispatch = new ArrayList<>();
         try {
-            if (deadLetter) {
-                addDeadLetter(new DeadLetter(execution.runId(), slot.id, execution.arguments(), message,
-                        execution.attempt(), execution.chainStart(), end));
+            if (deadLetter != null) { // stored with the record
+                if (!slot.deleted) {
+                    LOG.warn("Task {}: run {} moved to the dead letters after {} attempt(s): {}", slot.id,
+                            deadLetter.runId(), deadLetter.attempts(), deadLetter.lastError());
+                }
             } else if (outcome.kind() == RetryDecider.Outcome.Kind.EXHAUSTED) {
                 LOG.warn("Task {} {} ({}): last error: {}", slot.id, outcome.note(), execution, message);
             }
@@ -228,13 +272,11 @@ final class Completion {
                 }
                 slot.stored = slot.stored.withLastRun(execution.scheduledTime(), status);
                 saveAfterRun.accept(slot);
-                if (!slot.removed && !ctx.stopped()) {
-                    if (outcome.kind() == RetryDecider.Outcome.Kind.RETRY) {
-                        followups.retry(execution, outcome.delay());
-                    }
-                    if (execution.trigger() == RunTrigger.MISFIRE) {
-                        followups.nextCatchUp(slot, toDispatch);
-                    }
+                if (retry != null) {
+                    followups.retry(execution, retry); // armed, or kept for when the task is back
+                }
+                if (!slot.removed && !ctx.stopped() && execution.trigger() == RunTrigger.MISFIRE) {
+                    followups.nextCatchUp(slot, toDispatch);
                 }
             }
         } finally {

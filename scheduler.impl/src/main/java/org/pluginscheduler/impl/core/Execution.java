@@ -15,6 +15,7 @@ import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskExecution;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.PendingRun;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +76,13 @@ final class Execution implements TaskExecution {
     /** Holds a permit of its group's limit. Guarded by the core lock (owned by the launcher). */
     boolean permitHeld;
     /**
+     * Its stored pending run (accepted work: it stays stored until the run's final record), or null: a scheduled
+     * fire that started without waiting, a call. Set by the launcher under the core lock.
+     */
+    volatile PendingRun pending;
+    /** Whether it ever entered task code. */
+    private volatile boolean entered;
+    /**
      * Guards {@code thread} and the stop decision. Not {@code this}: this object is the task's {@code TaskExecution},
      * and task code that synchronizes on its context must not be able to block the core (which cancels runs under
      * its lock) or the execution service's deadline watch.
@@ -133,6 +141,7 @@ final class Execution implements TaskExecution {
             }
             thread = current;
             threadName = current.getName();
+            entered = true;
             return true;
         }
     }
@@ -239,6 +248,11 @@ final class Execution implements TaskExecution {
 
     boolean hasStarted() {
         return startTime != null;
+    }
+
+    /** @return whether it ever entered task code */
+    boolean entered() {
+        return entered;
     }
 
     @Override

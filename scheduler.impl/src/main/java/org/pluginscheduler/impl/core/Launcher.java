@@ -14,11 +14,14 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 
+import org.pluginscheduler.api.MisfirePolicy;
 import org.pluginscheduler.api.OverlapPolicy;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
+import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.execution.RunExecutor;
+import org.pluginscheduler.api.store.PendingRun;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +42,11 @@ final class Launcher implements Completion.Followups {
 
     private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
 
-    /** What {@link #start} did: a run to dispatch, a queued fire, or the record of a skipped fire. */
-    record Started(Execution execution, RunRecord skipped, String queuedRunId) {
+    /**
+     * What {@link #start} did: a run to dispatch, a queued fire, or the record of a skipped fire; and the pending
+     * run the caller must store ({@link #accept}) before it dispatches the run and returns, or null.
+     */
+    record Started(Execution execution, RunRecord skipped, String queuedRunId, PendingRun accepted) {
         String runId() {
             return execution != null ? execution.runId() : skipped != null ? skipped.runId() : queuedRunId;
         }
@@ -56,15 +62,149 @@ final class Launcher implements Completion.Followups {
     private final List<Execution> held = new ArrayList<>();
     private final LockTable locks = new LockTable(); // guarded by the core lock
     private GroupLimits groups; // guarded by the core lock
-    private final AtomicLong runCounter = new AtomicLong();
+    /**
+     * Run ids are {@code <creation millis>-<counter>}, both base 36. The counter starts at a random value, so two
+     * processes (a restart after a clock step back, tests with a fixed clock) do not hand out the same ids: an id
+     * keys a run's record and its pending run, in this store for good.
+     */
+    private final AtomicLong runCounter = new AtomicLong(
+            java.util.concurrent.ThreadLocalRandom.current().nextLong(60_000_000L));
+    private final StoreBinding stores;
+    /** Accepted runs of tasks not registered now. Guarded by the core lock. */
+    final PendingWork pendingWork;
 
-    Launcher(CoreContext ctx, TaskTimer timer, RunExecutor executor, Completion completion, RunShell shell) {
+    Launcher(CoreContext ctx, TaskTimer timer, RunExecutor executor, Completion completion, RunShell shell,
+             StoreBinding stores, PendingWork pendingWork) {
         this.ctx = ctx;
         this.timer = timer;
         this.executor = executor;
         this.completion = completion;
         this.shell = shell;
+        this.stores = stores;
+        this.pendingWork = pendingWork;
         this.groups = new GroupLimits(ctx.settings().groups());
+    }
+
+    // --- accepted work ------------------------------------------------------------------------------------------
+
+    /** The occurrence of a scheduled fire: the same whichever process or node fires it. */
+    static String fireOccurrence(Instant scheduled) {
+        return "fire:" + scheduled;
+    }
+
+    /** A pending run for a new run of {@code slot}. */
+    static PendingRun pendingOf(TaskSlot slot, String runId, RunTrigger trigger, Instant scheduled,
+                                Map<String, String> arguments, Set<String> extraLocks) {
+        String occurrence = trigger == RunTrigger.SCHEDULE || trigger == RunTrigger.MISFIRE
+                ? fireOccurrence(scheduled) : "run:" + runId;
+        return PendingRun.of(runId, slot.id, trigger, occurrence, scheduled, scheduled, 1, scheduled, arguments,
+                extraLocks);
+    }
+
+    /** A run created from its stored pending run. Under the lock. */
+    private Execution executionOf(TaskSlot slot, PendingRun p) {
+        Execution execution = new Execution(slot, p.runId(), p.trigger(), p.scheduledTime(), p.arguments(),
+                p.attempt(), p.chainStart(), lockKeys(slot, p.lockKeys()));
+        execution.pending = p;
+        slot.addRunning(execution);
+        return execution;
+    }
+
+    /**
+     * Stores what {@link #start} accepted before the caller returns: once this returns, the run survives a crash.
+     * If the store fails, the run is taken back and the caller is told. Not under the lock.
+     *
+     * @throws IllegalStateException if the store could not store it; nothing was accepted
+     */
+    void accept(TaskSlot slot, Started started) {
+        if (started.accepted() == null) {
+            return;
+        }
+        try {
+            stores.recorder().accept(List.of(started.accepted()));
+        } catch (RuntimeException e) {
+            synchronized (ctx.lock) {
+                if (started.execution() != null) {
+                    slot.removeRunning(started.execution());
+                    started.execution().done();
+                } else if (slot.queued == started.accepted()) {
+                    slot.queued = null;
+                }
+            }
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Restores the accepted runs a store held for a task that registers now: each runs at its due time, or now if
+     * that passed (a submission or queued fire due while the task was away follows its misfire policy SKIP by
+     * being recorded as skipped). Under the lock.
+     */
+    void restore(TaskSlot slot, List<PendingRun> runs, List<Execution> toDispatch) {
+        assert ctx.locked();
+        if (runs.isEmpty()) {
+            return;
+        }
+        Instant now = ctx.clock.instant();
+        int late = 0;
+        List<PendingRun> missed = new ArrayList<>();
+        for (PendingRun p : runs) {
+            if (p.due().isAfter(now)) {
+                arm(slot, p);
+            } else if (p.trigger() == RunTrigger.MISFIRE) {
+                missed.add(p); // caught up one after another, as before
+                late++;
+            } else if (skipsMissed(slot, p)) {
+                completion.skipped(slot, new RunRecord(p.runId(), slot.id, p.trigger(), p.attempt(), RunStatus.SKIPPED,
+                        p.scheduledTime(), Optional.empty(), Optional.empty(), "skipped: due at " + p.due()
+                        + " while the task or the scheduler was away (misfire policy SKIP)", Map.of(), p.arguments()));
+            } else {
+                late++;
+                toDispatch.add(executionOf(slot, p));
+            }
+        }
+        if (!missed.isEmpty()) {
+            missed.sort(java.util.Comparator.comparing(PendingRun::scheduledTime));
+            boolean catchingUp = slot.running().stream().anyMatch(e -> e.trigger() == RunTrigger.MISFIRE);
+            slot.queueCatchUp(missed);
+            if (!catchingUp) {
+                nextCatchUp(slot, toDispatch);
+            }
+        }
+        LOG.info("Task {}: {} accepted run(s) restored ({} due already)", slot.id, runs.size(), late);
+    }
+
+    private boolean skipsMissed(TaskSlot slot, PendingRun p) {
+        return p.trigger() != RunTrigger.RETRY && slot.definition.misfirePolicy()
+                .orElse(ctx.settings().defaultMisfire()).kind() == MisfirePolicy.Kind.SKIP;
+    }
+
+    /** Arms an accepted run for its due time. Under the lock. */
+    void arm(TaskSlot slot, PendingRun p) {
+        assert ctx.locked();
+        TaskTimer.Entry entry = timer.schedule(p.due(), self -> {
+            Execution execution;
+            synchronized (ctx.lock) {
+                if (slot.pendingRetries().get(self) == null) {
+                    return; // withdrawn meanwhile: it waits in the pending work, still stored
+                }
+                slot.removePendingRetry(self);
+                if (slot.removed || slot.handle.isGone() || ctx.stopped()) {
+                    keep(slot, p);
+                    return;
+                }
+                execution = executionOf(slot, p);
+            }
+            dispatch(execution);
+        });
+        slot.addPendingRetry(entry, p);
+    }
+
+    /** An accepted run of a task that went away, or of a stopping scheduler, stays stored and waits. Under the lock. */
+    private void keep(TaskSlot slot, PendingRun p) {
+        if (!slot.deleted && !ctx.stopped()) {
+            pendingWork.keep(p);
+        }
     }
 
     String nextRunId() {
@@ -94,10 +234,13 @@ final class Launcher implements Completion.Followups {
         if (overlapApplies && slot.isRunning()) {
             OverlapPolicy policy = slot.definition.overlapPolicy();
             if (policy == OverlapPolicy.QUEUE_ONE && slot.queued == null) {
-                slot.queued = scheduled;
-                slot.queuedTrigger = trigger;
-                slot.queuedRunId = runId; // the run keeps this id when it starts
-                return new Started(null, null, runId);
+                // the run keeps this id when it starts; a scheduled fire is stored without anyone waiting for it
+                slot.queued = pendingOf(slot, runId, trigger, scheduled, arguments, extraLocks);
+                if (trigger == RunTrigger.SCHEDULE) {
+                    stores.recorder().acceptLater(List.of(slot.queued));
+                    return new Started(null, null, runId, null);
+                }
+                return new Started(null, null, runId, slot.queued);
             }
             if (policy != OverlapPolicy.ALLOW) {
                 String why = policy == OverlapPolicy.QUEUE_ONE ? "skipped: a run is still running and another waits"
@@ -105,23 +248,24 @@ final class Launcher implements Completion.Followups {
                 RunRecord skipped = new RunRecord(runId, slot.id, trigger, 1, RunStatus.SKIPPED, scheduled,
                         Optional.empty(), Optional.empty(), why, Map.of(), arguments);
                 completion.skipped(slot, skipped);
-                return new Started(null, skipped, null);
+                return new Started(null, skipped, null, null);
             }
         }
-        Execution execution = new Execution(slot, runId, trigger, scheduled, arguments, 1, scheduled,
-                lockKeys(slot, extraLocks));
-        slot.addRunning(execution);
-        return new Started(execution, null, null);
+        if (trigger == RunTrigger.SCHEDULE) { // stored only if it has to wait (see dispatch)
+            Execution execution = new Execution(slot, runId, trigger, scheduled, arguments, 1, scheduled,
+                    lockKeys(slot, extraLocks));
+            slot.addRunning(execution);
+            return new Started(execution, null, null, null);
+        }
+        PendingRun accepted = pendingOf(slot, runId, trigger, scheduled, arguments, extraLocks);
+        return new Started(executionOf(slot, accepted), null, null, accepted);
     }
 
     /** Starts the fire a QUEUE_ONE task kept waiting, under the run id it was given then. Under the lock. */
     private Execution startQueued(TaskSlot slot) {
-        Instant queued = slot.queued;
+        PendingRun queued = slot.queued;
         slot.queued = null;
-        Execution execution = new Execution(slot, slot.queuedRunId, slot.queuedTrigger, queued, Map.of(), 1, queued,
-                lockKeys(slot, Set.of()));
-        slot.addRunning(execution);
-        return execution;
+        return executionOf(slot, queued);
     }
 
     /**
@@ -143,26 +287,37 @@ final class Launcher implements Completion.Followups {
         return execution;
     }
 
-    /** Plans a one-shot run with arguments at a later instant; dropped with the task. Under the lock. */
-    String submitAt(TaskSlot slot, Map<String, String> arguments, Instant at, Set<String> extraLocks) {
+    /**
+     * A one-shot run with arguments at a later instant, to be stored ({@link #accept(List)}) and then armed
+     * ({@link #arm}). Under the lock.
+     */
+    PendingRun submission(TaskSlot slot, Map<String, String> arguments, Instant at, Set<String> extraLocks) {
         assert ctx.locked();
-        String runId = nextRunId();
-        TaskTimer.Entry entry = timer.schedule(at, self -> {
-            Execution execution;
-            synchronized (ctx.lock) {
-                slot.removePendingRetry(self);
-                if (slot.removed || ctx.stopped()) {
-                    LOG.info("Submitted run {} of {} dropped: the task is gone", runId, slot.id);
-                    return;
-                }
-                execution = new Execution(slot, runId, RunTrigger.SUBMISSION, self.at, arguments, 1, self.at,
-                        lockKeys(slot, extraLocks));
-                slot.addRunning(execution);
+        return pendingOf(slot, nextRunId(), RunTrigger.SUBMISSION, at, arguments, extraLocks);
+    }
+
+    /**
+     * Stores accepted runs and waits until they are stored. Not under the lock.
+     *
+     * @throws IllegalStateException if the store could not store them; nothing was accepted
+     */
+    void accept(List<PendingRun> runs) {
+        try {
+            stores.recorder().accept(runs);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** Arms a stored submission, or keeps it for its task if that went away meanwhile. Not under the lock. */
+    void armAccepted(TaskId id, TaskSlot slot, PendingRun p) {
+        synchronized (ctx.lock) {
+            if (slot.removed || ctx.stopped()) {
+                keep(slot, p);
+            } else {
+                arm(slot, p);
             }
-            dispatch(execution);
-        });
-        slot.addPendingRetry(entry); // dropped with the task, like a retry
-        return runId;
+        }
     }
 
     /**
@@ -278,6 +433,7 @@ final class Launcher implements Completion.Followups {
                 target = executor;
                 if (target == null) {
                     held.add(execution); // no locks taken while it waits
+                    storeWaiting(execution);
                     return;
                 }
                 Instant now = ctx.clock.instant();
@@ -298,6 +454,7 @@ final class Launcher implements Completion.Followups {
                     }
                 }
                 if (retryAt != null) {
+                    storeWaiting(execution);
                     timer.schedule(retryAt, due -> dispatch(execution));
                     return;
                 }
@@ -318,6 +475,15 @@ final class Launcher implements Completion.Followups {
                         target.getClass().getName(), e, execution, e);
             }
             returned(execution, "the execution service refused it (" + e.getMessage() + ")", target);
+        }
+    }
+
+    /** A scheduled fire that has to wait (a lock, a permit, an execution service) is accepted work. Under the lock. */
+    private void storeWaiting(Execution execution) {
+        if (execution.pending == null && execution.trigger() == RunTrigger.SCHEDULE) {
+            execution.pending = pendingOf(execution.slot, execution.runId(), RunTrigger.SCHEDULE,
+                    execution.scheduledTime(), execution.arguments(), Set.of());
+            stores.recorder().acceptLater(List.of(execution.pending));
         }
     }
 
@@ -346,77 +512,102 @@ final class Launcher implements Completion.Followups {
         }
     }
 
-    /** Arms a retry of a failed run. Under the lock. */
     @Override
-    public void retry(Execution failed, Duration delay) {
+    public PendingRun retryOf(Execution failed, Instant due) {
+        return PendingRun.of(nextRunId(), failed.slot.id, RunTrigger.RETRY, "retry:" + failed.runId(), due, due,
+                failed.attempt() + 1, failed.chainStart(), failed.arguments(),
+                failed.pending == null ? Set.of() : failed.pending.lockKeys());
+    }
+
+    /** @return the pending run of the retry of run {@code failedRunId} (attempt {@code attempt}), due at {@code due} */
+    PendingRun retryOf(TaskSlot slot, String failedRunId, int attempt, Instant chainStart,
+                       Map<String, String> arguments, Instant due) {
+        return PendingRun.of(nextRunId(), slot.id, RunTrigger.RETRY, "retry:" + failedRunId, due, due, attempt + 1,
+                chainStart, arguments, Set.of());
+    }
+
+    /** Arms a stored retry, or keeps it for when its task is back. Under the lock. */
+    void retryAccepted(TaskSlot slot, PendingRun retry) {
         assert ctx.locked();
-        TaskSlot slot = failed.slot;
-        Instant due = ctx.clock.instant().plus(delay);
-        TaskTimer.Entry entry = timer.schedule(due, self -> {
-            Execution retry;
-            synchronized (ctx.lock) {
-                slot.removePendingRetry(self);
-                if (slot.removed || slot.handle.isGone() || ctx.stopped()) {
-                    LOG.info("Retry of {} dropped: the task is gone", failed);
-                    return;
-                }
-                retry = new Execution(slot, nextRunId(), RunTrigger.RETRY, self.at, failed.arguments(),
-                        failed.attempt() + 1, failed.chainStart(), failed.lockKeys);
-                slot.addRunning(retry);
-            }
-            dispatch(retry);
-        });
-        slot.addPendingRetry(entry);
+        if (slot.removed || slot.handle.isGone() || ctx.stopped()) {
+            keep(slot, retry);
+        } else {
+            arm(slot, retry);
+        }
+    }
+
+    /** Arms a retry of a failed run, stored with the failed run's record. Under the lock. */
+    @Override
+    public void retry(Execution failed, PendingRun retry) {
+        retryAccepted(failed.slot, retry);
+    }
+
+    @Override
+    public void keep(Execution unstarted) {
+        assert ctx.locked();
+        keep(unstarted.slot, unstarted.pending);
     }
 
     /**
-     * Arms the retry of a run cut off by a crash, as if that run had failed here. Under the lock.
-     *
-     * @param run its ABANDONED record
+     * Runs the missed fires, one after another (each after the previous one ends); each is stored as accepted
+     * work first, so a crash in the middle of catching up leaves the rest to the next start. Under the lock.
      */
-    void retryAbandoned(TaskSlot slot, RunRecord run, Duration delay) {
-        assert ctx.locked();
-        retry(new Execution(slot, run.runId(), run.trigger(), run.scheduledTime(), run.arguments(), run.attempt(),
-                run.scheduledTime(), ownLockKeys(slot, Set.of())), delay);
-    }
-
-    /** Runs the missed fires, one after another (each after the previous one ends). Under the lock. */
     void catchUp(TaskSlot slot, Collection<Instant> missed, List<Execution> toDispatch) {
         assert ctx.locked();
-        slot.queueCatchUp(missed);
+        Set<String> accepted = acceptedOccurrences(slot);
+        List<PendingRun> runs = new ArrayList<>(missed.size());
+        for (Instant fire : missed) {
+            if (!accepted.contains(fireOccurrence(fire))) { // a stored fire restored already runs as it is
+                runs.add(pendingOf(slot, nextRunId(), RunTrigger.MISFIRE, fire, Map.of(), Set.of()));
+            }
+        }
+        if (runs.isEmpty()) {
+            return;
+        }
+        stores.recorder().acceptLater(runs);
+        slot.queueCatchUp(runs);
         nextCatchUp(slot, toDispatch);
     }
 
     @Override
     public void nextCatchUp(TaskSlot slot, List<Execution> toDispatch) {
         assert ctx.locked();
-        Instant missed = slot.pollCatchUp();
-        if (missed != null && !slot.removed) {
-            Execution e = start(slot, RunTrigger.MISFIRE, missed, Map.of(), Set.of(), false).execution();
-            if (e != null) {
-                toDispatch.add(e);
-            }
+        if (slot.removed) {
+            return;
+        }
+        PendingRun missed = slot.pollCatchUp();
+        if (missed != null) {
+            toDispatch.add(executionOf(slot, missed));
         }
     }
 
     /**
-     * The task went away: its pending retries and submissions are dropped, its waiting fires forgotten and its
-     * runs cancelled (not awaited). Under the lock.
+     * The task went away: its runs are cancelled (not awaited); the accepted runs that have not started (pending
+     * retries and submissions, the queued fire, missed fires still to catch up, runs waiting for a lock or an
+     * execution service) stay stored and wait in the {@link PendingWork} until the task is back, unless it was
+     * deleted for good (then the store deleted them). Under the lock.
      */
     void withdraw(TaskSlot slot, String reason) {
         assert ctx.locked();
-        if (!slot.pendingRetries().isEmpty()) {
-            LOG.info("Task {}: {} pending retr{} dropped: {}", slot.id, slot.pendingRetries().size(),
-                    slot.pendingRetries().size() == 1 ? "y" : "ies", reason);
-            slot.pendingRetries().forEach(timer::cancel);
-            slot.clearPendingRetries();
+        List<PendingRun> kept = new ArrayList<>(slot.pendingRetries().values());
+        slot.pendingRetries().keySet().forEach(timer::cancel);
+        slot.clearPendingRetries();
+        kept.addAll(slot.takeCatchUp());
+        if (slot.queued != null) {
+            kept.add(slot.queued);
+            slot.queued = null;
         }
-        slot.clearCatchUp();
-        slot.queued = null;
+        if (!slot.deleted) {
+            kept.forEach(pendingWork::keep);
+            if (!kept.isEmpty()) {
+                LOG.info("Task {}: {} accepted run(s) not started yet are kept for when it is back: {}", slot.id,
+                        kept.size(), reason);
+            }
+        }
         for (Execution e : List.copyOf(slot.running())) {
             e.cancel(reason);
         }
-        // runs held for an execution service will never start: recorded now, not when one returns
+        // runs held for an execution service will never start here: recorded now (or, accepted, kept)
         for (Execution e : List.copyOf(held)) {
             if (e.slot == slot) {
                 held.remove(e);
@@ -439,10 +630,40 @@ final class Launcher implements Completion.Followups {
         return slots.stream().mapToInt(s -> s.pendingRetries().size()).sum();
     }
 
-    /** Drops every waiting retry and submission; the scheduler stops. Under the lock. */
+    /** Disarms every waiting retry and submission (they stay stored for the next start); the scheduler stops. */
     void stop(Collection<TaskSlot> slots) {
         assert ctx.locked();
-        slots.forEach(s -> s.pendingRetries().forEach(timer::cancel));
+        slots.forEach(s -> s.pendingRetries().keySet().forEach(timer::cancel));
+    }
+
+    /** @return the occurrences of the accepted runs this process holds for a task. Under the lock. */
+    private static Set<String> acceptedOccurrences(TaskSlot slot) {
+        Set<String> occurrences = new HashSet<>();
+        slot.running().forEach(e -> {
+            if (e.pending != null) {
+                occurrences.add(e.pending.occurrence());
+            }
+        });
+        slot.pendingRetries().values().forEach(p -> occurrences.add(p.occurrence()));
+        slot.catchUpQueue().forEach(p -> occurrences.add(p.occurrence()));
+        if (slot.queued != null) {
+            occurrences.add(slot.queued.occurrence());
+        }
+        return occurrences;
+    }
+
+    /** @return the run ids of every run and accepted run this process holds for registered tasks. Under the lock. */
+    Set<String> knownRunIds(Collection<TaskSlot> slots) {
+        assert ctx.locked();
+        Set<String> known = liveRunIds(slots);
+        for (TaskSlot slot : slots) {
+            slot.pendingRetries().values().forEach(p -> known.add(p.runId()));
+            if (slot.queued != null) {
+                known.add(slot.queued.runId());
+            }
+        }
+        held.forEach(e -> known.add(e.runId()));
+        return known;
     }
 
     /** @return the run ids of every run not yet acknowledged. Under the lock. */

@@ -80,7 +80,11 @@ final class Planner {
     void plan(TaskSlot slot, Optional<StoredTask> known) {
         assert ctx.locked();
         Schedule schedule = effectiveSchedule(slot);
-        Optional<Instant> planned = known.flatMap(k -> plannedFire(k, schedule));
+        // an ad-hoc task added again keeps its plan even after its bundle left (as a bundle does that re-adds its
+        // tasks at every start, with replace): the same definition continues where it was
+        boolean adHoc = slot.handle.actions instanceof AdHocActions;
+        Optional<Instant> planned = known.map(k -> adHoc ? k.withDormant(false) : k)
+                .flatMap(k -> plannedFire(k, schedule));
         if (planned.isPresent()) {
             resume(slot, schedule, planned.get());
         } else {
@@ -219,12 +223,17 @@ final class Planner {
         }
     }
 
-    /** The task went away: its fire is disarmed and what it missed forgotten. Under the lock. */
-    void disarm(TaskSlot slot) {
+    /**
+     * The task went away: its fire is disarmed and what it missed forgotten; with {@code keepPlan} its stored next
+     * fire stays (an ad-hoc task, a scheduler that is stopping). Under the lock.
+     */
+    void disarm(TaskSlot slot, boolean keepPlan) {
         assert ctx.locked();
         timer.cancel(slot.armed);
         slot.armed = null;
-        slot.stored = slot.stored.withNextFire(Optional.empty());
+        if (!keepPlan) {
+            slot.stored = slot.stored.withNextFire(Optional.empty());
+        }
         slot.clearMissed();
     }
 

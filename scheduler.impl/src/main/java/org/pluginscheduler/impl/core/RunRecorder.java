@@ -10,11 +10,16 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
+import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
+import org.pluginscheduler.api.store.PendingRun;
+import org.pluginscheduler.api.store.RunBatch;
 import org.pluginscheduler.api.store.TaskStore;
+import org.pluginscheduler.api.store.TaskStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +54,17 @@ final class RunRecorder {
         void stored(boolean stored);
     }
 
-    /** @param permit whether {@code then} holds one of the {@link #pending} permits */
-    private record Item(RunRecord run, CompletableFuture<Void> stored, Completion then, boolean permit) {
+    /**
+     * One queued write: a run record, pending runs it accepts (a retry; or alone, with no record: accepted work)
+     * and its dead letter, all written in one batch.
+     *
+     * @param permit whether {@code then} holds one of the {@link #pending} permits
+     */
+    private record Item(RunRecord run, List<PendingRun> accepted, DeadLetter deadLetter,
+                        CompletableFuture<Void> stored, Completion then, boolean permit) {
+        Item(RunRecord run, CompletableFuture<Void> stored, Completion then, boolean permit) {
+            this(run, List.of(), null, stored, then, permit);
+        }
     }
 
     private final Supplier<TaskStore> store;
@@ -74,9 +88,47 @@ final class RunRecorder {
 
     /** Queues a record without waiting for it to be stored. */
     void recordLater(RunRecord run) {
-        if (!enqueue(new Item(run, null, null, false))) {
-            write(List.of(run));
+        Item item = new Item(run, null, null, false);
+        if (!enqueue(item)) {
+            write(List.of(item));
         }
+    }
+
+    /**
+     * Queues accepted work without waiting for it to be stored: pending runs nobody waits for (a fire queued
+     * behind a running one, missed fires to catch up, a scheduled fire that waits for a lock). Written before
+     * anything queued after it, so before the run's own final record.
+     */
+    void acceptLater(List<PendingRun> accepted) {
+        Item item = new Item(null, List.copyOf(accepted), null, null, null, false);
+        if (!enqueue(item)) {
+            write(List.of(item));
+        }
+    }
+
+    /**
+     * Stores accepted work and waits until it is stored: the caller that accepted it returns only then.
+     *
+     * @throws TaskStoreException if it could not be stored; it is not accepted
+     */
+    void accept(List<PendingRun> accepted) {
+        CompletableFuture<Void> stored = new CompletableFuture<>();
+        Item item = new Item(null, List.copyOf(accepted), null, stored, null, false);
+        if (!enqueue(item)) {
+            Throwable failure = failureOf(List.of(item));
+            if (failure != null) {
+                throw notAccepted(accepted, failure);
+            }
+            return;
+        }
+        await(stored, cause -> notAccepted(accepted, cause));
+    }
+
+    private static TaskStoreException notAccepted(List<PendingRun> accepted, Throwable cause) {
+        PendingRun first = accepted.get(0);
+        return new TaskStoreException("run " + first.runId() + " of " + first.taskId() + " was not accepted: the "
+                + "task store could not store it" + (cause == null ? " (see the log)" : ": " + cause.getMessage()),
+                cause);
     }
 
     /**
@@ -85,6 +137,14 @@ final class RunRecorder {
      * not wait for another record.
      */
     void recordThen(RunRecord run, Completion then) {
+        recordThen(run, List.of(), null, then);
+    }
+
+    /**
+     * As {@link #recordThen(RunRecord, Completion)}, with what follows from the run written in the same batch, so
+     * in the same transaction: the pending runs it leads to (its retry) and its dead letter.
+     */
+    void recordThen(RunRecord run, List<PendingRun> accepted, DeadLetter deadLetter, Completion then) {
         boolean permit = false;
         if (thread != null && open && Thread.currentThread() != thread) { // once closed, the caller writes itself
             try {
@@ -94,11 +154,12 @@ final class RunRecorder {
                 Thread.currentThread().interrupt(); // queued all the same: nothing is lost
             }
         }
-        if (!enqueue(new Item(run, null, then, permit))) {
+        Item item = new Item(run, List.copyOf(accepted), deadLetter, null, then, permit);
+        if (!enqueue(item)) {
             if (permit) {
                 pending.release();
             }
-            then.stored(write(List.of(run)));
+            then.stored(write(List.of(item)));
         }
     }
 
@@ -118,21 +179,40 @@ final class RunRecorder {
      */
     boolean record(RunRecord run) {
         CompletableFuture<Void> stored = new CompletableFuture<>();
-        if (!enqueue(new Item(run, stored, null, false))) {
-            return write(List.of(run));
+        Item item = new Item(run, stored, null, false);
+        if (!enqueue(item)) {
+            return write(List.of(item));
         }
         try {
-            stored.get(60, TimeUnit.SECONDS);
+            await(stored, cause -> new TaskStoreException("not stored", cause));
             return true;
-        } catch (ExecutionException e) {
+        } catch (TaskStoreException e) {
             return false; // logged by the writer
-        } catch (TimeoutException e) {
-            LOG.error("Run {} of {} ({}) was not confirmed stored within 60 s; it may or may not be in the task "
-                    + "store", run.runId(), run.taskId(), run.status());
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        }
+    }
+
+    /** Waits for a queued item's batch; an interrupt does not abandon the wait (it is restored on return). */
+    private void await(CompletableFuture<Void> stored, Function<Throwable, TaskStoreException> failure) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try {
+            while (true) {
+                try {
+                    stored.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    return;
+                } catch (ExecutionException e) {
+                    throw failure.apply(e.getCause());
+                } catch (TimeoutException e) {
+                    LOG.error("A write was not confirmed stored within 60 s; it may or may not be in the task store");
+                    throw failure.apply(new TaskStoreException("not confirmed stored within 60 s"));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -151,25 +231,35 @@ final class RunRecorder {
             batch.clear();
             batch.add(first);
             queue.drainTo(batch, MAX_BATCH - 1);
-            boolean ok;
+            Throwable failure;
             try {
-                ok = write(runsOf(batch));
+                failure = failureOf(batch);
             } catch (Throwable e) { // out of memory and the like: the batch is not stored, but every run is still
                 // acknowledged below; a dead recorder thread would leave every later run unacknowledged
                 LOG.error("Could not record {} runs: {}", batch.size(), e.toString(), e);
-                ok = false;
+                failure = e;
+            }
+            if (failure != null && batch.size() > 1) { // one bad write must not fail the others: each alone
+                for (Item item : batch) {
+                    settle(item, failureOf(List.of(item)));
+                }
+                continue;
             }
             for (Item item : batch) {
-                if (item.stored() != null) {
-                    if (ok) {
-                        item.stored().complete(null);
-                    } else {
-                        item.stored().completeExceptionally(new IllegalStateException("not stored"));
-                    }
-                } else if (item.then() != null) {
-                    complete(item, ok);
-                }
+                settle(item, failure);
             }
+        }
+    }
+
+    private void settle(Item item, Throwable failure) {
+        if (item.stored() != null) {
+            if (failure == null) {
+                item.stored().complete(null);
+            } else {
+                item.stored().completeExceptionally(failure);
+            }
+        } else if (item.then() != null) {
+            complete(item, failure == null);
         }
     }
 
@@ -185,11 +275,15 @@ final class RunRecorder {
         }
     }
 
-    /** The batch's records in order, without the RUNNING records whose final record is in the batch too. */
-    static List<RunRecord> runsOf(List<Item> batch) {
+    /**
+     * The items as one store batch: records in order, without the RUNNING records whose final record is in the
+     * batch too; accepted pending runs, without those whose final record is in the batch (the store applies
+     * records before pending runs, so such a pending run would outlive its own end); dead letters.
+     */
+    static RunBatch batchOf(List<Item> batch) {
         Set<String> ended = null;
         for (Item item : batch) {
-            if (item.run().status() != RunStatus.RUNNING) {
+            if (item.run() != null && item.run().status() != RunStatus.RUNNING) {
                 if (ended == null) {
                     ended = new HashSet<>();
                 }
@@ -197,13 +291,29 @@ final class RunRecorder {
             }
         }
         List<RunRecord> runs = new ArrayList<>(batch.size());
+        List<PendingRun> accepted = List.of();
+        List<DeadLetter> letters = List.of();
         for (Item item : batch) {
             RunRecord run = item.run();
-            if (ended == null || run.status() != RunStatus.RUNNING || !ended.contains(run.runId())) {
+            if (run != null && (ended == null || run.status() != RunStatus.RUNNING || !ended.contains(run.runId()))) {
                 runs.add(run);
             }
+            for (PendingRun p : item.accepted()) {
+                if (ended == null || !ended.contains(p.runId())) {
+                    if (accepted.isEmpty()) {
+                        accepted = new ArrayList<>();
+                    }
+                    accepted.add(p);
+                }
+            }
+            if (item.deadLetter() != null) {
+                if (letters.isEmpty()) {
+                    letters = new ArrayList<>();
+                }
+                letters.add(item.deadLetter());
+            }
         }
-        return runs;
+        return new RunBatch(runs, accepted, letters);
     }
 
     /**
@@ -217,21 +327,38 @@ final class RunRecorder {
         }
     }
 
-    private boolean write(List<RunRecord> runs) {
-        if (runs.isEmpty()) {
-            return true;
+    private boolean write(List<Item> items) {
+        return failureOf(items) == null;
+    }
+
+    /** @return null if written, else why not (logged) */
+    private Throwable failureOf(List<Item> items) {
+        RunBatch batch = batchOf(items);
+        if (batch.isEmpty()) {
+            return null;
         }
         try {
             synchronized (writing) {
-                store.get().recordRuns(runs);
+                store.get().write(batch);
             }
-            return true;
+            return null;
         } catch (RuntimeException | LinkageError | AssertionError e) { // the recorder thread must survive a bad store
-            RunRecord first = runs.get(0);
-            LOG.error("Could not record {} in the task store: {}", runs.size() == 1 ? "run " + first.runId() + " of "
-                    + first.taskId() + " (" + first.status() + ")" : runs.size() + " runs", e.getMessage(), e);
-            return false;
+            LOG.error("Could not write {} to the task store: {}", describe(batch), e.getMessage(), e);
+            return e;
         }
+    }
+
+    private static String describe(RunBatch batch) {
+        if (batch.runs().size() == 1 && batch.accepted().isEmpty()) {
+            RunRecord run = batch.runs().get(0);
+            return "run " + run.runId() + " of " + run.taskId() + " (" + run.status() + ")";
+        }
+        if (batch.runs().isEmpty() && batch.accepted().size() == 1) {
+            PendingRun p = batch.accepted().get(0);
+            return "accepted run " + p.runId() + " of " + p.taskId();
+        }
+        return batch.runs().size() + " run record(s), " + batch.accepted().size() + " accepted run(s) and "
+                + batch.deadLetters().size() + " dead letter(s)";
     }
 
     /** Writes what is queued and runs its completions, then stops the thread. */

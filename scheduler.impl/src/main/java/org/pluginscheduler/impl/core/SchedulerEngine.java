@@ -22,6 +22,7 @@ import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskInfo;
 import org.pluginscheduler.api.execution.RunExecutor;
+import org.pluginscheduler.api.store.PendingRun;
 import org.pluginscheduler.api.store.StoredTask;
 import org.pluginscheduler.api.store.TaskStore;
 import org.slf4j.Logger;
@@ -88,7 +89,7 @@ public final class SchedulerEngine {
         TaskRegistry[] registryRef = new TaskRegistry[1]; // completion saves through the registry, built below
         this.completion = new Completion(ctx, stores, stats, slot -> registryRef[0].saveAfterRun(slot));
         this.shell = new RunShell(ctx, completion);
-        this.launcher = new Launcher(ctx, timer, executor, completion, shell);
+        this.launcher = new Launcher(ctx, timer, executor, completion, shell, stores, new PendingWork(ctx));
         this.completion.followups(launcher);
         this.planner = new Planner(ctx, timer, launcher);
         this.registry = new TaskRegistry(ctx, planner, launcher, states);
@@ -97,9 +98,47 @@ public final class SchedulerEngine {
         this.abandoned = new AbandonedRuns(ctx, timer, registry, launcher, completion, stores);
         this.admin = new TaskAdmin(ctx, registry, adHoc, planner, launcher, completion, stores, states);
         List<StoredTask> known = loadTasks(store);
+        List<PendingRun> pending = loadPending(store);
         synchronized (ctx.lock) {
             registry.seed(known);
+            adoptPending(pending, false);
         }
+    }
+
+    private static List<PendingRun> loadPending(TaskStore store) {
+        try {
+            return store.pendingRuns();
+        } catch (RuntimeException e) {
+            LOG.error("Could not read the accepted runs the task store holds; they run after the next start that "
+                    + "can read them: {}", e.getMessage(), e);
+            return List.of();
+        }
+    }
+
+    /**
+     * Takes in the accepted runs a store holds: decisions about abandoned runs go to crash recovery, the rest wait
+     * for their tasks; with {@code registeredToo} (a store switch), those of registered tasks that this process
+     * does not know run now. Under the lock.
+     */
+    private List<Execution> adoptPending(List<PendingRun> pending, boolean registeredToo) {
+        List<PendingRun> decisions = pending.stream().filter(PendingWork::isDecision).toList();
+        List<PendingRun> runs = pending.stream().filter(p -> !PendingWork.isDecision(p)).toList();
+        abandoned.adopt(decisions);
+        if (!registeredToo) {
+            launcher.pendingWork.seed(runs, id -> registry.slot(id) != null);
+            return List.of();
+        }
+        launcher.pendingWork.replaceBy(runs, id -> registry.slot(id) != null);
+        List<Execution> toDispatch = new ArrayList<>();
+        Set<String> known = launcher.knownRunIds(registry.slots());
+        Map<TaskId, List<PendingRun>> byTask = new java.util.HashMap<>();
+        for (PendingRun p : runs) {
+            if (registry.slot(p.taskId()) != null && !known.contains(p.runId())) {
+                byTask.computeIfAbsent(p.taskId(), k -> new ArrayList<>()).add(p);
+            }
+        }
+        byTask.forEach((id, list) -> launcher.restore(registry.slot(id), list, toDispatch));
+        return toDispatch;
     }
 
     private static List<StoredTask> loadTasks(TaskStore store) {
@@ -361,9 +400,11 @@ public final class SchedulerEngine {
             return;
         }
         List<StoredTask> held = loadTasks(newStore);
+        List<PendingRun> pending = loadPending(newStore);
         List<Execution> toDispatch = new ArrayList<>();
         synchronized (ctx.lock) {
             registry.adoptStore(held, done.firstSight());
+            toDispatch.addAll(adoptPending(pending, true));
         }
         if (done.firstSight()) {
             abandoned.recover(newStore);
@@ -397,6 +438,40 @@ public final class SchedulerEngine {
     }
 
     /**
+     * The first half of {@link #stop()}, for a framework shutdown while every provider is still there (called
+     * when the system bundle starts stopping, before any other bundle stops): no more fires and no new run
+     * starts; runs already running may finish within the grace period; what is still running then is cancelled
+     * (interrupted) and briefly awaited. Runs that have not started (held for an execution service, waiting for a
+     * lock or a group permit, queued) stay as they are: nothing is recorded for them here. Blocks up to the grace
+     * period plus a second; {@link #stop()} and departing providers then find nothing running. Calling it again,
+     * or {@link #stop()} after it, is harmless.
+     */
+    public void quiesce() {
+        List<Execution> running = new ArrayList<>();
+        synchronized (ctx.lock) {
+            ctx.stop();
+            planner.stop(registry.slots());
+            launcher.stop(registry.slots());
+            registry.slots().forEach(s -> running.addAll(s.running()));
+        }
+        timer.stop();
+        List<Execution> started = running.stream().filter(Execution::hasStarted).toList();
+        if (started.isEmpty()) {
+            return;
+        }
+        Duration grace = ctx.settings().gracePeriod();
+        LOG.info("Framework stopping: no more fires; {} running run(s) get up to {} to finish: {}", started.size(),
+                grace, started);
+        List<Execution> late = Execution.awaitAll(started, grace, "");
+        if (!late.isEmpty()) {
+            LOG.warn("Framework stopping: {} run(s) still going after the grace period of {}; cancelling them: {}",
+                    late.size(), grace, late);
+            late.forEach(e -> e.cancel("the scheduler is stopping"));
+            Execution.awaitAll(late, Duration.ofSeconds(1), "the scheduler is stopping");
+        }
+    }
+
+    /**
      * Stops gracefully: no more fires; running work may finish within the grace period; what is still running
      * then is cancelled (interrupted) and briefly awaited. No provider is called afterwards.
      */
@@ -418,10 +493,11 @@ public final class SchedulerEngine {
         synchronized (ctx.lock) {
             held = launcher.takeHeld();
         }
-        if (!held.isEmpty()) { // accepted, never started: each is recorded, none vanishes without a trace
-            LOG.warn("Stopping: {} run(s) held for an execution service are cancelled: {}", held.size(), held);
-            held.forEach(e -> completion.finishUnstarted(e, "cancelled before it started: the scheduler stopped "
-                    + "while no execution service was available"));
+        if (!held.isEmpty()) { // accepted, never started: they stay stored and run after the next start
+            LOG.warn("Stopping: {} run(s) held for an execution service stay accepted for the next start: {}",
+                    held.size(), held);
+            held.forEach(e -> completion.finishUnstarted(e, "the scheduler stopped while no execution service was "
+                    + "available"));
         }
         // next fires and last runs, so the next start knows what was missed while down; through the writer, so an
         // older batch can never commit after this one

@@ -11,7 +11,9 @@ import java.util.Set;
 
 import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.PendingRun;
 import org.pluginscheduler.api.store.TaskStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,19 +68,48 @@ final class StoreBinding {
         }
         boolean firstSight = seen.add(newStore);
         TaskStore old = store;
-        int[] copied = new int[2];
+        int[] copied = new int[3];
         recorder.exclusive(() -> {
             store = newStore;
             for (TaskId id : tasks) {
                 copied[0] += copyRuns(old, newStore, id);
             }
             copied[1] = copyDeadLetters(old, newStore);
+            copied[2] = copyPending(old, newStore);
         });
-        if (copied[0] + copied[1] > 0) {
-            LOG.info("Copied {} run(s) and {} dead letter(s) recorded in the previous store into the new one",
-                    copied[0], copied[1]);
+        if (copied[0] + copied[1] + copied[2] > 0) {
+            LOG.info("Copied {} run(s), {} dead letter(s) and {} pending run(s) recorded in the previous store into "
+                    + "the new one", copied[0], copied[1], copied[2]);
         }
         return new Switch(old, newStore, firstSight);
+    }
+
+    /**
+     * Copies the pending runs the old store holds and the new one lacks: accepted work stays accepted whichever
+     * store is current. One that has ended meanwhile in the new store (its final record is there) is not copied.
+     */
+    private static int copyPending(TaskStore from, TaskStore to) {
+        try {
+            Set<String> there = new HashSet<>();
+            to.pendingRuns().forEach(p -> {
+                there.add(p.runId());
+                there.add(p.taskId() + "\n" + p.occurrence()); // the same occurrence under another id: kept there
+            });
+            List<PendingRun> missing = new java.util.ArrayList<>();
+            for (PendingRun p : from.pendingRuns()) {
+                if (!there.contains(p.runId()) && !there.contains(p.taskId() + "\n" + p.occurrence())
+                        && to.run(p.runId()).map(r -> r.status() == RunStatus.RUNNING).orElse(true)) {
+                    missing.add(p);
+                }
+            }
+            if (!missing.isEmpty()) {
+                to.savePending(missing);
+            }
+            return missing.size();
+        } catch (RuntimeException e) {
+            LOG.error("Could not copy the pending runs into the new task store: {}", e.getMessage(), e);
+            return 0;
+        }
     }
 
     private static int copyDeadLetters(TaskStore from, TaskStore to) {

@@ -20,6 +20,7 @@ import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.SchedulerStats;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.PendingRun;
 import org.pluginscheduler.api.TaskInfo;
 import org.pluginscheduler.api.TaskState;
 import org.pluginscheduler.api.execution.ExecutionStats;
@@ -172,10 +173,13 @@ final class TaskAdmin {
     /** A manual trigger (overlap policy applies) or a replay/submission now (waits for the task's lock). */
     String trigger(TaskId id, RunTrigger trigger, Map<String, String> arguments, Set<String> lockKeys) {
         Launcher.Started started;
+        TaskSlot slot;
         synchronized (ctx.lock) {
-            started = launcher.start(runnable(id), trigger, ctx.clock.instant(), arguments, lockKeys,
+            slot = runnable(id);
+            started = launcher.start(slot, trigger, ctx.clock.instant(), arguments, lockKeys,
                     trigger == RunTrigger.MANUAL);
         }
+        launcher.accept(slot, started); // stored before the run is dispatched and before its id is returned
         if (started.execution() != null) {
             launcher.dispatch(started.execution());
         }
@@ -223,9 +227,15 @@ final class TaskAdmin {
         if (at.isEmpty() || !at.get().isAfter(ctx.clock.instant())) {
             return trigger(id, RunTrigger.SUBMISSION, arguments, lockKeys);
         }
+        TaskSlot slot;
+        PendingRun accepted;
         synchronized (ctx.lock) {
-            return launcher.submitAt(runnable(id), arguments, at.get(), lockKeys);
+            slot = runnable(id);
+            accepted = launcher.submission(slot, arguments, at.get(), lockKeys);
         }
+        launcher.accept(List.of(accepted)); // stored before it is armed and before its id is returned
+        launcher.armAccepted(id, slot, accepted);
+        return accepted.runId();
     }
 
     // --- administrative state ----------------------------------------------------------------------------------

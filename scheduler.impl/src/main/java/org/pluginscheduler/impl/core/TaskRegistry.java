@@ -302,6 +302,8 @@ final class TaskRegistry {
         states.save(slot.stored);
         LOG.info("Task {} registered from {}: {}, next fire {}", id, handle, slot.schedule.text(),
                 slot.nextFire() == null ? "none" : slot.nextFire());
+        // accepted runs it left behind first: a fire missed while down that is one of them is not run twice
+        launcher.restore(slot, launcher.pendingWork.take(id), toDispatch);
         planner.catchUpDowntime(slot, toDispatch);
         return Optional.empty();
     }
@@ -327,15 +329,21 @@ final class TaskRegistry {
     }
 
     /**
-     * Stops a task firing, drops its pending retries and waiting fires, cancels its runs (without waiting) and
-     * marks its state dormant. Under the lock.
+     * Stops a task firing, keeps its accepted runs for when it is back, cancels its runs (without waiting) and
+     * marks its state dormant. A provider's task forgets its planned fire (it is planned afresh when it returns);
+     * an ad-hoc task keeps it (a bundle that adds the same task again continues its phase). Under the lock.
      */
     private void unregister(TaskSlot slot, String reason) {
         assert ctx.locked();
         slot.removed = true;
-        planner.disarm(slot);
+        planner.disarm(slot, ctx.stopped() || slot.handle.actions instanceof AdHocActions);
         slots.remove(slot.id);
         launcher.withdraw(slot, reason);
+        if (ctx.stopped()) {
+            // the scheduler is stopping (a framework shutdown stops plugins after it quiesced): the task stops with
+            // the scheduler and keeps its planned fire for the next start, as if the scheduler had stopped first
+            return;
+        }
         slot.stored = slot.stored.withDormant(true);
         states.save(slot.stored);
         if (!slot.deleted) {
@@ -452,6 +460,7 @@ final class TaskRegistry {
     void remove(TaskSlot slot, String reason, List<Execution> toDispatch) {
         unregister(slot, reason);
         dormant.forget(slot.id);
+        launcher.pendingWork.forgetTask(slot.id); // the store deletes them with the task
         states.delete(slot.id);
         retryConflicts(toDispatch);
     }
@@ -464,6 +473,7 @@ final class TaskRegistry {
     /** Forgets a dormant task. @return whether it was one. Under the lock. */
     boolean forgetDormant(TaskId id) {
         assert ctx.locked();
+        launcher.pendingWork.forgetTask(id); // the store deletes them with the task
         return dormant.forget(id);
     }
 

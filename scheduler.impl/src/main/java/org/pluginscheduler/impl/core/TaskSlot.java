@@ -6,7 +6,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -16,6 +18,7 @@ import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskState;
+import org.pluginscheduler.api.store.PendingRun;
 import org.pluginscheduler.api.store.StoredTask;
 import org.pluginscheduler.impl.schedule.FireSequence;
 
@@ -46,16 +49,14 @@ final class TaskSlot implements TaskTimer.Due {
     private Set<String> ownLockKeys;
     private TaskDefinition ownLockKeysOf;
     private Schedule ownLockKeysFor;
-    /** Retries and submissions waiting for their time, cancelled if the task goes, or null. */
-    private Set<TaskTimer.Entry> pendingRetries;
+    /** Accepted runs (retries, submissions) waiting for their time, with their timer entries, or null. */
+    private Map<TaskTimer.Entry, PendingRun> pendingRetries;
     /** Fires missed while paused, oldest first (bounded by the misfire policy), or null. */
     private Deque<Instant> missed;
-    /** Missed fires being caught up, one after another, or null. */
-    private Deque<Instant> catchUp;
-    /** The one fire waiting under {@code QUEUE_ONE}, or null. */
-    Instant queued;
-    RunTrigger queuedTrigger;
-    String queuedRunId;
+    /** Missed fires being caught up, one after another (each stored as a pending run), or null. */
+    private Deque<PendingRun> catchUp;
+    /** The one fire waiting under {@code QUEUE_ONE} (stored as a pending run), or null. */
+    PendingRun queued;
     boolean removed;
     /** Removed for good (state and history deleted): a run still ending must not write it back. */
     boolean deleted;
@@ -152,20 +153,20 @@ final class TaskSlot implements TaskTimer.Due {
         return ownLockKeys;
     }
 
-    /** @return the waiting retries and submissions (read only) */
-    Set<TaskTimer.Entry> pendingRetries() {
-        return pendingRetries == null ? Set.of() : Collections.unmodifiableSet(pendingRetries);
+    /** @return the waiting retries and submissions with their timer entries (read only) */
+    Map<TaskTimer.Entry, PendingRun> pendingRetries() {
+        return pendingRetries == null ? Map.of() : Collections.unmodifiableMap(pendingRetries);
     }
 
-    void addPendingRetry(TaskTimer.Entry entry) {
+    void addPendingRetry(TaskTimer.Entry entry, PendingRun run) {
         if (pendingRetries == null) {
-            pendingRetries = new HashSet<>(4);
+            pendingRetries = new HashMap<>(4);
         }
-        pendingRetries.add(entry);
+        pendingRetries.put(entry, run);
     }
 
     void removePendingRetry(TaskTimer.Entry entry) {
-        if (pendingRetries != null && pendingRetries.remove(entry) && pendingRetries.isEmpty()) {
+        if (pendingRetries != null && pendingRetries.remove(entry) != null && pendingRetries.isEmpty()) {
             pendingRetries = null;
         }
     }
@@ -199,7 +200,7 @@ final class TaskSlot implements TaskTimer.Due {
     }
 
     /** Queues fires for catching up, after those queued already. */
-    void queueCatchUp(Collection<Instant> fires) {
+    void queueCatchUp(Collection<PendingRun> fires) {
         if (!fires.isEmpty()) {
             if (catchUp == null) {
                 catchUp = new ArrayDeque<>(fires.size());
@@ -209,18 +210,26 @@ final class TaskSlot implements TaskTimer.Due {
     }
 
     /** @return the next missed fire to catch up, or null */
-    Instant pollCatchUp() {
+    PendingRun pollCatchUp() {
         if (catchUp == null) {
             return null;
         }
-        Instant next = catchUp.pollFirst();
+        PendingRun next = catchUp.pollFirst();
         if (catchUp.isEmpty()) {
             catchUp = null;
         }
         return next;
     }
 
-    void clearCatchUp() {
+    /** @return the missed fires still to catch up (read only) */
+    Collection<PendingRun> catchUpQueue() {
+        return catchUp == null ? List.of() : Collections.unmodifiableCollection(catchUp);
+    }
+
+    /** @return the missed fires still to catch up, forgotten here */
+    List<PendingRun> takeCatchUp() {
+        List<PendingRun> taken = catchUp == null ? List.of() : List.copyOf(catchUp);
         catchUp = null;
+        return taken;
     }
 }

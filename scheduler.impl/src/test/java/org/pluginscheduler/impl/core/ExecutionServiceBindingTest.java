@@ -173,35 +173,56 @@ class ExecutionServiceBindingTest {
     }
 
     @Test
-    void aHeldRunOfATaskThatGoesAwayIsRecordedCancelledAtOnceAndNeverHandedOver() {
+    void aHeldRunOfATaskThatGoesAwayStaysAcceptedAndRunsOnceWhenTheTaskIsBack() {
         ProviderHandle handle = ProviderHandle.forProvider("p", 1, "p 1.0.0", "provider", provider);
         engine.providerAdded(handle);
         String runId = engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
         assertEquals(1, engine.stats().heldRuns());
         engine.providerRemoved(handle);
         assertEquals(0, engine.stats().heldRuns());
-        RunRecord run = engine.run(runId).orElseThrow();
-        assertEquals(RunStatus.CANCELLED, run.status());
-        assertEquals("cancelled before it started: provider went away", run.message());
+        assertTrue(engine.run(runId).isEmpty(), "not recorded cancelled: it never started and is still accepted");
+        assertEquals(List.of(runId), store.pendingRuns().stream().map(p -> p.runId()).toList());
         QueueExecutor executor = new QueueExecutor();
         engine.executor(executor);
-        assertTrue(executor.take().isEmpty(), "nothing handed over");
+        assertTrue(executor.take().isEmpty(), "nothing handed over while its task is away");
         assertTrue(provider.calls.isEmpty(), provider.calls.toString());
+
+        engine.providerAdded(ProviderHandle.forProvider("p", 2, "p 1.0.1", "provider", provider));
+        executor.runAll();
+        RunRecord run = engine.run(runId).orElseThrow();
+        assertEquals(RunStatus.SUCCEEDED, run.status());
+        assertEquals(RunTrigger.MANUAL, run.trigger());
+        assertEquals(1, provider.calls.size(), provider.calls.toString());
+        assertTrue(provider.calls.get(0).startsWith("locked"), provider.calls.toString());
+        assertTrue(store.pendingRuns().isEmpty(), "its final record ended the pending run");
     }
 
     @Test
-    void stoppingWhileRunsAreHeldRecordsEachOfThemCancelled() {
+    void stoppingWhileRunsAreHeldKeepsThemAcceptedAndTheNextStartRunsThemOnce() {
         register();
         String triggered = engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
         String submitted = engine.submit(TaskId.parse("p:once"), Map.of("k", "v"), Optional.empty(), Set.of());
         engine.stop();
         for (String runId : List.of(triggered, submitted)) {
-            RunRecord run = engine.run(runId).orElseThrow(() -> new AssertionError(runId + " has no record"));
-            assertEquals(RunStatus.CANCELLED, run.status());
-            assertEquals("cancelled before it started: the scheduler stopped while no execution service was "
-                    + "available", run.message());
+            assertTrue(engine.run(runId).isEmpty(), runId + " was recorded although it never started");
         }
-        assertEquals(Map.of("k", "v"), engine.run(submitted).orElseThrow().arguments());
+        assertEquals(Set.of(triggered, submitted),
+                Set.copyOf(store.pendingRuns().stream().map(p -> p.runId()).toList()));
+
+        SchedulerEngine next = new SchedulerEngine(clock, Runnable::run, null, store,
+                Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(2)));
+        next.start();
+        QueueExecutor executor = new QueueExecutor();
+        next.executor(executor);
+        next.providerAdded(ProviderHandle.forProvider("p", 1, "p 1.0.0", "provider", provider));
+        executor.runAll();
+        for (String runId : List.of(triggered, submitted)) {
+            assertEquals(RunStatus.SUCCEEDED, next.run(runId).orElseThrow().status(), runId);
+        }
+        assertEquals(Map.of("k", "v"), next.run(submitted).orElseThrow().arguments());
+        assertEquals(2, provider.calls.size(), provider.calls.toString());
+        assertTrue(store.pendingRuns().isEmpty());
+        next.stop();
     }
 
     @Test

@@ -26,6 +26,8 @@ import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.PendingRun;
+import org.pluginscheduler.api.store.RunBatch;
 import org.pluginscheduler.api.store.TaskStore;
 import org.pluginscheduler.impl.store.InMemoryTaskStore;
 
@@ -44,15 +46,14 @@ class RunRecorderTest {
     private static final class GatedStore {
         final InMemoryTaskStore memory = new InMemoryTaskStore(1_000_000);
         final List<List<RunRecord>> batches = new CopyOnWriteArrayList<>();
+        final List<RunBatch> writes = new CopyOnWriteArrayList<>();
         volatile CountDownLatch gate = new CountDownLatch(0);
         final CountDownLatch entered = new CountDownLatch(1);
         volatile RuntimeException failure;
         final TaskStore proxy = (TaskStore) Proxy.newProxyInstance(TaskStore.class.getClassLoader(),
                 new Class<?>[] {TaskStore.class}, (self, method, args) -> {
-                    if (method.getName().equals("recordRuns")) {
-                        @SuppressWarnings("unchecked")
-                        List<RunRecord> runs = (List<RunRecord>) args[0];
-                        recordRuns(runs);
+                    if (method.getName().equals("write")) {
+                        write((RunBatch) args[0]);
                         return null;
                     }
                     try {
@@ -62,14 +63,15 @@ class RunRecorderTest {
                     }
                 });
 
-        private void recordRuns(List<RunRecord> runs) throws InterruptedException {
+        private void write(RunBatch batch) throws InterruptedException {
             entered.countDown();
             assertTrue(gate.await(10, TimeUnit.SECONDS), "gate never opened");
             if (failure != null) {
                 throw failure;
             }
-            batches.add(List.copyOf(runs));
-            memory.recordRuns(runs);
+            batches.add(batch.runs());
+            writes.add(batch);
+            memory.write(batch);
         }
 
         Optional<RunRecord> run(String runId) {
@@ -132,6 +134,29 @@ class RunRecorderTest {
                 .toList(), "r1's RUNNING record is superseded in its batch; r2 is still running");
         assertEquals(RunStatus.FAILED, store.run("r1").orElseThrow().status());
         assertEquals(RunStatus.RUNNING, store.run("r2").orElseThrow().status());
+    }
+
+    @Test
+    void aFailureAndItsRetryAreOneBatchAndAPendingRunEndedInTheSameBatchIsNotStoredAfterItsEnd() throws Exception {
+        recorder = new RunRecorder(() -> store.proxy, true);
+        store.gate = new CountDownLatch(1);
+        recorder.recordLater(run("first", RunStatus.SUCCEEDED)); // holds the thread in the store
+        assertTrue(store.entered.await(10, TimeUnit.SECONDS));
+        PendingRun queued = PendingRun.of("q1", ID, RunTrigger.SCHEDULE, "fire:" + T0, T0, T0, 1, T0, Map.of(),
+                java.util.Set.of());
+        PendingRun retry = PendingRun.of("r2", ID, RunTrigger.RETRY, "retry:r1", T0.plusSeconds(60),
+                T0.plusSeconds(60), 2, T0, Map.of(), java.util.Set.of());
+        CountDownLatch done = new CountDownLatch(1);
+        recorder.acceptLater(List.of(queued)); // accepted, then run and ended before the batch was written
+        recorder.recordLater(run("q1", RunStatus.SUCCEEDED));
+        recorder.recordThen(run("r1", RunStatus.FAILED), List.of(retry), null, stored -> done.countDown());
+        store.gate.countDown();
+        assertTrue(done.await(10, TimeUnit.SECONDS));
+        assertEquals(2, store.writes.size(), "the held batch, then one batch for the rest");
+        RunBatch second = store.writes.get(1);
+        assertEquals(List.of("r2"), second.accepted().stream().map(PendingRun::runId).toList(),
+                "q1 ended in the same batch: storing it after its record would make it pending again");
+        assertEquals(List.of("r2"), store.memory.pendingRuns().stream().map(PendingRun::runId).toList());
     }
 
     @Test
