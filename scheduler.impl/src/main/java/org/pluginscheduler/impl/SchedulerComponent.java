@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
@@ -42,7 +43,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bind and updated callbacks only hand work to the engine, which reads task lists on its own thread; they never
  * block and never throw. Unbind blocks up to the grace period while the departing provider's runs end, so a
- * stopping bundle does not lose its classes under a running task. Registered as a service of its own class so the
+ * stopping bundle does not lose its classes under a running task. When the whole framework stops, the
+ * {@link FrameworkShutdownGuard} quiesces the engine before any bundle stops, so running work gets the grace period
+ * with its plugin still active. Registered as a service of its own class so the
  * bundle-scoped {@code TaskScheduler} component can reach it; the package is private.
  */
 @Component(service = SchedulerComponent.class, immediate = true, configurationPid = SchedulerConfiguration.PID)
@@ -67,9 +70,11 @@ public final class SchedulerComponent {
     private RunExecutor executor;
     private ExecutorService control;
     private ExecutorService stateWriter;
+    /** Quiesces the engine when the framework starts shutting down, before any plugin stops. */
+    private FrameworkShutdownGuard shutdownGuard;
 
     @Activate
-    void activate(SchedulerConfiguration configuration, Map<String, Object> properties) {
+    void activate(BundleContext context, SchedulerConfiguration configuration, Map<String, Object> properties) {
         CoreSettings.warnMoved(properties);
         Settings validated = CoreSettings.validate(configuration).orElseGet(CoreSettings::defaults);
         control = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -82,6 +87,7 @@ public final class SchedulerComponent {
             engine.start();
             handles.values().forEach(engine::providerAdded);
         }
+        shutdownGuard = FrameworkShutdownGuard.register(context, this::quiesceForShutdown);
         LOG.info("Scheduler started: {}{}", CoreSettings.describe(validated),
                 executor == null ? "; no execution service yet: fires are held until one is available" : "");
     }
@@ -95,8 +101,20 @@ public final class SchedulerComponent {
         });
     }
 
+    /** The framework is shutting down: see {@link FrameworkShutdownGuard}. */
+    private void quiesceForShutdown() {
+        SchedulerEngine current;
+        synchronized (this) {
+            current = engine;
+        }
+        if (current != null) {
+            current.quiesce(); // outside the monitor: waits up to the grace period
+        }
+    }
+
     @Deactivate
     void deactivate() {
+        shutdownGuard.close();
         SchedulerEngine stopping;
         synchronized (this) {
             stopping = engine;

@@ -100,12 +100,23 @@ final class RuntimeProcess implements AutoCloseable {
      * {@code -Dgosh.args=--nointeractive}; stdout and stderr are appended to stdout.txt and stderr.txt.
      */
     Process start() throws IOException {
+        return start(List.of());
+    }
+
+    /**
+     * {@link #start()} with more JVM options before {@code -jar}, as run.sh passes its arguments (a {@code -D}
+     * option overrides the same-named property of cnf/scheduler.bndrun).
+     */
+    Process start(List<String> jvmOptions) throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("already running: pid " + process.pid());
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Dgosh.args=--nointeractive",
-                "-D" + TestPluginActivator.LOG_DIR + "=" + calls, "-jar", jar.toString())
+        List<String> arguments = new ArrayList<>(List.of(java.toString(), "-Dgosh.args=--nointeractive",
+                "-D" + TestPluginActivator.LOG_DIR + "=" + calls));
+        arguments.addAll(jvmOptions);
+        arguments.addAll(List.of("-jar", jar.toString()));
+        ProcessBuilder builder = new ProcessBuilder(arguments)
                 .directory(work.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("stdout.txt").toFile()))
                 .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("stderr.txt").toFile()));
