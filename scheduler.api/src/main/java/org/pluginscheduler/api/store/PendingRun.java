@@ -13,8 +13,8 @@ import org.pluginscheduler.api.TaskId;
  * A run the scheduler has accepted but not finished: a submission (now or at an instant), a manual trigger, a
  * pending retry with its due time and attempt, a fire queued behind a running one (QUEUE_ONE), a missed fire being
  * caught up, or the retry decided for a run abandoned by a crash. It is stored before the call that accepted it
- * returns and stays stored until the run's final {@link org.pluginscheduler.api.RunRecord} replaces it (in the
- * same transaction: see {@link TaskStore#write}); while it waits for a lock, a group permit or an execution
+ * returns and stays pending until the run's final {@link org.pluginscheduler.api.RunRecord} ends it (in the same
+ * transaction: see {@link TaskStore#write}); while it waits for a lock, a group permit or an execution
  * service, and while it runs, it is still pending. After a restart the scheduler restores it and runs it when due.
  *
  * <p>Keys, for a store shared by several nodes later: {@code runId} is unique; ({@code taskId},

@@ -24,10 +24,13 @@ import org.pluginscheduler.api.TaskId;
  * <li><b>Nothing is seen before it is durable.</b> No read method returns a write that a crash can still take
  * away: a persistent store makes a write visible to readers only once it is on disk. (The scheduler shows a run
  * as finished because a read returned it; a crash must not take it back.)</li>
- * <li><b>Pending runs.</b> A {@link PendingRun} is accepted work. It stays until the run's final record is written:
- * writing a record whose status is not RUNNING removes the pending run with the same run id, in the same
- * transaction ({@link #recordRuns}, {@link #write}). Deleting a task deletes its pending runs. Nothing else
- * removes one except {@link #removePending}.</li>
+ * <li><b>Pending runs.</b> A {@link PendingRun} is accepted work. It <em>ends</em> in the transaction that writes a
+ * record of its run id with a status other than RUNNING ({@link #recordRuns}, {@link #write}), that withdraws it
+ * ({@link RunBatch#withdrawn}, {@link #removePending}), or that deletes its task. From then on
+ * {@link #pendingRuns} never returns it and its (task, occurrence) is free for another run. A store may delete an
+ * ended pending run's row at once or later, in bulk (so a drain of many runs costs no deletion per run), but it
+ * must never let it count as pending again: removing a run's final record (pruning) removes its pending row
+ * too.</li>
  * <li><b>Ordering.</b> Writes for the same key from one thread are applied in call order. {@link #recordRun}
  * of the same run id replaces the earlier record (a RUNNING record is replaced by its final one).</li>
  * <li><b>Threading.</b> Every method may be called concurrently from several threads.</li>
@@ -75,9 +78,9 @@ public interface TaskStore {
     }
 
     /**
-     * Applies a batch in one transaction, all or nothing: its run records in list order (a final record removes
-     * the pending run of its run id), then its pending runs (inserted or replaced by run id), then its dead letters
-     * (inserted or replaced by run id). When it returns normally, all of it is durable; when it throws, none of it
+     * Applies a batch in one transaction, all or nothing: its run records in list order (a final record ends the
+     * pending run of its run id), then its pending runs (inserted or replaced by run id), then its dead letters
+     * (inserted or replaced by run id), then the withdrawals of pending runs. When it returns normally, all of it is durable; when it throws, none of it
      * may be visible later, unless the store cannot know (a failed commit), which it then says in the exception.
      *
      * @throws TaskStoreException if the batch could not be written; a pending run whose (task, occurrence) is
@@ -99,8 +102,8 @@ public interface TaskStore {
     List<PendingRun> pendingRuns();
 
     /**
-     * Removes pending runs without a record (an administrator withdrew them, their task is gone for good). Unknown
-     * run ids are ignored; durable on return.
+     * Ends pending runs without a record (an administrator withdrew them, their task is gone for good): the same
+     * as {@link #write} of a batch that only withdraws them. Unknown run ids are ignored; durable on return.
      */
     void removePending(Collection<String> runIds);
 

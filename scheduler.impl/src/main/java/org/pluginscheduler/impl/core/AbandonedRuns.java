@@ -121,12 +121,18 @@ final class AbandonedRuns {
         }
     }
 
+    /** @return the id of the pending decision about abandoned run {@code runId} (never a run's id: runs have no dot) */
+    static String decisionId(String runId) {
+        return runId + ".decision";
+    }
+
     /**
-     * The decision about an abandoned run, stored as a pending run under the run's own id: it is not run, it is
-     * decided (a retry, the dead letters, or nothing) once its task is registered.
+     * The decision about an abandoned run, stored as a pending run of its own (its occurrence names the run): it is
+     * not run, it is decided (a retry, the dead letters, or nothing) once its task is registered, and withdrawn in
+     * the transaction that stores the decision.
      */
     static PendingRun decisionOf(RunRecord abandoned) {
-        return PendingRun.of(abandoned.runId(), abandoned.taskId(), RunTrigger.RETRY,
+        return PendingRun.of(decisionId(abandoned.runId()), abandoned.taskId(), RunTrigger.RETRY,
                 PendingWork.DECISION + abandoned.runId(), abandoned.scheduledTime(),
                 abandoned.endTime().orElse(abandoned.scheduledTime()), abandoned.attempt(), abandoned.scheduledTime(),
                 abandoned.arguments(), Set.of());
@@ -140,9 +146,10 @@ final class AbandonedRuns {
         assert ctx.locked();
         for (PendingRun p : decisions) {
             List<RunRecord> runs = waiting.computeIfAbsent(p.taskId(), k -> new ArrayList<>());
-            if (runs.stream().noneMatch(r -> r.runId().equals(p.runId()))) {
+            String runId = p.occurrence().substring(PendingWork.DECISION.length());
+            if (runs.stream().noneMatch(r -> r.runId().equals(runId))) {
                 // the history's own record is read when deciding; this stands in for it if it is gone
-                runs.add(new RunRecord(p.runId(), p.taskId(), RunTrigger.RETRY, p.attempt(), RunStatus.ABANDONED,
+                runs.add(new RunRecord(runId, p.taskId(), RunTrigger.RETRY, p.attempt(), RunStatus.ABANDONED,
                         p.scheduledTime(), Optional.empty(), Optional.of(p.due()),
                         "abandoned: the runtime stopped or crashed while it ran", Map.of(), p.arguments()));
             }
@@ -219,7 +226,7 @@ final class AbandonedRuns {
             PendingRun retry = outcome.kind() == RetryDecider.Outcome.Kind.RETRY
                     ? launcher.retryOf(slot, run.runId(), run.attempt(), run.scheduledTime(), run.arguments(),
                     ctx.clock.instant().plus(outcome.delay())) : null;
-            // the record again (it ends the decision's pending run), the retry and the dead letter: one transaction
+            // the record again, the retry, the dead letter and the end of the decision's pending run: one transaction
             RunRecord decided = recorded.finish(RunStatus.ABANDONED, end, recorded.message()
                     + (outcome.note().isEmpty() ? "" : " — " + outcome.note())
                     + (deadLetter ? "; moved to the dead letters" : ""), recorded.data());
@@ -227,7 +234,7 @@ final class AbandonedRuns {
                     run.attempt(), run.scheduledTime(), end) : null;
             try {
                 stores.store().write(new RunBatch(List.of(decided), retry == null ? List.of() : List.of(retry),
-                        letter == null ? List.of() : List.of(letter)));
+                        letter == null ? List.of() : List.of(letter), List.of(decisionId(run.runId()))));
             } catch (RuntimeException e) {
                 LOG.error("Could not store the decision about abandoned run {} of {}; the next start decides again: "
                         + "{}", run.runId(), slot.id, e.getMessage(), e);

@@ -51,7 +51,7 @@ public final class InMemoryTaskStore implements TaskStore {
     private final Map<String, DeadLetter> deadLetters = new LinkedHashMap<>();
     /** Accepted runs not yet finished, by run id; and the run id of each (task, occurrence). */
     private final Map<String, PendingRun> pending = new HashMap<>();
-    private final Map<String, String> occurrences = new HashMap<>();
+    private final Map<Occurrence, String> occurrences = new HashMap<>();
 
     /** @param maxRunsPerTask how many runs to keep per task, at least 1 */
     public InMemoryTaskStore(int maxRunsPerTask) {
@@ -137,10 +137,26 @@ public final class InMemoryTaskStore implements TaskStore {
     /** All or nothing: a conflicting occurrence is found before anything is applied. */
     @Override
     public synchronized void write(RunBatch batch) {
-        Map<String, String> claimed = new HashMap<>();
+        if (!batch.accepted().isEmpty()) {
+            checkOccurrences(batch);
+        }
+        batch.runs().forEach(this::record);
         for (PendingRun p : batch.accepted()) {
-            String key = occurrenceKey(p);
-            String holder = claimed.containsKey(key) ? claimed.get(key) : occurrences.get(key);
+            dropPending(p.runId());
+            pending.put(p.runId(), p);
+            if (!ownOccurrence(p)) {
+                occurrences.put(new Occurrence(p.taskId(), p.occurrence()), p.runId());
+            }
+        }
+        batch.deadLetters().forEach(d -> deadLetters.put(d.runId(), d));
+        batch.withdrawn().forEach(this::dropPending);
+    }
+
+    private void checkOccurrences(RunBatch batch) {
+        Map<Occurrence, String> claimed = new HashMap<>();
+        for (PendingRun p : batch.accepted()) {
+            Occurrence key = new Occurrence(p.taskId(), p.occurrence());
+            String holder = claimed.containsKey(key) ? claimed.get(key) : holderOf(key);
             boolean freedByBatch = holder != null && !holder.equals(p.runId()) && batch.runs().stream()
                     .anyMatch(r -> r.runId().equals(holder) && r.status() != RunStatus.RUNNING);
             if (holder != null && !holder.equals(p.runId()) && !freedByBatch) {
@@ -149,13 +165,34 @@ public final class InMemoryTaskStore implements TaskStore {
             }
             claimed.put(key, p.runId());
         }
-        batch.runs().forEach(this::record);
-        for (PendingRun p : batch.accepted()) {
-            dropPending(p.runId());
-            pending.put(p.runId(), p);
-            occurrences.put(occurrenceKey(p), p.runId());
+    }
+
+    /** @return the run id pending for a task occurrence, or null */
+    private String holderOf(Occurrence key) {
+        String holder = occurrences.get(key);
+        if (holder == null && key.occurrence().startsWith(OWN_PREFIX)) { // "run:<id>" is kept under its run id
+            PendingRun own = pending.get(key.occurrence().substring(OWN_PREFIX.length()));
+            if (own != null && own.taskId().equals(key.taskId()) && ownOccurrence(own)) {
+                holder = own.runId();
+            }
         }
-        batch.deadLetters().forEach(d -> deadLetters.put(d.runId(), d));
+        return holder;
+    }
+
+    /**
+     * Whether a pending run's occurrence is {@code run:<its own run id>} (a submission or trigger): unique with its
+     * run id, so it needs no entry of its own (most pending runs are these; no key is built for them).
+     */
+    private static boolean ownOccurrence(PendingRun p) {
+        String o = p.occurrence();
+        return o.length() == OWN_PREFIX.length() + p.runId().length() && o.startsWith(OWN_PREFIX)
+                && o.endsWith(p.runId());
+    }
+
+    private static final String OWN_PREFIX = "run:";
+
+    /** A task occurrence, the second key of a pending run. */
+    private record Occurrence(TaskId taskId, String occurrence) {
     }
 
     @Override
@@ -172,13 +209,9 @@ public final class InMemoryTaskStore implements TaskStore {
 
     private void dropPending(String runId) {
         PendingRun gone = pending.remove(runId);
-        if (gone != null) {
-            occurrences.remove(occurrenceKey(gone), runId);
+        if (gone != null && !ownOccurrence(gone)) {
+            occurrences.remove(new Occurrence(gone.taskId(), gone.occurrence()), runId);
         }
-    }
-
-    private static String occurrenceKey(PendingRun p) {
-        return p.taskId() + "\n" + p.occurrence();
     }
 
     @Override

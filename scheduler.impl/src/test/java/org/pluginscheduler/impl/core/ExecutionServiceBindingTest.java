@@ -211,7 +211,7 @@ class ExecutionServiceBindingTest {
 
         SchedulerEngine next = new SchedulerEngine(clock, Runnable::run, null, store,
                 Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(2)));
-        next.start();
+        next.recover();
         QueueExecutor executor = new QueueExecutor();
         next.executor(executor);
         next.providerAdded(ProviderHandle.forProvider("p", 1, "p 1.0.0", "provider", provider));

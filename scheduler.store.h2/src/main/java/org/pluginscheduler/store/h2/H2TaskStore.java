@@ -60,8 +60,14 @@ import org.slf4j.LoggerFactory;
  * after opening, after each pruning and at close ({@link OwnerOnlyFiles}).
  *
  * <p>Semantics follow the in-memory store: runs newest first by scheduled time then run id; pruning never touches
- * RUNNING runs; a final record removes the pending run of its run id in its transaction; deleting a task deletes
+ * RUNNING runs; a final record ends the pending run of its run id in its transaction; deleting a task deletes
  * its runs, pending runs and dead letters; pending runs are unique by run id and by (task, occurrence).
+ *
+ * <p>Ended pending runs: a final record ends its run's pending run without deleting its row (a drain of many runs
+ * then costs one row write per run, not two: deleting the pending row as well halved the durable drain rate). An
+ * ended row is a pending row whose run has a final record; {@link #pendingRuns} leaves those out, a new pending
+ * run of the same (task, occurrence) first deletes such a row, pruning a run deletes its row with it, and the rows
+ * are deleted in bulk at every pruning ({@link #deleteEndedPending}).
  */
 final class H2TaskStore implements TaskStore, AutoCloseable {
 
@@ -90,6 +96,10 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     private static final String MERGE_PENDING = "MERGE INTO pending_runs (" + PENDING_COLUMNS + ") KEY (run_id) "
             + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String DELETE_PENDING = "DELETE FROM pending_runs WHERE run_id = ?";
+    /** A pending run is ended when its run has a final record. */
+    private static final String ENDED = "EXISTS (SELECT 1 FROM runs r WHERE r.run_id = p.run_id AND r.status <> 'RUNNING')";
+    private static final String DELETE_ENDED_OCCURRENCE = "DELETE FROM pending_runs p WHERE p.task_id = ? AND "
+            + "p.occurrence = ? AND p.run_id <> ? AND " + ENDED;
     private static final String MERGE_DEAD_LETTER = "MERGE INTO dead_letters (" + DEAD_LETTER_COLUMNS + ") "
             + "KEY (run_id) VALUES (?, ?, ?, ?, ?, ?, ?)";
 
@@ -320,8 +330,9 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
      * other writes queued meanwhile. If anything of it fails, the writer rolls the group back and retries each write
      * alone, so this batch is again applied whole or not at all, and only its caller is told of its failure.
      * The rows are encoded on the calling thread; the writer thread only binds and executes, each kind of row as
-     * one JDBC batch: run records (MERGE by run id, in list order), the deletion of the pending run of each record
-     * that is not RUNNING, pending runs (MERGE by run id), dead letters (MERGE by run id).
+     * one JDBC batch: run records (MERGE by run id, in list order; a final one ends its pending run), ended rows that
+     * hold an occurrence being accepted again, pending runs (MERGE by run id), dead letters (MERGE by run id), the
+     * withdrawn pending runs (DELETE).
      *
      * @throws TaskStoreException naming the task and occurrence if a pending run's (task, occurrence) is stored
      *                            under another run id (or twice in the batch); nothing of the batch is written then
@@ -389,13 +400,20 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
                 }
                 executeBatch(s);
             }
+            if (!batch.withdrawn().isEmpty()) {
+                PreparedStatement s = statements.statement(DELETE_PENDING);
+                for (String id : batch.withdrawn()) {
+                    s.setString(1, id);
+                    s.addBatch();
+                }
+                executeBatch(s);
+            }
             return null;
         }
 
         private void writeRuns(WriterStatements statements) throws SQLException {
             List<RunRecord> runs = batch.runs();
             PreparedStatement s = statements.statement(MERGE_RUN);
-            boolean anyFinal = false;
             for (int i = 0; i < runs.size(); i++) {
                 RunRecord run = runs.get(i);
                 s.setString(1, run.runId());
@@ -411,23 +429,30 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
                 s.setString(11, runText[i * 3 + 1]);
                 s.setString(12, runText[i * 3 + 2]);
                 s.addBatch();
-                anyFinal |= run.status() != RunStatus.RUNNING;
             }
             executeBatch(s);
-            if (anyFinal) {
-                PreparedStatement delete = statements.statement(DELETE_PENDING);
-                for (RunRecord run : runs) {
-                    if (run.status() != RunStatus.RUNNING) {
-                        delete.setString(1, run.runId());
-                        delete.addBatch();
-                    }
-                }
-                executeBatch(delete);
-            }
+            // a final record ends its run's pending run by itself (pendingRuns() leaves out every pending run whose
+            // run has a final record): no deletion per run on the drain's hot path; ended rows go in bulk, see
+            // deleteEndedPending
         }
 
         private void writePending(WriterStatements statements) throws SQLException {
             List<PendingRun> accepted = batch.accepted();
+            PreparedStatement stale = null;
+            for (PendingRun p : accepted) {
+                if (!p.occurrence().equals("run:" + p.runId())) {
+                    if (stale == null) {
+                        stale = statements.statement(DELETE_ENDED_OCCURRENCE);
+                    }
+                    stale.setString(1, p.taskId().toString());
+                    stale.setString(2, p.occurrence());
+                    stale.setString(3, p.runId());
+                    stale.addBatch();
+                }
+            }
+            if (stale != null) { // an ended run's row, not yet deleted, must not keep its occurrence taken
+                executeBatch(stale);
+            }
             PreparedStatement s = statements.statement(MERGE_PENDING);
             for (int i = 0; i < accepted.size(); i++) {
                 PendingRun p = accepted.get(i);
@@ -531,7 +556,8 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     public List<PendingRun> pendingRuns() {
         return read("read the pending runs", c -> {
             try (Statement s = c.createStatement();
-                 ResultSet r = s.executeQuery("SELECT " + PENDING_COLUMNS + " FROM pending_runs ORDER BY due, run_id")) {
+                 ResultSet r = s.executeQuery("SELECT " + PENDING_COLUMNS + " FROM pending_runs p WHERE NOT " + ENDED
+                         + " ORDER BY due, run_id")) {
                 List<PendingRun> result = new ArrayList<>();
                 while (r.next()) {
                     String runId = r.getString(1);
@@ -615,6 +641,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
      */
     @Override
     public int pruneRuns(Instant endedBefore, int keepPerTask) {
+        deleteEndedPending();
         int pruned = read("prune runs", c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     SELECT run_id FROM (
@@ -647,19 +674,55 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
         return pruned;
     }
 
+    /**
+     * Deletes the rows of ended pending runs (their runs have final records), in chunks of {@value #PRUNE_CHUNK}
+     * through the writer, at every pruning (in the background). Until then they take space, nothing else:
+     * {@link #pendingRuns} leaves them out.
+     *
+     * @return how many were deleted
+     */
+    int deleteEndedPending() {
+        int deleted = 0;
+        while (true) {
+            int chunk = write(new GroupCommitWriter.Write<Integer>() {
+                @Override
+                public Integer apply(WriterStatements statements) throws SQLException {
+                    PreparedStatement s = statements.statement("DELETE FROM pending_runs p WHERE " + ENDED
+                            + " FETCH FIRST " + PRUNE_CHUNK + " ROWS ONLY");
+                    return s.executeUpdate();
+                }
+
+                @Override
+                public String description() {
+                    return "delete the rows of ended pending runs";
+                }
+            });
+            deleted += chunk;
+            if (chunk < PRUNE_CHUNK) {
+                return deleted;
+            }
+        }
+    }
+
     private int deleteRuns(List<String> runIds) {
         return write(new GroupCommitWriter.Write<Integer>() {
             @Override
             public Integer apply(WriterStatements statements) throws SQLException {
                 PreparedStatement s = statements.statement("DELETE FROM runs WHERE run_id = ? AND status <> 'RUNNING'");
+                // a pruned run's pending row (ended, not yet deleted) goes with it: without its final record it
+                // would count as pending again
+                PreparedStatement pending = statements.statement(DELETE_PENDING);
                 for (String id : runIds) {
                     s.setString(1, id);
                     s.addBatch();
+                    pending.setString(1, id);
+                    pending.addBatch();
                 }
                 int removed = 0;
                 for (int count : s.executeBatch()) {
                     removed += Math.max(count, 0);
                 }
+                pending.executeBatch();
                 return removed;
             }
 

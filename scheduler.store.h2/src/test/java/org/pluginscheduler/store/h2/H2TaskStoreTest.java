@@ -8,6 +8,7 @@ import static org.pluginscheduler.store.h2.TestStores.run;
 import static org.pluginscheduler.store.h2.TestStores.task;
 
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -209,10 +210,48 @@ class H2TaskStoreTest {
         assertEquals(List.of(retry), store.pendingRuns(), "r1's pending run gone, its retry pending");
         assertEquals(List.of(dead), store.deadLetters());
 
-        // records come first: a pending run of the same id in the same batch is pending afterwards
-        PendingRun again = pending("r1", task("a"), T0.plusSeconds(20));
-        store.write(new RunBatch(List.of(failed), List.of(again), List.of()));
-        assertEquals(List.of("r1-retry", "r1"), pendingIds());
+        // withdrawals come last, in the same transaction
+        store.write(new RunBatch(List.of(), List.of(), List.of(), List.of("r1-retry")));
+        assertEquals(List.of(), pendingIds());
+    }
+
+    @Test
+    void anEndedPendingRunFreesItsOccurrenceAndItsRowGoesInBulkOrWithItsPrunedRun() throws SQLException {
+        PendingRun fire = PendingRun.of("f1", task("a"), RunTrigger.SCHEDULE, "fire:" + T0, T0, T0, 1, T0, Map.of(),
+                Set.of());
+        store.savePending(List.of(fire, pending("s1", task("a"), T0)));
+        store.recordRuns(List.of(run("f1", task("a"), RunStatus.SUCCEEDED, T0),
+                run("s1", task("a"), RunStatus.FAILED, T0)));
+        assertEquals(List.of(), pendingIds(), "ended by their final records");
+        assertEquals(2L, rows("SELECT COUNT(*) FROM pending_runs"), "their rows are still there");
+
+        PendingRun again = PendingRun.of("f2", task("a"), RunTrigger.MISFIRE, fire.occurrence(), T0, T0, 1, T0,
+                Map.of(), Set.of());
+        store.savePending(List.of(again)); // the ended run's row does not keep the occurrence taken
+        assertEquals(List.of("f2"), pendingIds());
+        assertEquals(0L, rows("SELECT COUNT(*) FROM pending_runs WHERE run_id = 'f1'"), "f1's row made way");
+        assertEquals(1L, rows("SELECT COUNT(*) FROM pending_runs WHERE run_id = 's1'"), "s1's is left");
+
+        // pruning s1's record deletes its pending row with it: it can never count as pending again
+        assertTrue(store.pruneRuns(T0.plusSeconds(1), 0) >= 1);
+        assertEquals(0L, rows("SELECT COUNT(*) FROM pending_runs WHERE run_id = 's1'"));
+        assertEquals(List.of("f2"), pendingIds());
+    }
+
+    @Test
+    void endedPendingRowsAreSweptInBulk() throws SQLException {
+        for (int i = 0; i < 1_200; i++) {
+            store.savePending(List.of(pending("p" + i, task("a"), T0)));
+        }
+        List<org.pluginscheduler.api.RunRecord> ended = new java.util.ArrayList<>();
+        for (int i = 0; i < 1_100; i++) {
+            ended.add(run("p" + i, task("a"), RunStatus.SUCCEEDED, T0));
+        }
+        store.recordRuns(ended);
+        assertEquals(100, store.pendingRuns().size());
+        assertEquals(1_100, store.deleteEndedPending());
+        assertEquals(100L, rows("SELECT COUNT(*) FROM pending_runs"));
+        assertEquals(100, store.pendingRuns().size());
     }
 
     @Test
@@ -360,7 +399,8 @@ class H2TaskStoreTest {
         }
         long commits = store.writer().commits();
         assertEquals(runs - 5, store.pruneRuns(T0.minusSeconds(1), 5));
-        assertEquals(3, store.writer().commits() - commits, "one commit per chunk of " + H2TaskStore.PRUNE_CHUNK);
+        assertEquals(1 + 3, store.writer().commits() - commits, "the sweep of ended pending runs, then one commit "
+                + "per chunk of " + H2TaskStore.PRUNE_CHUNK);
         assertEquals(List.of("r01016", "r01015", "r01014", "r01013", "r01012"), ids(store.runs(task("a"), 100)));
     }
 
@@ -456,6 +496,16 @@ class H2TaskStoreTest {
                 Optional.empty(), "", Map.of("big", big), Map.of("arg", big));
         store.recordRun(r);
         assertEquals(Optional.of(r), store.run("r"));
+    }
+
+    /** @return a count read on a connection of its own (the database is open in this JVM: a second session) */
+    private long rows(String countQuery) throws SQLException {
+        try (java.sql.Connection c = TestStores.dataSource(TestStores.url(dir), TestStores.PASSWORD).getConnection();
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet r = st.executeQuery(countQuery)) {
+            r.next();
+            return r.getLong(1);
+        }
     }
 
     private List<String> pendingIds() {

@@ -138,8 +138,6 @@ class SchemaTest {
         assertEquals(List.of("PENDING_RUNS_OCCURRENCE"), query(dataSource(), "SELECT CONSTRAINT_NAME FROM "
                 + "INFORMATION_SCHEMA.TABLE_CONSTRAINTS WHERE TABLE_NAME = 'PENDING_RUNS' AND CONSTRAINT_TYPE = "
                 + "'UNIQUE'"));
-        assertEquals(List.of("PENDING_RUNS_BY_DUE"), query(dataSource(), "SELECT INDEX_NAME FROM "
-                + "INFORMATION_SCHEMA.INDEXES WHERE INDEX_NAME = 'PENDING_RUNS_BY_DUE'"));
     }
 
     /**
@@ -151,18 +149,14 @@ class SchemaTest {
         try (H2TaskStore store = TestStores.open(dir)) {
             store.recordRun(TestStores.run("r1", task("a"), RunStatus.SUCCEEDED, Instant.parse("2026-01-01T00:00:00Z")));
         }
-        execute(dataSource(), "DELETE FROM schema_version WHERE version = 2", "DROP INDEX pending_runs_by_due");
-        try (H2TaskStore store = TestStores.open(dir)) { // version 1 and half of step 2
-            assertEquals(1, store.schemaVersionFound());
-            assertTrue(store.run("r1").isPresent());
-        }
-        execute(dataSource(), "DELETE FROM schema_version WHERE version = 2"); // the whole step 2 already there
+        // step 2 ran, but the crash came before it was recorded: the next start runs it again over what is there
+        execute(dataSource(), "DELETE FROM schema_version WHERE version = 2");
         try (H2TaskStore store = TestStores.open(dir)) {
             assertEquals(1, store.schemaVersionFound());
+            assertTrue(store.run("r1").isPresent());
+            assertEquals(List.of(), store.pendingRuns());
         }
         assertEquals(List.of("1 tasks, runs and dead letters", "2 pending runs"), versions(dataSource()));
-        assertEquals(List.of("PENDING_RUNS_BY_DUE"), query(dataSource(), "SELECT INDEX_NAME FROM "
-                + "INFORMATION_SCHEMA.INDEXES WHERE INDEX_NAME = 'PENDING_RUNS_BY_DUE'"));
     }
 
     @Test
