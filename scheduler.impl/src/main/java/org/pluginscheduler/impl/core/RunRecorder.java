@@ -10,6 +10,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -25,12 +27,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes run records in batches: one thread drains every record queued while the previous batch was being
- * committed and hands them to {@link TaskStore#recordRuns} as one batch, so a persistent store commits once for
- * many runs however few workers there are. Records are written in the order they were queued (a RUNNING record
- * always before its final one); a RUNNING record whose final record is in the same batch is not written at all
- * (the final one replaces it in the same commit).
+ * committed and hands them to {@link TaskStore#write} as one batch (one transaction), with the pending runs and dead
+ * letters queued alongside, so a persistent store commits once for many runs however few workers there are.
+ * Records are written in the order they were queued (a RUNNING record always before its final one); a RUNNING
+ * record whose final record is in the same batch is not written at all (the final one replaces it in the same
+ * commit). A RUNNING record queued while a batch is being written goes into the next batch: that bounds how long a
+ * started run can go unrecorded.
  *
- * <p>Three ways in: {@link #recordLater} queues and returns (RUNNING and SKIPPED records acknowledge nothing);
+ * <p>Accepted work that a caller waits for ({@link #accept}) is written on the caller's thread, concurrently with
+ * the recorder's batches (a persistent store's group commit joins them). Accepted work nobody waits for
+ * ({@link #acceptLater}) is queued like a record.
+ *
+ * <p>Three ways in for records: {@link #recordLater} queues and returns (RUNNING and SKIPPED records acknowledge nothing);
  * {@link #record} waits until its batch is stored; {@link #recordThen} queues and returns at once, and the
  * recorder thread runs the given completion once the batch holding the record is stored. A finished run is
  * acknowledged in that completion, so it is acknowledged only once durable, while the worker that ran it is
@@ -68,8 +76,12 @@ final class RunRecorder {
     }
 
     private final Supplier<TaskStore> store;
-    /** Held while a batch is written: {@link #exclusive} never interleaves with a write. */
-    private final Object writing = new Object();
+    /**
+     * Writes (the recorder's batches, and callers' own {@link #accept} writes, which may run concurrently and share
+     * a persistent store's group commit) hold the read lock; {@link #exclusive} the write lock, so a store switch
+     * never interleaves with a write.
+     */
+    private final ReadWriteLock writing = new ReentrantReadWriteLock();
     private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
     private final Semaphore pending = new Semaphore(MAX_PENDING);
     private final Thread thread;
@@ -112,16 +124,12 @@ final class RunRecorder {
      * @throws TaskStoreException if it could not be stored; it is not accepted
      */
     void accept(List<PendingRun> accepted) {
-        CompletableFuture<Void> stored = new CompletableFuture<>();
-        Item item = new Item(null, List.copyOf(accepted), null, stored, null, false);
-        if (!enqueue(item)) {
-            Throwable failure = failureOf(List.of(item));
-            if (failure != null) {
-                throw notAccepted(accepted, failure);
-            }
-            return;
+        // on the caller's thread: nothing of the run is queued yet, so no queued write must come first; concurrent
+        // callers share a persistent store's group commit, and an in-memory store is written at once
+        Throwable failure = failureOf(List.of(new Item(null, List.copyOf(accepted), null, null, null, false)));
+        if (failure != null) {
+            throw notAccepted(accepted, failure);
         }
-        await(stored, cause -> notAccepted(accepted, cause));
     }
 
     private static TaskStoreException notAccepted(List<PendingRun> accepted, Throwable cause) {
@@ -322,8 +330,11 @@ final class RunRecorder {
      * wait for a record to be stored.
      */
     void exclusive(Runnable action) {
-        synchronized (writing) {
+        writing.writeLock().lock();
+        try {
             action.run();
+        } finally {
+            writing.writeLock().unlock();
         }
     }
 
@@ -338,8 +349,11 @@ final class RunRecorder {
             return null;
         }
         try {
-            synchronized (writing) {
+            writing.readLock().lock();
+            try {
                 store.get().write(batch);
+            } finally {
+                writing.readLock().unlock();
             }
             return null;
         } catch (RuntimeException | LinkageError | AssertionError e) { // the recorder thread must survive a bad store
