@@ -19,7 +19,6 @@ import org.pluginscheduler.api.OverlapPolicy;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
-import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.execution.RunExecutor;
 import org.pluginscheduler.api.store.PendingRun;
 import org.slf4j.Logger;
@@ -185,10 +184,9 @@ final class Launcher implements Completion.Followups {
         TaskTimer.Entry entry = timer.schedule(p.due(), self -> {
             Execution execution;
             synchronized (ctx.lock) {
-                if (slot.pendingRetries().get(self) == null) {
+                if (!slot.removePendingRetry(self)) {
                     return; // withdrawn meanwhile: it waits in the pending work, still stored
                 }
-                slot.removePendingRetry(self);
                 if (slot.removed || slot.handle.isGone() || ctx.stopped()) {
                     keep(slot, p);
                     return;
@@ -310,7 +308,7 @@ final class Launcher implements Completion.Followups {
     }
 
     /** Arms a stored submission, or keeps it for its task if that went away meanwhile. Not under the lock. */
-    void armAccepted(TaskId id, TaskSlot slot, PendingRun p) {
+    void armAccepted(TaskSlot slot, PendingRun p) {
         synchronized (ctx.lock) {
             if (slot.removed || ctx.stopped()) {
                 keep(slot, p);

@@ -234,7 +234,7 @@ final class TaskAdmin {
             accepted = launcher.submission(slot, arguments, at.get(), lockKeys);
         }
         launcher.accept(List.of(accepted)); // stored before it is armed and before its id is returned
-        launcher.armAccepted(id, slot, accepted);
+        launcher.armAccepted(slot, accepted);
         return accepted.runId();
     }
 

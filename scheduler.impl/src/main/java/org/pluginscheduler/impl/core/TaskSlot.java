@@ -165,10 +165,15 @@ final class TaskSlot implements TaskTimer.Due {
         pendingRetries.put(entry, run);
     }
 
-    void removePendingRetry(TaskTimer.Entry entry) {
-        if (pendingRetries != null && pendingRetries.remove(entry) != null && pendingRetries.isEmpty()) {
+    /** @return whether the entry was waiting here (it was not withdrawn meanwhile) */
+    boolean removePendingRetry(TaskTimer.Entry entry) {
+        if (pendingRetries == null || pendingRetries.remove(entry) == null) {
+            return false;
+        }
+        if (pendingRetries.isEmpty()) {
             pendingRetries = null;
         }
+        return true;
     }
 
     void clearPendingRetries() {
