@@ -43,10 +43,13 @@ public interface TaskScheduler {
     Optional<RunRecord> run(String runId);
 
     /**
-     * Starts a run now, asynchronously, subject to the task's overlap policy.
+     * Starts a run now, asynchronously, subject to the task's overlap policy. The run is <em>accepted</em> when
+     * this returns: it is stored as a pending run (with a persistent store, on disk), so it runs even if the
+     * runtime stops or crashes before it starts (after the restart, under this run id).
      *
      * @return the run id; follow it with {@link #run(String)}
-     * @throws IllegalStateException if the task cannot run (dormant, conflicting or invalid)
+     * @throws IllegalStateException if the task cannot run (dormant, conflicting or invalid), or the store could not
+     *                               store the run (then nothing runs)
      */
     String trigger(TaskId id);
 
@@ -62,10 +65,15 @@ public interface TaskScheduler {
 
     /**
      * Submits a one-shot run with arguments, now or at an instant. Submissions wait for the task's own running
-     * execution (they are not subject to its overlap policy) A submission planned for later is held in memory.
+     * execution (they are not subject to its overlap policy). The run is <em>accepted</em> when this returns: it
+     * is stored as a pending run (with a persistent store, on disk) and runs at its time even if the runtime stops
+     * or crashes meanwhile; one whose time passed while the runtime was down runs at its next start (or is recorded
+     * SKIPPED if the task's misfire policy is SKIP).
      *
      * @param at empty for now
      * @return the run id
+     * @throws IllegalStateException if the task cannot run, or the store could not store the run (then nothing
+     *                               runs)
      */
     default String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at) {
         return submit(id, arguments, at, Set.of());
