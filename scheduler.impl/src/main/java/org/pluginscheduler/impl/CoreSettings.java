@@ -14,6 +14,7 @@ import org.pluginscheduler.api.MisfirePolicy;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.impl.core.GroupLimits;
 import org.pluginscheduler.impl.core.Settings;
+import org.pluginscheduler.internal.config.ConfigReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +55,7 @@ final class CoreSettings {
     }
 
     /** Warns, naming each, about pool and stuck-run keys that now belong to the execution service's PID. */
-    static void warnMoved(Map<String, Object> properties) {
+    static void warnMoved(Map<String, ?> properties) {
         for (String key : MOVED_TO_EXECUTION) {
             if (properties.containsKey(key)) {
                 LOG.warn("Configuration {}: '{}' is ignored here; it moved to configuration {} (the execution "
@@ -63,65 +64,75 @@ final class CoreSettings {
         }
     }
 
-    /** @return the settings, or empty (after logging which field is wrong) to keep the last good ones */
-    static Optional<Settings> validate(SchedulerConfiguration c) {
+    /** The keys of this PID, in the order they are described; the moved keys are warned about separately. */
+    static final List<String> KEYS = List.of("default.zone", "grace.period.seconds", "lock.retry.delay.ms",
+            "default.misfire", "tenants", "groups");
+
+    /**
+     * Reads the raw properties (not the typed {@link SchedulerConfiguration}: a value Declarative Services cannot
+     * convert, such as {@code grace.period.seconds = 99999999999}, would throw from the annotation method and kill
+     * the update without naming the field). Warns once per unknown key, naming the closest known one.
+     *
+     * @return the settings, or empty (after one ERROR naming every bad field and its value) to keep the last good
+     *         ones
+     */
+    static Optional<Settings> validate(Map<String, ?> properties) {
+        ConfigReader r = new ConfigReader(properties, KEYS);
+        Map<String, String> unknown = r.unknownKeys();
+        unknown.keySet().removeAll(MOVED_TO_EXECUTION);
+        unknown.forEach((key, closest) -> LOG.warn("Configuration {}: unknown key '{}' is ignored; did you mean "
+                + "'{}'?", SchedulerConfiguration.PID, key, closest));
         try {
-            ZoneId zone = ZoneId.systemDefault();
-            if (!c.default_zone().isBlank()) {
-                try {
-                    zone = ZoneId.of(c.default_zone().trim());
-                } catch (DateTimeException e) {
-                    throw new IllegalArgumentException("default.zone: unknown time zone '" + c.default_zone() + "'");
-                }
-            }
-            if (c.grace_period_seconds() < 0 || c.grace_period_seconds() > 3600) {
-                throw new IllegalArgumentException("grace.period.seconds: " + c.grace_period_seconds()
-                        + " is not in 0–3600");
-            }
-            if (c.lock_retry_delay_ms() < 1 || c.lock_retry_delay_ms() > 3_600_000) {
-                throw new IllegalArgumentException("lock.retry.delay.ms: " + c.lock_retry_delay_ms()
-                        + " is not in 1–3600000");
-            }
-            MisfirePolicy misfire = misfire(c.default_misfire());
-            List<String> tenants = new ArrayList<>();
-            for (String tenant : split(c.tenants(), "[,\\s]+")) {
-                String t = tenant.trim();
-                if (t.isEmpty()) {
-                    continue;
-                }
-                if (!TaskId.ID_PATTERN.matcher(t).matches()) {
-                    throw new IllegalArgumentException("tenants: '" + t + "' must match " + TaskId.ID_PATTERN.pattern());
-                }
-                if (tenants.contains(t)) {
-                    throw new IllegalArgumentException("tenants: '" + t + "' is listed twice");
-                }
-                tenants.add(t);
-            }
-            Map<String, GroupLimits.Limit> groups = GroupLimits.parse(split(c.groups(), ";").toArray(String[]::new));
-            return Optional.of(new Settings(zone, Duration.ofSeconds(c.grace_period_seconds()),
-                    Duration.ofMillis(c.lock_retry_delay_ms()), misfire, tenants, groups, RECOVERY_DELAY));
+            return Optional.of(read(r));
         } catch (IllegalArgumentException e) {
-            // DS throws IllegalArgumentException too when a value cannot be converted (e.g. "ten" for an int)
             LOG.error("Configuration {} rejected: {}; the last good configuration stays in force",
                     SchedulerConfiguration.PID, e.getMessage());
             return Optional.empty();
         }
     }
 
-    /**
-     * A list property arrives as an array (a .config file or Config Admin) or as one string (a .cfg file); a
-     * string is split, so {@code tenants = acme, globex} and {@code groups = a:concurrency=1; b:rate=5/PT1M} work.
-     */
-    private static List<String> split(String[] values, String separator) {
-        List<String> result = new ArrayList<>();
-        for (String value : values == null ? new String[0] : values) {
-            for (String part : value.split(separator)) {
-                if (!part.isBlank()) {
-                    result.add(part.trim());
-                }
+    /** @throws IllegalArgumentException naming every bad field and its value */
+    static Settings read(ConfigReader r) {
+        ZoneId zone = r.parse("default.zone", ZoneId.systemDefault(), text -> {
+            try {
+                return ZoneId.of(text);
+            } catch (DateTimeException e) {
+                throw new IllegalArgumentException("unknown time zone '" + text + "'");
+            }
+        });
+        int grace = r.integer("grace.period.seconds", 10, 0, 3600);
+        long lockRetry = r.longValue("lock.retry.delay.ms", 1000, 1, 3_600_000);
+        MisfirePolicy misfire = r.parse("default.misfire", MisfirePolicy.runOnce(),
+                text -> fieldless("default.misfire", () -> misfire(text)));
+        List<String> tenants = new ArrayList<>();
+        for (String t : r.list("tenants", "[,\\s]+")) {
+            if (!TaskId.ID_PATTERN.matcher(t).matches()) {
+                r.problem("tenants", "'" + t + "' must match " + TaskId.ID_PATTERN.pattern());
+            } else if (tenants.contains(t)) {
+                r.problem("tenants", "'" + t + "' is listed twice");
+            } else {
+                tenants.add(t);
             }
         }
-        return result;
+        List<String> groupEntries = r.list("groups", ";");
+        Map<String, GroupLimits.Limit> groups = Map.of();
+        if (!groupEntries.isEmpty()) {
+            groups = r.parse("groups", Map.of(),
+                    any -> fieldless("groups", () -> GroupLimits.parse(groupEntries.toArray(String[]::new))));
+        }
+        r.check();
+        return new Settings(zone, Duration.ofSeconds(grace), Duration.ofMillis(lockRetry), misfire, tenants, groups,
+                RECOVERY_DELAY);
+    }
+
+    /** Runs a parser whose messages start with {@code "<field>: "}, dropping that (the reader adds it). */
+    private static <T> T fieldless(String field, java.util.function.Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException e) {
+            String m = String.valueOf(e.getMessage());
+            throw new IllegalArgumentException(m.startsWith(field + ": ") ? m.substring(field.length() + 2) : m);
+        }
     }
 
     static MisfirePolicy misfire(String text) {

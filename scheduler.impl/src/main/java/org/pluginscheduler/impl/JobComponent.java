@@ -1,5 +1,7 @@
 package org.pluginscheduler.impl;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -18,6 +20,7 @@ import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskResult;
+import org.pluginscheduler.internal.config.ConfigReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,23 +52,26 @@ public final class JobComponent {
     }
 
     @Activate
-    void activate(JobConfiguration configuration, Map<String, Object> properties) {
+    void activate(Map<String, Object> properties) {
         pid = String.valueOf(properties.get(Constants.SERVICE_PID));
-        modified(configuration, properties);
+        modified(properties);
     }
 
+    /** Reads the raw properties, so a value of the wrong type is reported with its field like any other. */
     @Modified
-    void modified(JobConfiguration configuration, Map<String, Object> properties) {
+    void modified(Map<String, Object> properties) {
+        ConfigReader reader = reader(properties);
+        reader.unknownKeyWarnings().forEach(w -> LOG.warn("Configuration {}: {}", pid, w));
         TaskDefinition definition;
         try {
-            definition = definition(configuration, properties);
+            definition = definition(reader);
         } catch (IllegalArgumentException e) {
             LOG.error("Configuration {} rejected: {}; {}", pid, e.getMessage(), current == null
                     ? "the job is not registered" : "job " + current + " keeps its last good configuration");
             return;
         }
         TaskId id = TaskId.of(OWNER, definition.id());
-        String handler = configuration.handler().trim();
+        String handler = definitionHandler(properties);
         try {
             jobs.claimJob(id, pid);
             if (current != null && !current.equals(id)) {
@@ -112,48 +118,71 @@ public final class JobComponent {
     }
 
 
-    static TaskDefinition definition(JobConfiguration c, Map<String, Object> properties) {
-        if (c.id() == null || c.id().isBlank()) {
-            throw new IllegalArgumentException("id: is required");
+    /** The keys of this factory PID, in the order they are described; {@code config.*} keys are the job's own. */
+    static final List<String> KEYS = List.of("id", "schedule", "handler", "name", "description", "enabled",
+            "priority", "timeout", "max.retries", "retry.delay", "dead.letter", "lock.keys");
+
+    static ConfigReader reader(Map<String, ?> properties) {
+        return new ConfigReader(properties, KEYS).knownPrefix(CONFIG_PREFIX);
+    }
+
+    private static final String CONFIG_PREFIX = "config.";
+
+    private static String definitionHandler(Map<String, ?> properties) {
+        return String.valueOf(properties.get("handler")).trim();
+    }
+
+    static TaskDefinition definition(Map<String, ?> properties) {
+        return definition(reader(properties));
+    }
+
+    /** @throws IllegalArgumentException naming every bad field and its value */
+    static TaskDefinition definition(ConfigReader r) {
+        String id = r.string("id", "").trim();
+        if (id.isEmpty()) {
+            r.problem("id", "is required");
         }
-        if (c.handler() == null || c.handler().isBlank()) {
-            throw new IllegalArgumentException("handler: is required (the task.handler name of a TaskAction service)");
+        String handler = r.string("handler", "").trim();
+        if (handler.isEmpty()) {
+            r.problem("handler", "is required (the task.handler name of a TaskAction service)");
         }
-        if (c.schedule() == null || c.schedule().isBlank()) {
-            throw new IllegalArgumentException("schedule: is required, e.g. cron:0 2 * * *");
+        String schedule = r.string("schedule", "").trim();
+        if (schedule.isEmpty()) {
+            r.problem("schedule", "is required, e.g. cron:0 2 * * *");
         }
-        Priority priority;
-        try {
-            priority = Priority.valueOf(c.priority().trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("priority: '" + c.priority() + "' is not REALTIME, NORMAL or BACKGROUND");
-        }
-        if (c.max_retries() < 0 || c.max_retries() > 1000) {
-            throw new IllegalArgumentException("max.retries: " + c.max_retries() + " is not in 0–1000");
-        }
-        TaskDefinition.Builder b = TaskDefinition.builder(c.id().trim()).schedule(c.schedule().trim())
-                .description(c.description()).enabledByDefault(c.enabled()).priority(priority)
-                .deadLetterEligible(c.dead_letter())
-                .retry(c.max_retries() == 0 ? RetryPolicy.none() : RetryPolicy.fixed(c.max_retries(),
-                        TaskOverrideComponent.duration("retry.delay", c.retry_delay(), true)));
-        if (!c.name().isBlank()) {
-            b.name(c.name());
-        }
-        if (!c.timeout().isBlank()) {
-            b.timeout(TaskOverrideComponent.duration("timeout", c.timeout(), false));
-        }
-        for (String key : c.lock_keys() == null ? new String[0] : c.lock_keys()) {
-            for (String k : key.split("[,\\s]+")) {
-                if (!k.isBlank()) {
-                    b.lockKeys(k);
-                }
-            }
-        }
-        properties.forEach((k, v) -> {
-            if (k.startsWith("config.") && k.length() > 7) {
-                b.config(k.substring(7), String.valueOf(v));
+        Priority priority = r.parse("priority", Priority.NORMAL, v -> {
+            try {
+                return Priority.valueOf(v.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'" + v + "' is not REALTIME, NORMAL or BACKGROUND");
             }
         });
+        String name = r.string("name", "");
+        String description = r.string("description", "");
+        boolean enabled = r.bool("enabled", true);
+        boolean deadLetter = r.bool("dead.letter", false);
+        int maxRetries = r.integer("max.retries", 0, 0, 1000);
+        Duration retryDelay = r.parse("retry.delay", Duration.ofSeconds(30),
+                v -> TaskOverrideComponent.duration(v, true));
+        Duration timeout = r.parse("timeout", null, v -> TaskOverrideComponent.duration(v, false));
+        List<String> lockKeys = r.list("lock.keys", "[,\\s]+");
+        r.check();
+        TaskDefinition.Builder b = TaskDefinition.builder(id).schedule(schedule)
+                .description(description).enabledByDefault(enabled).priority(priority)
+                .deadLetterEligible(deadLetter)
+                .retry(maxRetries == 0 ? RetryPolicy.none() : RetryPolicy.fixed(maxRetries, retryDelay));
+        if (!name.isBlank()) {
+            b.name(name);
+        }
+        if (timeout != null) {
+            b.timeout(timeout);
+        }
+        lockKeys.forEach(b::lockKeys);
+        for (String key : new java.util.TreeSet<>(r.keys())) {
+            if (key.startsWith(CONFIG_PREFIX) && key.length() > CONFIG_PREFIX.length()) {
+                b.config(key.substring(CONFIG_PREFIX.length()), String.valueOf(r.raw(key)));
+            }
+        }
         TaskDefinition definition = b.build();
         if (!definition.problems().isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", definition.problems()));

@@ -74,9 +74,9 @@ public final class SchedulerComponent {
     private FrameworkShutdownGuard shutdownGuard;
 
     @Activate
-    void activate(BundleContext context, SchedulerConfiguration configuration, Map<String, Object> properties) {
+    void activate(BundleContext context, Map<String, Object> properties) {
         CoreSettings.warnMoved(properties);
-        Settings validated = CoreSettings.validate(configuration).orElseGet(CoreSettings::defaults);
+        Settings validated = CoreSettings.validate(properties).orElseGet(CoreSettings::defaults);
         control = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 named("task-scheduler-registry-"));
         stateWriter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -93,9 +93,9 @@ public final class SchedulerComponent {
     }
 
     @Modified
-    void modified(SchedulerConfiguration configuration, Map<String, Object> properties) {
+    void modified(Map<String, Object> properties) {
         CoreSettings.warnMoved(properties);
-        CoreSettings.validate(configuration).ifPresent(validated -> {
+        CoreSettings.validate(properties).ifPresent(validated -> {
             engine().settings(validated);
             LOG.info("Scheduler configuration applied: {}", CoreSettings.describe(validated));
         });

@@ -2,6 +2,7 @@ package org.pluginscheduler.impl;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +19,7 @@ import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.ScheduleParseException;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.impl.core.TaskOverride;
+import org.pluginscheduler.internal.config.ConfigReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,15 +43,18 @@ public final class TaskOverrideComponent {
     }
 
     @Activate
-    void activate(TaskOverrideConfiguration configuration, Map<String, Object> properties) {
+    void activate(Map<String, Object> properties) {
         pid = String.valueOf(properties.get(Constants.SERVICE_PID));
-        modified(configuration);
+        modified(properties);
     }
 
+    /** Reads the raw properties, so a value of the wrong type is reported with its field like any other. */
     @Modified
-    void modified(TaskOverrideConfiguration configuration) {
+    void modified(Map<String, Object> properties) {
+        ConfigReader reader = new ConfigReader(properties, KEYS);
+        reader.unknownKeyWarnings().forEach(w -> LOG.warn("Configuration {}: {}", pid, w));
         try {
-            TaskOverride override = parse(configuration);
+            TaskOverride override = parse(reader);
             core.engine().override(pid, Optional.of(override));
             LOG.info("Configuration {} applied: override of {}", pid, override.task());
         } catch (IllegalArgumentException e) {
@@ -67,58 +72,56 @@ public final class TaskOverrideComponent {
         }
     }
 
-    static TaskOverride parse(TaskOverrideConfiguration c) {
-        if (c.task() == null || c.task().isBlank()) {
-            throw new IllegalArgumentException("task: is required (a qualified id such as my.plugin:nightly)");
+    /** The keys of this factory PID, in the order they are described. */
+    static final List<String> KEYS = List.of("task", "enabled", "schedule", "max.retries", "retry.delay", "timeout");
+
+    static TaskOverride parse(Map<String, ?> properties) {
+        return parse(new ConfigReader(properties, KEYS));
+    }
+
+    /** @throws IllegalArgumentException naming every bad field and its value */
+    static TaskOverride parse(ConfigReader r) {
+        TaskId task = null;
+        String taskText = r.string("task", "");
+        if (taskText.isBlank()) {
+            r.problem("task", "is required (a qualified id such as my.plugin:nightly)");
+        } else {
+            task = r.parse("task", null, TaskId::parse);
         }
-        TaskId task;
-        try {
-            task = TaskId.parse(c.task().trim());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("task: " + e.getMessage());
-        }
-        Optional<Boolean> enabled = optional(c.enabled()).map(v -> switch (v.toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException("enabled: '" + v + "' is not true or false");
-        });
-        Optional<Schedule> schedule = optional(c.schedule()).map(v -> {
+        Optional<Boolean> enabled = blank(r, "enabled") ? Optional.empty() : Optional.of(r.bool("enabled", true));
+        Optional<Schedule> schedule = Optional.ofNullable(r.parse("schedule", null, v -> {
             try {
                 return Schedule.parse(v);
             } catch (ScheduleParseException e) {
-                throw new IllegalArgumentException("schedule: " + e.getMessage());
+                throw new IllegalArgumentException(e.getMessage());
             }
-        });
-        Optional<Integer> maxRetries = optional(c.max_retries()).map(v -> {
-            try {
-                int n = Integer.parseInt(v);
-                if (n < 0 || n > 1000) {
-                    throw new NumberFormatException();
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("max.retries: '" + v + "' is not a number in 0–1000");
-            }
-        });
-        Optional<Duration> retryDelay = optional(c.retry_delay()).map(v -> duration("retry.delay", v, true));
-        Optional<Duration> timeout = optional(c.timeout()).map(v -> duration("timeout", v, false));
+        }));
+        Optional<Integer> maxRetries = blank(r, "max.retries") ? Optional.empty()
+                : Optional.of(r.integer("max.retries", 0, 0, 1000));
+        Optional<Duration> retryDelay = Optional.ofNullable(r.parse("retry.delay", null, v -> duration(v, true)));
+        Optional<Duration> timeout = Optional.ofNullable(r.parse("timeout", null, v -> duration(v, false)));
+        r.check();
         return new TaskOverride(task, enabled, schedule, maxRetries, retryDelay, timeout);
     }
 
-    private static Optional<String> optional(String value) {
-        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    /** @return whether the key is absent or blank text: "not overridden" */
+    private static boolean blank(ConfigReader r, String key) {
+        Object raw = r.raw(key);
+        return raw == null || raw instanceof String text && text.isBlank();
     }
 
-    static Duration duration(String field, String value, boolean zeroAllowed) {
+    /** Parses an ISO-8601 duration; its message names the value, not the field (the reader adds that). */
+    static Duration duration(String value, boolean zeroAllowed) {
         Duration d;
         try {
-            d = Duration.parse(value.toUpperCase(Locale.ROOT));
+            d = Duration.parse(value.trim().toUpperCase(Locale.ROOT));
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException(field + ": '" + value + "' is not an ISO-8601 duration such as PT5M");
+            throw new IllegalArgumentException("'" + value + "' is not an ISO-8601 duration such as PT5M");
         }
         if (d.isNegative() || !zeroAllowed && d.isZero()) {
-            throw new IllegalArgumentException(field + ": " + value + " must be positive");
+            throw new IllegalArgumentException("'" + value + "' must be positive");
         }
         return d;
     }
+
 }

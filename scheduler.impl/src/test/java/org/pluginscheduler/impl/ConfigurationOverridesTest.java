@@ -44,8 +44,17 @@ class ConfigurationOverridesTest {
                 values.containsKey(method.getName()) ? values.get(method.getName()) : method.getDefaultValue());
     }
 
-    private static TaskOverrideConfiguration override(Map<String, Object> values) {
-        return annotation(TaskOverrideConfiguration.class, values);
+    /** Raw properties: {@code values} keyed by method name ({@code _} for {@code .}). */
+    private static Map<String, Object> override(Map<String, ?> values) {
+        Map<String, Object> properties = new java.util.HashMap<>();
+        values.forEach((k, v) -> properties.put(k.replace('_', '.'), v));
+        return properties;
+    }
+
+    private static Map<String, Object> job(Map<String, ?> values, Map<String, ?> more) {
+        Map<String, Object> properties = override(values);
+        properties.putAll(more);
+        return properties;
     }
 
     @Test
@@ -88,18 +97,21 @@ class ConfigurationOverridesTest {
                 override(Map.of("task", "p:t", "schedule", "cron:61 * * * *")))));
         assertEquals("enabled: 'yes' is not true or false",
                 message(() -> TaskOverrideComponent.parse(override(Map.of("task", "p:t", "enabled", "yes")))));
-        assertEquals("max.retries: 'many' is not a number in 0–1000",
+        assertEquals("max.retries: 'many' is not a whole number",
                 message(() -> TaskOverrideComponent.parse(override(Map.of("task", "p:t", "max_retries", "many")))));
+        assertEquals("max.retries: '99999999999' is not in 0–1000; timeout: 'soon' is not an ISO-8601 duration such as PT5M",
+                message(() -> TaskOverrideComponent.parse(override(Map.of("task", "p:t", "max_retries", "99999999999",
+                        "timeout", "soon")))));
         assertEquals("timeout: 'soon' is not an ISO-8601 duration such as PT5M",
                 message(() -> TaskOverrideComponent.parse(override(Map.of("task", "p:t", "timeout", "soon")))));
     }
 
     @Test
     void aJobIsDefinedByItsConfiguration() {
-        JobConfiguration c = annotation(JobConfiguration.class, Map.of("id", "purge", "schedule", "cron:0 2 * * *",
+        Map<String, Object> c = override(Map.of("id", "purge", "schedule", "cron:0 2 * * *",
                 "handler", "purge-cache", "priority", "background", "max_retries", 2, "lock_keys",
                 new String[] {"cache, db"}));
-        TaskDefinition d = JobComponent.definition(c, Map.of("config.region", "eu", "other", "x"));
+        TaskDefinition d = JobComponent.definition(job(c, Map.of("config.region", "eu")));
         assertEquals("purge", d.id());
         assertEquals(Schedule.parse("cron:0 2 * * *"), d.schedule());
         assertEquals(Priority.BACKGROUND, d.priority());
@@ -107,13 +119,19 @@ class ConfigurationOverridesTest {
         assertEquals(List.of("cache", "db"), List.copyOf(d.lockKeys()));
         assertEquals(Map.of("region", "eu"), d.config());
         assertEquals("handler: is required (the task.handler name of a TaskAction service)",
-                message(() -> JobComponent.definition(annotation(JobConfiguration.class,
-                        Map.of("id", "x", "schedule", "every:PT1M", "handler", " ")), Map.of())));
-        assertTrue(message(() -> JobComponent.definition(annotation(JobConfiguration.class,
-                Map.of("id", "x", "schedule", "cron:nope", "handler", "h")), Map.of())).startsWith("schedule: "));
+                message(() -> JobComponent.definition(job(
+                        Map.of("id", "x", "schedule", "every:PT1M", "handler", " "), Map.of()))));
+        assertTrue(message(() -> JobComponent.definition(job(
+                Map.of("id", "x", "schedule", "cron:nope", "handler", "h"), Map.of()))).startsWith("schedule: "));
         assertEquals("priority: 'URGENT' is not REALTIME, NORMAL or BACKGROUND", message(() -> JobComponent.definition(
-                annotation(JobConfiguration.class, Map.of("id", "x", "schedule", "every:PT1M", "handler", "h",
-                        "priority", "URGENT")), Map.of())));
+                job(Map.of("id", "x", "schedule", "every:PT1M", "handler", "h",
+                        "priority", "URGENT"), Map.of()))));
+        assertEquals("enabled: 'maybe' is not true or false; dead.letter: 1 is not true or false; "
+                + "max.retries: 'abc' is not a whole number", message(() -> JobComponent.definition(
+                job(Map.of("id", "x", "schedule", "every:PT1M", "handler", "h", "enabled", "maybe",
+                        "max.retries", "abc", "dead.letter", 1), Map.of()))));
+        assertEquals(Map.of("enabeld", "enabled"), JobComponent.reader(Map.of("id", "x", "enabeld", "true",
+                "config.region", "eu", "service.factoryPid", "f")).unknownKeys());
     }
 
     @Test

@@ -20,15 +20,11 @@ import org.pluginscheduler.impl.core.Settings;
 /** Validation of {@link SchedulerConfiguration}: every field, named in the error, and list properties split. */
 class SchedulerConfigurationTest {
 
-    /** A configuration whose values are the annotation defaults overridden by {@code values} (method names). */
-    static SchedulerConfiguration config(Map<String, Object> values) {
-        return (SchedulerConfiguration) Proxy.newProxyInstance(SchedulerConfiguration.class.getClassLoader(),
-                new Class<?>[] {SchedulerConfiguration.class}, (proxy, method, args) -> {
-                    if (values.containsKey(method.getName())) {
-                        return values.get(method.getName());
-                    }
-                    return method.getDefaultValue();
-                });
+    /** Raw properties as Config Admin passes them: {@code values} keyed by method name ({@code _} for {@code .}). */
+    static Map<String, Object> config(Map<String, Object> values) {
+        Map<String, Object> properties = new java.util.HashMap<>();
+        values.forEach((k, v) -> properties.put(k.replace('_', '.'), v));
+        return properties;
     }
 
     @Test
@@ -77,6 +73,32 @@ class SchedulerConfigurationTest {
                 .contains("configured twice"));
     }
 
+    /** What DS could not convert, or converted silently, is now a problem naming field and value. */
+    @Test
+    void rawValuesThatDoNotConvertNameFieldAndValue() {
+        assertEquals("grace.period.seconds: '99999999999' is not in 0–3600",
+                readMessage(Map.of("grace.period.seconds", "99999999999")));
+        assertEquals("grace.period.seconds: 'ten' is not a whole number",
+                readMessage(Map.of("grace.period.seconds", "ten")));
+        assertEquals("lock.retry.delay.ms: '1e3' is not a whole number; default.zone: unknown time zone 'Mars/X'",
+                readMessage(Map.of("lock.retry.delay.ms", "1e3", "default.zone", "Mars/X")).replaceAll(
+                        "^(default.zone: [^;]*); (.*)$", "$2; $1"));
+        assertEquals("groups: rate in 'x:rate=fast' is not N/PERIOD, e.g. 10/PT1M",
+                readMessage(Map.of("groups", "x:rate=fast")));
+        assertEquals("default.misfire: 'SOMETIMES' is not RUN_ONCE, SKIP or CATCH_UP:<max>",
+                readMessage(Map.of("default.misfire", "SOMETIMES")));
+        Settings s = CoreSettings.validate(Map.of("tenants", "acme, globex", "groups", "a:concurrency=1; b:rate=5/PT1M",
+                "grace.period.seconds", 20L, "worker.thread", "4", "service.pid", "x")).orElseThrow();
+        assertEquals(java.util.List.of("acme", "globex"), s.tenants());
+        assertEquals(java.util.Set.of("a", "b"), s.groups().keySet());
+        assertEquals(java.time.Duration.ofSeconds(20), s.gracePeriod());
+    }
+
+    private static String readMessage(Map<String, ?> properties) {
+        return message(() -> CoreSettings.read(new org.pluginscheduler.internal.config.ConfigReader(properties,
+                CoreSettings.KEYS)));
+    }
+
     private static String message(Runnable r) {
         try {
             r.run();
@@ -86,3 +108,4 @@ class SchedulerConfigurationTest {
         throw new AssertionError("no error");
     }
 }
+

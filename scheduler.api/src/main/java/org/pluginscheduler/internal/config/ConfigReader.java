@@ -69,6 +69,11 @@ public final class ConfigReader {
         return properties.get(key);
     }
 
+    /** @return every key the configuration has, framework keys included */
+    public java.util.Set<String> keys() {
+        return properties.keySet();
+    }
+
     /** @return whether the configuration sets {@code key} */
     public boolean has(String key) {
         return properties.get(key) != null;

@@ -25,6 +25,7 @@ import org.pluginscheduler.api.store.RunBatch;
 import org.pluginscheduler.api.store.StoredTask;
 import org.pluginscheduler.api.store.TaskStoreException;
 import org.pluginscheduler.api.store.TaskStore;
+import org.pluginscheduler.internal.config.ConfigReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,8 @@ public final class InMemoryTaskStore implements TaskStore {
     private final Map<String, PendingRun> pending = new HashMap<>();
     private final Map<Occurrence, String> occurrences = new HashMap<>();
 
+    static final String MAX_RUNS_PER_TASK = "max.runs.per.task";
+
     /** @param maxRunsPerTask how many runs to keep per task, at least 1 */
     public InMemoryTaskStore(int maxRunsPerTask) {
         if (maxRunsPerTask < 1) {
@@ -62,17 +65,20 @@ public final class InMemoryTaskStore implements TaskStore {
     }
 
     @Activate
-    public InMemoryTaskStore(MemoryStoreConfiguration configuration) {
+    public InMemoryTaskStore(Map<String, Object> properties) {
         this(200);
-        modified(configuration);
+        modified(properties);
     }
 
+    /** Reads the raw properties, so a value of the wrong type is reported with its field like any other. */
     @Modified
-    void modified(MemoryStoreConfiguration configuration) {
-        int max = configuration.max_runs_per_task();
-        if (max < 1 || max > 100_000) {
-            LOG.error("Configuration {} rejected: max_runs_per_task: {} is not in 1–100000; keeping {}",
-                    MemoryStoreConfiguration.PID, max, currentMax());
+    void modified(Map<String, Object> properties) {
+        ConfigReader r = new ConfigReader(properties, List.of(MAX_RUNS_PER_TASK));
+        r.unknownKeyWarnings().forEach(w -> LOG.warn("Configuration {}: {}", MemoryStoreConfiguration.PID, w));
+        int max = r.integer(MAX_RUNS_PER_TASK, 200, 1, 100_000);
+        if (!r.problems().isEmpty()) {
+            LOG.error("Configuration {} rejected: {}; the last good configuration stays in force ({}={})",
+                    MemoryStoreConfiguration.PID, String.join("; ", r.problems()), MAX_RUNS_PER_TASK, currentMax());
             return;
         }
         synchronized (this) {
