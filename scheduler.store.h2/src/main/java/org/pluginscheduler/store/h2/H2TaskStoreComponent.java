@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
 
@@ -73,24 +74,26 @@ public final class H2TaskStoreComponent implements TaskStore {
     }
 
     @Activate
-    void activate(H2StoreConfiguration configuration) {
-        configure(configuration);
+    void activate(Map<String, Object> properties) {
+        configure(properties);
     }
 
     @Modified
-    void modified(H2StoreConfiguration configuration) {
-        configure(configuration);
+    void modified(Map<String, Object> properties) {
+        configure(properties);
     }
 
     /**
      * Validates and applies a configuration. Once running, a bad one is logged and changes nothing; at activation
      * it fails the activation.
      */
-    synchronized void configure(H2StoreConfiguration configuration) {
+    synchronized void configure(Map<String, ?> properties) {
         boolean starting = store == null;
+        StoreSettings.reader(properties).unknownKeyWarnings().forEach(w ->
+                LOG.warn("Configuration {}: {}", H2StoreConfiguration.PID, w));
         StoreSettings next;
         try {
-            next = StoreSettings.from(configuration);
+            next = StoreSettings.from(properties);
         } catch (IllegalArgumentException e) {
             if (starting) {
                 LOG.error("H2 task store not started: configuration {} rejected: {}; fix it in {}; until then the "
@@ -108,12 +111,14 @@ public final class H2TaskStoreComponent implements TaskStore {
                 replacement = open(next);
             } catch (TaskStoreException e) {
                 if (starting) {
-                    LOG.error("H2 task store not started: {}; until then the scheduler keeps its in-memory store",
+                    LOG.error("H2 task store not started: configuration {} rejected: {}: {}; until then the "
+                            + "scheduler keeps its in-memory store", H2StoreConfiguration.PID, field(e),
                             e.getMessage(), e.getCause());
                     throw e;
                 }
-                LOG.error("Configuration {} not applied: {}; the store stays on {}", H2StoreConfiguration.PID,
-                        e.getMessage(), store.location().resource(), e.getCause());
+                LOG.error("Configuration {} rejected: {}: {}; the last good configuration stays in force (the "
+                        + "store stays on {})", H2StoreConfiguration.PID, field(e), e.getMessage(),
+                        store.location().resource(), e.getCause());
                 return;
             }
             H2TaskStore old = store;
@@ -135,6 +140,18 @@ public final class H2TaskStoreComponent implements TaskStore {
         pruner.every(Duration.ofMinutes(next.pruneIntervalMinutes()));
         LOG.info("H2 task store {} on {}: {}", starting ? "started" : "reconfigured", store.location().resource(),
                 next);
+    }
+
+    /**
+     * @return the field an administrator has to fix when the database cannot be opened: the credentials for a
+     *         wrong password or missing rights, the url for anything else (no server, locked, corrupt, missing)
+     */
+    static String field(TaskStoreException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.startsWith("wrong user or password")) {
+            return "user, .password";
+        }
+        return m.startsWith("user '") ? "user" : "url";
     }
 
     @Deactivate

@@ -2,9 +2,12 @@ package org.pluginscheduler.store.h2;
 
 import java.time.Duration;
 import java.util.Locale;
-import java.util.function.Supplier;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import org.pluginscheduler.internal.config.ConfigReader;
 
 /**
  * A validated configuration of the H2 store. {@link #toString()} masks the password: settings are logged.
@@ -62,20 +65,34 @@ record StoreSettings(String url, String user, String password, int maxAgeDays, i
         range("group.commit.max.wait.ms", maxWaitMillis, 0, 1_000);
     }
 
+    /** The keys of this PID, in the order they are described ({@code .password} is private: never a service property). */
+    static final List<String> KEYS = List.of("url", "user", ".password", "max.age.days", "max.runs.per.task",
+            "prune.interval.minutes", "group.commit.max.batch", "group.commit.max.wait.ms", "sync.to.disk");
+
+    /** @return a reader of {@code properties} that knows this PID's keys */
+    static ConfigReader reader(Map<String, ?> properties) {
+        return new ConfigReader(properties, KEYS);
+    }
+
     /**
-     * Reads and validates a configuration. DS throws when a value cannot be converted (e.g. {@code ten} for an
-     * int); that is reported with the field's name too.
+     * Reads and validates the raw properties (not a typed annotation: Declarative Services would throw for
+     * {@code max.age.days = ten} without naming the field, and read {@code sync.to.disk = maybe} as false).
      *
-     * @throws IllegalArgumentException naming the bad field
+     * @throws IllegalArgumentException naming every bad field and its value
      */
-    static StoreSettings from(H2StoreConfiguration c) {
-        return new StoreSettings(
-                read("url", c::url), read("user", c::user), read(".password", c::_password),
-                read("max.age.days", c::max_age_days), read("max.runs.per.task", c::max_runs_per_task),
-                read("prune.interval.minutes", c::prune_interval_minutes),
-                read("group.commit.max.batch", c::group_commit_max_batch),
-                read("group.commit.max.wait.ms", c::group_commit_max_wait_ms),
-                read("sync.to.disk", c::sync_to_disk));
+    static StoreSettings from(Map<String, ?> properties) {
+        ConfigReader r = reader(properties);
+        String url = r.string("url", DEFAULT_URL);
+        String user = r.string("user", DEFAULT_USER);
+        String password = r.string(".password", "");
+        int maxAgeDays = r.integer("max.age.days", DEFAULT_MAX_AGE_DAYS, 1, 36_500);
+        int maxRuns = r.integer("max.runs.per.task", DEFAULT_MAX_RUNS_PER_TASK, 1, 100_000);
+        int prune = r.integer("prune.interval.minutes", DEFAULT_PRUNE_INTERVAL_MINUTES, 1, 10_080);
+        int maxBatch = r.integer("group.commit.max.batch", DEFAULT_MAX_BATCH, 1, 10_000);
+        int maxWait = r.integer("group.commit.max.wait.ms", DEFAULT_MAX_WAIT_MS, 0, 1_000);
+        boolean sync = r.bool("sync.to.disk", false);
+        r.check();
+        return new StoreSettings(url, user, password, maxAgeDays, maxRuns, prune, maxBatch, maxWait, sync);
     }
 
     /**
@@ -116,14 +133,6 @@ record StoreSettings(String url, String user, String password, int maxAgeDays, i
     private static void range(String field, int value, int min, int max) {
         if (value < min || value > max) {
             throw new IllegalArgumentException(field + ": " + value + " is not in " + min + "–" + max);
-        }
-    }
-
-    private static <T> T read(String field, Supplier<T> value) {
-        try {
-            return value.get();
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
         }
     }
 }

@@ -129,7 +129,8 @@ class H2TaskStoreComponentTest {
         TaskStoreException e = assertThrows(TaskStoreException.class,
                 () -> component.activate(Configs.of(values)));
         assertTrue(e.getMessage().startsWith("url " + relative + " is not valid"), e.getMessage());
-        assertTrue(logged().contains("H2 task store not started: url " + relative), logged());
+        assertTrue(logged().contains("H2 task store not started: configuration org.pluginscheduler.store.h2 "
+                + "rejected: url: url " + relative), logged());
     }
 
     @Test
@@ -159,7 +160,7 @@ class H2TaskStoreComponentTest {
             Map<String, Object> unusable = config("first");
             unusable.put("url", "jdbc:h2:file:relative/x");
             component.modified(Configs.of(unusable));
-            assertTrue(logged().contains("Configuration org.pluginscheduler.store.h2 not applied: url "
+            assertTrue(logged().contains("Configuration org.pluginscheduler.store.h2 rejected: url: url "
                     + "jdbc:h2:file:relative/x is not valid"), logged());
             assertTrue(component.run("r1").isPresent(), "still on the first database");
 

@@ -37,11 +37,37 @@ class StoreSettingsTest {
         assertEquals(message, e.getMessage());
     }
 
+    /** What Declarative Services could not convert (or read as false) is a problem naming field and value. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "max.age.days | ten | max.age.days: 'ten' is not a whole number",
+        "max.runs.per.task | 99999999999 | max.runs.per.task: '99999999999' is not in 1–100000",
+        "prune.interval.minutes | 1.5 | prune.interval.minutes: '1.5' is not a whole number",
+        "group.commit.max.batch | 10001 | group.commit.max.batch: '10001' is not in 1–10000",
+        "sync.to.disk | maybe | sync.to.disk: 'maybe' is not true or false",
+        "sync.to.disk | yes | sync.to.disk: 'yes' is not true or false"})
+    void aValueDsCannotConvertIsReportedWithItsFieldAndValue(String key, String value, String message) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> StoreSettings.from(Map.of(key, value)));
+        assertEquals(message, e.getMessage());
+    }
+
     @Test
-    void aValueDsCannotConvertIsReportedWithItsFieldName() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StoreSettings.from(
-                Configs.of(Map.of("max_age_days", new IllegalArgumentException("'ten' is not an int")))));
-        assertEquals("max.age.days: 'ten' is not an int", e.getMessage());
+    void booleansAreStrictButIgnoreCaseAndUnknownKeysAreNamed() {
+        assertTrue(StoreSettings.from(Map.of("sync.to.disk", "TRUE")).syncToDisk());
+        assertTrue(StoreSettings.from(Map.of("sync.to.disk", Boolean.TRUE)).syncToDisk());
+        assertEquals(Map.of("sync.to.dsk", "sync.to.disk", "max_age_days", "max.age.days"),
+                StoreSettings.reader(Map.of("sync.to.dsk", "true", "max_age_days", "3", ".password", "x",
+                        "service.pid", "p", "felix.fileinstall.filename", "f", "dataSourceFactory.target", "(x=y)"))
+                        .unknownKeys());
+    }
+
+    @Test
+    void theFieldOfAnOpenFailureIsNamed() {
+        assertEquals("url", H2TaskStoreComponent.field(new org.pluginscheduler.api.store.TaskStoreException(
+                "cannot reach tcp://localhost:1/x (Connection refused): is its server running?", null)));
+        assertEquals("user, .password", H2TaskStoreComponent.field(
+                new org.pluginscheduler.api.store.TaskStoreException("wrong user or password for x", null)));
     }
 
     @Test
