@@ -9,6 +9,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
@@ -19,6 +21,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
+import org.pluginscheduler.internal.config.ConfigReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,25 +41,31 @@ public final class RemoteShellComponent {
     private RemoteShell.Settings current;
 
     @Activate
-    public RemoteShellComponent(@Reference CommandProcessor processor, RemoteShellConfiguration configuration) {
+    public RemoteShellComponent(@Reference CommandProcessor processor, Map<String, Object> properties) {
         this.processor = processor;
-        modified(configuration);
+        modified(properties);
     }
 
+    /**
+     * Reads the raw properties (not a typed annotation: Declarative Services would read {@code enabled = flase}
+     * or {@code allow.non.loopback = yes} as false and throw for {@code port = abc} without naming the field).
+     */
     @Modified
-    synchronized void modified(RemoteShellConfiguration configuration) {
-        if (!configuration.enabled()) {
-            stop();
-            current = null;
-            LOG.info("Remote shell disabled");
-            return;
-        }
+    synchronized void modified(Map<String, Object> properties) {
+        ConfigReader reader = new ConfigReader(properties, KEYS);
+        reader.unknownKeyWarnings().forEach(w -> LOG.warn("Configuration {}: {}", RemoteShellConfiguration.PID, w));
         RemoteShell.Settings settings;
         try {
-            settings = settings(configuration);
+            settings = settings(reader);
         } catch (IllegalArgumentException e) {
             LOG.error("Configuration {} rejected: {}; {}", RemoteShellConfiguration.PID, e.getMessage(),
                     shell == null ? "the remote shell stays off" : "the listener in force stays");
+            return;
+        }
+        if (settings == null) { // enabled = false
+            stop();
+            current = null;
+            LOG.info("Remote shell disabled");
             return;
         }
         if (settings.equals(current) && shell != null) {
@@ -87,28 +96,47 @@ public final class RemoteShellComponent {
         }
     }
 
-    static RemoteShell.Settings settings(RemoteShellConfiguration c) {
-        if (c.port() < 1 || c.port() > 65535) {
-            throw new IllegalArgumentException("port: " + c.port() + " is not in 1–65535");
+    /** The keys of this PID, in the order they are described. */
+    static final List<String> KEYS = List.of("enabled", "port", "bind.address", "allow.non.loopback", "token.file",
+            "allow.any.command", "max.connections");
+
+    static RemoteShell.Settings settings(Map<String, ?> properties) {
+        return settings(new ConfigReader(properties, KEYS));
+    }
+
+    /**
+     * @return the settings, or null if the shell is disabled (other fields are checked all the same)
+     * @throws IllegalArgumentException naming every bad field and its value
+     */
+    static RemoteShell.Settings settings(ConfigReader r) {
+        boolean enabled = r.bool("enabled", true);
+        int port = r.integer("port", 8102, 1, 65535);
+        boolean allowNonLoopback = r.bool("allow.non.loopback", false);
+        InetAddress address = r.parse("bind.address", InetAddress.getLoopbackAddress(), text -> {
+            InetAddress a;
+            try {
+                a = InetAddress.getByName(text);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("'" + text + "' is not an address");
+            }
+            if (!a.isLoopbackAddress() && !allowNonLoopback) {
+                throw new IllegalArgumentException(text + " is not a loopback address; set allow.non.loopback=true "
+                        + "to listen on it");
+            }
+            return a;
+        });
+        if (r.has("bind.address") && r.string("bind.address", "").isBlank()) {
+            r.problem("bind.address", "must not be blank (default 127.0.0.1)");
         }
-        InetAddress address;
-        try {
-            address = InetAddress.getByName(c.bind_address().trim());
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("bind.address: '" + c.bind_address() + "' is not an address");
+        String tokenFile = r.string("token.file", "data/remote-shell.token");
+        if (tokenFile.isBlank()) {
+            r.problem("token.file", "must not be blank");
         }
-        if (!address.isLoopbackAddress() && !c.allow_non_loopback()) {
-            throw new IllegalArgumentException("bind.address: " + c.bind_address() + " is not a loopback address; "
-                    + "set allow.non.loopback=true to listen on it");
-        }
-        if (c.token_file().isBlank()) {
-            throw new IllegalArgumentException("token.file: must not be blank");
-        }
-        if (c.max_connections() < 1 || c.max_connections() > 64) {
-            throw new IllegalArgumentException("max.connections: " + c.max_connections() + " is not in 1–64");
-        }
-        return new RemoteShell.Settings(address, c.port(), Path.of(c.token_file().trim()), c.allow_any_command(),
-                c.max_connections());
+        boolean anyCommand = r.bool("allow.any.command", false);
+        int maxConnections = r.integer("max.connections", 4, 1, 64);
+        r.check();
+        return enabled ? new RemoteShell.Settings(address, port, Path.of(tokenFile.trim()), anyCommand, maxConnections)
+                : null;
     }
 
     /** @return the command's own message if it failed with a {@link CommandException}, else a short one */

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.AfterEach;
@@ -125,7 +126,7 @@ class RemoteShellTest {
 
     @Test
     void nonLoopbackAddressesNeedExplicitPermission() {
-        RemoteShellConfiguration open = config("0.0.0.0", false);
+        Map<String, Object> open = config("0.0.0.0", false);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> RemoteShellComponent.settings(open));
         assertEquals("bind.address: 0.0.0.0 is not a loopback address; set allow.non.loopback=true to listen on it",
@@ -142,47 +143,25 @@ class RemoteShellTest {
         assertNull(new CommandException("m").getCause());
     }
 
-    private static RemoteShellConfiguration config(String address, boolean allow) {
-        return new RemoteShellConfiguration() {
-            @Override
-            public Class<? extends java.lang.annotation.Annotation> annotationType() {
-                return RemoteShellConfiguration.class;
-            }
+    private static Map<String, Object> config(String address, boolean allow) {
+        return Map.of("bind.address", address, "allow.non.loopback", String.valueOf(allow));
+    }
 
-            @Override
-            public boolean enabled() {
-                return true;
-            }
-
-            @Override
-            public int port() {
-                return 8102;
-            }
-
-            @Override
-            public String bind_address() {
-                return address;
-            }
-
-            @Override
-            public boolean allow_non_loopback() {
-                return allow;
-            }
-
-            @Override
-            public String token_file() {
-                return "data/token";
-            }
-
-            @Override
-            public boolean allow_any_command() {
-                return false;
-            }
-
-            @Override
-            public int max_connections() {
-                return 4;
-            }
-        };
+    /** Every attribute: a wrong type, an overflow, an out-of-range value; each named with its value. */
+    @Test
+    void badValuesNameFieldAndValue() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RemoteShellComponent.settings(Map.of("enabled", "flase", "port", "99999999999",
+                        "allow.non.loopback", "yes", "allow.any.command", "1", "max.connections", "abc",
+                        "token.file", " ")));
+        assertEquals("enabled: 'flase' is not true or false; port: '99999999999' is not in 1–65535; "
+                + "allow.non.loopback: 'yes' is not true or false; token.file: must not be blank; "
+                + "allow.any.command: '1' is not true or false; max.connections: 'abc' is not a whole number",
+                e.getMessage());
+        assertEquals("port: 0 is not in 1–65535", assertThrows(IllegalArgumentException.class,
+                () -> RemoteShellComponent.settings(Map.of("port", 0))).getMessage());
+        assertNull(RemoteShellComponent.settings(Map.of("enabled", "FALSE")));
+        assertEquals(Map.of("prot", "port"), new org.pluginscheduler.internal.config.ConfigReader(
+                Map.of("prot", "1", "service.pid", "x"), RemoteShellComponent.KEYS).unknownKeys());
     }
 }
