@@ -2,6 +2,8 @@ package org.pluginscheduler.retry;
 
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -17,6 +19,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.pluginscheduler.api.RetryDecision;
 import org.pluginscheduler.api.TaskFailure;
 import org.pluginscheduler.api.TaskFailureHandler;
+import org.pluginscheduler.internal.config.ConfigReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,7 +90,7 @@ public final class RetryRuleComponent {
         String pid = pid(properties);
         RetryRule rule;
         try {
-            rule = RetryRule.from(ruleName(pid), cfg);
+            rule = check(pid, properties, () -> RetryRule.from(ruleName(pid), cfg));
         } catch (InvalidRuleException e) {
             RetryRule current = handler.rule;
             if (current == null) {
@@ -107,6 +110,44 @@ public final class RetryRuleComponent {
             registration.setProperties(serviceProperties);
         }
         LOG.info("Retry rule {} applied: {}", pid, rule);
+    }
+
+    /** The keys of this factory PID, in the order they are described. */
+    static final List<String> KEYS = List.of(RetryRule.TASK, RetryRule.EXCEPTION, RetryRule.MESSAGE, RetryRule.STATUS,
+            RetryRule.ACTION, RetryRule.DELAY, RetryRule.BACKOFF, RetryRule.MAX_DELAY, RetryRule.REASON,
+            RetryRule.RANKING);
+
+    interface RuleSupplier {
+        RetryRule get() throws InvalidRuleException;
+    }
+
+    /**
+     * Warns once about each unknown key, then reads the numbers from the raw properties: Declarative Services'
+     * own conversion ({@code ranking = 99999999999}, {@code backoff = fast}) fails with a message that does not
+     * say which value is wrong or why. The rule's own problems come after, without the numbers' duplicates.
+     *
+     * @throws InvalidRuleException naming every bad field and its value
+     */
+    static RetryRule check(String pid, Map<String, ?> properties, RuleSupplier rule) throws InvalidRuleException {
+        ConfigReader r = new ConfigReader(properties, KEYS);
+        r.unknownKeyWarnings().forEach(w -> LOG.warn("Configuration {}: {}", pid, w));
+        r.decimal(RetryRule.BACKOFF, 1, 1, 100);
+        r.integer(RetryRule.RANKING, 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        List<String> problems = new ArrayList<>(r.problems());
+        try {
+            RetryRule built = rule.get();
+            if (problems.isEmpty()) {
+                return built;
+            }
+        } catch (InvalidRuleException e) {
+            for (String problem : e.problems()) {
+                if (!problem.startsWith(RetryRule.BACKOFF + ": ") && !problem.startsWith(RetryRule.RANKING + ": ")
+                        || r.problems().isEmpty()) {
+                    problems.add(problem);
+                }
+            }
+        }
+        throw new InvalidRuleException(problems);
     }
 
     private static Dictionary<String, Object> serviceProperties(String pid, RetryRule rule) {

@@ -36,4 +36,22 @@ class RetryRuleComponentTest {
         assertEquals(Optional.of(RetryDecision.abort("no")), handler.onFailure(failure));
         assertEquals("retry rule r", handler.toString());
     }
+
+    /** Numbers DS cannot convert are named with their value; the rule's other problems follow. */
+    @org.junit.jupiter.api.Test
+    void numbersAreReadFromTheRawValues() {
+        InvalidRuleException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidRuleException.class,
+                () -> RetryRuleComponent.check("r", java.util.Map.of("ranking", "99999999999", "backoff", "fast",
+                        "action", "later"), () -> {
+                            throw new InvalidRuleException(java.util.List.of("action: 'later' is not one of retry, "
+                                    + "give-up, abort", "backoff: cannot be read (x)", "ranking: cannot be read (y)"));
+                        }));
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of("backoff: 'fast' is not a number",
+                "ranking: '99999999999' is not in -2147483648–2147483647",
+                "action: 'later' is not one of retry, give-up, abort"), e.problems());
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of("backoff: '0.5' is not in 1–100"),
+                org.junit.jupiter.api.Assertions.assertThrows(InvalidRuleException.class,
+                        () -> RetryRuleComponent.check("r", java.util.Map.of("backoff", "0.5"), () -> null))
+                        .problems());
+    }
 }
