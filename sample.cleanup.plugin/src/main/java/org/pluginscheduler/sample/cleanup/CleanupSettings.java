@@ -1,14 +1,17 @@
 package org.pluginscheduler.sample.cleanup;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.function.Supplier;
 
 import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.ScheduleParseException;
+import org.pluginscheduler.internal.config.ConfigReader;
 
 /**
  * A validated, immutable snapshot of {@link CleanupConfiguration}, so that tasks and runs always see one
@@ -47,54 +50,99 @@ record CleanupSettings(Path folder, int maxAgeDays, String schedule, String repo
                 "cron:0 3 * * *", "every:PT5M", true);
     }
 
+    /** The keys of the configuration, in the order they are described. */
+    static final List<String> KEYS = List.of(FOLDER, MAX_AGE_DAYS, SCHEDULE, REPORT_SCHEDULE, ENABLED);
+
     /**
-     * Validates a configuration. Schedules are not validated here: the scheduler reports a bad schedule when it
-     * registers the task and rejects that task alone (see {@link #scheduleWarnings()}).
+     * The runtime's own folders, relative to the working directory: its database and the remote shell's token
+     * ({@code data}), its configuration ({@code etc}), its plugins ({@code deploy}) and its logs ({@code log}).
+     * The framework's cache folder is added by the caller. Cleaning any of them, or a folder inside one, would
+     * delete the runtime's own files once they are old enough.
+     */
+    static final List<String> RUNTIME_FOLDERS = List.of("data", "etc", "deploy", "log");
+
+    /**
+     * Validates a configuration from its raw properties. Schedules are not validated here: the scheduler reports
+     * a bad schedule when it registers the task and rejects that task alone (see {@link #scheduleWarnings()}).
      *
+     * @param properties       the raw properties, as Declarative Services passes them (read here, not through
+     *                         {@link CleanupConfiguration}, so that {@code max.age.days = ten} or
+     *                         {@code enabled = flase} is reported with its field instead of failing or reading as
+     *                         false)
      * @param workingDirectory what a relative {@code folder} is resolved against
+     * @param protectedFolders folders (relative to the working directory) that must not be cleaned, nor anything
+     *                         inside them: {@link #RUNTIME_FOLDERS} and the framework's cache
      * @throws InvalidConfigurationException naming every field at fault
      */
-    static CleanupSettings from(CleanupConfiguration cfg, Path workingDirectory) throws InvalidConfigurationException {
-        List<String> problems = new ArrayList<>();
+    static CleanupSettings from(Map<String, ?> properties, Path workingDirectory, List<String> protectedFolders)
+            throws InvalidConfigurationException {
+        ConfigReader r = reader(properties);
         Path home = workingDirectory.toAbsolutePath().normalize();
 
         Path folder = null;
-        String folderText = read(FOLDER, cfg::folder, problems);
-        if (folderText != null) {
-            if (folderText.isBlank()) {
-                problems.add(FOLDER + ": must not be blank");
-            } else {
-                try {
-                    folder = home.resolve(folderText.trim()).normalize();
-                } catch (InvalidPathException e) {
-                    problems.add(FOLDER + ": '" + folderText + "' is not a valid path (" + e.getReason() + ")");
-                }
+        String folderText = r.string(FOLDER, "tmp");
+        if (folderText.isBlank()) {
+            r.problem(FOLDER, "must not be blank");
+        } else {
+            try {
+                folder = home.resolve(folderText.trim()).normalize();
+            } catch (InvalidPathException e) {
+                r.problem(FOLDER, "'" + folderText + "' is not a valid path (" + e.getReason() + ")");
             }
         }
         if (folder != null) {
             // Deleting every old file under these would take the runtime's own jars, configuration and data.
-            if (folder.getParent() == null) {
-                problems.add(FOLDER + ": '" + folderText + "' is the file system root " + folder);
-                folder = null;
-            } else if (home.startsWith(folder)) {
-                problems.add(FOLDER + ": '" + folderText + "' (" + folder + ") is the working directory "
-                        + "or contains it");
-                folder = null;
+            // Symbolic links are resolved first: a link to data/ is data/.
+            Path real = real(folder);
+            if (folder.getParent() == null || real.getParent() == null) {
+                r.problem(FOLDER, "'" + folderText + "' is the file system root " + folder);
+            } else if (home.startsWith(folder) || real(home).startsWith(real)) {
+                r.problem(FOLDER, "'" + folderText + "' (" + real + ") is the working directory or contains it");
+            } else {
+                for (String own : protectedFolders) {
+                    Path ownFolder = real(home.resolve(own).normalize());
+                    if (real.startsWith(ownFolder)) {
+                        r.problem(FOLDER, "'" + folderText + "' (" + real + ") is " + (real.equals(ownFolder)
+                                ? "" : "inside ") + "the runtime's own folder " + own + "/, whose files (database, "
+                                + "configuration, plugins, logs, token) must never be cleaned");
+                        break;
+                    }
+                }
             }
         }
+        int maxAgeDays = r.integer(MAX_AGE_DAYS, 7, 1, 36_500);
+        String schedule = r.string(SCHEDULE, "cron:0 3 * * *");
+        String reportSchedule = r.string(REPORT_SCHEDULE, "every:PT5M");
+        boolean enabled = r.bool(ENABLED, true);
 
-        Integer maxAgeDays = read(MAX_AGE_DAYS, cfg::max_age_days, problems);
-        if (maxAgeDays != null && maxAgeDays < 1) {
-            problems.add(MAX_AGE_DAYS + ": " + maxAgeDays + " must be at least 1");
-        }
-        String schedule = read(SCHEDULE, cfg::schedule, problems);
-        String reportSchedule = read(REPORT_SCHEDULE, cfg::report_schedule, problems);
-        Boolean enabled = read(ENABLED, cfg::enabled, problems);
-
-        if (!problems.isEmpty()) {
-            throw new InvalidConfigurationException(problems);
+        if (!r.problems().isEmpty()) {
+            throw new InvalidConfigurationException(r.problems());
         }
         return new CleanupSettings(folder, maxAgeDays, schedule, reportSchedule, enabled);
+    }
+
+    /** @return a reader of {@code properties} that knows this configuration's keys */
+    static ConfigReader reader(Map<String, ?> properties) {
+        return new ConfigReader(properties, KEYS);
+    }
+
+    /**
+     * @return {@code path} with symbolic links resolved: the real path of its longest existing ancestor, plus the
+     *         rest (a folder that does not exist yet may still lie inside a protected one)
+     */
+    static Path real(Path path) {
+        Path existing = path;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return path;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(path)).normalize();
+        } catch (IOException e) {
+            return path;
+        }
     }
 
     /**
@@ -119,20 +167,6 @@ record CleanupSettings(Path folder, int maxAgeDays, String schedule, String repo
             Schedule.parse(text);
         } catch (ScheduleParseException e) {
             warnings.add(field + ": '" + text + "' is not a valid schedule (" + e.getMessage() + ")");
-        }
-    }
-
-    /** Reads one property; Declarative Services converts lazily, so a value of the wrong type throws here. */
-    private static <T> T read(String field, Supplier<T> value, List<String> problems) {
-        try {
-            T t = value.get();
-            if (t == null) {
-                problems.add(field + ": is missing");
-            }
-            return t;
-        } catch (RuntimeException e) {
-            problems.add(field + ": cannot be read (" + e.getMessage() + ")");
-            return null;
         }
     }
 }

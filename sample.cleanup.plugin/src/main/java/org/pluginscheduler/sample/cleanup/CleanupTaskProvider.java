@@ -2,10 +2,13 @@ package org.pluginscheduler.sample.cleanup;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
@@ -66,6 +69,8 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
     private static final Logger LOG = LoggerFactory.getLogger(CleanupTaskProvider.class);
 
     private final Path workingDirectory;
+    /** Folders the plugin refuses to clean, relative to the working directory: see {@link #activate}. */
+    private List<String> protectedFolders = withCache("cache");
     private final FolderCleaner cleaner;
     private final UsageReporter reporter = new UsageReporter();
     private volatile CleanupSettings settings;
@@ -83,24 +88,34 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
         this.settings = CleanupSettings.defaults(this.workingDirectory);
     }
 
+    /**
+     * @param context    gives the framework's cache folder ({@code org.osgi.framework.storage}), which must not be
+     *                   cleaned either; null in tests
+     * @param properties the raw configuration (see {@link CleanupSettings#from})
+     */
     @Activate
-    void activate(CleanupConfiguration cfg) {
-        configure(cfg);
+    void activate(BundleContext context, Map<String, Object> properties) {
+        String storage = context == null ? null : context.getProperty(Constants.FRAMEWORK_STORAGE);
+        protectedFolders = withCache(storage == null || storage.isBlank() ? "felix-cache" : storage.trim());
+        configure(properties);
     }
 
     @Modified
-    void modified(CleanupConfiguration cfg) {
-        configure(cfg);
+    void modified(Map<String, Object> properties) {
+        configure(properties);
     }
 
     /**
      * Applies a configuration if it is valid. If not, logs each problem with its field and keeps what is in force:
      * the last good configuration, or the defaults if none was good yet.
      */
-    void configure(CleanupConfiguration cfg) {
+    void configure(Map<String, Object> properties) {
+        for (String warning : CleanupSettings.reader(properties).unknownKeyWarnings()) {
+            LOG.warn("Configuration {}: {}", PID, warning);
+        }
         CleanupSettings next;
         try {
-            next = CleanupSettings.from(cfg, workingDirectory);
+            next = CleanupSettings.from(properties, workingDirectory, protectedFolders);
         } catch (InvalidConfigurationException e) {
             LOG.error("Configuration {} rejected: {}. Keeping the {}: {}", PID, e.getMessage(),
                     configured ? "last good configuration" : "defaults", settings);
@@ -114,6 +129,12 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
         settings = next;
         configured = true;
         LOG.info("Configuration {} applied: {}", PID, next);
+    }
+
+    private static List<String> withCache(String cache) {
+        List<String> folders = new ArrayList<>(CleanupSettings.RUNTIME_FOLDERS);
+        folders.add(cache);
+        return folders;
     }
 
     /** @return the settings in force; for tests */

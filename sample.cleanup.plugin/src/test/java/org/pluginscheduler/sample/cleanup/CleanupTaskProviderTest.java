@@ -43,7 +43,7 @@ class CleanupTaskProviderTest {
 
     @Test
     void defaultConfigurationGivesTwoValidTasks() {
-        provider.activate(TestConfiguration.defaults());
+        provider.activate(null, TestConfiguration.defaults().properties());
 
         List<TaskDefinition> tasks = provider.tasks();
 
@@ -64,7 +64,7 @@ class CleanupTaskProviderTest {
 
     @Test
     void tempFilesRetriesExponentiallyAndBecomesADeadLetterTheUsageReportDoesNeither() {
-        provider.activate(TestConfiguration.defaults());
+        provider.activate(null, TestConfiguration.defaults().properties());
 
         TaskDefinition cleanup = task(CleanupTaskProvider.TEMP_FILES);
         assertEquals(RetryPolicy.exponential(3, Duration.ofMinutes(1), 2.0, Duration.ofMinutes(30), 0.2),
@@ -81,34 +81,34 @@ class CleanupTaskProviderTest {
 
     @Test
     void relativeFoldersResolveAgainstTheWorkingDirectoryAndAbsoluteOnesStay() {
-        provider.activate(TestConfiguration.defaults().withFolder("cache/../spool"));
+        provider.activate(null, TestConfiguration.defaults().withFolder("cache/../spool").properties());
         assertEquals(home.resolve("spool"), provider.settings().folder());
 
         Path elsewhere = temp.resolve("elsewhere");
-        provider.modified(TestConfiguration.defaults().withFolder(elsewhere.toString()));
+        provider.modified(TestConfiguration.defaults().withFolder(elsewhere.toString()).properties());
         assertEquals(elsewhere, provider.settings().folder());
     }
 
     @Test
     void aBadValueKeepsTheLastGoodConfiguration() {
-        provider.activate(TestConfiguration.defaults().withFolder("spool").withMaxAgeDays(3));
+        provider.activate(null, TestConfiguration.defaults().withFolder("spool").withMaxAgeDays(3).properties());
         CleanupSettings good = provider.settings();
 
-        provider.modified(TestConfiguration.defaults().withFolder("other").withMaxAgeDays(0));
+        provider.modified(TestConfiguration.defaults().withFolder("other").withMaxAgeDays(0).properties());
         assertEquals(good, provider.settings());
 
-        provider.modified(TestConfiguration.defaults().withFolder("  "));
+        provider.modified(TestConfiguration.defaults().withFolder("  ").properties());
         assertEquals(good, provider.settings());
         assertEquals("3", task(CleanupTaskProvider.TEMP_FILES).config().get("max.age.days"));
 
-        provider.modified(TestConfiguration.defaults().withFolder("other").withMaxAgeDays(2));
+        provider.modified(TestConfiguration.defaults().withFolder("other").withMaxAgeDays(2).properties());
         assertEquals(home.resolve("other"), provider.settings().folder());
         assertEquals(2, provider.settings().maxAgeDays());
     }
 
     @Test
     void aBadFirstConfigurationFallsBackToTheDefaults() {
-        provider.activate(TestConfiguration.defaults().withFolder("spool").withMaxAgeDays(-1));
+        provider.activate(null, TestConfiguration.defaults().withFolder("spool").withMaxAgeDays(-1).properties());
 
         assertEquals(CleanupSettings.defaults(home), provider.settings());
     }
@@ -116,7 +116,7 @@ class CleanupTaskProviderTest {
     @Test
     void everyProblemIsReportedWithItsField() {
         InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
-                () -> CleanupSettings.from(TestConfiguration.defaults().withFolder("").withMaxAgeDays(0), home));
+                () -> CleanupSettings.from(TestConfiguration.defaults().withFolder("").withMaxAgeDays(0).properties(), home, PROTECTED));
 
         assertEquals(2, e.problems().size(), e.problems().toString());
         assertTrue(e.problems().get(0).startsWith("folder: "), e.problems().toString());
@@ -127,45 +127,56 @@ class CleanupTaskProviderTest {
     void foldersHoldingTheRuntimeItselfAreRefused() {
         for (String dangerous : List.of(".", "..", home.getRoot().toString(), home.toString())) {
             InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
-                    () -> CleanupSettings.from(TestConfiguration.defaults().withFolder(dangerous), home), dangerous);
+                    () -> CleanupSettings.from(TestConfiguration.defaults().withFolder(dangerous).properties(), home, PROTECTED), dangerous);
             assertTrue(e.getMessage().startsWith("folder: "), e.getMessage());
         }
     }
 
+    private static final List<String> PROTECTED = List.of("data", "etc", "deploy", "log", "cache");
+
+    /** The runtime's own folders, anything inside them, and links to them, are refused, saying why. */
+    @Test
+    void theRuntimesOwnFoldersAreRefused() throws Exception {
+        Files.createDirectories(home.resolve("data"));
+        Files.createSymbolicLink(home.resolve("spool-link"), home.resolve("data"));
+        for (String own : PROTECTED) {
+            for (String folder : List.of(own, own + "/", "./" + own, own + "/sub", own + "/../" + own + "/x",
+                    home.resolve(own).toString())) {
+                InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                        () -> CleanupSettings.from(Map.of("folder", folder), home, PROTECTED), folder);
+                assertTrue(e.getMessage().startsWith("folder: '" + folder + "'"), e.getMessage());
+                assertTrue(e.getMessage().contains("the runtime's own folder " + own + "/"), e.getMessage());
+            }
+        }
+        InvalidConfigurationException link = assertThrows(InvalidConfigurationException.class,
+                () -> CleanupSettings.from(Map.of("folder", "spool-link/old"), home, PROTECTED));
+        assertTrue(link.getMessage().contains("inside the runtime's own folder data/"), link.getMessage());
+        assertEquals(home.resolve("database-exports"),
+                CleanupSettings.from(Map.of("folder", "database-exports"), home, PROTECTED).folder());
+    }
+
+    /** Every attribute: a wrong type, an overflow, an out-of-range value; each named with its value. */
+    @Test
+    void badValuesNameFieldAndValueAndUnknownKeysTheClosestOne() {
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> CleanupSettings.from(Map.of("folder", new String[] {"a", "b"}, "max.age.days", "99999999999",
+                        "enabled", "maybe", "schedule", 5), home, PROTECTED));
+        assertEquals(List.of("folder: [a, b] (String[]) is not one value", "max.age.days: '99999999999' is not in "
+                + "1–36500", "enabled: 'maybe' is not true or false"), e.problems());
+        assertEquals(List.of("max.age.days: 'ten' is not a whole number"), assertThrows(
+                InvalidConfigurationException.class, () -> CleanupSettings.from(Map.of("max.age.days", "ten"), home,
+                        PROTECTED)).problems());
+        assertEquals(List.of("max.age.days: 0 is not in 1–36500"), assertThrows(
+                InvalidConfigurationException.class, () -> CleanupSettings.from(Map.of("max.age.days", 0), home,
+                        PROTECTED)).problems());
+        assertEquals(Map.of("max.age.day", "max.age.days"),
+                CleanupSettings.reader(Map.of("max.age.day", "3", "service.pid", "x")).unknownKeys());
+    }
+
     @Test
     void aValueThatCannotBeConvertedIsAProblemNotACrash() {
-        CleanupConfiguration unreadable = new CleanupConfiguration() {
-            @Override
-            public String folder() {
-                return "tmp";
-            }
-
-            @Override
-            public int max_age_days() {
-                throw new IllegalArgumentException("'seven' is not an int");
-            }
-
-            @Override
-            public String schedule() {
-                return "cron:0 3 * * *";
-            }
-
-            @Override
-            public String report_schedule() {
-                return "every:PT5M";
-            }
-
-            @Override
-            public boolean enabled() {
-                return true;
-            }
-
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return CleanupConfiguration.class;
-            }
-        };
-        provider.activate(TestConfiguration.defaults().withMaxAgeDays(5));
+        Map<String, Object> unreadable = Map.of("max.age.days", "seven");
+        provider.activate(null, TestConfiguration.defaults().withMaxAgeDays(5).properties());
 
         provider.modified(unreadable);
 
@@ -174,7 +185,7 @@ class CleanupTaskProviderTest {
 
     @Test
     void aBadScheduleIsPassedOnForTheSchedulerToRejectThatTaskAlone() {
-        provider.activate(TestConfiguration.defaults().withSchedule("cron:61 * * * *").withMaxAgeDays(4));
+        provider.activate(null, TestConfiguration.defaults().withSchedule("cron:61 * * * *").withMaxAgeDays(4).properties());
 
         assertEquals(4, provider.settings().maxAgeDays(), "the rest of the configuration applies");
         List<String> warnings = provider.settings().scheduleWarnings();
@@ -186,7 +197,7 @@ class CleanupTaskProviderTest {
 
     @Test
     void disabledMeansTheTasksStartDisabled() {
-        provider.activate(TestConfiguration.defaults().withEnabled(false));
+        provider.activate(null, TestConfiguration.defaults().withEnabled(false).properties());
 
         provider.tasks().forEach(t -> assertFalse(t.enabledByDefault(), t.id()));
     }
@@ -196,7 +207,7 @@ class CleanupTaskProviderTest {
         Path spool = home.resolve("spool");
         Path old = file(spool, "old", 10, days(4));
         Path young = file(spool, "young", 20, days(2));
-        provider.activate(TestConfiguration.defaults().withFolder("spool").withMaxAgeDays(3));
+        provider.activate(null, TestConfiguration.defaults().withFolder("spool").withMaxAgeDays(3).properties());
 
         TaskResult report = provider.execute(TestExecution.of(CleanupTaskProvider.USAGE_REPORT));
         assertEquals("2", report.data().get("files"));
@@ -210,7 +221,7 @@ class CleanupTaskProviderTest {
 
     @Test
     void anUnknownTaskIsAFailure() throws IOException {
-        provider.activate(TestConfiguration.defaults());
+        provider.activate(null, TestConfiguration.defaults().properties());
 
         TaskResult result = provider.execute(TestExecution.of("something-else"));
 

@@ -33,4 +33,10 @@ record TestConfiguration(String folder, int max_age_days, String schedule, Strin
     public Class<? extends Annotation> annotationType() {
         return CleanupConfiguration.class;
     }
+
+    /** @return the raw properties Declarative Services would pass for this configuration */
+    java.util.Map<String, Object> properties() {
+        return java.util.Map.of("folder", folder, "max.age.days", String.valueOf(max_age_days), "schedule", schedule,
+                "report.schedule", report_schedule, "enabled", String.valueOf(enabled));
+    }
 }
