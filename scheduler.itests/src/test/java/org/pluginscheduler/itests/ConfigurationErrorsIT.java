@@ -55,6 +55,28 @@ public class ConfigurationErrorsIT extends SchedulerTestBase {
     @Inject
     private ConfigurationAdmin configAdmin;
 
+    /** The core and execution bundles of the base, plus every bundle with a PID of its own (not started yet). */
+    @Override
+    @org.ops4j.pax.exam.Configuration
+    public org.ops4j.pax.exam.Option[] config() throws IOException {
+        return org.ops4j.pax.exam.CoreOptions.options(org.ops4j.pax.exam.CoreOptions.composite(baseOptions()),
+                projectBundle("itest.bundle.retry"),
+                ((org.ops4j.pax.exam.options.UrlProvisionOption) projectBundle("itest.bundle.sample")).noStart(),
+                org.ops4j.pax.exam.CoreOptions.mavenBundle("org.apache.felix", "org.apache.felix.gogo.runtime")
+                        .versionAsInProject(),
+                org.ops4j.pax.exam.CoreOptions.mavenBundle("org.apache.felix", "org.apache.felix.gogo.command")
+                        .versionAsInProject(),
+                ((org.ops4j.pax.exam.options.UrlProvisionOption) projectBundle("itest.bundle.shell")).noStart(),
+                org.ops4j.pax.exam.CoreOptions.mavenBundle("org.osgi", "org.osgi.service.jdbc").versionAsInProject(),
+                org.ops4j.pax.exam.CoreOptions.mavenBundle("com.h2database", "h2").versionAsInProject(),
+                ((org.ops4j.pax.exam.options.UrlProvisionOption) projectBundle("itest.bundle.store")).noStart());
+    }
+
+    private org.osgi.framework.Bundle bundle(String symbolicName) {
+        return java.util.Arrays.stream(context.getBundles()).filter(b -> symbolicName.equals(b.getSymbolicName()))
+                .findFirst().orElseThrow(() -> new AssertionError("bundle " + symbolicName + " is not installed"));
+    }
+
     private final List<Configuration> configurations = new ArrayList<>();
     private final List<TaskId> added = new ArrayList<>();
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -197,6 +219,20 @@ public class ConfigurationErrorsIT extends SchedulerTestBase {
 
     @Test
     public void inMemoryStore() throws Exception {
+        // held, so the (delayed) component stays active and applies each update in order
+        org.osgi.framework.ServiceReference<?>[] refs = context.getServiceReferences(
+                "org.pluginscheduler.api.store.TaskStore",
+                "(component.name=org.pluginscheduler.impl.store.InMemoryTaskStore)");
+        assertTrue("the in-memory store's service", refs != null);
+        assertTrue(context.getService(refs[0]) != null);
+        try {
+            memoryStore();
+        } finally {
+            context.ungetService(refs[0]);
+        }
+    }
+
+    private void memoryStore() throws Exception {
         Configuration c = single(MEMORY_PID);
         c.update(new Hashtable<>(Map.of("max.runs.per.task", "2")));
         rejected(c, Map.of("max.runs.per.task", "many"), "max.runs.per.task: 'many' is not a whole number",
@@ -265,6 +301,173 @@ public class ConfigurationErrorsIT extends SchedulerTestBase {
         typo.put("handlr", "other");
         misspelt(c, typo, "handlr", "handler");
         awaitTask(job, TaskState.ACTIVE, "cron:0 4 * * *");
+    }
+
+    // --- org.pluginscheduler.retry.rule ---------------------------------------------------------------------------
+
+    @Test
+    public void retryRule() throws Exception {
+        Configuration c = factory("org.pluginscheduler.retry.rule");
+        Map<String, Object> good = Map.of("action", "retry", "ranking", "7", "backoff", "2");
+        c.update(new Hashtable<>(good));
+        String filter = "(retry.rule.pid=" + c.getPid() + ")";
+        awaitTrue("the rule's handler with ranking 7", () -> ranking(filter) == 7);
+        Map<String, Object> bad = Map.of("ranking", "abc", "backoff", "99999999999");
+        for (Map.Entry<String, String> e : Map.of("ranking", "ranking: 'abc' is not a whole number",
+                "backoff", "backoff: '99999999999' is not in 1–100").entrySet()) {
+            Hashtable<String, Object> values = new Hashtable<>(good);
+            values.put("ranking", "8");
+            values.put(e.getKey(), bad.get(e.getKey()));
+            rejected(c, values, e.getValue());
+        }
+        Hashtable<String, Object> overflow = new Hashtable<>(good);
+        overflow.put("ranking", "99999999999");
+        rejected(c, overflow, "ranking: '99999999999' is not in -2147483648–2147483647");
+        overflow.put("ranking", "8");
+        overflow.put("backoff", 0.5);
+        rejected(c, overflow, "backoff: 0.5 is not in 1–100");
+        overflow.put("backoff", "2");
+        overflow.put("delay", "5m");
+        rejected(c, overflow, "delay: '5m'");
+        assertEquals("the last good rule's ranking stays", 7, ranking(filter));
+        Hashtable<String, Object> typo = new Hashtable<>(good);
+        typo.put("rankng", "9");
+        misspelt(c, typo, "rankng", "ranking");
+        assertEquals(7, ranking(filter));
+    }
+
+    private int ranking(String filter) {
+        try {
+            org.osgi.framework.ServiceReference<?>[] refs = context.getServiceReferences(
+                    "org.pluginscheduler.api.TaskFailureHandler", filter);
+            return refs == null ? -1 : (Integer) refs[0].getProperty("service.ranking");
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // --- org.pluginscheduler.store.h2 -----------------------------------------------------------------------------
+
+    @Test
+    public void h2Store() throws Exception {
+        java.nio.file.Path db = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of(
+                System.getProperty("itest.work", "target/itest")).toAbsolutePath(), "errors-h2-");
+        Configuration c = single("org.pluginscheduler.store.h2");
+        Map<String, Object> good = Map.of("url", "jdbc:h2:file:" + db.resolve("db"), "max.age.days", "3");
+        c.update(new Hashtable<>(good));
+        org.osgi.framework.Bundle store = bundle("scheduler.store.h2");
+        store.start();
+        try {
+            awaitTrue("the H2 store's service", () -> h2Registered(store));
+            for (String[] bad : new String[][] {
+                {"max.age.days", "ten", "max.age.days: 'ten' is not a whole number"},
+                {"max.age.days", "99999999999", "max.age.days: '99999999999' is not in 1–36500"},
+                {"max.runs.per.task", "0", "max.runs.per.task: '0' is not in 1–100000"},
+                {"prune.interval.minutes", "1.5", "prune.interval.minutes: '1.5' is not a whole number"},
+                {"group.commit.max.batch", "99999999999", "group.commit.max.batch: '99999999999' is not in 1–10000"},
+                {"group.commit.max.wait.ms", "5000", "group.commit.max.wait.ms: '5000' is not in 0–1000"},
+                {"sync.to.disk", "maybe", "sync.to.disk: 'maybe' is not true or false"},
+                {"url", "jdbc:postgresql://db/x", "url: 'jdbc:postgresql://db/x' is not an H2 URL"},
+                {"url", "jdbc:h2:tcp://127.0.0.1:1/nothing-listens", "rejected: url: "}}) {
+                Hashtable<String, Object> values = new Hashtable<>(good);
+                values.put(bad[0], bad[1]);
+                rejected(c, values, bad[2].startsWith("rejected") ? "url: " : bad[2]);
+            }
+            assertTrue("the store keeps running on the last good configuration", h2Registered(store));
+            Hashtable<String, Object> typo = new Hashtable<>(good);
+            typo.put("sync.to.dsk", "true");
+            misspelt(c, typo, "sync.to.dsk", "sync.to.disk");
+        } finally {
+            store.stop();
+        }
+    }
+
+    private static boolean h2Registered(org.osgi.framework.Bundle store) {
+        org.osgi.framework.ServiceReference<?>[] services = store.getRegisteredServices();
+        return services != null && java.util.Arrays.stream(services).anyMatch(r -> java.util.Arrays.asList(
+                (String[]) r.getProperty("objectClass")).contains("org.pluginscheduler.api.store.TaskStore"));
+    }
+
+    // --- org.pluginscheduler.shell.remote -------------------------------------------------------------------------
+
+    @Test
+    public void remoteShell() throws Exception {
+        Configuration c = single("org.pluginscheduler.shell.remote");
+        Map<String, Object> good = Map.of("enabled", "false", "port", "8199");
+        c.update(new Hashtable<>(good));
+        org.osgi.framework.Bundle shell = bundle("scheduler.shell");
+        shell.start();
+        try {
+            for (String[] bad : new String[][] {
+                {"enabled", "flase", "enabled: 'flase' is not true or false"},
+                {"port", "abc", "port: 'abc' is not a whole number"},
+                {"port", "99999999999", "port: '99999999999' is not in 1–65535"},
+                {"port", "0", "port: '0' is not in 1–65535"},
+                {"allow.non.loopback", "yes", "allow.non.loopback: 'yes' is not true or false"},
+                {"allow.any.command", "1", "allow.any.command: '1' is not true or false"},
+                {"max.connections", "65", "max.connections: '65' is not in 1–64"},
+                {"max.connections", "99999999999", "max.connections: '99999999999' is not in 1–64"},
+                {"bind.address", "0.0.0.0", "bind.address: 0.0.0.0 is not a loopback address"}}) {
+                Hashtable<String, Object> values = new Hashtable<>(good);
+                values.put(bad[0], bad[1]);
+                rejected(c, values, bad[2]);
+            }
+            assertTrue("the last good configuration (disabled) stays: nothing listens",
+                    log().lines().noneMatch(l -> l.contains("Remote shell listening")));
+            Hashtable<String, Object> typo = new Hashtable<>(good);
+            typo.put("prot", "8200");
+            misspelt(c, typo, "prot", "port");
+        } finally {
+            shell.stop();
+        }
+    }
+
+    // --- org.pluginscheduler.sample.cleanup -----------------------------------------------------------------------
+
+    @Test
+    public void samplePlugin() throws Exception {
+        java.nio.file.Path folder = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of(
+                System.getProperty("itest.work", "target/itest")).toAbsolutePath(), "errors-sample-");
+        Configuration c = single("org.pluginscheduler.sample.cleanup");
+        Map<String, Object> good = Map.of("folder", folder.toString(), "max.age.days", "3");
+        c.update(new Hashtable<>(good));
+        org.osgi.framework.Bundle sample = bundle("sample.cleanup.plugin");
+        sample.start();
+        try {
+            TaskId tempFiles = TaskId.parse("sample.cleanup.plugin:temp-files");
+            await("temp-files with max.age.days=3", () -> maxAgeDays(tempFiles).filter("3"::equals));
+            String cache = context.getProperty("org.osgi.framework.storage");
+            List<String[]> bad = new ArrayList<>(List.of(
+                new String[] {"max.age.days", "ten", "max.age.days: 'ten' is not a whole number"},
+                new String[] {"max.age.days", "99999999999", "max.age.days: '99999999999' is not in 1–36500"},
+                new String[] {"max.age.days", "0", "max.age.days: '0' is not in 1–36500"},
+                new String[] {"enabled", "maybe", "enabled: 'maybe' is not true or false"},
+                new String[] {"folder", " ", "folder: must not be blank"}));
+            for (String own : List.of("data", "etc", "deploy", "log")) {
+                bad.add(new String[] {"folder", own, "the runtime's own folder " + own + "/"});
+                bad.add(new String[] {"folder", own + "/sub", "inside the runtime's own folder " + own + "/"});
+            }
+            if (cache != null) {
+                bad.add(new String[] {"folder", cache, "the runtime's own folder " + cache + "/"});
+            }
+            for (String[] b : bad) {
+                Hashtable<String, Object> values = new Hashtable<>(good);
+                values.put("max.age.days", "4");
+                values.put(b[0], b[1]);
+                rejected(c, values, "folder".equals(b[0]) && !b[1].isBlank() ? "folder: '" + b[1] + "'" : b[0] + ": ",
+                        b[2]);
+            }
+            assertEquals("the last good configuration stays", "3", maxAgeDays(tempFiles).orElse(null));
+            Hashtable<String, Object> typo = new Hashtable<>(good);
+            typo.put("max.age.day", "9");
+            misspelt(c, typo, "max.age.day", "max.age.days");
+        } finally {
+            sample.stop();
+        }
+    }
+
+    private java.util.Optional<String> maxAgeDays(TaskId task) {
+        return scheduler.task(task).flatMap(TaskInfo::definition).map(d -> d.config().get("max.age.days"));
     }
 
     // --- helpers --------------------------------------------------------------------------------------------------

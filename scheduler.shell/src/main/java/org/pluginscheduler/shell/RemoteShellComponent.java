@@ -58,7 +58,8 @@ public final class RemoteShellComponent {
         try {
             settings = settings(reader);
         } catch (IllegalArgumentException e) {
-            LOG.error("Configuration {} rejected: {}; {}", RemoteShellConfiguration.PID, e.getMessage(),
+            LOG.error("Configuration {} rejected: {}; the last good configuration stays in force ({})",
+                    RemoteShellConfiguration.PID, e.getMessage(),
                     shell == null ? "the remote shell stays off" : "the listener in force stays");
             return;
         }
