@@ -226,15 +226,18 @@ public class ConfigurationErrorsIT extends SchedulerTestBase {
         assertTrue("the in-memory store's service", refs != null);
         assertTrue(context.getService(refs[0]) != null);
         try {
-            memoryStore();
+            memoryStore(refs[0]);
         } finally {
             context.ungetService(refs[0]);
         }
     }
 
-    private void memoryStore() throws Exception {
+    private void memoryStore(org.osgi.framework.ServiceReference<?> store) throws Exception {
         Configuration c = single(MEMORY_PID);
         c.update(new Hashtable<>(Map.of("max.runs.per.task", "2")));
+        // Config Admin delivers the current properties, not each update: wait until this one has been delivered
+        // (DS then shows it in the service's properties), so that the next update does not replace it unseen
+        awaitTrue("the store was given max.runs.per.task=2", () -> "2".equals(store.getProperty("max.runs.per.task")));
         rejected(c, Map.of("max.runs.per.task", "many"), "max.runs.per.task: 'many' is not a whole number",
                 "(max.runs.per.task=2)");
         rejected(c, Map.of("max.runs.per.task", "99999999999"), "max.runs.per.task: '99999999999' is not in 1–100000",
