@@ -102,6 +102,11 @@ final class RunPools {
     private int stuck; // guarded by lock
     /** Threads waiting on {@link #changed}; changes signal only while there are any. */
     private final AtomicInteger waiters = new AtomicInteger();
+    /**
+     * Runs between being taken (by a pool thread, or by a caller of {@link #executeHere}) and being registered as
+     * running: a stop waits for them too, else it could return while one is about to enter {@code run()}.
+     */
+    private final AtomicInteger starting = new AtomicInteger();
 
     /**
      * Creates the pools; their threads start as runs arrive.
@@ -165,21 +170,37 @@ final class RunPools {
     void executeHere(ExecutableRun run) {
         Objects.requireNonNull(run, "run");
         Optional<Duration> timeout = run.timeout();
-        if (state != State.RUNNING) {
-            throw new RejectedExecutionException(STOPPING + ": " + label(run) + " is not run");
+        starting.incrementAndGet(); // before the state is read: a stop after the read waits for it
+        Running started;
+        try {
+            if (state != State.RUNNING) {
+                throw new RejectedExecutionException(STOPPING + ": " + label(run) + " is not run");
+            }
+            started = start(run, null, timeout);
+        } finally {
+            starting.decrementAndGet();
+            signalIfWaited();
         }
-        invoke(start(run, null, timeout), false);
+        invoke(started, false);
     }
 
     /** A pool thread took {@code accepted} from its queue. */
     private void runQueued(Accepted accepted) {
-        if (!accepted.to(Accepted.Phase.STARTED)) {
-            return; // handed back on shutdown, or refused
+        starting.incrementAndGet(); // before the compare-and-set: a stop that finds it started waits for it
+        Running started;
+        try {
+            if (!accepted.to(Accepted.Phase.STARTED)) {
+                return; // handed back on shutdown, or refused
+            }
+            queued.remove(accepted);
+            accepted.pool.queued.decrementAndGet();
+            accepted.pool.active.incrementAndGet();
+            started = start(accepted.run, accepted.pool, accepted.timeout);
+        } finally {
+            starting.decrementAndGet();
+            signalIfWaited();
         }
-        queued.remove(accepted);
-        accepted.pool.queued.decrementAndGet();
-        accepted.pool.active.incrementAndGet();
-        invoke(start(accepted.run, accepted.pool, accepted.timeout), true);
+        invoke(started, true);
     }
 
     /** Registers a run entering {@code run()} on this thread and arms its deadline. */
@@ -483,7 +504,7 @@ final class RunPools {
         waiters.incrementAndGet(); // before the condition is read: a change after it signals
         try {
             long backstop = limit.plus(BACKSTOP).toNanos();
-            while (!expired[0] && !runningElsewhere().isEmpty()) {
+            while (!expired[0] && (!runningElsewhere().isEmpty() || starting.get() > 0)) {
                 if (backstop <= 0) {
                     LOG.warn("The deadline watch did not end a wait of {} within {} more; waiting no longer", limit,
                             BACKSTOP);
@@ -491,7 +512,7 @@ final class RunPools {
                 }
                 backstop = changed.awaitNanos(backstop);
             }
-            return runningElsewhere().isEmpty();
+            return runningElsewhere().isEmpty() && starting.get() == 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return runningElsewhere().isEmpty();
