@@ -212,6 +212,9 @@ final class Completion {
         RunRecorder.Completion acknowledged = stored -> acknowledge(execution, finished, letter, decided, retry,
                 message, stuck);
         if (slot.deleted) {
+            if (execution.pending != null) { // its pending run may have been written after the task was deleted
+                stores.recorder().withdrawLater(List.of(execution.pending.runId()));
+            }
             acknowledged.stored(false); // its history is gone: nothing to record
         } else if (execution.trigger() == RunTrigger.CALL) {
             acknowledged.stored(stores.recorder().record(finished)); // the caller gets the record once it is stored

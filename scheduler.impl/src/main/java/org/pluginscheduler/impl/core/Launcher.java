@@ -19,6 +19,7 @@ import org.pluginscheduler.api.OverlapPolicy;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
+import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.execution.RunExecutor;
 import org.pluginscheduler.api.store.PendingRun;
 import org.slf4j.Logger;
@@ -45,7 +46,12 @@ final class Launcher implements Completion.Followups {
      * What {@link #start} did: a run to dispatch, a queued fire, or the record of a skipped fire; and the pending
      * run the caller must store ({@link #accept}) before it dispatches the run and returns, or null.
      */
-    record Started(Execution execution, RunRecord skipped, String queuedRunId, PendingRun accepted) {
+    record Started(Execution execution, RunRecord skipped, String queuedRunId, PendingRun accepted,
+                   java.util.concurrent.CompletableFuture<Void> queuedStored) {
+        Started(Execution execution, RunRecord skipped, String queuedRunId, PendingRun accepted) {
+            this(execution, skipped, queuedRunId, accepted, null);
+        }
+
         String runId() {
             return execution != null ? execution.runId() : skipped != null ? skipped.runId() : queuedRunId;
         }
@@ -71,6 +77,7 @@ final class Launcher implements Completion.Followups {
     private final StoreBinding stores;
     /** Accepted runs of tasks not registered now. Guarded by the core lock. */
     final PendingWork pendingWork;
+    private java.util.function.Function<TaskId, TaskSlot> registered = id -> null; // set once while wiring
 
     Launcher(CoreContext ctx, TaskTimer timer, RunExecutor executor, Completion completion, RunShell shell,
              StoreBinding stores, PendingWork pendingWork) {
@@ -120,17 +127,25 @@ final class Launcher implements Completion.Followups {
             return;
         }
         try {
-            stores.recorder().accept(List.of(started.accepted()));
+            if (started.queuedStored() != null) {
+                stores.recorder().awaitAccepted(started.queuedStored(), List.of(started.accepted()));
+            } else {
+                stores.recorder().accept(List.of(started.accepted()));
+            }
         } catch (RuntimeException e) {
+            boolean startedAlready = false;
             synchronized (ctx.lock) {
                 if (started.execution() != null) {
                     slot.removeRunning(started.execution());
                     started.execution().done();
                 } else if (slot.queued == started.accepted()) {
                     slot.queued = null;
+                } else {
+                    startedAlready = true; // the queued fire started while it was being written: it runs
                 }
             }
-            throw new IllegalStateException(e.getMessage(), e);
+            throw new IllegalStateException(e.getMessage() + (startedAlready ? " (it had started already and runs, "
+                    + "but is not stored as accepted)" : ""), e);
         }
     }
 
@@ -200,9 +215,20 @@ final class Launcher implements Completion.Followups {
 
     /** An accepted run of a task that went away, or of a stopping scheduler, stays stored and waits. Under the lock. */
     private void keep(TaskSlot slot, PendingRun p) {
-        if (!slot.deleted && !ctx.stopped()) {
+        if (slot.deleted || ctx.stopped()) {
+            return;
+        }
+        TaskSlot now = registered.apply(p.taskId());
+        if (now != null && now != slot && !now.removed) {
+            arm(now, p); // the task is back already (registered again meanwhile): it runs there, at its due time
+        } else {
             pendingWork.keep(p);
         }
+    }
+
+    /** Wiring: the registry's current slot of a task id (under the lock), so kept runs find a task that is back. */
+    void registered(java.util.function.Function<TaskId, TaskSlot> lookup) {
+        this.registered = lookup;
     }
 
     String nextRunId() {
@@ -238,7 +264,10 @@ final class Launcher implements Completion.Followups {
                     stores.recorder().acceptLater(List.of(slot.queued));
                     return new Started(null, null, runId, null);
                 }
-                return new Started(null, null, runId, slot.queued);
+                // the caller waits for it, but it may start (when the running run ends) before the caller has left
+                // the lock and written it: queued now, so it is written before any record of its run
+                return new Started(null, null, runId, slot.queued,
+                        stores.recorder().acceptQueued(List.of(slot.queued)));
             }
             if (policy != OverlapPolicy.ALLOW) {
                 String why = policy == OverlapPolicy.QUEUE_ONE ? "skipped: a run is still running and another waits"
@@ -310,7 +339,12 @@ final class Launcher implements Completion.Followups {
     /** Arms a stored submission, or keeps it for its task if that went away meanwhile. Not under the lock. */
     void armAccepted(TaskSlot slot, PendingRun p) {
         synchronized (ctx.lock) {
-            if (slot.removed || ctx.stopped()) {
+            if (slot.pendingRetries().containsValue(p)) {
+                return; // a store switch meanwhile found it in the new store and armed it already
+            }
+            if (slot.deleted) {
+                stores.recorder().withdrawLater(List.of(p.runId())); // deleted while it was being stored
+            } else if (slot.removed || ctx.stopped()) {
                 keep(slot, p);
             } else {
                 arm(slot, p);
@@ -400,6 +434,7 @@ final class Launcher implements Completion.Followups {
                 again = executor != null && executor != from;
                 if (!again) {
                     held.add(execution);
+                    storeWaiting(execution); // a held run is accepted work, whoever held it first
                     LOG.info("{} held until an execution service takes it: {}", execution, reason);
                     return;
                 }
@@ -601,6 +636,10 @@ final class Launcher implements Completion.Followups {
                 LOG.info("Task {}: {} accepted run(s) not started yet are kept for when it is back: {}", slot.id,
                         kept.size(), reason);
             }
+        } else if (!kept.isEmpty()) {
+            // deleted: the store deletes its pending runs with it, but some may still be queued for writing: end
+            // them after those writes, so none outlives the task
+            stores.recorder().withdrawLater(kept.stream().map(PendingRun::runId).toList());
         }
         for (Execution e : List.copyOf(slot.running())) {
             e.cancel(reason);
@@ -656,6 +695,7 @@ final class Launcher implements Completion.Followups {
         Set<String> known = liveRunIds(slots);
         for (TaskSlot slot : slots) {
             slot.pendingRetries().values().forEach(p -> known.add(p.runId()));
+            slot.catchUpQueue().forEach(p -> known.add(p.runId()));
             if (slot.queued != null) {
                 known.add(slot.queued.runId());
             }

@@ -69,9 +69,14 @@ final class RunRecorder {
      * @param permit whether {@code then} holds one of the {@link #pending} permits
      */
     private record Item(RunRecord run, List<PendingRun> accepted, DeadLetter deadLetter,
-                        CompletableFuture<Void> stored, Completion then, boolean permit) {
+                        CompletableFuture<Void> stored, Completion then, boolean permit, List<String> withdrawn) {
         Item(RunRecord run, CompletableFuture<Void> stored, Completion then, boolean permit) {
-            this(run, List.of(), null, stored, then, permit);
+            this(run, List.of(), null, stored, then, permit, List.of());
+        }
+
+        Item(RunRecord run, List<PendingRun> accepted, DeadLetter deadLetter, CompletableFuture<Void> stored,
+             Completion then, boolean permit) {
+            this(run, accepted, deadLetter, stored, then, permit, List.of());
         }
     }
 
@@ -102,7 +107,7 @@ final class RunRecorder {
     void recordLater(RunRecord run) {
         Item item = new Item(run, null, null, false);
         if (!enqueue(item)) {
-            write(List.of(item));
+            writeDirectly(List.of(item));
         }
     }
 
@@ -114,7 +119,18 @@ final class RunRecorder {
     void acceptLater(List<PendingRun> accepted) {
         Item item = new Item(null, List.copyOf(accepted), null, null, null, false);
         if (!enqueue(item)) {
-            write(List.of(item));
+            writeDirectly(List.of(item));
+        }
+    }
+
+    /**
+     * Queues the end of pending runs that will never run (their task was deleted while they were being accepted),
+     * after everything queued before, so after their own acceptance.
+     */
+    void withdrawLater(List<String> runIds) {
+        Item item = new Item(null, List.of(), null, null, null, false, List.copyOf(runIds));
+        if (!enqueue(item)) {
+            writeDirectly(List.of(item));
         }
     }
 
@@ -130,6 +146,30 @@ final class RunRecorder {
         if (failure != null) {
             throw notAccepted(accepted, failure);
         }
+    }
+
+    /**
+     * Queues accepted work that may start before the caller returns (a fire queued behind a running one): queued
+     * under the caller's lock, so before any record of the run; the caller then {@linkplain #awaitAccepted waits}
+     * for it outside the lock.
+     */
+    CompletableFuture<Void> acceptQueued(List<PendingRun> accepted) {
+        CompletableFuture<Void> stored = new CompletableFuture<>();
+        Item item = new Item(null, List.copyOf(accepted), null, stored, null, false);
+        if (!enqueue(item)) {
+            Throwable failure = failureOf(List.of(item));
+            if (failure == null) {
+                stored.complete(null);
+            } else {
+                stored.completeExceptionally(failure);
+            }
+        }
+        return stored;
+    }
+
+    /** Waits for {@link #acceptQueued}. @throws TaskStoreException if it could not be stored */
+    void awaitAccepted(CompletableFuture<Void> stored, List<PendingRun> accepted) {
+        await(stored, cause -> notAccepted(accepted, cause));
     }
 
     private static TaskStoreException notAccepted(List<PendingRun> accepted, Throwable cause) {
@@ -167,7 +207,7 @@ final class RunRecorder {
             if (permit) {
                 pending.release();
             }
-            then.stored(write(List.of(item)));
+            then.stored(writeDirectly(List.of(item)));
         }
     }
 
@@ -189,7 +229,7 @@ final class RunRecorder {
         CompletableFuture<Void> stored = new CompletableFuture<>();
         Item item = new Item(run, stored, null, false);
         if (!enqueue(item)) {
-            return write(List.of(item));
+            return writeDirectly(List.of(item));
         }
         try {
             await(stored, cause -> new TaskStoreException("not stored", cause));
@@ -249,7 +289,14 @@ final class RunRecorder {
             }
             if (failure != null && batch.size() > 1) { // one bad write must not fail the others: each alone
                 for (Item item : batch) {
-                    settle(item, failureOf(List.of(item)));
+                    Throwable alone;
+                    try {
+                        alone = failureOf(List.of(item));
+                    } catch (Throwable e) { // the recorder thread must survive (see above)
+                        LOG.error("Could not record a run: {}", e.toString(), e);
+                        alone = e;
+                    }
+                    settle(item, alone);
                 }
                 continue;
             }
@@ -301,6 +348,7 @@ final class RunRecorder {
         List<RunRecord> runs = new ArrayList<>(batch.size());
         List<PendingRun> accepted = List.of();
         List<DeadLetter> letters = List.of();
+        List<String> withdrawn = List.of();
         for (Item item : batch) {
             RunRecord run = item.run();
             if (run != null && (ended == null || run.status() != RunStatus.RUNNING || !ended.contains(run.runId()))) {
@@ -320,8 +368,14 @@ final class RunRecorder {
                 }
                 letters.add(item.deadLetter());
             }
+            if (!item.withdrawn().isEmpty()) {
+                if (withdrawn.isEmpty()) {
+                    withdrawn = new ArrayList<>();
+                }
+                withdrawn.addAll(item.withdrawn());
+            }
         }
-        return new RunBatch(runs, accepted, letters);
+        return new RunBatch(runs, accepted, letters, withdrawn);
     }
 
     /**
@@ -340,6 +394,23 @@ final class RunRecorder {
 
     private boolean write(List<Item> items) {
         return failureOf(items) == null;
+    }
+
+    /**
+     * Writes on the caller's thread, once the recorder is closed (or has no thread): after the recorder thread has
+     * written what was queued before, so a record is never overtaken by an older one of the same run (a RUNNING
+     * record queued before close written after the run's final record would make the run RUNNING again).
+     */
+    private boolean writeDirectly(List<Item> items) {
+        Thread t = thread;
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return write(items);
     }
 
     /** @return null if written, else why not (logged) */

@@ -93,6 +93,7 @@ public final class SchedulerEngine {
         this.completion.followups(launcher);
         this.planner = new Planner(ctx, timer, launcher);
         this.registry = new TaskRegistry(ctx, planner, launcher, states);
+        launcher.registered(registry::slot);
         registryRef[0] = registry;
         this.adHoc = new AdHocTasks(ctx, registry, states);
         this.abandoned = new AbandonedRuns(ctx, timer, registry, launcher, completion, stores);
@@ -101,7 +102,7 @@ public final class SchedulerEngine {
         List<PendingRun> pending = loadPending(store);
         synchronized (ctx.lock) {
             registry.seed(known);
-            adoptPending(pending, false);
+            adoptPending(pending, false, Set.of());
         }
     }
 
@@ -118,9 +119,9 @@ public final class SchedulerEngine {
     /**
      * Takes in the accepted runs a store holds: decisions about abandoned runs go to crash recovery, the rest wait
      * for their tasks; with {@code registeredToo} (a store switch), those of registered tasks that this process
-     * does not know run now. Under the lock.
+     * does not hold (neither in memory nor in the old store, {@code ours}) run now. Under the lock.
      */
-    private List<Execution> adoptPending(List<PendingRun> pending, boolean registeredToo) {
+    private List<Execution> adoptPending(List<PendingRun> pending, boolean registeredToo, Set<String> ours) {
         List<PendingRun> decisions = pending.stream().filter(PendingWork::isDecision).toList();
         List<PendingRun> runs = pending.stream().filter(p -> !PendingWork.isDecision(p)).toList();
         abandoned.adopt(decisions);
@@ -131,6 +132,7 @@ public final class SchedulerEngine {
         launcher.pendingWork.replaceBy(runs, id -> registry.slot(id) != null);
         List<Execution> toDispatch = new ArrayList<>();
         Set<String> known = launcher.knownRunIds(registry.slots());
+        known.addAll(ours); // this process's own work, copied from the old store: it holds it already
         Map<TaskId, List<PendingRun>> byTask = new java.util.HashMap<>();
         for (PendingRun p : runs) {
             if (registry.slot(p.taskId()) != null && !known.contains(p.runId())) {
@@ -400,14 +402,18 @@ public final class SchedulerEngine {
             return;
         }
         List<StoredTask> held = loadTasks(newStore);
-        List<PendingRun> pending = loadPending(newStore);
         List<Execution> toDispatch = new ArrayList<>();
         synchronized (ctx.lock) {
             registry.adoptStore(held, done.firstSight());
-            toDispatch.addAll(adoptPending(pending, true));
         }
         if (done.firstSight()) {
+            // before the pending runs are adopted: a run the previous process left RUNNING is recorded ABANDONED
+            // (which ends its pending run) and decided, not restored and run again as if it had never started
             abandoned.recover(newStore);
+        }
+        List<PendingRun> pending = loadPending(newStore);
+        synchronized (ctx.lock) {
+            toDispatch.addAll(adoptPending(pending, true, done.oldPending()));
         }
         synchronized (ctx.lock) {
             if (!planner.pausedAll()) {

@@ -52,7 +52,7 @@ final class StoreBinding {
     }
 
     /** What a switch did. @param firstSight whether the new store was never current in this process before */
-    record Switch(TaskStore old, TaskStore current, boolean firstSight) {
+    record Switch(TaskStore old, TaskStore current, boolean firstSight, Set<String> oldPending) {
     }
 
     /**
@@ -69,26 +69,28 @@ final class StoreBinding {
         boolean firstSight = seen.add(newStore);
         TaskStore old = store;
         int[] copied = new int[3];
+        Set<String> oldPending = new HashSet<>();
         recorder.exclusive(() -> {
             store = newStore;
             for (TaskId id : tasks) {
                 copied[0] += copyRuns(old, newStore, id);
             }
             copied[1] = copyDeadLetters(old, newStore);
-            copied[2] = copyPending(old, newStore);
+            copied[2] = copyPending(old, newStore, oldPending);
         });
         if (copied[0] + copied[1] + copied[2] > 0) {
             LOG.info("Copied {} run(s), {} dead letter(s) and {} pending run(s) recorded in the previous store into "
                     + "the new one", copied[0], copied[1], copied[2]);
         }
-        return new Switch(old, newStore, firstSight);
+        return new Switch(old, newStore, firstSight, Set.copyOf(oldPending));
     }
 
     /**
      * Copies the pending runs the old store holds and the new one lacks: accepted work stays accepted whichever
      * store is current. One that has ended meanwhile in the new store (its final record is there) is not copied.
+     * Collects the run ids the old store holds as pending into {@code fromIds}.
      */
-    private static int copyPending(TaskStore from, TaskStore to) {
+    private static int copyPending(TaskStore from, TaskStore to, Set<String> fromIds) {
         try {
             Set<String> there = new HashSet<>();
             to.pendingRuns().forEach(p -> {
@@ -97,6 +99,7 @@ final class StoreBinding {
             });
             List<PendingRun> missing = new java.util.ArrayList<>();
             for (PendingRun p : from.pendingRuns()) {
+                fromIds.add(p.runId()); // this process's own work: the new store gets it, nothing restores it twice
                 if (!there.contains(p.runId()) && !there.contains(p.taskId() + "\n" + p.occurrence())
                         && to.run(p.runId()).map(r -> r.status() == RunStatus.RUNNING).orElse(true)) {
                     missing.add(p);

@@ -350,4 +350,47 @@ class AcceptedWorkTest {
         assertEquals(Optional.of(planned), engine.task(id).orElseThrow().nextFire(), "the same phase");
         assertEquals(1, runs[0], "no extra run at the re-add");
     }
+
+    @Test
+    void aRunWaitingForALockWhileItsPluginIsUpdatedRunsOnTheNewRegistrationWithoutARestart() {
+        SchedulerEngineTest.TestProvider locked = new SchedulerEngineTest.TestProvider(
+                TaskDefinition.builder("holder").schedule("cron:0 3 * * *").lockKeys("db").build(),
+                TaskDefinition.builder("waiter").schedule("cron:0 3 * * *").lockKeys("db").build());
+        ProviderHandle first = ProviderHandle.forProvider("q", 2, "q 1.0.0", "provider", locked);
+        engine.providerAdded(first);
+        engine.trigger(TaskId.parse("q:holder"), RunTrigger.MANUAL, Map.of()); // holds db at a worker
+        String waiting = engine.submit(TaskId.parse("q:waiter"), Map.of("k", "v"), Optional.empty(), Set.of());
+        engine.providerRemoved(first); // the update: the waiting submission never started
+        engine.providerAdded(ProviderHandle.forProvider("q", 3, "q 1.0.1", "provider", locked));
+        for (int i = 0; i < 3; i++) {
+            advance(Duration.ofSeconds(2)); // its lock retry falls due: the old registration is gone
+        }
+        RunRecord run = engine.run(waiting).orElseThrow(() -> new AssertionError(store.pendingRuns().toString()));
+        assertEquals(RunStatus.SUCCEEDED, run.status());
+        assertEquals(Map.of("k", "v"), run.arguments());
+    }
+
+    @Test
+    void aStoreSwitchWhileCatchingUpRunsEachMissedFireOnce() {
+        engine.pauseAll(true);
+        for (int i = 0; i < 3; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            engine.timer().runDue();
+        }
+        engine.pauseAll(false); // catch-up: the first missed fire of ticks at a worker, the others queued
+        List<PendingRun> missed = store.pendingRuns().stream()
+                .filter(r -> r.trigger() == RunTrigger.MISFIRE && r.taskId().id().equals("ticks")).toList();
+        assertEquals(3, missed.size());
+        InMemoryTaskStore other = new InMemoryTaskStore(1000);
+        engine.store(other); // copies them; none of them may be restored beside the catch-up already under way
+        for (int i = 0; i < 8; i++) {
+            advance(Duration.ofSeconds(2));
+        }
+        for (PendingRun m : missed) {
+            assertEquals(RunStatus.SUCCEEDED, other.run(m.runId()).orElseThrow().status(), m.toString());
+        }
+        long executed = provider.calls.stream().filter(c -> c.startsWith("ticks@")
+                && missed.stream().anyMatch(m -> c.equals("ticks@" + m.scheduledTime()))).count();
+        assertEquals(3, executed, provider.calls.toString());
+    }
 }

@@ -158,6 +158,23 @@ class ExecutionServiceBindingTest {
     }
 
     @Test
+    void aScheduledFireHandedBackUnstartedIsStoredAsAcceptedWork() {
+        register();
+        QueueExecutor stopping = new QueueExecutor();
+        engine.executor(stopping);
+        advance(Duration.ofMinutes(1)); // tick fires: a scheduled run, not stored while it goes straight to a worker
+        List<ExecutableRun> unstarted = stopping.take();
+        assertFalse(unstarted.isEmpty());
+        assertTrue(store.pendingRuns().isEmpty(), store.pendingRuns().toString());
+        engine.executor(null);
+        unstarted.forEach(r -> r.rejected("the execution service is stopping"));
+        assertEquals(unstarted.size(), engine.stats().heldRuns());
+        assertEquals(Set.copyOf(unstarted.stream().map(ExecutableRun::runId).toList()),
+                Set.copyOf(store.pendingRuns().stream().map(p -> p.runId()).toList()),
+                "held again, each is a pending run: a crash now would not lose it");
+    }
+
+    @Test
     void aRefusedRunIsHeldNotLost() {
         register();
         QueueExecutor refusing = new QueueExecutor();
