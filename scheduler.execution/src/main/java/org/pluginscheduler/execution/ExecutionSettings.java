@@ -3,14 +3,12 @@ package org.pluginscheduler.execution;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 import org.pluginscheduler.api.Priority;
+import org.pluginscheduler.internal.config.ConfigReader;
 
 /**
  * The settings of the execution service, checked: pool sizes, stuck delay and grace period.
@@ -38,9 +36,6 @@ record ExecutionSettings(int realtimeThreads, int workerThreads, int backgroundT
     static final List<String> KEYS = List.of(REALTIME_THREADS, WORKER_THREADS, BACKGROUND_THREADS,
             STUCK_AFTER_SECONDS, GRACE_PERIOD_SECONDS);
 
-    /** Prefixes of properties that the framework, Declarative Services or FileInstall add: never warned about. */
-    static final List<String> FRAMEWORK_PREFIXES = List.of("service.", "component.", "felix.", "osgi.");
-
     static final int MIN_THREADS = 1;
     static final int MAX_THREADS = 1024;
     static final int MIN_STUCK_AFTER_SECONDS = 1;
@@ -57,8 +52,6 @@ record ExecutionSettings(int realtimeThreads, int workerThreads, int backgroundT
     static final ExecutionSettings DEFAULTS = new ExecutionSettings(DEFAULT_REALTIME_THREADS, DEFAULT_WORKER_THREADS,
             DEFAULT_BACKGROUND_THREADS, Duration.ofSeconds(DEFAULT_STUCK_AFTER_SECONDS),
             Duration.ofSeconds(DEFAULT_GRACE_PERIOD_SECONDS));
-
-    private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]+");
 
     /** @throws IllegalArgumentException if a value is out of its range, naming the field */
     ExecutionSettings {
@@ -137,51 +130,11 @@ record ExecutionSettings(int realtimeThreads, int workerThreads, int backgroundT
 
     /**
      * @return each key of {@code properties} that is neither a setting nor a framework property, with the setting
-     *         it most resembles (a typo, or {@code _} for {@code .}), sorted by key
+     *         it most resembles (a typo, or {@code _} for {@code .}), sorted by key (the rule every PID follows:
+     *         {@link ConfigReader#unknownKeys})
      */
     static Map<String, String> unknownKeys(Map<String, ?> properties) {
-        Map<String, String> unknown = new TreeMap<>();
-        for (String key : properties.keySet()) {
-            if (KEYS.contains(key) || FRAMEWORK_PREFIXES.stream().anyMatch(key::startsWith)) {
-                continue;
-            }
-            unknown.put(key, closest(key));
-        }
-        return unknown;
-    }
-
-    /** @return the known key with the smallest edit distance to {@code key}; the first of them on a tie */
-    static String closest(String key) {
-        String best = KEYS.get(0);
-        int bestDistance = Integer.MAX_VALUE;
-        for (String known : KEYS) {
-            int d = distance(key.toLowerCase(), known);
-            if (d < bestDistance) {
-                best = known;
-                bestDistance = d;
-            }
-        }
-        return best;
-    }
-
-    /** Levenshtein distance. */
-    private static int distance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
+        return new ConfigReader(properties, KEYS).unknownKeys();
     }
 
     /** Reads one whole-number setting; a problem is added to {@code problems} and the default returned. */
@@ -191,64 +144,17 @@ record ExecutionSettings(int realtimeThreads, int workerThreads, int backgroundT
         if (value == null) {
             return defaultValue;
         }
-        BigDecimal number = wholeNumber(value);
+        // one value only: a list or array, even of one element, is a problem here (unlike ConfigReader#integer)
+        BigDecimal number = ConfigReader.wholeNumber(value);
         if (number == null) {
-            problems.add(key + ": " + quoted(value) + " is not a whole number");
+            problems.add(key + ": " + ConfigReader.quoted(value) + " is not a whole number");
             return defaultValue;
         }
         if (number.compareTo(BigDecimal.valueOf(min)) < 0 || number.compareTo(BigDecimal.valueOf(max)) > 0) {
-            problems.add(key + ": " + quoted(value) + " is not in " + min + "–" + max);
+            problems.add(key + ": " + ConfigReader.quoted(value) + " is not in " + min + "–" + max);
             return defaultValue;
         }
         return number.intValueExact();
-    }
-
-    /**
-     * @return the value as a whole number of any size, or null if it is none: a string must be digits (with a sign,
-     *         blanks around it are ignored), a floating-point number must have no fraction
-     */
-    private static BigDecimal wholeNumber(Object value) {
-        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
-            return BigDecimal.valueOf(((Number) value).longValue());
-        }
-        if (value instanceof String text) {
-            String trimmed = text.trim();
-            return INTEGER.matcher(trimmed).matches() ? new BigDecimal(trimmed) : null;
-        }
-        if (value instanceof Double || value instanceof Float) {
-            double d = ((Number) value).doubleValue();
-            return Double.isFinite(d) && d == Math.rint(d) ? BigDecimal.valueOf(d) : null;
-        }
-        if (value instanceof Number number) { // BigInteger, BigDecimal
-            try {
-                BigDecimal decimal = new BigDecimal(number.toString());
-                return decimal.stripTrailingZeros().scale() <= 0 ? decimal : null;
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
-        return null; // Boolean, Character, arrays and collections (one value is expected), anything else
-    }
-
-    /** @return the value as given: a string in quotes, a list as a list, with its type if it is not a number */
-    private static String quoted(Object value) {
-        if (value instanceof String) {
-            return "'" + value + "'";
-        }
-        if (value instanceof Number) {
-            return value.toString();
-        }
-        String text;
-        if (value instanceof Object[] array) {
-            text = java.util.Arrays.toString(array);
-        } else if (value.getClass().isArray()) {
-            text = "an array of " + value.getClass().getComponentType().getSimpleName();
-        } else if (value instanceof Collection<?> collection) {
-            text = collection.toString();
-        } else {
-            text = String.valueOf(value);
-        }
-        return text + " (" + value.getClass().getSimpleName() + ")";
     }
 
     /** The settings in configuration terms, for the log. */

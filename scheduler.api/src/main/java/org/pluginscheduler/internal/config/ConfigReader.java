@@ -332,7 +332,7 @@ public final class ConfigReader {
      * @return the value as a whole number of any size, or null if it is none: a string must be digits (with a sign,
      *         blanks around it are ignored), a floating-point number must have no fraction
      */
-    private static BigDecimal wholeNumber(Object value) {
+    public static BigDecimal wholeNumber(Object value) {
         if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
             return BigDecimal.valueOf(((Number) value).longValue());
         }
