@@ -109,7 +109,7 @@ public final class JobComponent {
             if (deleted) {
                 core.engine().removeTask(current);
                 LOG.info("Job {} removed: configuration {} was deleted", current, pid);
-            } else if (!TaskSchedulerService.schedulerGoing(reason)) { // else it stops with the scheduler
+            } else {
                 core.engine().retireAdHoc(current);
             }
         } catch (IllegalStateException stopped) {

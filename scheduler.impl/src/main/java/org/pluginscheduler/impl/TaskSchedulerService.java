@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.osgi.framework.Bundle;
-import org.osgi.service.component.ComponentConstants;
 import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -47,30 +46,16 @@ public final class TaskSchedulerService implements TaskScheduler {
     }
 
     /**
-     * The using bundle released its instance: its ad-hoc tasks go, like a departing provider's (dormant, their plan
-     * dropped). Not when the scheduler itself is going (its bundle stops, the core is gone): then the tasks stop
-     * with the scheduler and keep their planned fires, so a bundle that adds them again after a restart (with
-     * {@code replace}) continues their phase, as a provider's tasks do.
+     * The using bundle released its instance (or the scheduler stops): its ad-hoc tasks go, like a departing
+     * provider's. They keep their planned fires, so a bundle that adds them again continues their phase.
      */
     @Deactivate
-    void deactivate(int reason) {
-        if (schedulerGoing(reason)) {
-            return;
-        }
+    void deactivate() {
         try {
             core.engine().releaseAdHoc(user.getBundleId());
         } catch (IllegalStateException stopped) {
             // the scheduler stopped first and took every task with it
         }
-    }
-
-    /**
-     * @return whether a deactivation is the scheduler's own stop: its bundle stops, or the core it needs went.
-     *         (A using bundle that releases its instance deactivates it with reason DISPOSED.)
-     */
-    static boolean schedulerGoing(int reason) {
-        return reason == ComponentConstants.DEACTIVATION_REASON_BUNDLE_STOPPED
-                || reason == ComponentConstants.DEACTIVATION_REASON_REFERENCE;
     }
 
     private SchedulerEngine engine() {

@@ -80,11 +80,7 @@ final class Planner {
     void plan(TaskSlot slot, Optional<StoredTask> known) {
         assert ctx.locked();
         Schedule schedule = effectiveSchedule(slot);
-        // an ad-hoc task added again keeps its plan even after its bundle left (as a bundle does that re-adds its
-        // tasks at every start, with replace): the same definition continues where it was
-        boolean adHoc = slot.handle.actions instanceof AdHocActions;
-        Optional<Instant> planned = known.map(k -> adHoc ? k.withDormant(false) : k)
-                .flatMap(k -> plannedFire(k, schedule));
+        Optional<Instant> planned = known.flatMap(k -> plannedFire(k, schedule));
         if (planned.isPresent()) {
             resume(slot, schedule, planned.get());
         } else {
@@ -105,11 +101,12 @@ final class Planner {
     }
 
     /**
-     * The next fire a store planned for a task, if that plan still holds: the task was not unregistered cleanly
-     * (a provider that leaves clears it; a runtime that stops or crashes keeps it) and its schedule is unchanged.
+     * The next fire a store planned for a task, if that plan still holds: its schedule is unchanged, and the plan
+     * was kept. {@link #disarm} drops the plan of a provider's task that leaves while the scheduler runs; it keeps
+     * it when the scheduler stops (or the runtime crashes) and for an ad-hoc task, whose bundle adds it again.
      */
     private static Optional<Instant> plannedFire(StoredTask known, Schedule schedule) {
-        if (known.dormant() || !known.scheduleOverride().orElse(known.scheduleText()).equals(schedule.text())) {
+        if (!known.scheduleOverride().orElse(known.scheduleText()).equals(schedule.text())) {
             return Optional.empty();
         }
         return known.nextFire();
