@@ -224,7 +224,7 @@ final class AbandonedRuns {
             RunRecord recorded = storedRecord(run);
             Instant end = recorded.endTime().orElse(ctx.clock.instant());
             PendingRun retry = outcome.kind() == RetryDecider.Outcome.Kind.RETRY
-                    ? launcher.retryOf(slot, run.runId(), run.attempt(), run.scheduledTime(), run.arguments(),
+                    ? launcher.retryOf(slot, run.runId(), run.attempt(), run.scheduledTime(), run.arguments(), Set.of(),
                     ctx.clock.instant().plus(outcome.delay())) : null;
             // the record again, the retry, the dead letter and the end of the decision's pending run: one transaction
             RunRecord decided = recorded.finish(RunStatus.ABANDONED, end, recorded.message()

@@ -547,16 +547,18 @@ final class Launcher implements Completion.Followups {
 
     @Override
     public PendingRun retryOf(Execution failed, Instant due) {
-        return PendingRun.of(nextRunId(), failed.slot.id, RunTrigger.RETRY, "retry:" + failed.runId(), due, due,
-                failed.attempt() + 1, failed.chainStart(), failed.arguments(),
-                failed.pending == null ? Set.of() : failed.pending.lockKeys());
+        return retryOf(failed.slot, failed.runId(), failed.attempt(), failed.chainStart(), failed.arguments(),
+                failed.pending == null ? Set.of() : failed.pending.lockKeys(), due);
     }
 
-    /** @return the pending run of the retry of run {@code failedRunId} (attempt {@code attempt}), due at {@code due} */
+    /**
+     * @return the pending run of the retry of run {@code failedRunId} (attempt {@code attempt}), due at {@code due},
+     *         holding the failed run's extra lock keys
+     */
     PendingRun retryOf(TaskSlot slot, String failedRunId, int attempt, Instant chainStart,
-                       Map<String, String> arguments, Instant due) {
+                       Map<String, String> arguments, Set<String> extraLocks, Instant due) {
         return PendingRun.of(nextRunId(), slot.id, RunTrigger.RETRY, "retry:" + failedRunId, due, due, attempt + 1,
-                chainStart, arguments, Set.of());
+                chainStart, arguments, extraLocks);
     }
 
     /** Arms a stored retry, or keeps it for when its task is back. Under the lock. */
