@@ -1,10 +1,14 @@
 package org.pluginscheduler.impl.core;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -18,6 +22,7 @@ import java.util.function.Supplier;
 import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
+import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.store.PendingRun;
 import org.pluginscheduler.api.store.RunBatch;
 import org.pluginscheduler.api.store.TaskStore;
@@ -69,7 +74,13 @@ final class RunRecorder {
      * @param permit whether {@code then} holds one of the {@link #pending} permits
      */
     private record Item(RunRecord run, List<PendingRun> accepted, DeadLetter deadLetter,
-                        CompletableFuture<Void> stored, Completion then, boolean permit, List<String> withdrawn) {
+                        CompletableFuture<Void> stored, Completion then, boolean permit, List<String> withdrawn,
+                        Skips skips) {
+        Item(RunRecord run, List<PendingRun> accepted, DeadLetter deadLetter, CompletableFuture<Void> stored,
+             Completion then, boolean permit, List<String> withdrawn) {
+            this(run, accepted, deadLetter, stored, then, permit, withdrawn, null);
+        }
+
         Item(RunRecord run, CompletableFuture<Void> stored, Completion then, boolean permit) {
             this(run, List.of(), null, stored, then, permit, List.of());
         }
@@ -79,6 +90,49 @@ final class RunRecorder {
             this(run, accepted, deadLetter, stored, then, permit, List.of());
         }
     }
+
+    /**
+     * The skipped fires of one task queued as one record: the first skipped fire, and how many more there were
+     * (and the last one) before the recorder took it. Guarded by {@link #queuedSkips}' lock on its task.
+     */
+    static final class Skips {
+        private final RunRecord first;
+        private int more;
+        private Instant last;
+
+        Skips(RunRecord first) {
+            this.first = first;
+            this.last = first.scheduledTime();
+        }
+
+        void add(RunRecord skipped) {
+            more++;
+            if (skipped.scheduledTime().isAfter(last)) {
+                last = skipped.scheduledTime();
+            }
+        }
+
+        /** @return the first skip's record; if more followed, saying how many fires it stands for and until when */
+        RunRecord record() {
+            if (more == 0) {
+                return first;
+            }
+            Map<String, String> data = new LinkedHashMap<>(first.data());
+            data.put(SKIPPED_FIRES, Integer.toString(more + 1));
+            data.put(LAST_SKIPPED_FIRE, last.toString());
+            return new RunRecord(first.runId(), first.taskId(), first.trigger(), first.attempt(), first.status(),
+                    first.scheduledTime(), first.startTime(), first.endTime(), first.message() + " (" + (more + 1)
+                    + " fires skipped, the last at " + last + ")", data, first.arguments());
+        }
+    }
+
+    /** In a coalesced SKIPPED record's data: how many fires it stands for. */
+    static final String SKIPPED_FIRES = "skipped.fires";
+    /** In a coalesced SKIPPED record's data: the scheduled time of the last fire it stands for. */
+    static final String LAST_SKIPPED_FIRE = "skipped.last";
+
+    /** Per task, its SKIPPED record queued and not yet taken by the recorder thread. */
+    private final ConcurrentHashMap<TaskId, Skips> queuedSkips = new ConcurrentHashMap<>();
 
     private final Supplier<TaskStore> store;
     /**
@@ -103,8 +157,30 @@ final class RunRecorder {
         }
     }
 
-    /** Queues a record without waiting for it to be stored. */
+    /**
+     * Queues a record without waiting for it to be stored. A SKIPPED record joins the one of its task still in the
+     * queue, if there is one: under overload (every fire of a busy task skipped, faster than the store writes) the
+     * queue then holds at most one skip per task, and the store writes one row for those fires, which says how many
+     * there were ({@link #SKIPPED_FIRES}) and the last one's time ({@link #LAST_SKIPPED_FIRE}). Without that, skips
+     * outran the store, the final records of runs waited behind them, their tasks stayed busy, and nearly every
+     * fire was skipped.
+     */
     void recordLater(RunRecord run) {
+        if (run.status() == RunStatus.SKIPPED && thread != null) {
+            boolean[] written = {true};
+            queuedSkips.compute(run.taskId(), (id, queued) -> {
+                if (queued != null) {
+                    queued.add(run);
+                    return queued;
+                }
+                Skips skips = new Skips(run);
+                written[0] = enqueue(new Item(null, List.of(), null, null, null, false, List.of(), skips));
+                return written[0] ? skips : null;
+            });
+            if (written[0]) {
+                return;
+            }
+        }
         Item item = new Item(run, null, null, false);
         if (!enqueue(item)) {
             writeDirectly(List.of(item));
@@ -279,6 +355,7 @@ final class RunRecorder {
             batch.clear();
             batch.add(first);
             queue.drainTo(batch, MAX_BATCH - 1);
+            takeSkips(batch);
             Throwable failure;
             try {
                 failure = failureOf(batch);
@@ -302,6 +379,22 @@ final class RunRecorder {
             }
             for (Item item : batch) {
                 settle(item, failure);
+            }
+        }
+    }
+
+    /** Replaces each queued skip by its record: later skips of its task are queued anew. */
+    private void takeSkips(List<Item> batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            Item item = batch.get(i);
+            if (item.skips() != null) {
+                Skips skips = item.skips();
+                RunRecord[] record = new RunRecord[1];
+                queuedSkips.compute(skips.first.taskId(), (id, queued) -> {
+                    record[0] = skips.record();
+                    return queued == skips ? null : queued;
+                });
+                batch.set(i, new Item(record[0], null, null, false));
             }
         }
     }

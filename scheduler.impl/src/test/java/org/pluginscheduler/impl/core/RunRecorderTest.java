@@ -136,6 +136,51 @@ class RunRecorderTest {
         assertEquals(RunStatus.RUNNING, store.run("r2").orElseThrow().status());
     }
 
+    /**
+     * Under overload every fire of a busy task is skipped, faster than the store writes: the skips of a task still
+     * waiting in the queue become one record that says how many fires it stands for, so the queue (and the store)
+     * holds one skip per task, not one per fire, and a later final record does not wait behind thousands of skips.
+     */
+    @Test
+    void skipsOfATaskThatWaitInTheQueueAreWrittenAsOneRecordThatCountsThem() throws Exception {
+        recorder = new RunRecorder(() -> store.proxy, true);
+        store.gate = new CountDownLatch(1);
+        recorder.recordLater(run("first", RunStatus.SUCCEEDED)); // holds the thread in the store
+        assertTrue(store.entered.await(10, TimeUnit.SECONDS));
+        TaskId other = TaskId.parse("p:other");
+        for (int i = 0; i < 1_000; i++) {
+            recorder.recordLater(skip("a" + i, ID, T0.plusMillis(100L * i)));
+        }
+        recorder.recordLater(skip("b0", other, T0));
+        CountDownLatch done = new CountDownLatch(1);
+        recorder.recordThen(run("r1", RunStatus.SUCCEEDED), stored -> done.countDown());
+        store.gate.countDown();
+        assertTrue(done.await(10, TimeUnit.SECONDS));
+        List<RunRecord> second = store.batches.get(1);
+        assertEquals(List.of("a0:SKIPPED", "b0:SKIPPED", "r1:SUCCEEDED"), second.stream()
+                .map(r -> r.runId() + ":" + r.status()).toList(), "one record per task's queued skips, in order");
+        RunRecord a = second.get(0);
+        assertEquals(T0, a.scheduledTime(), "the first skipped fire");
+        assertEquals("1000", a.data().get(RunRecorder.SKIPPED_FIRES));
+        assertEquals(T0.plusMillis(99_900).toString(), a.data().get(RunRecorder.LAST_SKIPPED_FIRE));
+        assertEquals("skipped: the previous run is still running (1000 fires skipped, the last at "
+                + T0.plusMillis(99_900) + ")", a.message());
+        assertEquals(Map.of(), second.get(1).data(), "a lone skip is written as it is");
+        assertEquals("skipped: the previous run is still running", second.get(1).message());
+
+        // once taken by the recorder, the next skip of the task is a record of its own again
+        recorder.recordLater(skip("a-later", ID, T0.plusSeconds(200)));
+        CountDownLatch later = new CountDownLatch(1);
+        recorder.recordThen(run("r2", RunStatus.SUCCEEDED), stored -> later.countDown());
+        assertTrue(later.await(10, TimeUnit.SECONDS));
+        assertEquals(Map.of(), store.run("a-later").orElseThrow().data());
+    }
+
+    private static RunRecord skip(String runId, TaskId task, Instant scheduled) {
+        return new RunRecord(runId, task, RunTrigger.SCHEDULE, 1, RunStatus.SKIPPED, scheduled, Optional.empty(),
+                Optional.empty(), "skipped: the previous run is still running", Map.of(), Map.of());
+    }
+
     @Test
     void aFailureAndItsRetryAreOneBatchAndAPendingRunEndedInTheSameBatchIsNotStoredAfterItsEnd() throws Exception {
         recorder = new RunRecorder(() -> store.proxy, true);
