@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A snapshot of the scheduler's counters, as shown by {@code task:stats}.
@@ -21,23 +22,60 @@ import java.util.Objects;
  *                       are held, not run
  * @param heldRuns       runs waiting for an execution service to return (scheduled fires missed meanwhile follow
  *                       their misfire policy and are not counted here)
+ * @param history        the run history the task store keeps and how far its pruning is behind; empty if the store
+ *                       does not say (since 1.2)
  * @since 1.1
  */
 public record SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, Lag lag, List<Pool> pools,
                              int stuckRuns, int pendingRetries, int heldLocks, boolean paused, boolean executing,
-                             int heldRuns) {
+                             int heldRuns, Optional<History> history) {
 
     public SchedulerStats {
         Objects.requireNonNull(since, "since");
         runsByStatus = Map.copyOf(runsByStatus);
         Objects.requireNonNull(lag, "lag");
         pools = List.copyOf(pools);
+        Objects.requireNonNull(history, "history");
+    }
+
+    /** The 1.1 form: the store says nothing about its history. */
+    public SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, Lag lag, List<Pool> pools, int stuckRuns,
+                          int pendingRetries, int heldLocks, boolean paused, boolean executing, int heldRuns) {
+        this(since, runsByStatus, lag, pools, stuckRuns, pendingRetries, heldLocks, paused, executing, heldRuns,
+                Optional.empty());
     }
 
     /** The 1.0 form: an execution service is available and no run is held. */
     public SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, Lag lag, List<Pool> pools, int stuckRuns,
                           int pendingRetries, int heldLocks, boolean paused) {
         this(since, runsByStatus, lag, pools, stuckRuns, pendingRetries, heldLocks, paused, true, 0);
+    }
+
+    /**
+     * The run history a task store keeps, and how far its pruning is behind.
+     *
+     * @param store          where the history is, e.g. {@code database file ./data/scheduler.mv.db} or {@code memory}
+     * @param maxRunsPerTask each task keeps at most this many finished runs
+     * @param maxAge         finished runs that ended longer ago are pruned; empty if the store has no age limit
+     * @param pruned         runs pruned since the store started
+     * @param lastPass       when the last full pruning pass started; empty before the first (or if the store prunes
+     *                       as it writes)
+     * @param lastPassTook   how long that pass took
+     * @param behind         runs recorded since their task's history was last pruned: at most this many runs are
+     *                       held beyond the limits (0 for a store that prunes as it writes)
+     * @param mostBehind     the same, for the one task with the most
+     * @param sizeBytes      the bytes the store occupies on disk; -1 if it is not on this machine's disk
+     * @since 1.2
+     */
+    public record History(String store, int maxRunsPerTask, Optional<Duration> maxAge, long pruned,
+                          Optional<Instant> lastPass, Duration lastPassTook, long behind, long mostBehind,
+                          long sizeBytes) {
+        public History {
+            Objects.requireNonNull(store, "store");
+            Objects.requireNonNull(maxAge, "maxAge");
+            Objects.requireNonNull(lastPass, "lastPass");
+            Objects.requireNonNull(lastPassTook, "lastPassTook");
+        }
     }
 
     /**

@@ -27,7 +27,7 @@ import org.pluginscheduler.api.store.TaskStore;
  */
 final class EmbeddedScheduler implements AutoCloseable {
 
-    static final String API_PACKAGES = "org.pluginscheduler.api;version=1.1.0,org.pluginscheduler.api.store;version=2.0.0,"
+    static final String API_PACKAGES = "org.pluginscheduler.api;version=1.2.0,org.pluginscheduler.api.store;version=2.1.0,"
             + "org.pluginscheduler.api.execution;version=1.0.0";
 
     private final Framework framework;
@@ -79,7 +79,8 @@ final class EmbeddedScheduler implements AutoCloseable {
             Path h2File = null;
             if (durable) {
                 h2File = work.resolve("scheduler");
-                Map<String, Object> store = new HashMap<>(Map.of("url", "jdbc:h2:file:" + h2File));
+                Map<String, Object> store = new HashMap<>(Map.of("url", "jdbc:h2:file:" + h2File
+                        + System.getProperty("bench.h2.url.suffix", "")));
                 store.putAll(extra("bench.store.h2"));
                 configure(cm, "org.pluginscheduler.store.h2", store);
             }

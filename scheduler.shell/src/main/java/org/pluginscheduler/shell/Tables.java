@@ -191,6 +191,32 @@ final class Tables {
         out.append(s.executing() ? align(rows) : held(s).substring(1));
         out.append("\n\nstuck runs: ").append(s.stuckRuns()).append("   pending retries: ").append(s.pendingRetries())
                 .append("   held locks: ").append(s.heldLocks());
+        s.history().ifPresent(h -> out.append("\n\n").append(history(h)));
+        return out.toString();
+    }
+
+    /**
+     * E.g. {@code run history: at most 200 runs per task, 30 days; database file ./data/scheduler.mv.db, 48.2 MB}
+     * then {@code pruning: 1234 runs since start, last full pass 10:15:02 (0.4 s); behind by 310 runs (at most 48
+     * of one task)}.
+     */
+    String history(SchedulerStats.History h) {
+        StringBuilder out = new StringBuilder("run history: at most ").append(h.maxRunsPerTask())
+                .append(" runs per task");
+        h.maxAge().ifPresent(age -> out.append(", ").append(age.toDays()).append(" days"));
+        out.append("; ").append(h.store());
+        if (h.sizeBytes() >= 0) {
+            out.append(", ").append(String.format(java.util.Locale.ROOT, "%.1f MB", h.sizeBytes() / 1e6));
+        }
+        out.append("\npruning: ").append(h.pruned()).append(" runs since start");
+        h.lastPass().ifPresent(t -> out.append(", last full pass ").append(TIME.format(t.atZone(clock.getZone())))
+                .append(" (").append(micros(h.lastPassTook())).append(")"));
+        if (h.maxAge().isPresent()) { // a store that prunes in passes: say how far behind
+            out.append("; behind by ").append(h.behind()).append(" runs (at most ").append(h.mostBehind())
+                    .append(" of one task)");
+        } else {
+            out.append("; never behind (pruned as runs are written)");
+        }
         return out.toString();
     }
 

@@ -71,6 +71,32 @@ class TaskCommandsTest {
         assertEquals("no tasks", new TaskCommands(noTasks(stats(true, 0)), Clock.systemUTC()).list("", "", ""));
     }
 
+    @Test
+    void statsSayWhatHistoryTheStoreKeepsAndHowFarItsPruningIsBehind() {
+        SchedulerStats.History h2 = new SchedulerStats.History("database file ./data/scheduler.mv.db", 200,
+                java.util.Optional.of(Duration.ofDays(30)), 1234, java.util.Optional.of(Instant.EPOCH),
+                Duration.ofMillis(420), 310, 48, 48_200_000);
+        TaskCommands commands = new TaskCommands(noTasks(withHistory(h2)), Clock.fixed(Instant.EPOCH,
+                java.time.ZoneOffset.UTC));
+        assertTrue(commands.stats().endsWith("\n\nrun history: at most 200 runs per task, 30 days; database file "
+                + "./data/scheduler.mv.db, 48.2 MB\npruning: 1234 runs since start, last full pass 1970-01-01 "
+                + "00:00:00 Z (420 ms); behind by 310 runs (at most 48 of one task)"), commands.stats());
+        SchedulerStats.History memory = new SchedulerStats.History("memory", 200, java.util.Optional.empty(), 7,
+                java.util.Optional.empty(), Duration.ZERO, 0, 0, -1);
+        assertTrue(new TaskCommands(noTasks(withHistory(memory)), Clock.systemUTC()).stats().endsWith(
+                "\n\nrun history: at most 200 runs per task; memory\npruning: 7 runs since start; never behind "
+                + "(pruned as runs are written)"));
+        assertTrue(commands.stats().contains("stuck runs: 0"));
+        assertTrue(!new TaskCommands(noTasks(), Clock.systemUTC()).stats().contains("run history"),
+                "a store that says nothing: no line");
+    }
+
+    private static SchedulerStats withHistory(SchedulerStats.History history) {
+        SchedulerStats s = stats(true, 0);
+        return new SchedulerStats(s.since(), s.runsByStatus(), s.lag(), s.pools(), 0, 0, 0, false, true, 0,
+                java.util.Optional.of(history));
+    }
+
     private static SchedulerStats stats(boolean executing, int held) {
         return new SchedulerStats(Instant.EPOCH, Map.of(), new SchedulerStats.Lag(0, Duration.ZERO, Duration.ZERO,
                 Duration.ZERO, Duration.ZERO), List.of(), 0, 0, 0, false, executing, held);

@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.osgi.annotation.versioning.ConsumerType;
 import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.SchedulerStats;
 import org.pluginscheduler.api.TaskId;
 
 /**
@@ -132,4 +133,13 @@ public interface TaskStore {
      * @return how many runs were removed
      */
     int pruneRuns(Instant endedBefore, int keepPerTask);
+
+    /**
+     * @return the run history this store keeps and how far its pruning is behind, for {@code task:stats}; empty
+     *         (the default) if the store does not say
+     * @since 2.1
+     */
+    default Optional<SchedulerStats.History> history() {
+        return Optional.empty();
+    }
 }

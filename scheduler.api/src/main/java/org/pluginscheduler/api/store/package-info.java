@@ -8,8 +8,8 @@
  *
  * <p>2.0.0 added pending runs ({@link org.pluginscheduler.api.store.PendingRun}) and atomic batches
  * ({@link org.pluginscheduler.api.store.TaskStore#write}); a 1.x store cannot keep accepted work, so it no longer
- * resolves.
+ * resolves. 2.1.0 added {@link org.pluginscheduler.api.store.TaskStore#history()}, a default method.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package org.pluginscheduler.api.store;

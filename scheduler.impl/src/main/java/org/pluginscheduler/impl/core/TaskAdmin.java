@@ -345,10 +345,17 @@ final class TaskAdmin {
         RunStats stats = completion.stats();
         RunExecutor executor = launcher.executor();
         ExecutionStats execution = executor == null ? new ExecutionStats(List.of(), 0) : executor.stats();
+        Optional<SchedulerStats.History> history;
+        try { // a third-party store's own code: outside the lock, and its failure costs only this line of the stats
+            history = stores.store().history();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.debug("The task store could not say what history it keeps: {}", e.toString(), e);
+            history = Optional.empty();
+        }
         synchronized (ctx.lock) {
             return new SchedulerStats(stats.since(), stats.counts(), stats.lagPercentiles(), execution.pools(),
                     execution.stuckRuns(), launcher.pendingRetries(registry.slots()), launcher.heldLocks(),
-                    planner.pausedAll(), executor != null, launcher.held());
+                    planner.pausedAll(), executor != null, launcher.held(), history);
         }
     }
 

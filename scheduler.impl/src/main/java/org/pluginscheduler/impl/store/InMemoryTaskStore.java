@@ -1,5 +1,6 @@
 package org.pluginscheduler.impl.store;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,6 +20,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
+import org.pluginscheduler.api.SchedulerStats;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.store.PendingRun;
 import org.pluginscheduler.api.store.RunBatch;
@@ -46,6 +48,7 @@ public final class InMemoryTaskStore implements TaskStore {
             .comparing(RunRecord::scheduledTime).thenComparing(RunRecord::runId).reversed();
 
     private int maxRunsPerTask; // guarded by this
+    private long pruned; // guarded by this
     private final Map<TaskId, StoredTask> tasks = new HashMap<>();
     /** Each task's kept runs, in columns (a kept run is no object the garbage collector has to trace). */
     private final Map<TaskId, RunHistory> histories = new HashMap<>();
@@ -132,7 +135,14 @@ public final class InMemoryTaskStore implements TaskStore {
             return;
         }
         history.add(run, maxRunsPerTask);
-        history.trim(maxRunsPerTask); // drops the oldest finished runs; a RUNNING one is kept until it ends
+        pruned += history.trim(maxRunsPerTask); // drops the oldest finished runs; a RUNNING one is kept until it ends
+    }
+
+    /** Prunes as it writes: never behind. */
+    @Override
+    public synchronized Optional<SchedulerStats.History> history() {
+        return Optional.of(new SchedulerStats.History("memory", maxRunsPerTask, Optional.empty(), pruned,
+                Optional.empty(), Duration.ZERO, 0, 0, -1));
     }
 
     @Override
@@ -291,6 +301,7 @@ public final class InMemoryTaskStore implements TaskStore {
                 removed += history.retain(r -> !drop.contains(r.runId()));
             }
         }
+        pruned += removed;
         return removed;
     }
 }
