@@ -74,6 +74,8 @@ final class GroupCommitWriter implements AutoCloseable {
     private final AtomicLong largestBatch = new AtomicLong();
     private volatile int maxBatch;
     private volatile long maxWaitNanos;
+    private volatile Runnable maintenance;
+    private volatile long maintenanceEveryNanos;
     private boolean closed; // guarded by closing's write lock
     private WriterStatements statements; // writer thread only
 
@@ -147,6 +149,16 @@ final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code task} on the writer's thread about every {@code every}, between batches (and when idle): so it
+     * never competes with a commit for H2's store lock, and a commit waits for it at most one turn. A task that
+     * throws is logged; it runs again at its next turn.
+     */
+    void maintenance(Runnable task, Duration every) {
+        maintenanceEveryNanos = every.toNanos();
+        maintenance = task;
+    }
+
     /** @return how many writes wait in the queue, not yet taken into a batch */
     int queued() {
         return queue.size();
@@ -196,9 +208,19 @@ final class GroupCommitWriter implements AutoCloseable {
     private void run() {
         List<Pending<?>> batch = new ArrayList<>();
         boolean stop = false;
+        long nextMaintenance = System.nanoTime();
         while (!stop) {
+            if (maintenance != null && System.nanoTime() - nextMaintenance >= 0) {
+                maintain();
+                nextMaintenance = System.nanoTime() + maintenanceEveryNanos;
+            }
             try {
-                batch.add(queue.take());
+                Pending<?> first = maintenance == null ? queue.take()
+                        : queue.poll(Math.max(0, nextMaintenance - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (first == null) {
+                    continue; // time for maintenance
+                }
+                batch.add(first);
             } catch (InterruptedException e) {
                 LOG.warn("The H2 task store's writer was interrupted; it goes on until the store closes");
                 continue; // nothing was taken
@@ -218,6 +240,15 @@ final class GroupCommitWriter implements AutoCloseable {
             }
         }
         closeConnection();
+    }
+
+    private void maintain() {
+        try {
+            maintenance.run();
+        } catch (RuntimeException | LinkageError e) { // the writer must go on
+            LOG.warn("H2 task store on {}: housekeeping of the file failed; it is tried again: {}",
+                    failures.location().resource(), failures.scrub(String.valueOf(e.getMessage())), e);
+        }
     }
 
     /**

@@ -17,9 +17,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "directory, opened inside this process; no TCP server is started unless the URL asks for "
                     + "one (jdbc:h2:tcp://... or AUTO_SERVER=TRUE). Relative paths start with ./ . The store sets "
                     + "WRITE_DELAY=0 itself (a URL with another write delay is rejected) and, for a database in "
-                    + "this process, DB_CLOSE_ON_EXIT=FALSE unless the URL sets it. The file holds about the "
-                    + "last RETENTION_TIME (H2 default 45 s) of commits besides the data; with sync.to.disk, "
-                    + "appending ;RETENTION_TIME=0 keeps it small under heavy load.")
+                    + "this process, DB_CLOSE_ON_EXIT=FALSE unless the URL sets it, and RETENTION_TIME=1000 "
+                    + "unless the URL sets it: the file holds about the last RETENTION_TIME milliseconds of "
+                    + "commits beside the data (H2's own default, 45000, made it grow to gigabytes under a "
+                    + "sustained load). Without sync.to.disk, a power failure can damage a file whose chunks are "
+                    + "reused this soon; ;RETENTION_TIME=45000 is H2's trade-off.")
     String url() default StoreSettings.DEFAULT_URL;
 
     @AttributeDefinition(name = "User", required = false,

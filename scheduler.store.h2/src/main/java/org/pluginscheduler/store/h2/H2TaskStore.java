@@ -11,11 +11,14 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
 import javax.sql.DataSource;
@@ -76,7 +79,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     /** H2 keeps at most this many characters in a VARCHAR; longer messages are cut. */
     static final int MAX_MESSAGE = 1_000_000;
     /** Pruning deletes in chunks of this many runs, so other writes interleave. */
-    static final int PRUNE_CHUNK = 500;
+    static final int PRUNE_CHUNK = 1000;
     private static final String TRUNCATED = " … [truncated by the H2 task store]";
 
     private static final String TASK_COLUMNS = "task_id, owner_bundle, definition_digest, schedule_text, "
@@ -109,16 +112,21 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     private final CommitBarrier commits;
     private final OwnerOnlyFiles files;
     private final int schemaVersionFound;
+    private final Optional<FileHousekeeping> housekeeping;
+    /** Per task, its runs recorded since its runs were last pruned (see {@link #pruneBusyTasks}). */
+    private final ConcurrentHashMap<String, AtomicInteger> unpruned = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private H2TaskStore(Failures failures, ConnectionPool readers, GroupCommitWriter writer, CommitBarrier commits,
-                        OwnerOnlyFiles files, int schemaVersionFound) {
+                        OwnerOnlyFiles files, int schemaVersionFound, Optional<FileHousekeeping> housekeeping) {
         this.failures = failures;
         this.readers = readers;
         this.writer = writer;
         this.commits = commits;
         this.files = files;
         this.schemaVersionFound = schemaVersionFound;
+        this.housekeeping = housekeeping;
+        housekeeping.ifPresent(h -> writer.maintenance(h::run, FileHousekeeping.INTERVAL));
     }
 
     /**
@@ -138,6 +146,12 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     /** @param commitWrapper wraps the writer's durable commit (tests make it fail) */
     static H2TaskStore open(DataSource dataSource, StoreSettings settings, Schema schema,
                             UnaryOperator<GroupCommitWriter.Durability> commitWrapper) {
+        return open(dataSource, settings, schema, commitWrapper, true);
+    }
+
+    /** @param housekeeping whether to keep the file small ({@link FileHousekeeping}; tests compare without) */
+    static H2TaskStore open(DataSource dataSource, StoreSettings settings, Schema schema,
+                            UnaryOperator<GroupCommitWriter.Durability> commitWrapper, boolean housekeeping) {
         Failures failures = new Failures(settings.location(), settings.user(), settings.password());
         OwnerOnlyFiles files = new OwnerOnlyFiles(settings.location());
         try {
@@ -160,7 +174,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
         WriterStatements first = null;
         try {
             first = new WriterStatements(dataSource.getConnection());
-            synchronousCommits(first.connection());
+            synchronousCommits(first.connection(), settings);
             int found = schema.migrate(first.connection());
             durability.commit(first.connection());
             if (found < schema.latestVersion()) {
@@ -169,11 +183,14 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
             }
             GroupCommitWriter writer = new GroupCommitWriter(first, () -> {
                 WriterStatements reconnected = new WriterStatements(dataSource.getConnection());
-                synchronousCommits(reconnected.connection()); // the database may have been closed and reopened
+                synchronousCommits(reconnected.connection(), settings); // the database may have been closed and reopened
                 return reconnected;
             }, durability, failures, settings.maxBatch(), settings.maxWaitMillis());
             files.tightenFiles();
-            return new H2TaskStore(failures, new ConnectionPool(dataSource, 4), writer, commits, files, found);
+            Optional<FileHousekeeping> keeper = !housekeeping || settings.location().remote() ? Optional.empty()
+                    : FileHousekeeping.of(first.connection(), settings.location());
+            return new H2TaskStore(failures, new ConnectionPool(dataSource, 4), writer, commits, files, found,
+                    keeper);
         } catch (Schema.NewerSchemaException e) {
             closeQuietly(first);
             throw new TaskStoreException(failures.location().resource() + " has schema version " + e.found
@@ -189,9 +206,12 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
      * Sets {@code WRITE_DELAY} to 0 (it needs admin rights). Although H2 stores the setting, 2.4 applies the URL's
      * {@code WRITE_DELAY} (default 500 ms) whenever it opens the database, so this runs on every writer connection.
      */
-    private static void synchronousCommits(Connection c) throws SQLException {
+    private static void synchronousCommits(Connection c, StoreSettings settings) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("SET WRITE_DELAY 0");
+            if (!settings.urlSetsRetentionTime()) {
+                s.execute("SET RETENTION_TIME " + StoreSettings.RETENTION_TIME_MS);
+            }
         }
         c.commit();
     }
@@ -204,6 +224,11 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     /** @return the writer, for its counters */
     GroupCommitWriter writer() {
         return writer;
+    }
+
+    /** @return the file's housekeeping, if H2 lets it in */
+    Optional<FileHousekeeping> housekeeping() {
+        return housekeeping;
     }
 
     /** @return the barrier between commits and reads, for its counters */
@@ -310,6 +335,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
                 return "delete task " + id;
             }
         });
+        unpruned.remove(id.toString());
     }
 
     // --- runs -------------------------------------------------------------------------------------------------
@@ -343,6 +369,24 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
             return;
         }
         writer.submit(new BatchWrite(batch));
+        countUnpruned(batch.runs());
+    }
+
+    /** Counts each run once: by its final (or skipped) record, the one that every row gets exactly once. */
+    private void countUnpruned(List<RunRecord> runs) {
+        String last = null;
+        AtomicInteger count = null;
+        for (RunRecord run : runs) {
+            if (run.status() == RunStatus.RUNNING) {
+                continue;
+            }
+            String task = run.taskId().toString();
+            if (!task.equals(last)) {
+                last = task;
+                count = unpruned.computeIfAbsent(task, t -> new AtomicInteger());
+            }
+            count.incrementAndGet();
+        }
     }
 
     /** One {@link RunBatch}, encoded for the writer. */
@@ -635,43 +679,142 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     }
 
     /**
-     * Finds the runs to prune with one query on a read connection, then deletes them through the writer in chunks
-     * of {@value #PRUNE_CHUNK}, so writes of other callers interleave and nobody waits for a long deletion. A run
-     * that became RUNNING again meanwhile is not deleted.
+     * One full pass: task by task (the task ids come from the runs' index, one seek per task), the runs beyond the
+     * newest {@code keepPerTask} and those that ended before {@code endedBefore}, deleted through the writer in
+     * chunks of {@value #PRUNE_CHUNK}, so other writes interleave and nobody waits for a long deletion. A pass
+     * costs a read of each task's runs, never one query over the whole table (that took minutes with millions of
+     * runs and held the database's attention meanwhile). A run that became RUNNING again meanwhile is not deleted.
      */
     @Override
     public int pruneRuns(Instant endedBefore, int keepPerTask) {
         deleteEndedPending();
-        int pruned = read("prune runs", c -> {
-            try (PreparedStatement s = c.prepareStatement("""
-                    SELECT run_id FROM (
-                        SELECT run_id, status, scheduled_time, end_time, ROW_NUMBER() OVER (
-                            PARTITION BY task_id ORDER BY scheduled_time DESC, run_id DESC) AS position
-                        FROM runs) ranked
-                    WHERE status <> 'RUNNING' AND (position > ? OR end_time < ?
-                        OR (end_time IS NULL AND status = 'SKIPPED' AND scheduled_time < ?))""")) {
-                s.setInt(1, Math.max(keepPerTask, 0));
-                s.setObject(2, endedBefore);
-                s.setObject(3, endedBefore);
-                int removed = 0;
-                try (ResultSet r = s.executeQuery()) {
-                    List<String> chunk = new ArrayList<>(PRUNE_CHUNK);
-                    while (r.next()) {
-                        chunk.add(r.getString(1));
-                        if (chunk.size() == PRUNE_CHUNK) {
-                            removed += deleteRuns(List.copyOf(chunk));
-                            chunk.clear();
-                        }
-                    }
-                    if (!chunk.isEmpty()) {
-                        removed += deleteRuns(List.copyOf(chunk));
-                    }
-                }
-                return removed;
-            }
-        });
+        Doomed doomed = new Doomed();
+        String task = "";
+        while ((task = nextTaskWithRuns(task)) != null) {
+            findPrunable(task, endedBefore, keepPerTask, doomed);
+        }
+        int pruned = doomed.flush();
         files.tightenFiles(); // H2 may have created a file since the last check (its trace file, at an error)
         return pruned;
+    }
+
+    /**
+     * Prunes only the tasks that recorded at least {@code written} runs since their runs were last pruned, as a
+     * full pass would. Cheap when few tasks are busy: the pruner calls it every few seconds, so a task that runs
+     * many times a second holds about {@code keepPerTask + written} runs, not a whole prune interval's worth.
+     *
+     * @return how many runs it deleted
+     */
+    int pruneBusyTasks(Instant endedBefore, int keepPerTask, int written) {
+        Doomed doomed = new Doomed();
+        for (Map.Entry<String, AtomicInteger> e : unpruned.entrySet()) {
+            if (e.getValue().get() >= written) {
+                findPrunable(e.getKey(), endedBefore, keepPerTask, doomed);
+            }
+        }
+        return doomed.flush();
+    }
+
+    /** Runs found to prune, deleted in chunks of {@value #PRUNE_CHUNK} across tasks as they add up. */
+    private final class Doomed {
+        final List<String> ids = new ArrayList<>(PRUNE_CHUNK);
+        int removed;
+
+        void add(String runId) {
+            ids.add(runId);
+            if (ids.size() == PRUNE_CHUNK) {
+                flush();
+            }
+        }
+
+        int flush() {
+            if (!ids.isEmpty()) {
+                removed += deleteRuns(List.copyOf(ids));
+                ids.clear();
+            }
+            return removed;
+        }
+    }
+
+    /**
+     * @return runs recorded since their task's runs were last pruned: in total, and of the task with the most.
+     *         Finished and skipped records are counted, one per run.
+     */
+    long[] unpruned() {
+        long total = 0;
+        long most = 0;
+        for (AtomicInteger count : unpruned.values()) {
+            int n = count.get();
+            total += n;
+            most = Math.max(most, n);
+        }
+        return new long[] {total, most};
+    }
+
+    /** @return the bytes of the database file; -1 if it is not a local file (or cannot be read) */
+    long fileSize() {
+        return failures.location().absoluteFile().map(f -> {
+            try {
+                return java.nio.file.Files.size(f);
+            } catch (IOException | RuntimeException e) {
+                return -1L;
+            }
+        }).orElse(-1L);
+    }
+
+    /** @return the first task id after {@code after} that has runs, or null */
+    private String nextTaskWithRuns(String after) {
+        return read("find the tasks to prune", c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT task_id FROM runs WHERE task_id > ? "
+                    + "ORDER BY task_id FETCH FIRST 1 ROW ONLY")) {
+                s.setString(1, after);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? r.getString(1) : null;
+                }
+            }
+        });
+    }
+
+    /**
+     * Adds the task's runs to prune to {@code doomed}, with two queries that read the {@code runs_by_task} index and
+     * rarely a row: the runs beyond the newest {@code keepPerTask} by position alone (the index holds task, time
+     * and run id; the deletion skips a run that is RUNNING), and the runs scheduled before {@code endedBefore} that
+     * ended before it (usually none). Reading whole rows instead meant one page per run, since a task's runs are
+     * spread over the table in the order they were recorded, and a pass over a thousand busy tasks took minutes.
+     * Reads without waiting on the {@link CommitBarrier}: what it finds is only deleted, through the writer, after
+     * every commit it may have seen.
+     */
+    private void findPrunable(String task, Instant endedBefore, int keepPerTask, Doomed doomed) {
+        AtomicInteger counted = unpruned.get(task);
+        if (counted != null) {
+            counted.set(0); // before reading: runs recorded from now on count towards the next pruning
+        }
+        Set<String> found = new LinkedHashSet<>();
+        query("prune the runs of " + task, c -> {
+            try (PreparedStatement beyond = c.prepareStatement("SELECT run_id FROM runs WHERE task_id = ? "
+                    + "ORDER BY scheduled_time DESC, run_id DESC OFFSET ? ROWS");
+                 PreparedStatement old = c.prepareStatement("SELECT run_id FROM runs WHERE task_id = ? "
+                         + "AND scheduled_time < ? AND status <> 'RUNNING' "
+                         + "AND (end_time < ? OR (end_time IS NULL AND status = 'SKIPPED'))")) {
+                beyond.setString(1, task);
+                beyond.setInt(2, Math.max(keepPerTask, 0));
+                try (ResultSet r = beyond.executeQuery()) {
+                    while (r.next()) {
+                        found.add(r.getString(1));
+                    }
+                }
+                old.setString(1, task);
+                old.setObject(2, endedBefore);
+                old.setObject(3, endedBefore);
+                try (ResultSet r = old.executeQuery()) {
+                    while (r.next()) {
+                        found.add(r.getString(1));
+                    }
+                }
+                return null;
+            }
+        });
+        found.forEach(doomed::add); // deleted once the read is over: a deletion waits for a commit
     }
 
     /**
@@ -709,20 +852,28 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
             @Override
             public Integer apply(WriterStatements statements) throws SQLException {
                 PreparedStatement s = statements.statement("DELETE FROM runs WHERE run_id = ? AND status <> 'RUNNING'");
-                // a pruned run's pending row (ended, not yet deleted) goes with it: without its final record it
-                // would count as pending again
-                PreparedStatement pending = statements.statement(DELETE_PENDING);
                 for (String id : runIds) {
                     s.setString(1, id);
                     s.addBatch();
-                    pending.setString(1, id);
-                    pending.addBatch();
                 }
+                int[] counts = s.executeBatch();
+                // a pruned run's pending row (ended, not yet deleted) goes with it: without its final record it
+                // would count as pending again. A RUNNING run is not pruned, and keeps its pending row
+                PreparedStatement pending = null;
                 int removed = 0;
-                for (int count : s.executeBatch()) {
-                    removed += Math.max(count, 0);
+                for (int i = 0; i < counts.length; i++) {
+                    if (counts[i] > 0) {
+                        removed++;
+                        if (pending == null) {
+                            pending = statements.statement(DELETE_PENDING);
+                        }
+                        pending.setString(1, runIds.get(i));
+                        pending.addBatch();
+                    }
                 }
-                pending.executeBatch();
+                if (pending != null) {
+                    pending.executeBatch();
+                }
                 return removed;
             }
 

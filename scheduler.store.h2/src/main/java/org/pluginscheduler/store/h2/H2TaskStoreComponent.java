@@ -22,6 +22,7 @@ import org.osgi.service.jdbc.DataSourceFactory;
 import org.osgi.service.metatype.annotations.Designate;
 import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.SchedulerStats;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.store.PendingRun;
 import org.pluginscheduler.api.store.RunBatch;
@@ -319,6 +320,27 @@ public final class H2TaskStoreComponent implements TaskStore {
     @Override
     public int pruneRuns(Instant endedBefore, int keepPerTask) {
         return call(s -> s.pruneRuns(endedBefore, keepPerTask));
+    }
+
+    /** The retention settings, what pruning did, how far it is behind, and the file's size. */
+    @Override
+    public Optional<SchedulerStats.History> history() {
+        H2TaskStore current;
+        StoreSettings s;
+        RetentionPruner p;
+        synchronized (this) {
+            current = store;
+            s = settings;
+            p = pruner;
+        }
+        if (current == null || s == null || p == null) {
+            return Optional.empty();
+        }
+        RetentionPruner.Progress progress = p.progress();
+        long[] unpruned = current.unpruned();
+        return Optional.of(new SchedulerStats.History(current.location().resource(), s.maxRunsPerTask(),
+                Optional.of(s.maxAge()), progress.pruned(), progress.lastPass(), progress.lastPassTook(), unpruned[0],
+                unpruned[1], current.fileSize()));
     }
 
     @Override

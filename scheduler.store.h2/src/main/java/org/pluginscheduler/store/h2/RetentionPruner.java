@@ -3,6 +3,7 @@ package org.pluginscheduler.store.h2;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -14,12 +15,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Prunes run history in the background, on a thread of its own: first {@link #FIRST_DELAY} after the schedule is
- * set (so soon after the store opens, yet off the activation thread), then every prune interval: runs that ended
- * more than the maximum age ago, and runs beyond the newest {@code max.runs.per.task} of each task. (Pruning only
- * one interval after start meant that a runtime restarted more often than the interval never pruned.) A failed
- * pruning is logged and tried again at the next interval. Callers of the store never wait for it beyond the few
- * milliseconds one deletion chunk holds the writer.
+ * Prunes run history in the background, on a thread of its own, in two ways:
+ * <ul>
+ * <li>a full pass, first {@link #FIRST_DELAY} after the schedule is set (so soon after the store opens, yet off the
+ * activation thread), then every prune interval: in every task, runs that ended more than the maximum age ago and
+ * runs beyond the newest {@code max.runs.per.task}. (Pruning only one interval after start meant that a runtime
+ * restarted more often than the interval never pruned.)</li>
+ * <li>every {@link #BUSY_CHECK}, the busy tasks only: those that recorded a quarter of their cap or more since
+ * their runs were last pruned ({@link H2TaskStore#pruneBusyTasks}). So a task's history stays within about 1.25×
+ * its cap whatever its rate and the interval, and the file holds what the retention settings say, not an hour of
+ * runs of the busiest tasks.</li>
+ * </ul>
+ * A failed pruning is logged and tried again at the next turn. Callers of the store never wait for it beyond the
+ * few milliseconds one deletion chunk holds the writer.
  */
 final class RetentionPruner implements AutoCloseable {
 
@@ -29,6 +37,18 @@ final class RetentionPruner implements AutoCloseable {
 
     /** How long after the schedule is first set the first pruning runs. */
     static final Duration FIRST_DELAY = Duration.ofSeconds(5);
+    /** How often busy tasks are pruned. */
+    static final Duration BUSY_CHECK = Duration.ofSeconds(2);
+
+    /**
+     * What pruning has done, for {@code task:stats}.
+     *
+     * @param lastPass     when the last full pass started, if one did
+     * @param lastPassTook how long it took
+     * @param pruned       runs deleted since the store started, by both kinds of pruning
+     */
+    record Progress(Optional<Instant> lastPass, Duration lastPassTook, long pruned) {
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(RetentionPruner.class);
 
@@ -38,7 +58,9 @@ final class RetentionPruner implements AutoCloseable {
     private final Duration firstDelay;
     private ScheduledFuture<?> schedule; // guarded by this
     private Duration interval; // guarded by this
+    private ScheduledFuture<?> busy; // guarded by this
     private volatile boolean pruningStarted;
+    private volatile Progress progress = new Progress(Optional.empty(), Duration.ZERO, 0);
 
     RetentionPruner(Clock clock, Supplier<Retention> retention) {
         this(clock, retention, FIRST_DELAY, defaultExecutor());
@@ -81,18 +103,61 @@ final class RetentionPruner implements AutoCloseable {
         }
         interval = newInterval;
         schedule = executor.scheduleWithFixedDelay(this::pruneLogged, first, millis, TimeUnit.MILLISECONDS);
+        if (busy == null) {
+            long check = BUSY_CHECK.toMillis();
+            busy = executor.scheduleWithFixedDelay(this::pruneBusyLogged, check, check, TimeUnit.MILLISECONDS);
+        }
     }
 
-    /** @return how many runs one pruning removed, now, on the calling thread */
+    /** @return what pruning has done so far */
+    Progress progress() {
+        return progress;
+    }
+
+    /** @return how many runs one full pass removed, now, on the calling thread */
     int pruneNow() {
         Retention r = retention.get();
-        Instant endedBefore = clock.instant().minus(r.maxAge());
+        Instant start = clock.instant();
+        long t0 = System.nanoTime();
+        Instant endedBefore = start.minus(r.maxAge());
         int removed = r.store().get().pruneRuns(endedBefore, r.maxRunsPerTask());
+        Progress before = progress;
+        progress = new Progress(Optional.of(start), Duration.ofNanos(System.nanoTime() - t0),
+                before.pruned() + removed);
         if (removed > 0) {
             LOG.info("Pruned {} runs that ended before {} or were beyond the newest {} of their task", removed,
                     endedBefore, r.maxRunsPerTask());
         }
         return removed;
+    }
+
+    /** @return how many runs of busy tasks were removed, now, on the calling thread (0 unless the store is H2's) */
+    int pruneBusyNow() {
+        Retention r = retention.get();
+        if (!(r.store().get() instanceof H2TaskStore store)) {
+            return 0;
+        }
+        int keep = r.maxRunsPerTask();
+        int removed = store.pruneBusyTasks(clock.instant().minus(r.maxAge()), keep, Math.max(1, keep / 4));
+        if (removed > 0) {
+            Progress before = progress;
+            progress = new Progress(before.lastPass(), before.lastPassTook(), before.pruned() + removed);
+            LOG.debug("Pruned {} runs of busy tasks beyond the newest {} of their task", removed, keep);
+        }
+        return removed;
+    }
+
+    private void pruneBusyLogged() {
+        if (!pruningStarted) {
+            return; // the first full pass comes first: it also deletes what piled up while the runtime was down
+        }
+        try {
+            pruneBusyNow();
+        } catch (StoreClosedException e) {
+            LOG.debug("Pruning stopped: the store closed", e);
+        } catch (RuntimeException e) { // a thrown exception would cancel the schedule
+            LOG.warn("Pruning the runs of busy tasks failed; it is tried again: {}", e.getMessage(), e);
+        }
     }
 
     private void pruneLogged() {

@@ -33,6 +33,15 @@ record StoreSettings(String url, String user, String password, int maxAgeDays, i
     static final int DEFAULT_MAX_BATCH = 1000;
     static final int DEFAULT_MAX_WAIT_MS = 0;
 
+    /**
+     * How long H2 keeps a file chunk whose data was all superseded before it reuses its space (H2's RETENTION_TIME;
+     * H2's default is 45 s), unless the URL sets RETENTION_TIME. The file holds about this long of commits beside
+     * the data: at 7,000 runs/s the file levelled off at about 370 MB with 1 s, 1 GB with 5 s and past 6 GB with
+     * 45 s (the storage soak, docs/BENCHMARKS.md).
+     */
+    static final int RETENTION_TIME_MS = 1000;
+
+    private static final Pattern RETENTION_TIME = Pattern.compile("(?i);\\s*RETENTION_TIME\\s*=");
     private static final Pattern WRITE_DELAY = Pattern.compile("(?i);\\s*WRITE_DELAY\\s*=([^;]*)");
 
     static final StoreSettings DEFAULTS = new StoreSettings(DEFAULT_URL, DEFAULT_USER, "", DEFAULT_MAX_AGE_DAYS,
@@ -106,6 +115,11 @@ record StoreSettings(String url, String user, String password, int maxAgeDays, i
             return url;
         }
         return url + ";DB_CLOSE_ON_EXIT=FALSE";
+    }
+
+    /** @return whether the URL sets H2's RETENTION_TIME itself (the store then leaves it alone) */
+    boolean urlSetsRetentionTime() {
+        return RETENTION_TIME.matcher(url).find();
     }
 
     /** @return whether switching to {@code other} needs another database connection */

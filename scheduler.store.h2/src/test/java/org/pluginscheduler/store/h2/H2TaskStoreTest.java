@@ -1,5 +1,6 @@
 package org.pluginscheduler.store.h2;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -391,6 +392,68 @@ class H2TaskStoreTest {
         assertEquals(0, store.pruneRuns(T0.minusSeconds(3600), 3));
     }
 
+    /**
+     * A busy task is pruned within seconds, not at the next full pass (an hour by default): pruneBusyTasks looks
+     * only at the tasks that recorded enough runs since they were last pruned; each run counts once, by its final
+     * or skipped record.
+     */
+    @Test
+    void busyTasksArePrunedAloneOnceTheyRecordedEnoughRunsSinceTheirLastPruning() {
+        for (int i = 0; i < 30; i++) {
+            String id = String.format("a%02d", i);
+            store.recordRun(run(id, task("a"), RunStatus.RUNNING, T0.plusSeconds(i)));
+            store.recordRun(run(id, task("a"), RunStatus.SUCCEEDED, T0.plusSeconds(i)));
+        }
+        for (int i = 0; i < 15; i++) {
+            store.recordRun(run(String.format("b%02d", i), task("b"), RunStatus.SKIPPED, T0.plusSeconds(i)));
+        }
+        assertArrayEquals(new long[] {45, 30}, store.unpruned(), "one count per run, RUNNING records left out");
+
+        assertEquals(20, store.pruneBusyTasks(T0.minusSeconds(3600), 10, 20), "a: 30 recorded, 10 kept");
+        assertEquals(10, store.runs(task("a"), 100).size());
+        assertEquals(15, store.runs(task("b"), 100).size(), "b recorded only 15 (< 20): left to the full pass");
+        assertArrayEquals(new long[] {15, 15}, store.unpruned(), "a counts from its pruning again");
+
+        assertEquals(5, store.pruneRuns(T0.minusSeconds(3600), 10), "the full pass prunes every task");
+        assertArrayEquals(new long[] {0, 0}, store.unpruned());
+        store.deleteTask(task("b"));
+        store.recordRun(run("a99", task("a"), RunStatus.SUCCEEDED, T0.plusSeconds(99)));
+        assertArrayEquals(new long[] {1, 1}, store.unpruned());
+    }
+
+    /** Pruning by position never takes a RUNNING run, nor the pending row that a crash recovery would need. */
+    @Test
+    void aRunningRunBeyondTheCapKeepsItsRowAndItsPendingRun() {
+        store.savePending(List.of(pending("old-running", task("a"), T0)));
+        store.recordRun(run("old-running", task("a"), RunStatus.RUNNING, T0));
+        for (int i = 1; i <= 5; i++) {
+            store.recordRun(run("r" + i, task("a"), RunStatus.SUCCEEDED, T0.plusSeconds(i)));
+        }
+        assertEquals(3, store.pruneRuns(T0.minusSeconds(3600), 2), "r1–r3; old-running is beyond the cap too");
+        assertEquals(List.of("r5", "r4", "old-running"), ids(store.runs(task("a"), 10)));
+        assertEquals(List.of("old-running"), store.pendingRuns().stream().map(PendingRun::runId).toList());
+    }
+
+    /** A pass visits every task however many there are, and deletes across tasks in shared chunks. */
+    @Test
+    void aFullPassPrunesEveryTaskAndSharesDeletionChunksAcrossTasks() {
+        int tasks = 300;
+        List<RunRecord> all = new ArrayList<>();
+        for (int t = 0; t < tasks; t++) {
+            for (int i = 0; i < 8; i++) {
+                all.add(run("t" + t + "-" + i, task("t" + t), RunStatus.SUCCEEDED, T0.plusSeconds(i)));
+            }
+        }
+        store.recordRuns(all);
+        long commits = store.writer().commits();
+        assertEquals(tasks * 5, store.pruneRuns(T0.minusSeconds(1), 3));
+        assertEquals(1 + (tasks * 5 + H2TaskStore.PRUNE_CHUNK - 1) / H2TaskStore.PRUNE_CHUNK,
+                store.writer().commits() - commits, "the sweep of ended pending runs, then one commit per chunk");
+        for (int t = 0; t < tasks; t++) {
+            assertEquals(List.of("t" + t + "-7", "t" + t + "-6", "t" + t + "-5"), ids(store.runs(task("t" + t), 10)));
+        }
+    }
+
     @Test
     void pruningManyRunsDeletesInChunksThatShareTheWriter() {
         int runs = H2TaskStore.PRUNE_CHUNK * 2 + 17;
@@ -401,7 +464,11 @@ class H2TaskStoreTest {
         assertEquals(runs - 5, store.pruneRuns(T0.minusSeconds(1), 5));
         assertEquals(1 + 3, store.writer().commits() - commits, "the sweep of ended pending runs, then one commit "
                 + "per chunk of " + H2TaskStore.PRUNE_CHUNK);
-        assertEquals(List.of("r01016", "r01015", "r01014", "r01013", "r01012"), ids(store.runs(task("a"), 100)));
+        List<String> newest = new ArrayList<>();
+        for (int i = runs - 1; i >= runs - 5; i--) {
+            newest.add(String.format("r%05d", i));
+        }
+        assertEquals(newest, ids(store.runs(task("a"), 100)));
     }
 
     // --- durability -------------------------------------------------------------------------------------------
