@@ -5,6 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
@@ -97,6 +98,10 @@ public class RuntimeGracefulStopIT {
         System.out.println("SIGTERM " + Duration.ofNanos(sigterm - workStarted).toMillis()
                 + " ms into the 4 s run; exit after " + stopTook.toMillis() + " ms, status " + process.exitValue());
         List<String> calls = runtime.callLog(PLUGIN);
+        try (java.util.stream.Stream<Path> left = Files.list(runtime.work.resolve("tmp"))) {
+            assertEquals("the runtime leaves nothing in the system temp directory (FileInstall made a folder there "
+                    + "at every start)", List.of(), left.map(p -> p.getFileName().toString()).toList());
+        }
 
         // what the store kept, read after a restart on the same folder
         runtime.start(PLUGIN_STOPS_FIRST);

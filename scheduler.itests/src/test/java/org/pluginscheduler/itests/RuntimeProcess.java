@@ -59,7 +59,7 @@ final class RuntimeProcess implements AutoCloseable {
         jar = existing("itest.runtime.jar");
         taskctl = existing("itest.taskctl");
         Path etc = existing("itest.runtime.etc");
-        for (String folder : List.of("deploy", "etc", "data", "log", "calls")) {
+        for (String folder : List.of("deploy", "etc", "data", "log", "calls", "tmp")) {
             Files.createDirectories(work.resolve(folder));
         }
         try (DirectoryStream<Path> defaults = Files.newDirectoryStream(etc, Files::isRegularFile)) {
@@ -112,8 +112,9 @@ final class RuntimeProcess implements AutoCloseable {
             throw new IllegalStateException("already running: pid " + process.pid());
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        // a system temp directory of its own, to see what the runtime leaves there
         List<String> arguments = new ArrayList<>(List.of(java.toString(), "-Dgosh.args=--nointeractive",
-                "-D" + TestPluginActivator.LOG_DIR + "=" + calls));
+                "-D" + TestPluginActivator.LOG_DIR + "=" + calls, "-Djava.io.tmpdir=" + work.resolve("tmp")));
         arguments.addAll(jvmOptions);
         arguments.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(arguments)
