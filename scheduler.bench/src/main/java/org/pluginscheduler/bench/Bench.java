@@ -52,9 +52,15 @@ public final class Bench {
                 options.put(a, args[++i]);
             } else {
                 System.err.println("unknown argument " + a + "\nusage: [--smoke] [--only P1,P2,...] [--threads N] "
-                        + "[--p3-seconds N] [--quiet SECONDS] [--in-process] [--out FILE]");
+                        + "[--p3-seconds N] [--quiet SECONDS] [--in-process] [--out FILE]\n"
+                        + "   or: --soak h2|memory [--load 1000|max] [--minutes 60] [--sample-seconds 30] [--out DIR]");
                 System.exit(2);
             }
+        }
+        if (options.containsKey("--soak")) {
+            logTo(Env.target().resolve("bench-logs").resolve("soak.log"));
+            Soak.main(options);
+            return;
         }
         if (options.containsKey("--child")) {
             logTo(Env.target().resolve("bench-logs").resolve(options.get("--child").replace('/', '-') + ".log"));

@@ -76,6 +76,10 @@ final class EmbeddedScheduler implements AutoCloseable {
             Map<String, Object> execution = new HashMap<>(Map.of("worker.threads", threads));
             execution.putAll(extra("bench.execution"));
             configure(cm, "org.pluginscheduler.execution", execution);
+            Map<String, Object> memory = extra("bench.store.memory");
+            if (!memory.isEmpty()) {
+                configure(cm, "org.pluginscheduler.store.memory", memory);
+            }
             Path h2File = null;
             if (durable) {
                 h2File = work.resolve("scheduler");

@@ -1,0 +1,51 @@
+package org.pluginscheduler.bench;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The short form of the storage soak (issue 16), in {@code mvn verify}: the real runtime on H2 and on the in-memory
+ * store, 1,000 runs/s for a minute and a half, with a cap of 20 runs per task so the history is full after 20 s
+ * and the second half is steady state. It judges the same goals as the hour-long run (docs/BENCHMARKS.md): the
+ * file levels off, no task holds more than its cap plus one prune interval's runs, heap after GC and fire lag stay
+ * flat; and it writes the same CSV, chart and summary, to target/soak.
+ */
+class SoakSmokeTest {
+
+    private static Soak.Plan plan(String store) {
+        return new Soak.Plan(store, 200, Duration.ofMillis(200), 0, Duration.ofSeconds(90), Duration.ofSeconds(10), 20,
+                1, Env.target().resolve("soak"), "soak-smoke-" + store);
+    }
+
+    @Test
+    void onH2TheFileLevelsOffAndHistoryStaysWithinItsCap() throws Exception {
+        check(plan("h2"));
+    }
+
+    @Test
+    void onTheInMemoryStoreHeapStaysFlat() throws Exception {
+        check(plan("memory"));
+    }
+
+    private static void check(Soak.Plan plan) throws Exception {
+        Soak.Result result = Soak.run(plan, System.out::println);
+        result.write(plan);
+        String summary = result.summary(plan);
+        System.out.println(summary);
+        Map<String, String> goals = result.goals(plan);
+        goals.forEach((goal, verdict) -> assertTrue(verdict.startsWith("held"), goal + ": " + verdict));
+        assertTrue(Files.size(plan.out().resolve(plan.name() + ".svg")) > 1000, "the chart is drawn");
+        assertTrue(result.samples().stream().allMatch(s -> s.runsPerSecond() > 800),
+                "about 1,000 runs/s throughout: " + result.samples());
+        assertTrue(!Files.exists(Env.target().resolve("bench-work").resolve(plan.name())),
+                "the soak's database is deleted afterwards");
+        Path csv = plan.out().resolve(plan.name() + ".csv");
+        assertTrue(Files.readAllLines(csv).size() == result.samples().size() + 1, "one CSV line per sample");
+    }
+}
