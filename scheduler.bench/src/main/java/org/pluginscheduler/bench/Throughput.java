@@ -217,6 +217,11 @@ final class Throughput {
         Path work = Env.freshWork(durable ? "p1-ours" : "p2-ours");
         Map<String, Double> r;
         Path h2;
+        // every run of the one task is kept, to be counted in the file afterwards: pruning to the default 200 per
+        // task would delete them (busy tasks are pruned within seconds)
+        String configured = System.getProperty("bench.store.h2");
+        System.setProperty("bench.store.h2", "max.runs.per.task=10000000"
+                + (configured == null || configured.isBlank() ? "" : "," + configured));
         try (EmbeddedScheduler s = EmbeddedScheduler.start(work, durable, z.threads())) {
             TaskScheduler ts = s.scheduler();
             // executions counted as they end their task code (cheap, like the peers' listeners); the batch ends
@@ -246,6 +251,12 @@ final class Throughput {
             r = measure(target, durable ? z.warmupRuns() : inMemoryWarmup(z), z.throughputRuns(), 100_000, 600,
                     durable ? 1 : IN_MEMORY_REPEATS, loaders(durable, z));
             h2 = s.h2File();
+        } finally {
+            if (configured == null) {
+                System.clearProperty("bench.store.h2");
+            } else {
+                System.setProperty("bench.store.h2", configured);
+            }
         }
         if (durable) {
             // after the framework stopped: what the H2 file really holds

@@ -365,7 +365,7 @@ public class ConfigurationErrorsIT extends SchedulerTestBase {
             for (String[] bad : new String[][] {
                 {"max.age.days", "ten", "max.age.days: 'ten' is not a whole number"},
                 {"max.age.days", "99999999999", "max.age.days: '99999999999' is not in 1–36500"},
-                {"max.runs.per.task", "0", "max.runs.per.task: '0' is not in 1–100000"},
+                {"max.runs.per.task", "0", "max.runs.per.task: '0' is not in 1–10000000"},
                 {"prune.interval.minutes", "1.5", "prune.interval.minutes: '1.5' is not a whole number"},
                 {"group.commit.max.batch", "99999999999", "group.commit.max.batch: '99999999999' is not in 1–10000"},
                 {"group.commit.max.wait.ms", "5000", "group.commit.max.wait.ms: '5000' is not in 0–1000"},

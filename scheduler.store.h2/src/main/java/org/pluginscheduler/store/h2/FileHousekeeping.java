@@ -44,7 +44,7 @@ final class FileHousekeeping {
     /** The file is compacted by moving chunks when less than this percent of it is in use. */
     static final int MOVE_BELOW_FILE_FILL_RATE = 50;
     /** At most this many bytes of chunks are moved per turn. */
-    static final long MOVE_BYTES = 16L * 1024 * 1024;
+    static final long MOVE_BYTES = 4L * 1024 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(FileHousekeeping.class);
 

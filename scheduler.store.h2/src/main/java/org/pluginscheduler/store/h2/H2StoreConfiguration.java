@@ -40,7 +40,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "Finished runs that ended longer ago than this are pruned. Running runs never are.")
     int max_age_days() default StoreSettings.DEFAULT_MAX_AGE_DAYS;
 
-    @AttributeDefinition(name = "Runs kept per task", min = "1", max = "100000",
+    @AttributeDefinition(name = "Runs kept per task", min = "1", max = "10000000",
             description = "Beyond the newest this many runs of a task, finished runs are pruned.")
     int max_runs_per_task() default StoreSettings.DEFAULT_MAX_RUNS_PER_TASK;
 

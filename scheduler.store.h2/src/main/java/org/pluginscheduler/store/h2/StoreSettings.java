@@ -68,7 +68,7 @@ record StoreSettings(String url, String user, String password, int maxAgeDays, i
         user = user == null ? "" : user.trim();
         password = password == null ? "" : password;
         range("max.age.days", maxAgeDays, 1, 36_500);
-        range("max.runs.per.task", maxRunsPerTask, 1, 100_000);
+        range("max.runs.per.task", maxRunsPerTask, 1, 10_000_000);
         range("prune.interval.minutes", pruneIntervalMinutes, 1, 10_080);
         range("group.commit.max.batch", maxBatch, 1, 10_000);
         range("group.commit.max.wait.ms", maxWaitMillis, 0, 1_000);
@@ -95,7 +95,7 @@ record StoreSettings(String url, String user, String password, int maxAgeDays, i
         String user = r.string("user", DEFAULT_USER);
         String password = r.string(".password", "");
         int maxAgeDays = r.integer("max.age.days", DEFAULT_MAX_AGE_DAYS, 1, 36_500);
-        int maxRuns = r.integer("max.runs.per.task", DEFAULT_MAX_RUNS_PER_TASK, 1, 100_000);
+        int maxRuns = r.integer("max.runs.per.task", DEFAULT_MAX_RUNS_PER_TASK, 1, 10_000_000);
         int prune = r.integer("prune.interval.minutes", DEFAULT_PRUNE_INTERVAL_MINUTES, 1, 10_080);
         int maxBatch = r.integer("group.commit.max.batch", DEFAULT_MAX_BATCH, 1, 10_000);
         int maxWait = r.integer("group.commit.max.wait.ms", DEFAULT_MAX_WAIT_MS, 0, 1_000);

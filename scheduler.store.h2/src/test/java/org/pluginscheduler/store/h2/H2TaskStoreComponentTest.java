@@ -117,7 +117,7 @@ class H2TaskStoreComponentTest {
         values.put("max_runs_per_task", 0);
         assertThrows(IllegalArgumentException.class, () -> component.activate(Configs.of(values)));
         assertTrue(logged().contains("H2 task store not started: configuration org.pluginscheduler.store.h2 "
-                + "rejected: max.runs.per.task: 0 is not in 1–100000"), logged());
+                + "rejected: max.runs.per.task: 0 is not in 1–10000000"), logged());
         assertTrue(requested.isEmpty(), "no database was opened");
     }
 

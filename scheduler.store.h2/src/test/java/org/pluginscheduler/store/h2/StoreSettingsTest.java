@@ -27,7 +27,7 @@ class StoreSettingsTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "max_age_days | 0 | max.age.days: 0 is not in 1–36500",
-        "max_runs_per_task | 0 | max.runs.per.task: 0 is not in 1–100000",
+        "max_runs_per_task | 0 | max.runs.per.task: 0 is not in 1–10000000",
         "prune_interval_minutes | -5 | prune.interval.minutes: -5 is not in 1–10080",
         "group_commit_max_batch | 0 | group.commit.max.batch: 0 is not in 1–10000",
         "group_commit_max_wait_ms | 5000 | group.commit.max.wait.ms: 5000 is not in 0–1000"})
@@ -41,7 +41,7 @@ class StoreSettingsTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "max.age.days | ten | max.age.days: 'ten' is not a whole number",
-        "max.runs.per.task | 99999999999 | max.runs.per.task: '99999999999' is not in 1–100000",
+        "max.runs.per.task | 99999999999 | max.runs.per.task: '99999999999' is not in 1–10000000",
         "prune.interval.minutes | 1.5 | prune.interval.minutes: '1.5' is not a whole number",
         "group.commit.max.batch | 10001 | group.commit.max.batch: '10001' is not in 1–10000",
         "sync.to.disk | maybe | sync.to.disk: 'maybe' is not true or false",
