@@ -57,6 +57,7 @@ import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.Schedule;
+import org.pluginscheduler.api.SchedulerStats;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskInfo;
@@ -126,6 +127,48 @@ public class PersistenceIT extends SchedulerTestBase {
             installed(CORE).start();
         }
         scheduler = currentScheduler();
+    }
+
+    // --- retention ------------------------------------------------------------------------------------------------
+
+    /**
+     * A busy task's history is pruned within seconds, not at the next full pass (an hour by default), and the
+     * scheduler's stats say what the H2 store keeps and how far its pruning is behind.
+     */
+    @Test
+    public void aBusyTaskIsPrunedWithinSecondsAndTheStatsSayWhatTheStoreKeeps() throws Exception {
+        String db = database("retention");
+        startStore(db, Map.of("max.runs.per.task", 20));
+        java.util.concurrent.atomic.AtomicInteger executed = new java.util.concurrent.atomic.AtomicInteger();
+        TaskId busy = scheduler.addTask(TaskDefinition.builder("busy").schedule("every:PT0.05S").build(),
+                execution -> {
+                    executed.incrementAndGet();
+                    return TaskResult.success();
+                }, false);
+        try {
+            // 20 runs a second: past the first full pass (5 s) the busy pruning holds it near 20 + 5 + 2 s of runs
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            Optional<SchedulerStats.History> pruned = Optional.empty();
+            while (System.nanoTime() < deadline && (executed.get() < 150 || pruned.isEmpty())) {
+                Thread.sleep(100);
+                pruned = scheduler.stats().history().filter(h -> h.pruned() > 100);
+            }
+            SchedulerStats.History history = pruned.orElseThrow(() -> new AssertionError(executed.get()
+                    + " runs executed within 30 s, history " + scheduler.stats().history()));
+            assertTrue(history.toString(), history.store().startsWith("database file ")
+                    && history.store().contains("retention"));
+            assertEquals(20, history.maxRunsPerTask());
+            assertEquals(Optional.of(Duration.ofDays(30)), history.maxAge());
+            assertTrue(history.toString(), history.lastPass().isPresent() && history.sizeBytes() > 0);
+            // for 6 s more (without the busy pruning it would hold 120 more runs by then, pruned again in an hour)
+            for (int i = 0; i < 12; i++) {
+                int held = scheduler.runs(busy, 10_000).size();
+                assertTrue(held + " runs held", held <= 20 + 5 + 60);
+                Thread.sleep(500);
+            }
+        } finally {
+            scheduler.removeTask(busy);
+        }
     }
 
     // --- (a) restart ----------------------------------------------------------------------------------------------
@@ -461,11 +504,15 @@ public class PersistenceIT extends SchedulerTestBase {
 
     /** Configures the (stopped) store bundle for this database, starts it and waits until the core uses it. */
     private void startStore(String url) throws Exception {
+        startStore(url, Map.of());
+    }
+
+    private void startStore(String url, Map<String, Object> more) throws Exception {
         ServiceReference<ConfigurationAdmin> ref = context.getServiceReference(ConfigurationAdmin.class);
         ConfigurationAdmin cm = context.getService(ref);
         try {
             org.osgi.service.cm.Configuration configuration = cm.getConfiguration(STORE_PID, "?");
-            Hashtable<String, Object> properties = new Hashtable<>();
+            Hashtable<String, Object> properties = new Hashtable<>(more);
             properties.put("url", url);
             configuration.update(properties);
         } finally {
