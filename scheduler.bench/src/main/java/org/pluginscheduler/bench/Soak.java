@@ -224,9 +224,11 @@ final class Soak {
                 double seconds = (now - previous) / 1e9;
                 long done = executed.sum();
                 long skippedNow = skipped(ts.stats());
+                // heap first: counting the rows reads every run's page into H2's page cache (its CACHE_SIZE, which H2
+                // scales with the heap), and the cache would then be counted as heap in use
+                long heap = Env.usedHeapAfterGc(true);
                 long fileBytes = s.h2File() == null ? 0 : size(s.h2File());
                 long[] counted = rows.count();
-                long heap = Env.usedHeapAfterGc(true);
                 Sample sample = new Sample((now - start) / 60e9, fileBytes, counted[0], counted[1], heap,
                         closed.p99Millis(),
                         (done - previousExecuted) / seconds, (skippedNow - previousSkipped) / seconds);
