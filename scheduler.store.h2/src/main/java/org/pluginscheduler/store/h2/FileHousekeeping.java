@@ -48,25 +48,17 @@ final class FileHousekeeping {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileHousekeeping.class);
 
-    private final Object mvStore;
-    private final Object fileStore;
-    private final Method compact;
-    private final Method commit;
-    private final Method chunksFillRate;
-    private final Method fileFillRate;
-    private final Method moveChunks;
+    /** H2's objects for one connection's database; found again when the writer's connection changes. */
+    private record Handles(Connection connection, Object mvStore, Object fileStore, Method compact, Method commit,
+                           Method chunksFillRate, Method fileFillRate, Method moveChunks) {
+    }
+
+    private volatile Handles handles;
     private final AtomicLong rewrites = new AtomicLong();
     private final AtomicLong moves = new AtomicLong();
 
-    private FileHousekeeping(Object mvStore, Object fileStore, Method compact, Method commit, Method chunksFillRate,
-                             Method fileFillRate, Method moveChunks) {
-        this.mvStore = mvStore;
-        this.fileStore = fileStore;
-        this.compact = compact;
-        this.commit = commit;
-        this.chunksFillRate = chunksFillRate;
-        this.fileFillRate = fileFillRate;
-        this.moveChunks = moveChunks;
+    private FileHousekeeping(Handles handles) {
+        this.handles = handles;
     }
 
     /**
@@ -75,29 +67,30 @@ final class FileHousekeeping {
      */
     static Optional<FileHousekeeping> of(Connection connection, DatabaseLocation location) {
         try {
-            Object session = call(connection, "getSession");
-            Object database = call(session, "getDatabase");
-            Object store = call(database, "getStore");
-            Object mvStore = call(store, "getMvStore");
-            Object fileStore = call(mvStore, "getFileStore");
-            if (fileStore == null) {
-                return Optional.empty(); // an in-memory database: no file
-            }
-            Class<?> mvStoreType = mvStore.getClass();
-            Method compact = mvStoreType.getMethod("compact", int.class, int.class);
-            Method commit = mvStoreType.getMethod("commit");
-            Method chunksFillRate = fileStore.getClass().getMethod("getChunksFillRate");
-            Method fileFillRate = fileStore.getClass().getMethod("getFillRate");
-            Method moveChunks = fileStore.getClass().getMethod("compactMoveChunks", int.class, long.class,
-                    mvStoreType);
-            return Optional.of(new FileHousekeeping(mvStore, fileStore, compact, commit, chunksFillRate,
-                    fileFillRate, moveChunks));
+            return handles(connection).map(FileHousekeeping::new);
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             LOG.warn("H2 task store on {}: the file's housekeeping is off: this H2 does not offer it ({}). The store "
                     + "works, but its file may grow well beyond its data under a sustained load; compact it with "
                     + "SHUTDOWN COMPACT while the scheduler is stopped", location.resource(), e.toString());
             return Optional.empty();
         }
+    }
+
+    /** @return H2's objects behind {@code connection}; empty for an in-memory database (no file) */
+    private static Optional<Handles> handles(Connection connection) throws ReflectiveOperationException {
+        Object session = call(connection, "getSession");
+        Object database = call(session, "getDatabase");
+        Object store = call(database, "getStore");
+        Object mvStore = call(store, "getMvStore");
+        Object fileStore = call(mvStore, "getFileStore");
+        if (fileStore == null) {
+            return Optional.empty();
+        }
+        Class<?> mvStoreType = mvStore.getClass();
+        return Optional.of(new Handles(connection, mvStore, fileStore, mvStoreType.getMethod("compact", int.class,
+                int.class), mvStoreType.getMethod("commit"), fileStore.getClass().getMethod("getChunksFillRate"),
+                fileStore.getClass().getMethod("getFillRate"), fileStore.getClass().getMethod("compactMoveChunks",
+                        int.class, long.class, mvStoreType)));
     }
 
     private static Object call(Object target, String method) throws ReflectiveOperationException {
@@ -109,23 +102,31 @@ final class FileHousekeeping {
      * the store's writer thread, between its commits ({@link GroupCommitWriter#maintenance}): from any other thread,
      * H2's store lock was nearly always held by a commit, and the rewrite gave up (it waits 10 ms for it).
      *
+     * @param connection the writer's connection now: after a reconnection (the database may have been closed and
+     *                   opened again) H2's objects are found anew from it
      * @throws IllegalStateException if H2 failed (the caller logs it; the next turn tries again)
      */
-    void run() {
+    void run(Connection connection) {
         try {
-            int chunks = (Integer) chunksFillRate.invoke(fileStore);
-            if (chunks < TARGET_FILL_RATE && (Boolean) compact.invoke(mvStore, TARGET_FILL_RATE, REWRITE_BYTES)) {
-                commit.invoke(mvStore); // the rewritten pages, stored now: the old chunks can then be freed
+            Handles h = handles;
+            if (h.connection() != connection) {
+                h = handles(connection).orElseThrow(() -> new IllegalStateException("the database has no file"));
+                handles = h;
+            }
+            int chunks = (Integer) h.chunksFillRate().invoke(h.fileStore());
+            if (chunks < TARGET_FILL_RATE
+                    && (Boolean) h.compact().invoke(h.mvStore(), TARGET_FILL_RATE, REWRITE_BYTES)) {
+                h.commit().invoke(h.mvStore()); // the rewritten pages, stored now: the old chunks can then be freed
                 rewrites.incrementAndGet();
             }
-            int file = (Integer) fileFillRate.invoke(fileStore);
+            int file = (Integer) h.fileFillRate().invoke(h.fileStore());
             if (file < MOVE_BELOW_FILE_FILL_RATE) {
-                moveChunks.invoke(fileStore, MOVE_BELOW_FILE_FILL_RATE, MOVE_BYTES, mvStore);
+                h.moveChunks().invoke(h.fileStore(), MOVE_BELOW_FILE_FILL_RATE, MOVE_BYTES, h.mvStore());
                 moves.incrementAndGet();
             }
         } catch (InvocationTargetException e) {
             throw new IllegalStateException(String.valueOf(e.getCause()), e.getCause());
-        } catch (IllegalAccessException e) {
+        } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e.toString(), e);
         }
     }
@@ -133,7 +134,8 @@ final class FileHousekeeping {
     /** @return the percentage of the chunks' bytes that are live, -1 if H2 failed to say */
     int chunksFillRate() {
         try {
-            return (Integer) chunksFillRate.invoke(fileStore);
+            Handles h = handles;
+            return (Integer) h.chunksFillRate().invoke(h.fileStore());
         } catch (ReflectiveOperationException | RuntimeException e) {
             return -1;
         }
@@ -142,7 +144,8 @@ final class FileHousekeeping {
     /** @return the percentage of the file in use by chunks, -1 if H2 failed to say */
     int fileFillRate() {
         try {
-            return (Integer) fileFillRate.invoke(fileStore);
+            Handles h = handles;
+            return (Integer) h.fileFillRate().invoke(h.fileStore());
         } catch (ReflectiveOperationException | RuntimeException e) {
             return -1;
         }

@@ -74,8 +74,9 @@ final class GroupCommitWriter implements AutoCloseable {
     private final AtomicLong largestBatch = new AtomicLong();
     private volatile int maxBatch;
     private volatile long maxWaitNanos;
-    private volatile Runnable maintenance;
+    private volatile java.util.function.Consumer<Connection> maintenance;
     private volatile long maintenanceEveryNanos;
+    private int maintenanceFailures; // consecutive; on the writer thread only
     private boolean closed; // guarded by closing's write lock
     private WriterStatements statements; // writer thread only
 
@@ -150,11 +151,12 @@ final class GroupCommitWriter implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} on the writer's thread about every {@code every}, between batches (and when idle): so it
-     * never competes with a commit for H2's store lock, and a commit waits for it at most one turn. A task that
-     * throws is logged; it runs again at its next turn.
+     * Runs {@code task} on the writer's thread about every {@code every}, between batches (and when idle), with the
+     * writer's connection (no transaction of it open): so it never competes with a commit for H2's store lock, and
+     * a commit waits for it at most one turn. A task that throws is logged (the first failure in a row, then one in
+     * 240, about once a minute at 250 ms); it runs again at its next turn.
      */
-    void maintenance(Runnable task, Duration every) {
+    void maintenance(java.util.function.Consumer<Connection> task, Duration every) {
         maintenanceEveryNanos = every.toNanos();
         maintenance = task;
     }
@@ -244,10 +246,14 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private void maintain() {
         try {
-            maintenance.run();
-        } catch (RuntimeException | LinkageError e) { // the writer must go on
-            LOG.warn("H2 task store on {}: housekeeping of the file failed; it is tried again: {}",
-                    failures.location().resource(), failures.scrub(String.valueOf(e.getMessage())), e);
+            maintenance.accept(statements().connection());
+            maintenanceFailures = 0;
+        } catch (SQLException | RuntimeException | LinkageError e) { // the writer must go on
+            if (maintenanceFailures++ % 240 == 0) {
+                LOG.warn("H2 task store on {}: housekeeping of the file failed ({} time(s) in a row); it is tried "
+                        + "again: {}", failures.location().resource(), maintenanceFailures,
+                        failures.scrub(String.valueOf(e.getMessage())), e);
+            }
         }
     }
 

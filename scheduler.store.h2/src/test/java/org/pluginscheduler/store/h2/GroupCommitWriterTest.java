@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -264,6 +265,66 @@ class GroupCommitWriterTest {
         assertEquals(List.of("good0-next", "good1-next", "good2-next", "good3-next", "p1"),
                 store.pendingRuns().stream().map(PendingRun::runId).toList());
         assertTrue(store.writer().commits() - commits >= 2, "the gate's commit, then the retries one by one");
+    }
+
+    /**
+     * Housekeeping runs on the writer's thread, never inside a batch (with the writer's connection and no
+     * transaction of it open), also while no write comes; one that throws does not stop writes nor itself.
+     */
+    @Test
+    void maintenanceRunsOnTheWriterThreadBetweenBatchesAndSurvivesItsFailures() throws Exception {
+        String url = TestStores.url(dir) + "-maintained";
+        JdbcDataSource ds = TestStores.dataSource(url, TestStores.PASSWORD);
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE t (id INT PRIMARY KEY)");
+        }
+        GroupCommitWriter writer = new GroupCommitWriter(new WriterStatements(ds.getConnection()),
+                () -> new WriterStatements(ds.getConnection()), Connection::commit,
+                new Failures(new DatabaseLocation(url), "sa", TestStores.PASSWORD), 100, 0);
+        try {
+            List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicInteger turns = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean inBatch = new java.util.concurrent.atomic.AtomicBoolean();
+            writer.maintenance(c -> {
+                seen.add(Thread.currentThread().getName() + (inBatch.get() ? " inside a batch" : ""));
+                if (turns.incrementAndGet() % 2 == 0) {
+                    throw new IllegalStateException("housekeeping failed, for the test");
+                }
+            }, Duration.ofMillis(5));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (turns.get() < 10 && System.nanoTime() < deadline) {
+                Thread.sleep(5); // idle: it runs all the same
+            }
+            for (int i = 0; i < 20; i++) {
+                int id = i;
+                writer.submit(new GroupCommitWriter.Write<Void>() {
+                    @Override
+                    public Void apply(WriterStatements statements) throws SQLException {
+                        inBatch.set(true);
+                        try {
+                            statements.statement("INSERT INTO t VALUES (?)").setInt(1, id);
+                            statements.statement("INSERT INTO t VALUES (?)").executeUpdate();
+                            Thread.sleep(2);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } finally {
+                            inBatch.set(false);
+                        }
+                        return null;
+                    }
+
+                    @Override
+                    public String description() {
+                        return "insert " + id;
+                    }
+                });
+            }
+            assertEquals(20, count(ds), "every write committed although every other turn failed");
+            assertTrue(turns.get() >= 10, "turns while idle: " + turns.get());
+            assertTrue(seen.stream().allMatch("h2-task-store-writer"::equals), seen.toString());
+        } finally {
+            writer.close();
+        }
     }
 
     @Test
