@@ -94,12 +94,27 @@ final class Completion {
         return stats;
     }
 
-    /** A fire skipped by the overlap policy: counted and recorded (it acknowledges nothing). Under the lock. */
+    /**
+     * A skipped run with an identity of its own (a trigger refused by the overlap policy, whose caller has its run
+     * id; a pending run skipped by its misfire policy, whose record ends it): counted and recorded as it is (it
+     * acknowledges nothing). Under the lock.
+     */
     void skipped(TaskSlot slot, RunRecord skipped) {
         assert ctx.locked();
         slot.stored = slot.stored.withLastRun(skipped.scheduledTime(), RunStatus.SKIPPED);
         stats.count(RunStatus.SKIPPED);
         stores.recorder().recordLater(skipped);
+    }
+
+    /**
+     * A scheduled fire skipped by the overlap policy (no pending run, nobody holds its run id): counted, and
+     * recorded together with the task's other skips still waiting to be written. Under the lock.
+     */
+    void skippedFire(TaskSlot slot, RunRecord skipped) {
+        assert ctx.locked();
+        slot.stored = slot.stored.withLastRun(skipped.scheduledTime(), RunStatus.SKIPPED);
+        stats.count(RunStatus.SKIPPED);
+        stores.recorder().recordSkippedFireLater(skipped);
     }
 
     /** A run entered task code: its RUNNING record is queued (it acknowledges nothing). */

@@ -274,7 +274,11 @@ final class Launcher implements Completion.Followups {
                         : "skipped: the previous run is still running";
                 RunRecord skipped = new RunRecord(runId, slot.id, trigger, 1, RunStatus.SKIPPED, scheduled,
                         Optional.empty(), Optional.empty(), why, Map.of(), arguments);
-                completion.skipped(slot, skipped);
+                if (trigger == RunTrigger.SCHEDULE) { // a fire: it may share one record with the task's other skips
+                    completion.skippedFire(slot, skipped);
+                } else { // a trigger: its caller holds the run id and may look it up
+                    completion.skipped(slot, skipped);
+                }
                 return new Started(null, skipped, null, null);
             }
         }

@@ -22,6 +22,7 @@ import java.util.function.Supplier;
 import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
+import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.store.PendingRun;
 import org.pluginscheduler.api.store.RunBatch;
@@ -158,29 +159,39 @@ final class RunRecorder {
     }
 
     /**
-     * Queues a record without waiting for it to be stored. A SKIPPED record joins the one of its task still in the
-     * queue, if there is one: under overload (every fire of a busy task skipped, faster than the store writes) the
-     * queue then holds at most one skip per task, and the store writes one row for those fires, which says how many
-     * there were ({@link #SKIPPED_FIRES}) and the last one's time ({@link #LAST_SKIPPED_FIRE}). Without that, skips
-     * outran the store, the final records of runs waited behind them, their tasks stayed busy, and nearly every
-     * fire was skipped.
+     * Queues the SKIPPED record of a scheduled fire refused by its task's overlap policy (it has no pending run and
+     * nobody was given its run id). It joins the one of its task still in the queue, if there is one: under
+     * overload (every fire of a busy task skipped, faster than the store writes) the queue then holds at most one
+     * such skip per task, and the store writes one row for those fires, which says how many there were
+     * ({@link #SKIPPED_FIRES}) and the last one's time ({@link #LAST_SKIPPED_FIRE}). Without that, skips outran the
+     * store, the final records of runs waited behind them, their tasks stayed busy, and nearly every fire was
+     * skipped. Any other skipped run (a refused trigger whose caller holds its run id, a pending run skipped by its
+     * misfire policy) is recorded by {@link #recordLater}, as it is.
      */
-    void recordLater(RunRecord run) {
-        if (run.status() == RunStatus.SKIPPED && thread != null) {
-            boolean[] written = {true};
-            queuedSkips.compute(run.taskId(), (id, queued) -> {
-                if (queued != null) {
-                    queued.add(run);
-                    return queued;
+    void recordSkippedFireLater(RunRecord skipped) {
+        if (skipped.status() != RunStatus.SKIPPED || skipped.trigger() != RunTrigger.SCHEDULE) {
+            throw new IllegalArgumentException("not the skip of a scheduled fire: " + skipped);
+        }
+        if (thread != null) {
+            boolean[] queued = {true};
+            queuedSkips.compute(skipped.taskId(), (id, waiting) -> {
+                if (waiting != null) {
+                    waiting.add(skipped);
+                    return waiting;
                 }
-                Skips skips = new Skips(run);
-                written[0] = enqueue(new Item(null, List.of(), null, null, null, false, List.of(), skips));
-                return written[0] ? skips : null;
+                Skips skips = new Skips(skipped);
+                queued[0] = enqueue(new Item(null, List.of(), null, null, null, false, List.of(), skips));
+                return queued[0] ? skips : null;
             });
-            if (written[0]) {
+            if (queued[0]) {
                 return;
             }
         }
+        recordLater(skipped);
+    }
+
+    /** Queues a record without waiting for it to be stored. */
+    void recordLater(RunRecord run) {
         Item item = new Item(run, null, null, false);
         if (!enqueue(item)) {
             writeDirectly(List.of(item));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.InvocationTargetException;
@@ -149,15 +150,19 @@ class RunRecorderTest {
         assertTrue(store.entered.await(10, TimeUnit.SECONDS));
         TaskId other = TaskId.parse("p:other");
         for (int i = 0; i < 1_000; i++) {
-            recorder.recordLater(skip("a" + i, ID, T0.plusMillis(100L * i)));
+            recorder.recordSkippedFireLater(skip("a" + i, ID, T0.plusMillis(100L * i)));
         }
-        recorder.recordLater(skip("b0", other, T0));
+        recorder.recordSkippedFireLater(skip("b0", other, T0));
+        // skips with an identity of their own are never merged: a refused trigger (its caller holds the run id)
+        RunRecord refusedTrigger = new RunRecord("manual", ID, RunTrigger.MANUAL, 1, RunStatus.SKIPPED, T0,
+                Optional.empty(), Optional.empty(), "skipped: the previous run is still running", Map.of(), Map.of());
+        recorder.recordLater(refusedTrigger);
         CountDownLatch done = new CountDownLatch(1);
         recorder.recordThen(run("r1", RunStatus.SUCCEEDED), stored -> done.countDown());
         store.gate.countDown();
         assertTrue(done.await(10, TimeUnit.SECONDS));
         List<RunRecord> second = store.batches.get(1);
-        assertEquals(List.of("a0:SKIPPED", "b0:SKIPPED", "r1:SUCCEEDED"), second.stream()
+        assertEquals(List.of("a0:SKIPPED", "b0:SKIPPED", "manual:SKIPPED", "r1:SUCCEEDED"), second.stream()
                 .map(r -> r.runId() + ":" + r.status()).toList(), "one record per task's queued skips, in order");
         RunRecord a = second.get(0);
         assertEquals(T0, a.scheduledTime(), "the first skipped fire");
@@ -169,11 +174,20 @@ class RunRecorderTest {
         assertEquals("skipped: the previous run is still running", second.get(1).message());
 
         // once taken by the recorder, the next skip of the task is a record of its own again
-        recorder.recordLater(skip("a-later", ID, T0.plusSeconds(200)));
+        recorder.recordSkippedFireLater(skip("a-later", ID, T0.plusSeconds(200)));
         CountDownLatch later = new CountDownLatch(1);
         recorder.recordThen(run("r2", RunStatus.SUCCEEDED), stored -> later.countDown());
         assertTrue(later.await(10, TimeUnit.SECONDS));
         assertEquals(Map.of(), store.run("a-later").orElseThrow().data());
+    }
+
+    @Test
+    void onlyTheSkipOfAScheduledFireCanBeMerged() {
+        recorder = new RunRecorder(() -> store.proxy, true);
+        RunRecord trigger = new RunRecord("t", ID, RunTrigger.MANUAL, 1, RunStatus.SKIPPED, T0, Optional.empty(),
+                Optional.empty(), "", Map.of(), Map.of());
+        assertThrows(IllegalArgumentException.class, () -> recorder.recordSkippedFireLater(trigger));
+        assertThrows(IllegalArgumentException.class, () -> recorder.recordSkippedFireLater(run("r", RunStatus.FAILED)));
     }
 
     private static RunRecord skip(String runId, TaskId task, Instant scheduled) {
