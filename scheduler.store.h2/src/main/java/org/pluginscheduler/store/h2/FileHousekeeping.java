@@ -50,24 +50,29 @@ final class FileHousekeeping {
 
     /** H2's objects for one connection's database; found again when the writer's connection changes. */
     private record Handles(Connection connection, Object mvStore, Object fileStore, Method compact, Method commit,
-                           Method chunksFillRate, Method fileFillRate, Method moveChunks) {
+                           Method syncFile, Method chunksFillRate, Method fileFillRate, Method moveChunks) {
     }
 
     private volatile Handles handles;
+    private final boolean sync;
     private final AtomicLong rewrites = new AtomicLong();
     private final AtomicLong moves = new AtomicLong();
 
-    private FileHousekeeping(Handles handles) {
+    private FileHousekeeping(Handles handles, boolean sync) {
         this.handles = handles;
+        this.sync = sync;
     }
 
     /**
      * @param connection a connection to the database, used only to find it
+     * @param sync       force the rewritten pages to the device before a later commit may reuse the space they
+     *                   free ({@code sync.to.disk}: otherwise a power failure could find a chunk overwritten that
+     *                   the last synced state still uses)
      * @return housekeeping for the database of {@code connection}, or empty (logged) if H2 does not let it in
      */
-    static Optional<FileHousekeeping> of(Connection connection, DatabaseLocation location) {
+    static Optional<FileHousekeeping> of(Connection connection, DatabaseLocation location, boolean sync) {
         try {
-            return handles(connection).map(FileHousekeeping::new);
+            return handles(connection).map(h -> new FileHousekeeping(h, sync));
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             LOG.warn("H2 task store on {}: the file's housekeeping is off: this H2 does not offer it ({}). The store "
                     + "works, but its file may grow well beyond its data under a sustained load; compact it with "
@@ -88,7 +93,8 @@ final class FileHousekeeping {
         }
         Class<?> mvStoreType = mvStore.getClass();
         return Optional.of(new Handles(connection, mvStore, fileStore, mvStoreType.getMethod("compact", int.class,
-                int.class), mvStoreType.getMethod("commit"), fileStore.getClass().getMethod("getChunksFillRate"),
+                int.class), mvStoreType.getMethod("commit"), mvStoreType.getMethod("sync"),
+                fileStore.getClass().getMethod("getChunksFillRate"),
                 fileStore.getClass().getMethod("getFillRate"), fileStore.getClass().getMethod("compactMoveChunks",
                         int.class, long.class, mvStoreType)));
     }
@@ -117,6 +123,9 @@ final class FileHousekeeping {
             if (chunks < TARGET_FILL_RATE
                     && (Boolean) h.compact().invoke(h.mvStore(), TARGET_FILL_RATE, REWRITE_BYTES)) {
                 h.commit().invoke(h.mvStore()); // the rewritten pages, stored now: the old chunks can then be freed
+                if (sync) {
+                    h.syncFile().invoke(h.mvStore());
+                }
                 rewrites.incrementAndGet();
             }
             int file = (Integer) h.fileFillRate().invoke(h.fileStore());

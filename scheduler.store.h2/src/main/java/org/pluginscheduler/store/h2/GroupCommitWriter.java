@@ -217,10 +217,12 @@ final class GroupCommitWriter implements AutoCloseable {
                 nextMaintenance = System.nanoTime() + maintenanceEveryNanos;
             }
             try {
-                Pending<?> first = maintenance == null ? queue.take()
-                        : queue.poll(Math.max(0, nextMaintenance - System.nanoTime()), TimeUnit.NANOSECONDS);
+                // never blocked for long: housekeeping set after the thread started must get its turns while idle
+                long wait = maintenance == null ? TimeUnit.SECONDS.toNanos(1)
+                        : Math.max(0, nextMaintenance - System.nanoTime());
+                Pending<?> first = queue.poll(wait, TimeUnit.NANOSECONDS);
                 if (first == null) {
-                    continue; // time for maintenance
+                    continue; // time for maintenance, or for looking again
                 }
                 batch.add(first);
             } catch (InterruptedException e) {
@@ -245,10 +247,13 @@ final class GroupCommitWriter implements AutoCloseable {
     }
 
     private void maintain() {
+        if (statements == null) {
+            return; // no connection (the last one failed): the next write opens one; housekeeping waits for it
+        }
         try {
-            maintenance.accept(statements().connection());
+            maintenance.accept(statements.connection());
             maintenanceFailures = 0;
-        } catch (SQLException | RuntimeException | LinkageError e) { // the writer must go on
+        } catch (RuntimeException | LinkageError e) { // the writer must go on
             if (maintenanceFailures++ % 240 == 0) {
                 LOG.warn("H2 task store on {}: housekeeping of the file failed ({} time(s) in a row); it is tried "
                         + "again: {}", failures.location().resource(), maintenanceFailures,

@@ -115,6 +115,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     private final Optional<FileHousekeeping> housekeeping;
     /** Per task, its runs recorded since its runs were last pruned (see {@link #pruneBusyTasks}). */
     private final ConcurrentHashMap<String, AtomicInteger> unpruned = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong prunedTotal = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
 
     private H2TaskStore(Failures failures, ConnectionPool readers, GroupCommitWriter writer, CommitBarrier commits,
@@ -183,12 +184,17 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
             }
             GroupCommitWriter writer = new GroupCommitWriter(first, () -> {
                 WriterStatements reconnected = new WriterStatements(dataSource.getConnection());
-                synchronousCommits(reconnected.connection(), settings); // the database may have been closed and reopened
+                try { // the database may have been closed and reopened
+                    synchronousCommits(reconnected.connection(), settings);
+                } catch (SQLException | RuntimeException e) {
+                    closeQuietly(reconnected); // e.g. a file reopened read-only: no connection left behind
+                    throw e;
+                }
                 return reconnected;
             }, durability, failures, settings.maxBatch(), settings.maxWaitMillis());
             files.tightenFiles();
             Optional<FileHousekeeping> keeper = !housekeeping || settings.location().remote() ? Optional.empty()
-                    : FileHousekeeping.of(first.connection(), settings.location());
+                    : FileHousekeeping.of(first.connection(), settings.location(), settings.syncToDisk());
             return new H2TaskStore(failures, new ConnectionPool(dataSource, 4), writer, commits, files, found,
                     keeper);
         } catch (Schema.NewerSchemaException e) {
@@ -648,8 +654,10 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
             return List.of();
         }
         return read("read the runs of " + id, c -> {
+            // task_id leads the ORDER BY so that H2 reads the newest runs off the index and stops (EXPLAIN: index
+            // sorted); without it, it sorted all the task's runs first
             try (PreparedStatement s = c.prepareStatement("SELECT " + RUN_COLUMNS + " FROM runs WHERE task_id = ? "
-                    + "ORDER BY scheduled_time DESC, run_id DESC FETCH FIRST ? ROWS ONLY")) {
+                    + "ORDER BY task_id DESC, scheduled_time DESC, run_id DESC FETCH FIRST ? ROWS ONLY")) {
                 s.setString(1, id.toString());
                 s.setInt(2, limit);
                 return runs(s);
@@ -729,7 +737,9 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
 
         int flush() {
             if (!ids.isEmpty()) {
-                removed += deleteRuns(List.copyOf(ids));
+                int deleted = deleteRuns(List.copyOf(ids));
+                removed += deleted;
+                prunedTotal.addAndGet(deleted);
                 ids.clear();
             }
             return removed;
@@ -749,6 +759,11 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
             most = Math.max(most, n);
         }
         return new long[] {total, most};
+    }
+
+    /** @return runs pruned since this store opened: by the pruner and by {@code task:purge --history} alike */
+    long pruned() {
+        return prunedTotal.get();
     }
 
     /** @return the bytes of the database file; -1 if it is not a local file (or cannot be read) */
@@ -786,13 +801,25 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
      */
     private void findPrunable(String task, Instant endedBefore, int keepPerTask, Doomed doomed) {
         AtomicInteger counted = unpruned.get(task);
-        if (counted != null) {
-            counted.set(0); // before reading: runs recorded from now on count towards the next pruning
-        }
+        // before reading: runs recorded from now on count towards the next pruning; given back if the read fails
+        int before = counted == null ? 0 : counted.getAndSet(0);
         Set<String> found = new LinkedHashSet<>();
+        try {
+            readPrunable(task, endedBefore, keepPerTask, found);
+        } catch (RuntimeException e) {
+            if (counted != null) {
+                counted.addAndGet(before);
+            }
+            throw e;
+        }
+        found.forEach(doomed::add); // deleted once the read is over: a deletion waits for a commit
+    }
+
+    private void readPrunable(String task, Instant endedBefore, int keepPerTask, Set<String> found) {
         query("prune the runs of " + task, c -> {
+            // task_id leads the ORDER BY so that H2 reads the index in its order instead of sorting the task's runs
             try (PreparedStatement beyond = c.prepareStatement("SELECT run_id FROM runs WHERE task_id = ? "
-                    + "ORDER BY scheduled_time DESC, run_id DESC OFFSET ? ROWS");
+                    + "ORDER BY task_id DESC, scheduled_time DESC, run_id DESC OFFSET ? ROWS");
                  PreparedStatement old = c.prepareStatement("SELECT run_id FROM runs WHERE task_id = ? "
                          + "AND scheduled_time < ? AND status <> 'RUNNING' "
                          + "AND (end_time < ? OR (end_time IS NULL AND status = 'SKIPPED'))")) {
@@ -814,7 +841,6 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
                 return null;
             }
         });
-        found.forEach(doomed::add); // deleted once the read is over: a deletion waits for a commit
     }
 
     /**

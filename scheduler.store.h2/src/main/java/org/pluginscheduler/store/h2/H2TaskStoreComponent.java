@@ -56,7 +56,7 @@ public final class H2TaskStoreComponent implements TaskStore {
     private final Duration firstPruneDelay;
     private volatile H2TaskStore store;
     private volatile StoreSettings settings; // the last good configuration
-    private RetentionPruner pruner; // guarded by this
+    private volatile RetentionPruner pruner; // written under this
 
     /** For DS, which sets {@link #dataSourceFactory} before activation. */
     public H2TaskStoreComponent() {
@@ -325,21 +325,17 @@ public final class H2TaskStoreComponent implements TaskStore {
     /** The retention settings, what pruning did, how far it is behind, and the file's size. */
     @Override
     public Optional<SchedulerStats.History> history() {
-        H2TaskStore current;
-        StoreSettings s;
-        RetentionPruner p;
-        synchronized (this) {
-            current = store;
-            s = settings;
-            p = pruner;
-        }
+        // no lock: task:stats must not wait for a reconfiguration that is opening a database
+        H2TaskStore current = store;
+        StoreSettings s = settings;
+        RetentionPruner p = pruner;
         if (current == null || s == null || p == null) {
             return Optional.empty();
         }
         RetentionPruner.Progress progress = p.progress();
         long[] unpruned = current.unpruned();
         return Optional.of(new SchedulerStats.History(current.location().resource(), s.maxRunsPerTask(),
-                Optional.of(s.maxAge()), progress.pruned(), progress.lastPass(), progress.lastPassTook(), unpruned[0],
+                Optional.of(s.maxAge()), current.pruned(), progress.lastPass(), progress.lastPassTook(), unpruned[0],
                 unpruned[1], current.fileSize()));
     }
 

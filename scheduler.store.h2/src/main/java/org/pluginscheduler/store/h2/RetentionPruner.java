@@ -41,13 +41,12 @@ final class RetentionPruner implements AutoCloseable {
     static final Duration BUSY_CHECK = Duration.ofSeconds(2);
 
     /**
-     * What pruning has done, for {@code task:stats}.
+     * The last full pass, for {@code task:stats} (the store counts the runs pruned).
      *
      * @param lastPass     when the last full pass started, if one did
      * @param lastPassTook how long it took
-     * @param pruned       runs deleted since the store started, by both kinds of pruning
      */
-    record Progress(Optional<Instant> lastPass, Duration lastPassTook, long pruned) {
+    record Progress(Optional<Instant> lastPass, Duration lastPassTook) {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(RetentionPruner.class);
@@ -60,7 +59,7 @@ final class RetentionPruner implements AutoCloseable {
     private Duration interval; // guarded by this
     private ScheduledFuture<?> busy; // guarded by this
     private volatile boolean pruningStarted;
-    private volatile Progress progress = new Progress(Optional.empty(), Duration.ZERO, 0);
+    private volatile Progress progress = new Progress(Optional.empty(), Duration.ZERO);
 
     RetentionPruner(Clock clock, Supplier<Retention> retention) {
         this(clock, retention, FIRST_DELAY, defaultExecutor());
@@ -121,9 +120,7 @@ final class RetentionPruner implements AutoCloseable {
         long t0 = System.nanoTime();
         Instant endedBefore = start.minus(r.maxAge());
         int removed = r.store().get().pruneRuns(endedBefore, r.maxRunsPerTask());
-        Progress before = progress;
-        progress = new Progress(Optional.of(start), Duration.ofNanos(System.nanoTime() - t0),
-                before.pruned() + removed);
+        progress = new Progress(Optional.of(start), Duration.ofNanos(System.nanoTime() - t0));
         if (removed > 0) {
             LOG.info("Pruned {} runs that ended before {} or were beyond the newest {} of their task", removed,
                     endedBefore, r.maxRunsPerTask());
@@ -140,8 +137,6 @@ final class RetentionPruner implements AutoCloseable {
         int keep = r.maxRunsPerTask();
         int removed = store.pruneBusyTasks(clock.instant().minus(r.maxAge()), keep, Math.max(1, keep / 4));
         if (removed > 0) {
-            Progress before = progress;
-            progress = new Progress(before.lastPass(), before.lastPassTook(), before.pruned() + removed);
             LOG.debug("Pruned {} runs of busy tasks beyond the newest {} of their task", removed, keep);
         }
         return removed;
@@ -155,7 +150,7 @@ final class RetentionPruner implements AutoCloseable {
             pruneBusyNow();
         } catch (StoreClosedException e) {
             LOG.debug("Pruning stopped: the store closed", e);
-        } catch (RuntimeException e) { // a thrown exception would cancel the schedule
+        } catch (RuntimeException | LinkageError | AssertionError e) { // a thrown one would cancel the schedule
             LOG.warn("Pruning the runs of busy tasks failed; it is tried again: {}", e.getMessage(), e);
         }
     }
@@ -166,7 +161,7 @@ final class RetentionPruner implements AutoCloseable {
             pruneNow();
         } catch (StoreClosedException e) {
             LOG.debug("Pruning stopped: the store closed", e);
-        } catch (RuntimeException e) { // a thrown exception would cancel the schedule
+        } catch (RuntimeException | LinkageError | AssertionError e) { // a thrown one would cancel the schedule
             LOG.error("Pruning run history failed; it is tried again at the next interval: {}", e.getMessage(), e);
         }
     }
