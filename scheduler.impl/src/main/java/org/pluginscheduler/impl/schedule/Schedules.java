@@ -84,8 +84,8 @@ public final class Schedules {
     public static String describe(Schedule schedule, ZoneId defaultZone) {
         String zone = schedule.zone().orElse(defaultZone).getId();
         if (schedule instanceof Schedule.Cron c) {
-            return CronDescriptor.instance(Locale.UK).describe(CronParsing.PARSER.parse(c.expression())) + " (" + zone
-                    + ")";
+            return CronDescriptor.instance(Locale.UK).describe(CronParsing.PARSER.parse(forCronUtils(
+                    c.expression()))) + " (" + zone + ")";
         } else if (schedule instanceof Schedule.Interval i) {
             return "every " + human(i.period()) + (i.initialDelay().isZero() ? ", starting at registration"
                     : ", starting " + human(i.initialDelay()) + " after registration");
@@ -143,7 +143,8 @@ public final class Schedules {
      * names are given to cron-utils as numbers: it reads SUN as 7, so it rejected ranges such as {@code SUN-SAT}
      * ("Invalid range! [7,6]") that Vixie cron, this project's syntax and {@link CronMatcher} read as 0–6.
      */
-    private static void validate(String expression) {
+    private static void validate(String given) {
+        String expression = forCronUtils(given);
         String[] f = expression.split(" ");
         f[4] = dayNumbers(f[4]);
         boolean domRestricted = !f[2].startsWith("*");
@@ -156,6 +157,73 @@ public final class Schedules {
         } else {
             parse(f[0] + " " + f[1] + " " + f[2] + " " + f[3] + " *");
             parse("0 0 * * " + f[4]);
+        }
+    }
+
+    /** The lowest and highest value of each field, as {@link CronMatcher} reads them (day of week: 0–6). */
+    private static final int[][] FIELD_RANGES = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 6}};
+
+    /**
+     * @return {@code expression} with every step that reaches past the end of its range written as the range's
+     *         first value, which is all it selects: {@code *}{@code /60} in the minute field is minute 0,
+     *         {@code 0 *}{@code /24 * * *} is hour 0, and a day-of-week step of 7 or more one weekday (0 and 7 are both
+     *         Sunday). This project's syntax (like Vixie cron) accepts a step up to
+     *         the field's size; cron-utils, which checks and describes expressions, rejected such a step with
+     *         "Period 60 not in range [0, 59]", a message that named no field, and only when the schedule was
+     *         first computed or previewed, after it had parsed. One expression, one verdict.
+     */
+    static String forCronUtils(String expression) {
+        String[] fields = expression.split(" ");
+        if (fields.length != FIELD_RANGES.length) {
+            return expression;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < fields.length; i++) {
+            if (i > 0) {
+                out.append(' ');
+            }
+            String[] items = fields[i].split(",", -1);
+            for (int j = 0; j < items.length; j++) {
+                if (j > 0) {
+                    out.append(',');
+                }
+                out.append(singleIfStepPastRange(items[j], FIELD_RANGES[i], i == 4));
+            }
+        }
+        return out.toString();
+    }
+
+    /** @param dayOfWeek 0 and 7 are both Sunday: a step of 7 or more selects one weekday */
+    private static String singleIfStepPastRange(String item, int[] range, boolean dayOfWeek) {
+        int slash = item.indexOf('/');
+        if (slash < 0) {
+            return item;
+        }
+        try {
+            int step = Integer.parseInt(item.substring(slash + 1));
+            String stepped = item.substring(0, slash);
+            int low;
+            int high;
+            if (stepped.equals("*")) {
+                low = range[0];
+                high = range[1];
+            } else {
+                int dash = stepped.indexOf('-');
+                if (dash < 0) {
+                    return item;
+                }
+                low = Integer.parseInt(stepped.substring(0, dash));
+                high = Integer.parseInt(stepped.substring(dash + 1));
+            }
+            if (high < low) {
+                return item;
+            }
+            if (dayOfWeek && step >= 7) {
+                return Integer.toString(low % 7);
+            }
+            return step > high - low ? Integer.toString(low) : item;
+        } catch (NumberFormatException e) {
+            return item; // names, or not this project's syntax: cron-utils says what it thinks
         }
     }
 

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -87,6 +88,27 @@ class SchedulesTest {
         void rangeWithStep() {
             assertEquals(utc("2026-01-01T08:10Z", "2026-01-01T08:20Z", "2026-01-01T08:30Z", "2026-01-01T08:40Z",
                     "2026-01-02T08:10Z"), cron("10-40/10 8 * * *", "2026-01-01T00:00Z", 5));
+        }
+
+        /**
+         * A step as large as the field's size parses (as in Vixie cron) and selects the range's first value; it
+         * used to fail when first computed or previewed, with cron-utils' "Period 60 not in range [0, 59]".
+         */
+        @Test
+        void aStepAsLargeAsTheFieldSelectsItsFirstValueAndPreviewsAndDescribes() {
+            assertEquals(utc("2026-01-01T11:00Z", "2026-01-01T12:00Z"), cron("*/60 * * * *", "2026-01-01T10:07Z", 2));
+            assertEquals(utc("2026-01-02T00:00Z", "2026-01-03T00:00Z"), cron("0 */24 * * *", "2026-01-01T10:07Z", 2));
+            assertEquals(utc("2026-01-01T10:10Z", "2026-01-01T11:10Z"), cron("10-20/30 * * * *", "2026-01-01T10:07Z",
+                    2));
+            assertEquals(utc("2026-01-04T00:00Z", "2026-01-11T00:00Z"), cron("0 0 * * */7", "2026-01-01T10:07Z", 2));
+            for (String expression : List.of("*/60 * * * *", "0 */24 * * *", "0 0 */31 * *", "0 0 1 */12 *",
+                    "0 0 * * */7", "5,*/60 * * * *")) {
+                String described = Schedules.describe(Schedule.parse("cron:" + expression), ZoneOffset.UTC);
+                assertTrue(described.endsWith("(Z)"), expression + ": " + described);
+            }
+            assertEquals("0 0 * * *", Schedules.forCronUtils("0 */24 * * *"));
+            assertEquals("5,0 * * * *", Schedules.forCronUtils("5,*/60 * * * *"));
+            assertEquals("*/30 10-20/5 * * *", Schedules.forCronUtils("*/30 10-20/5 * * *"), "other steps stay");
         }
 
         @Test
