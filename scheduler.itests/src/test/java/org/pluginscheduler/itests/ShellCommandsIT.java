@@ -194,7 +194,10 @@ public class ShellCommandsIT extends SchedulerTestBase {
                 || runRows.get(0).startsWith(newest.get(1).runId() + " "));
         assertTrue(rows(exec("task:runs shl-alpha")).size() >= 3);
         assertEquals("no runs of " + mine + " yet", exec("task:runs " + mine));
-        assertError("task:runs -n 0 shl-alpha", "task:runs: -n: 0 must be at least 1");
+        assertError("task:runs -n 0 shl-alpha", "task:runs: -n: '0' is not in 1–100000");
+        // Gogo itself wrapped this one round to -2147483648
+        assertError("task:runs -n 2147483648 shl-alpha", "task:runs: -n: '2147483648' is not in 1–100000");
+        assertError("task:next -n 99999999999 \"0 3 * * *\"", "task:next: -n: '99999999999' is not in 1–1000");
     }
 
     // --- trigger, call, submit ----------------------------------------------------------------------------------

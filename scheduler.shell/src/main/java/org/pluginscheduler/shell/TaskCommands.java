@@ -106,15 +106,13 @@ public final class TaskCommands {
 
     @Descriptor("Show a task's run history, newest first")
     public String runs(
-            @Descriptor("how many runs to show (default 20)") @Parameter(names = {"-n", "--count"},
-                    absentValue = "20") int count,
+            @Descriptor("how many runs to show (default 20, at most 100000)") @Parameter(names = {"-n", "--count"},
+                    absentValue = "20") String count,
             @Descriptor(ID) String id) {
         return run("task:runs", () -> {
-            if (count < 1) {
-                throw new IllegalArgumentException("-n: " + count + " must be at least 1");
-            }
+            int n = number("-n", count, 1, 100_000);
             TaskId taskId = scheduler.resolve(id);
-            return tables.runs(taskId, scheduler.runs(taskId, count));
+            return tables.runs(taskId, scheduler.runs(taskId, n));
         });
     }
 
@@ -218,8 +216,8 @@ public final class TaskCommands {
     @Descriptor("Preview a schedule: its next fire times and a plain-English description. A bare 5-field cron is "
             + "accepted; quote it: task:next \"0 3 * * 1-5\"")
     public String next(
-            @Descriptor("how many fires (default 10)") @Parameter(names = {"-n", "--count"}, absentValue = "10")
-            int count,
+            @Descriptor("how many fires (default 10, at most 1000)") @Parameter(names = {"-n", "--count"},
+                    absentValue = "10") String count,
             @Descriptor("time zone for schedules that name none (default: the scheduler's)") @Parameter(
                     names = "--tz", absentValue = "") String zone,
             @Descriptor("the schedule") String... schedule) {
@@ -227,15 +225,13 @@ public final class TaskCommands {
             if (schedule.length == 0) {
                 throw new IllegalArgumentException("a schedule is required, e.g. task:next \"0 3 * * *\"");
             }
-            if (count < 1 || count > 1000) {
-                throw new IllegalArgumentException("-n: " + count + " is not in 1–1000");
-            }
+            int n = number("-n", count, 1, 1000);
             Schedule parsed = parseSchedule(String.join(" ", schedule));
             if (!zone.isEmpty() && parsed.zone().isEmpty()) {
                 parsed = parsed.withZone(Schedule.zoneOf(zone));
             }
             return tables.preview(parsed, scheduler.describe(parsed),
-                    scheduler.preview(parsed, clock.instant(), count));
+                    scheduler.preview(parsed, clock.instant(), n));
         });
     }
 
@@ -325,6 +321,25 @@ public final class TaskCommands {
         String trimmed = text.trim();
         boolean hasKind = trimmed.matches("(?i)^(cron|every|at|rrule):.*");
         return Schedule.parse(hasKind ? trimmed : "cron:" + trimmed);
+    }
+
+    /**
+     * Reads a whole-number option itself: Gogo's own conversion wrapped 2147483648 round to -2147483648 and
+     * reported 99999999999 as a bare "IllegalArgumentException".
+     *
+     * @throws IllegalArgumentException naming the option, e.g. {@code -n: '2147483648' is not in 1–1000}
+     */
+    static int number(String option, String text, int min, int max) {
+        String t = text.trim();
+        if (!t.matches("[+-]?\\d+")) {
+            throw new IllegalArgumentException(option + ": '" + text + "' is not a whole number");
+        }
+        java.math.BigInteger value = new java.math.BigInteger(t);
+        if (value.compareTo(java.math.BigInteger.valueOf(min)) < 0
+                || value.compareTo(java.math.BigInteger.valueOf(max)) > 0) {
+            throw new IllegalArgumentException(option + ": '" + text + "' is not in " + min + "–" + max);
+        }
+        return value.intValueExact();
     }
 
     static Map<String, String> arguments(String... pairs) {

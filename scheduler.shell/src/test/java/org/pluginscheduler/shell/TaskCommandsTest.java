@@ -35,6 +35,26 @@ class TaskCommandsTest {
                 assertThrows(IllegalArgumentException.class, () -> TaskCommands.arguments("oops")).getMessage());
     }
 
+    /** Counts are read by the command itself, with the option named: Gogo's conversion wrapped or said nothing. */
+    @Test
+    void countOptionsNameTheOptionAndTheRange() {
+        assertEquals(20, TaskCommands.number("-n", "20", 1, 1000));
+        assertEquals("-n: '2147483648' is not in 1–100000", assertThrows(IllegalArgumentException.class,
+                () -> TaskCommands.number("-n", "2147483648", 1, 100_000)).getMessage());
+        assertEquals("-n: '99999999999' is not in 1–1000", assertThrows(IllegalArgumentException.class,
+                () -> TaskCommands.number("-n", "99999999999", 1, 1000)).getMessage());
+        assertEquals("-n: '0' is not in 1–1000", assertThrows(IllegalArgumentException.class,
+                () -> TaskCommands.number("-n", "0", 1, 1000)).getMessage());
+        assertEquals("-n: 'ten' is not a whole number", assertThrows(IllegalArgumentException.class,
+                () -> TaskCommands.number("-n", "ten", 1, 1000)).getMessage());
+        TaskCommands commands = new TaskCommands(noTasks(), Clock.systemUTC());
+        CommandException e = assertThrows(CommandException.class,
+                () -> commands.next("99999999999", "", "cron:0 3 * * *"));
+        assertEquals("task:next: -n: '99999999999' is not in 1–1000", e.getMessage());
+        e = assertThrows(CommandException.class, () -> commands.runs("2147483648", "p:t"));
+        assertEquals("task:runs: -n: '2147483648' is not in 1–100000", e.getMessage());
+    }
+
     @Test
     void tablesAlignColumnsAndTrimTrailingSpace() {
         String table = Tables.align(List.of(new String[] {"A", "BB", "C"}, new String[] {"long value", "x", ""}));
