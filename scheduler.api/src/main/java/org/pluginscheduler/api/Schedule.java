@@ -111,6 +111,9 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
      * @param zone         kept for display and for consistency with the other kinds
      */
     record Interval(Duration period, Duration initialDelay, Optional<ZoneId> zone) implements Schedule {
+        /** The longest period and initial delay: 100 years. */
+        static final Duration LONGEST = Duration.ofDays(36_500);
+
         /** @throws ScheduleParseException if the period is not positive or the delay is negative */
         public Interval {
             Objects.requireNonNull(period, "period");
@@ -119,8 +122,14 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
             if (period.compareTo(Duration.ofMillis(1)) < 0) {
                 throw new ScheduleParseException("every", period + " must be positive (at least PT0.001S)");
             }
+            if (period.compareTo(LONGEST) > 0) { // beyond, computing fires overflowed ("long overflow")
+                throw new ScheduleParseException("every", period + " is longer than 100 years (P36500D)");
+            }
             if (initialDelay.isNegative()) {
                 throw new ScheduleParseException("delay", initialDelay + " must not be negative");
+            }
+            if (initialDelay.compareTo(LONGEST) > 0) {
+                throw new ScheduleParseException("delay", initialDelay + " is longer than 100 years (P36500D)");
             }
         }
 

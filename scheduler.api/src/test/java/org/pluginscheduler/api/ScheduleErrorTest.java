@@ -91,6 +91,9 @@ class ScheduleErrorTest {
             every:PT0S                   | every        | every: PT0S must be positive (at least PT0.001S)
             every:-PT5M                  | every        | every: PT-5M must be positive (at least PT0.001S)
             every:PT0.0005S              | every        | every: PT0.0005S must be positive (at least PT0.001S)
+            every:P999999999D            | every        | every: PT23999999976H is longer than 100 years (P36500D)
+            every:P36501D                | every        | every: PT876024H is longer than 100 years (P36500D)
+            every:PT5M delay=P99999D     | delay        | delay: PT2399976H is longer than 100 years (P36500D)
             every:5 minutes              | every        | every: '5 minutes' is not an ISO-8601 duration such as PT5M or PT1H30M
             every:5m                     | every        | every: '5m' is not an ISO-8601 duration such as PT5M or PT1H30M
             every:                       | every        | every: '' is not an ISO-8601 duration such as PT5M or PT1H30M
