@@ -2,6 +2,7 @@ package org.pluginscheduler.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.composite;
@@ -241,9 +242,18 @@ public class ShellCommandsIT extends SchedulerTestBase {
         assertError("task:submit --at tomorrow shl-echo", "task:submit: --at: 'tomorrow' is not an instant such as "
                 + "2026-12-01T10:00:00Z or a local date-time such as 2026-12-01T10:00");
 
-        // a failing call prints its status and message too; a call is never retried nor dead-lettered
+        // a failing call prints its status and message too, and fails; a call is never retried nor dead-lettered
         adHoc("shl-broken", YEARLY, run -> TaskResult.failure("no connection to " + run.arguments().get("host")));
-        String failed = exec("task:call shl-broken host=db1");
+        // (the command fails with the run's result as its message, the same text: taskctl exits 4)
+        Exception failure = null;
+        try {
+            exec("task:call shl-broken host=db1");
+        } catch (Exception e) {
+            failure = e;
+        }
+        assertNotNull("a call whose run failed fails the command", failure);
+        assertEquals(COMMAND_EXCEPTION, failure.getClass().getName());
+        String failed = failure.getMessage();
         assertTrue(failed, failed.matches("FAILED in \\d+ ms \\(run \\S+\\)\nno connection to db1"));
     }
 

@@ -140,6 +140,16 @@ public final class RemoteShellComponent {
                 : null;
     }
 
+    /** @return the exit status a {@link CommandException} asks for (4: a called run did not succeed), else 1 */
+    static int exitCode(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CommandException c) {
+                return c.exitCode();
+            }
+        }
+        return CommandException.FAILED;
+    }
+
     /** @return the command's own message if it failed with a {@link CommandException}, else a short one */
     static String oneLine(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -163,7 +173,7 @@ public final class RemoteShellComponent {
             }
         } catch (Exception e) {
             capture.println(oneLine(e));
-            code = 1;
+            code = exitCode(e);
         }
         capture.flush();
         String text = buffer.toString(StandardCharsets.UTF_8);

@@ -124,14 +124,15 @@ public final class TaskCommands {
         });
     }
 
-    @Descriptor("Run a task now in this shell and wait for it, skipping overlap checks; prints the result")
+    @Descriptor("Run a task now in this shell and wait for it, skipping overlap checks; prints the result (a run that "
+            + "did not succeed fails the command: taskctl exits 4)")
     public String call(@Descriptor(ID) String id,
                        @Descriptor("arguments as name=value") String... arguments) {
-        return run("task:call", () -> {
-            TaskId taskId = scheduler.resolve(id);
-            RunRecord run = scheduler.call(taskId, arguments(arguments));
-            return tables.result(run);
-        });
+        RunRecord run = runOf("task:call", () -> scheduler.call(scheduler.resolve(id), arguments(arguments)));
+        if (run.status() != RunStatus.SUCCEEDED) { // the same output; a script sees it in the exit status
+            throw new CommandException(tables.result(run), CommandException.RUN_NOT_SUCCEEDED);
+        }
+        return tables.result(run);
     }
 
     @Descriptor("Enable a task (kept across restarts and plugin updates)")
@@ -305,6 +306,10 @@ public final class TaskCommands {
     }
 
     private static String run(String command, Body body) {
+        return runOf(command, body::get);
+    }
+
+    private static <T> T runOf(String command, java.util.function.Supplier<T> body) {
         try {
             return body.get();
         } catch (IllegalArgumentException | IllegalStateException | java.util.NoSuchElementException e) {

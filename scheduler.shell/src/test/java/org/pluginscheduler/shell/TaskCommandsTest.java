@@ -55,6 +55,30 @@ class TaskCommandsTest {
         assertEquals("task:runs: -n: '2147483648' is not in 1–100000", e.getMessage());
     }
 
+    /** taskctl's exit status follows a called run's status: 0 when it succeeded, 4 when not, 1 for a failed command. */
+    @Test
+    void aCalledRunThatDidNotSucceedFailsTheCommandWithExitStatus4AndTheSameOutput() {
+        org.pluginscheduler.api.TaskId id = org.pluginscheduler.api.TaskId.parse("p:t");
+        java.util.function.Function<org.pluginscheduler.api.RunStatus, TaskScheduler> calling = status ->
+                (TaskScheduler) Proxy.newProxyInstance(TaskScheduler.class.getClassLoader(),
+                        new Class<?>[] {TaskScheduler.class}, (proxy, method, args) -> switch (method.getName()) {
+                            case "resolve" -> id;
+                            case "call" -> new org.pluginscheduler.api.RunRecord("r1", id,
+                                    org.pluginscheduler.api.RunTrigger.CALL, 1, status, Instant.EPOCH,
+                                    java.util.Optional.of(Instant.EPOCH), java.util.Optional.of(Instant.EPOCH.plusMillis(3)),
+                                    "no connection to db1", Map.of(), Map.of());
+                            default -> throw new AssertionError("unexpected call of " + method.getName());
+                        });
+        assertEquals("SUCCEEDED in 3 ms (run r1)\nno connection to db1",
+                new TaskCommands(calling.apply(org.pluginscheduler.api.RunStatus.SUCCEEDED), Clock.systemUTC()).call("t"));
+        CommandException e = assertThrows(CommandException.class, () -> new TaskCommands(
+                calling.apply(org.pluginscheduler.api.RunStatus.FAILED), Clock.systemUTC()).call("t"));
+        assertEquals("FAILED in 3 ms (run r1)\nno connection to db1", e.getMessage());
+        assertEquals(4, RemoteShellComponent.exitCode(new RuntimeException(e)));
+        assertEquals(1, RemoteShellComponent.exitCode(new CommandException("task:call: no task 'x'")));
+        assertEquals(1, RemoteShellComponent.exitCode(new IllegalStateException("gogo")));
+    }
+
     @Test
     void tablesAlignColumnsAndTrimTrailingSpace() {
         String table = Tables.align(List.of(new String[] {"A", "BB", "C"}, new String[] {"long value", "x", ""}));
