@@ -255,6 +255,13 @@ public class ShellCommandsIT extends SchedulerTestBase {
         assertEquals(COMMAND_EXCEPTION, failure.getClass().getName());
         String failed = failure.getMessage();
         assertTrue(failed, failed.matches("FAILED in \\d+ ms \\(run \\S+\\)\nno connection to db1"));
+        // task:run shows that run whole
+        java.util.regex.Matcher failedRun = Pattern.compile("\\(run (\\S+)\\)").matcher(failed);
+        assertTrue(failedRun.find());
+        String whole = exec("task:run " + failedRun.group(1));
+        assertTrue(whole, whole.contains("status     FAILED\ntrigger    call, attempt 1\n")
+                && whole.endsWith("\nmessage:\n  no connection to db1\ndata: -\narguments:\n  host = db1"));
+        assertError("task:run nope", "task:run: no run 'nope' (pruned, or never recorded)");
     }
 
     // --- enable, disable, pause, resume, reschedule ---------------------------------------------------------------

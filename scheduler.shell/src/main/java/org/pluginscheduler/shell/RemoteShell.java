@@ -55,7 +55,7 @@ final class RemoteShell implements AutoCloseable {
     static final int AUTH_TIMEOUT_MS = 10_000;
     private static final int MAX_LINE = 8192;
     private static final Pattern TASK_COMMAND = Pattern.compile("task:[a-z]+(\\s.*)?");
-    private static final Pattern READ_ONLY = Pattern.compile("task:(list|info|runs|next|dlq|stats)(\\s.*)?");
+    private static final Pattern READ_ONLY = Pattern.compile("task:(list|info|runs|run|next|dlq|stats)(\\s.*)?");
     private static final Pattern SHELL_SYNTAX = Pattern.compile("[;|&$`(){}<>\\n\\r]");
     private static final Logger LOG = LoggerFactory.getLogger(RemoteShell.class);
 

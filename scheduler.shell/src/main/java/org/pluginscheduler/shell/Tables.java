@@ -90,6 +90,34 @@ final class Tables {
         return align(rows);
     }
 
+    /** One run whole: every field, the message in full (with the failure hook's decision), data and arguments. */
+    String run(RunRecord r) {
+        ZoneId zone = clock.getZone();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"run", r.runId()});
+        rows.add(new String[] {"task", r.taskId().toString()});
+        rows.add(new String[] {"status", r.status().name()});
+        rows.add(new String[] {"trigger", r.trigger().name().toLowerCase() + ", attempt " + r.attempt()});
+        rows.add(new String[] {"scheduled", PRECISE.format(r.scheduledTime().atZone(zone))});
+        rows.add(new String[] {"started", r.startTime().map(t -> PRECISE.format(t.atZone(zone))
+                + r.lag().map(l -> "  (lag " + millis(l) + ")").orElse("")).orElse("-")});
+        rows.add(new String[] {"ended", r.endTime().map(t -> PRECISE.format(t.atZone(zone))
+                + r.duration().map(d -> "  (took " + millis(d) + ")").orElse("")).orElse("-")});
+        StringBuilder out = new StringBuilder(align(rows));
+        out.append("\nmessage:");
+        if (r.message().isEmpty()) {
+            out.append(" -");
+        } else {
+            r.message().lines().forEach(l -> out.append("\n  ").append(l));
+        }
+        out.append("\ndata:").append(r.data().isEmpty() ? " -" : "");
+        new java.util.TreeMap<>(r.data()).forEach((k, v) -> out.append("\n  ").append(k).append(" = ").append(v));
+        out.append("\narguments:").append(r.arguments().isEmpty() ? " -" : "");
+        new java.util.TreeMap<>(r.arguments()).forEach((k, v) -> out.append("\n  ").append(k).append(" = ")
+                .append(v));
+        return out.toString();
+    }
+
     String info(TaskInfo t, List<ZonedDateTime> next, List<RunRecord> runs) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"task", t.id().toString()});

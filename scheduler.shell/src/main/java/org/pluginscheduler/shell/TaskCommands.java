@@ -36,6 +36,7 @@ import org.pluginscheduler.api.TaskState;
         "osgi.command.function=list",
         "osgi.command.function=info",
         "osgi.command.function=runs",
+        "osgi.command.function=run",
         "osgi.command.function=trigger",
         "osgi.command.function=call",
         "osgi.command.function=enable",
@@ -116,7 +117,14 @@ public final class TaskCommands {
         });
     }
 
-    @Descriptor("Run a task now, asynchronously; prints the run id (follow it with task:runs)")
+    @Descriptor("Show one run whole: status, times, attempt, the full message (with the failure hook's decision), "
+            + "data and arguments")
+    public String run(@Descriptor("the run id (task:runs shows them)") String runId) {
+        return run("task:run", () -> tables.run(scheduler.run(runId.trim()).orElseThrow(() ->
+                new IllegalArgumentException("no run '" + runId.trim() + "' (pruned, or never recorded)"))));
+    }
+
+    @Descriptor("Run a task now, asynchronously; prints the run id (follow it with task:run RUNID)")
     public String trigger(@Descriptor(ID) String id) {
         return run("task:trigger", () -> {
             TaskId taskId = scheduler.resolve(id);

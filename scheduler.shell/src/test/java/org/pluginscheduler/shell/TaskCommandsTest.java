@@ -79,6 +79,32 @@ class TaskCommandsTest {
         assertEquals(1, RemoteShellComponent.exitCode(new IllegalStateException("gogo")));
     }
 
+    /** task:runs cuts messages to one short line; task:run shows one run whole, the failure hook's reason too. */
+    @Test
+    void oneRunIsShownWhole() {
+        org.pluginscheduler.api.TaskId id = org.pluginscheduler.api.TaskId.parse("p:t");
+        String message = "x".repeat(150) + "\nsecond line — retry in PT30S: the ERP answered 429 (rule erp-busy)";
+        org.pluginscheduler.api.RunRecord failed = new org.pluginscheduler.api.RunRecord("r1", id,
+                org.pluginscheduler.api.RunTrigger.SCHEDULE, 2, org.pluginscheduler.api.RunStatus.FAILED,
+                Instant.parse("2026-01-01T10:00:00Z"), java.util.Optional.of(Instant.parse("2026-01-01T10:00:00.003Z")),
+                java.util.Optional.of(Instant.parse("2026-01-01T10:00:01.203Z")), message, Map.of("rows", "7"),
+                Map.of("customer", "acme"));
+        TaskScheduler scheduler = (TaskScheduler) Proxy.newProxyInstance(TaskScheduler.class.getClassLoader(),
+                new Class<?>[] {TaskScheduler.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "run" -> args[0].equals("r1") ? java.util.Optional.of(failed) : java.util.Optional.empty();
+                    default -> throw new AssertionError("unexpected call of " + method.getName());
+                });
+        TaskCommands commands = new TaskCommands(scheduler, Clock.fixed(Instant.EPOCH, java.time.ZoneOffset.UTC));
+        String shown = commands.run("r1");
+        assertTrue(shown.startsWith("run        r1\ntask       p:t\nstatus     FAILED\ntrigger    schedule, attempt 2\n"),
+                shown);
+        assertTrue(shown.contains("\nmessage:\n  " + "x".repeat(150) + "\n  second line — retry in PT30S: the ERP "
+                + "answered 429 (rule erp-busy)\ndata:\n  rows = 7\narguments:\n  customer = acme"), shown);
+        assertTrue(shown.contains("(lag 3 ms)") && shown.contains("(took 1200 ms)"), shown);
+        assertEquals("task:run: no run 'nope' (pruned, or never recorded)",
+                assertThrows(CommandException.class, () -> commands.run("nope")).getMessage());
+    }
+
     @Test
     void tablesAlignColumnsAndTrimTrailingSpace() {
         String table = Tables.align(List.of(new String[] {"A", "BB", "C"}, new String[] {"long value", "x", ""}));
