@@ -56,7 +56,8 @@ final class RemoteShell implements AutoCloseable {
     private static final int MAX_LINE = 8192;
     private static final Pattern TASK_COMMAND = Pattern.compile("task:[a-z]+(\\s.*)?");
     private static final Pattern READ_ONLY = Pattern.compile("task:(list|info|runs|run|next|dlq|stats)(\\s.*)?");
-    private static final Pattern SHELL_SYNTAX = Pattern.compile("[;|&$`(){}<>\\n\\r]");
+    /** Outside quotes these chain, pipe, group or expand in Gogo. */
+    private static final String SHELL_SYNTAX = ";|&$`(){}<>";
     private static final Logger LOG = LoggerFactory.getLogger(RemoteShell.class);
 
     /** Runs one command line. */
@@ -183,6 +184,7 @@ final class RemoteShell implements AutoCloseable {
 
     private void serve(Socket socket) {
         String peer = String.valueOf(socket.getRemoteSocketAddress());
+        boolean authenticated = false;
         try {
             socket.setSoTimeout(AUTH_TIMEOUT_MS);
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
@@ -205,6 +207,7 @@ final class RemoteShell implements AutoCloseable {
             }
             out.print("OK\n");
             out.flush();
+            authenticated = true;
             String line = readLine(in);
             if (line == null || line.isBlank()) {
                 LOG.warn("Remote shell: {} authenticated but sent no command", peer);
@@ -213,7 +216,7 @@ final class RemoteShell implements AutoCloseable {
             }
             String command = line.trim();
             if (!settings.allowAnyCommand()
-                    && (!TASK_COMMAND.matcher(command).matches() || SHELL_SYNTAX.matcher(command).find())) {
+                    && (!TASK_COMMAND.matcher(command).matches() || !singleCommand(command))) {
                 LOG.warn("Remote shell: refused command from {} (only a single task:* command is allowed): {}",
                         peer, command);
                 finish(out, 2, "only a single task:* command is allowed (set allow.any.command=true in "
@@ -233,6 +236,19 @@ final class RemoteShell implements AutoCloseable {
             LOG.warn("Remote shell: refused a connection from {}: nothing sent within {} ms", peer, AUTH_TIMEOUT_MS);
         } catch (LineTooLongException e) {
             LOG.warn("Remote shell: refused a connection from {}: a line longer than {} characters", peer, MAX_LINE);
+            // say so (taskctl exited 3, "unreachable", with nothing printed); before authentication, only DENIED
+            try {
+                PrintWriter out = new PrintWriter(new OutputStreamWriter(socket.getOutputStream(),
+                        StandardCharsets.UTF_8), false);
+                if (authenticated) {
+                    finish(out, 2, "the command line is longer than " + MAX_LINE + " characters");
+                } else {
+                    out.print("DENIED\n");
+                    out.flush();
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // the client went away meanwhile: nothing to tell
+            }
         } catch (SocketException e) {
             LOG.debug("Remote shell: connection from {} closed: {}", peer, e.getMessage());
         } catch (IOException e) {
@@ -247,6 +263,41 @@ final class RemoteShell implements AutoCloseable {
 
     private static final class LineTooLongException extends IOException {
         private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * @return whether {@code command} is one command, nothing chained, piped, grouped or expanded: no shell syntax
+     *         outside quotes, no {@code $} or backquote inside double quotes (Gogo expands variables there), anything
+     *         inside single quotes, a backslash escaping the next character outside single quotes, and every quote
+     *         closed. So {@code task:next "rrule:FREQ=WEEKLY;BYDAY=MO start=2026-01-05T09:00"} passes and
+     *         {@code task:list; stop 0} does not. (Refusing every {@code ;} refused every multi-part RRULE.)
+     */
+    static boolean singleCommand(String command) {
+        char quote = 0;
+        for (int i = 0; i < command.length(); i++) {
+            char c = command.charAt(i);
+            if (c == '\n' || c == '\r') {
+                return false;
+            }
+            if (quote == '\'') {
+                if (c == '\'') {
+                    quote = 0;
+                }
+            } else if (c == '\\') {
+                i++; // the next character is literal (outside single quotes)
+            } else if (quote == '"') {
+                if (c == '"') {
+                    quote = 0;
+                } else if (c == '$' || c == '`') {
+                    return false;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (SHELL_SYNTAX.indexOf(c) >= 0) {
+                return false;
+            }
+        }
+        return quote == 0;
     }
 
     private static String readLine(BufferedReader in) throws IOException {

@@ -1,6 +1,7 @@
 package org.pluginscheduler.shell;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -114,7 +115,8 @@ class RemoteShellTest {
     @Test
     void byDefaultOnlyASingleTaskCommandIsAccepted() throws IOException {
         start(false);
-        for (String line : List.of("lb", "stop 0", "task:list; stop 0", "task:list | grep x", "task:list $(stop 0)")) {
+        for (String line : List.of("lb", "stop 0", "task:list; stop 0", "task:list | grep x", "task:list $(stop 0)",
+                "task:next \"$x\"", "task:next \"unclosed", "task:next 'a' ; stop 0", "task:next \"a\";stop 0")) {
             List<String> reply = exchange("AUTH " + token(), line);
             assertEquals("%%TASKCTL-EXIT 2%%", reply.get(reply.size() - 1), line);
         }
@@ -122,6 +124,29 @@ class RemoteShellTest {
         shell.close();
         start(true);
         assertEquals(List.of("OK", "ran lb", "%%TASKCTL-EXIT 0%%"), exchange("AUTH " + token(), "lb"));
+    }
+
+    /** Quotes are read as Gogo reads them: a multi-part RRULE previews through taskctl. */
+    @Test
+    void shellSyntaxInsideQuotesIsPartOfAnArgument() throws IOException {
+        start(false);
+        String rrule = "task:next \"rrule:FREQ=YEARLY;BYMONTH=3;BYDAY=SU;BYSETPOS=-1 start=2026-01-01T02:00\"";
+        assertEquals(List.of("OK", "ran " + rrule, "%%TASKCTL-EXIT 0%%"), exchange("AUTH " + token(), rrule));
+        String single = "task:next 'rrule:FREQ=DAILY;INTERVAL=2 $HOME (x)'";
+        assertEquals(List.of("OK", "ran " + single, "%%TASKCTL-EXIT 0%%"), exchange("AUTH " + token(), single));
+        assertTrue(RemoteShell.singleCommand("task:next \\; x"), "an escaped ; is literal");
+        assertFalse(RemoteShell.singleCommand("task:next \"a\\\";stop 0"), "an escaped quote does not close");
+    }
+
+    /** A line over 8,192 characters is refused with a message and exit status 2, not a silent close (exit 3). */
+    @Test
+    void anOverlongCommandLineIsRefusedWithAMessage() throws IOException {
+        start(false);
+        String longLine = "task:next \"" + "x".repeat(9_000) + "\"";
+        assertEquals(List.of("OK", "the command line is longer than 8192 characters", "%%TASKCTL-EXIT 2%%"),
+                exchange("AUTH " + token(), longLine));
+        assertEquals(List.of("DENIED"), exchange("AUTH " + "t".repeat(9_000)));
+        assertTrue(ran.isEmpty());
     }
 
     @Test
