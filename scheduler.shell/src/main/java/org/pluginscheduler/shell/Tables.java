@@ -29,8 +29,11 @@ final class Tables {
         this.clock = clock;
     }
 
-    /** @param scheduler the scheduler's state: paused, execution service present, runs held */
-    String tasks(List<TaskInfo> tasks, SchedulerStats scheduler) {
+    /**
+     * @param scheduler   the scheduler's state: paused, execution service present, runs held
+     * @param defaultZone the scheduler's zone for schedules that name none
+     */
+    String tasks(List<TaskInfo> tasks, SchedulerStats scheduler, ZoneId defaultZone) {
         boolean pausedAll = scheduler.paused();
         if (tasks.isEmpty()) {
             return "no tasks" + (pausedAll ? " (scheduler paused)" : "") + held(scheduler);
@@ -38,7 +41,7 @@ final class Tables {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"TASK", "STATE", "SCHEDULE", "NEXT FIRE", "LAST STATUS", "OWNER"});
         for (TaskInfo t : tasks) {
-            ZoneId zone = zoneOf(t.scheduleText());
+            ZoneId zone = zoneOf(t.scheduleText(), defaultZone);
             rows.add(new String[] {
                     t.id().toString(),
                     t.state().name().toLowerCase() + (t.scheduleOverridden() ? "*" : ""),
@@ -253,11 +256,11 @@ final class Tables {
         return us < 10_000 ? (us / 1000.0) + " ms" : (us / 1000) + " ms";
     }
 
-    private static ZoneId zoneOf(String scheduleText) {
+    private static ZoneId zoneOf(String scheduleText, ZoneId defaultZone) {
         try {
-            return Schedule.parse(scheduleText).zone().orElse(ZoneId.systemDefault());
+            return Schedule.parse(scheduleText).zone().orElse(defaultZone);
         } catch (ScheduleParseException e) {
-            return ZoneId.systemDefault();
+            return defaultZone;
         }
     }
 

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -92,8 +93,18 @@ public final class TaskCommands {
                     .filter(t -> wanted.isEmpty() || t.state().name().equals(wanted)
                             || t.lastStatus().map(s -> s.name().equals(wanted)).orElse(false))
                     .toList();
-            return tables.tasks(tasks, scheduler.stats());
+            return tables.tasks(tasks, scheduler.stats(), tasks.isEmpty() ? ZoneId.systemDefault() : defaultZone());
         });
+    }
+
+    /**
+     * @return the zone the scheduler computes schedules that name none in (its {@code default.zone}), as
+     *         {@code task:info} and {@code task:next} show their fires: a zone-less schedule's preview is in it.
+     *         task:list used the JVM's zone, and showed the same fire as {@code Z} where task:info said +09:00.
+     */
+    private ZoneId defaultZone() {
+        return scheduler.preview(Schedule.parse("every:PT1H"), clock.instant(), 1).stream().findFirst()
+                .map(ZonedDateTime::getZone).orElse(ZoneId.systemDefault());
     }
 
     @Descriptor("Show one task: definition, overrides, state, next 5 fires and last runs")

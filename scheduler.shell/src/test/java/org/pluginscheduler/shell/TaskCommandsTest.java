@@ -105,6 +105,28 @@ class TaskCommandsTest {
                 assertThrows(CommandException.class, () -> commands.run("nope")).getMessage());
     }
 
+    /** task:list shows a zone-less schedule's next fire in the scheduler's default zone, as task:info does. */
+    @Test
+    void listShowsFiresInTheSchedulersDefaultZoneLikeInfo() {
+        java.time.ZoneId tokyo = java.time.ZoneId.of("Asia/Tokyo");
+        Instant next = Instant.parse("2026-01-01T18:00:00Z");
+        org.pluginscheduler.api.TaskId id = org.pluginscheduler.api.TaskId.parse("p:t");
+        org.pluginscheduler.api.TaskInfo info = new org.pluginscheduler.api.TaskInfo(id, "p",
+                java.util.Optional.empty(), "cron:0 3 * * *", false, org.pluginscheduler.api.TaskState.ACTIVE,
+                java.util.Optional.of(next), java.util.Optional.empty(), java.util.Optional.empty(),
+                java.util.Optional.empty());
+        TaskScheduler scheduler = (TaskScheduler) Proxy.newProxyInstance(TaskScheduler.class.getClassLoader(),
+                new Class<?>[] {TaskScheduler.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "tasks" -> List.of(info);
+                    case "stats" -> stats(true, 0);
+                    case "preview" -> List.of(((Instant) args[1]).plusSeconds(3600).atZone(tokyo));
+                    default -> throw new AssertionError("unexpected call of " + method.getName());
+                });
+        String list = new TaskCommands(scheduler, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"),
+                java.time.ZoneOffset.UTC)).list("", "", "");
+        assertTrue(list.contains("2026-01-02 03:00:00 +09:00"), list);
+    }
+
     @Test
     void tablesAlignColumnsAndTrimTrailingSpace() {
         String table = Tables.align(List.of(new String[] {"A", "BB", "C"}, new String[] {"long value", "x", ""}));
