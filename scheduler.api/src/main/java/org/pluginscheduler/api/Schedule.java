@@ -188,6 +188,15 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
      * @param zone  the evaluation zone, empty for the scheduler's default
      */
     record RRule(String rule, LocalDateTime start, Optional<ZoneId> zone) implements Schedule {
+        /**
+         * DTSTART of a rule written without {@code start=}: 2001-01-01T00:00, a Monday and the first of January,
+         * at midnight, in the rule's zone. Fixed, so the rule fires the same after every restart (an INTERVAL keeps
+         * its phase); what the rule leaves open comes from it: the time of day (00:00), the weekday of a WEEKLY rule
+         * without BYDAY (Monday), the day of a MONTHLY or YEARLY rule without BYMONTHDAY or BYDAY (the 1st, January).
+         * A rule with COUNT needs its own start.
+         */
+        public static final LocalDateTime DEFAULT_START = LocalDateTime.of(2001, 1, 1, 0, 0);
+
         /** @throws ScheduleParseException naming the rule part at fault */
         public RRule {
             Objects.requireNonNull(rule, "rule");
@@ -282,11 +291,11 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
             case "at" -> new Once(instant(body, zone), zone);
             case "rrule" -> {
                 String start = attributes.remove("start");
-                if (start == null) {
-                    throw new ScheduleParseException("start", "is required for rrule (DTSTART as a local date-time, "
-                            + "e.g. start=2026-01-05T09:00)");
+                if (start == null && (";" + body.toUpperCase(Locale.ROOT).replace(" ", "")).contains(";COUNT=")) {
+                    throw new ScheduleParseException("start", "is required with COUNT (without start=, a rule "
+                            + "starts at " + RRule.DEFAULT_START + ", so its count would long be spent)");
                 }
-                yield new RRule(body, localDateTime("start", start), zone);
+                yield new RRule(body, start == null ? RRule.DEFAULT_START : localDateTime("start", start), zone);
             }
             default -> throw new ScheduleParseException("schedule", "unknown kind '" + kind
                     + "' (use cron:, every:, at: or rrule:)");

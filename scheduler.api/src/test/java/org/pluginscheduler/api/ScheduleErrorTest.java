@@ -114,8 +114,8 @@ class ScheduleErrorTest {
             at:2026-12-01T10:00 tz=Mars/Olympus | tz    | tz: unknown time zone 'Mars/Olympus'
             rrule:BYDAY=MO start=2026-01-05T09:00 | FREQ | FREQ: is required (one of DAILY, HOURLY, MINUTELY, MONTHLY, SECONDLY, WEEKLY, YEARLY)
             rrule:FREQ=FORTNIGHTLY start=2026-01-05T09:00 | FREQ | FREQ: 'FORTNIGHTLY' is not one of DAILY, HOURLY, MINUTELY, MONTHLY, SECONDLY, WEEKLY, YEARLY
-            rrule:FREQ=WEEKLY;BYDAY=MO   | start        | start: is required for rrule (DTSTART as a local date-time, e.g. start=2026-01-05T09:00)
-            rrule:FREQ=WEEKLY;BYDAY=MO tz=UTC | start   | start: is required for rrule (DTSTART as a local date-time, e.g. start=2026-01-05T09:00)
+            rrule:FREQ=DAILY;COUNT=5     | start        | start: is required with COUNT (without start=, a rule starts at 2001-01-01T00:00, so its count would long be spent)
+            rrule:COUNT=5;FREQ=DAILY tz=UTC | start     | start: is required with COUNT (without start=, a rule starts at 2001-01-01T00:00, so its count would long be spent)
             rrule:FREQ=DAILY start=tomorrow | start     | start: 'tomorrow' is not a local date-time such as 2026-01-05T09:00
             rrule:FREQ=DAILY start=2026-01-05T09:00Z | start | start: '2026-01-05T09:00Z' is not a local date-time such as 2026-01-05T09:00
             rrule:FREQ=DAILY start=2026-01-05 | start   | start: '2026-01-05' is not a local date-time such as 2026-01-05T09:00

@@ -287,6 +287,18 @@ class ScheduleParseTest {
 
     @Nested
     class RRule {
+
+        /** datasette-cron's {"rrule": "FREQ=WEEKLY;BYDAY=MO"}: a rule without start= starts at a fixed default. */
+        @Test
+        void aRuleWithoutStartStartsAtTheDocumentedDefaultEveryTime() {
+            Schedule.RRule r = assertInstanceOf(Schedule.RRule.class, Schedule.parse("rrule:FREQ=WEEKLY;BYDAY=MO"));
+            assertEquals(java.time.LocalDateTime.of(2001, 1, 1, 0, 0), r.start());
+            assertEquals(java.time.DayOfWeek.MONDAY, r.start().getDayOfWeek());
+            assertEquals(r, Schedule.parse("rrule:FREQ=WEEKLY;BYDAY=MO"), "the same after a restart");
+            assertEquals("rrule:FREQ=WEEKLY;BYDAY=MO start=2001-01-01T00:00", r.text(), "said in its text");
+            assertEquals(Optional.of(PARIS), assertInstanceOf(Schedule.RRule.class,
+                    Schedule.parse("rrule:FREQ=DAILY tz=Europe/Paris")).zone());
+        }
         @Test
         void ruleWithStartAndZone() {
             Schedule.RRule r = assertInstanceOf(Schedule.RRule.class,

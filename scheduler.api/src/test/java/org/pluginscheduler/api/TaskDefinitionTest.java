@@ -141,7 +141,7 @@ class TaskDefinitionTest {
             cron:0 0 30 2 *                  | schedule: day-of-month: '30' never occurs in month(s) '2' | day-of-month
             every:PT0S                       | schedule: every: PT0S must be positive (at least PT0.001S) | every
             at:2026-12-01T10:00              | schedule: at: '2026-12-01T10:00' has no offset: add one (2026-12-01T10:00:00Z) or a zone (tz=Europe/Paris) | at
-            rrule:FREQ=DAILY                 | schedule: start: is required for rrule (DTSTART as a local date-time, e.g. start=2026-01-05T09:00) | start
+            rrule:FREQ=DAILY;COUNT=3         | schedule: start: is required with COUNT (without start=, a rule starts at 2001-01-01T00:00, so its count would long be spent) | start
             cron:0 3 * * * tz=Mars/Olympus   | schedule: tz: unknown time zone 'Mars/Olympus' | tz
             sometimes                        | schedule: schedule: 'sometimes' does not start with a kind (cron:, every:, at: or rrule:) | schedule
             """)

@@ -56,6 +56,21 @@ class SchedulesTest {
     @Nested
     class CronNextFire {
 
+        /** An RRULE without start= begins at 2001-01-01T00:00 in its zone: Monday midnight, 25 years back. */
+        @Test
+        void aRuleWithoutStartFiresFromTheDefaultStart() {
+            assertEquals(utc("2026-01-05T00:00Z", "2026-01-12T00:00Z"), Schedules.preview(
+                    Schedule.parse("rrule:FREQ=WEEKLY;BYDAY=MO"), UTC, t("2026-01-01T00:00Z"), 2));
+            assertEquals(at(ZoneId.of("Europe/Paris"), "2026-01-05T00:00+01:00"), Schedules.preview(
+                    Schedule.parse("rrule:FREQ=WEEKLY tz=Europe/Paris"), UTC, t("2026-01-01T00:00Z"), 1));
+            // every 7 minutes counted from 2001-01-01T00:00: the same phase after every restart
+            List<ZonedDateTime> sevens = Schedules.preview(Schedule.parse("rrule:FREQ=MINUTELY;INTERVAL=7"), UTC,
+                    t("2026-01-01T00:00Z"), 3);
+            long minutes = Duration.between(t("2001-01-01T00:00Z"), sevens.get(0).toInstant()).toMinutes();
+            assertEquals(0, minutes % 7, sevens.toString());
+            assertEquals(Duration.ofMinutes(7), Duration.between(sevens.get(0), sevens.get(1)));
+        }
+
         /** 2026-01-04 is a Sunday. cron-utils reads SUN as 7 and used to reject these ranges at registration. */
         @Test
         void dayOfWeekRangesStartingWithSundayAreAcceptedAndMeanFromSunday() {
