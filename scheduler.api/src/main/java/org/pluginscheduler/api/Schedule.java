@@ -111,8 +111,8 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
      * @param zone         kept for display and for consistency with the other kinds
      */
     record Interval(Duration period, Duration initialDelay, Optional<ZoneId> zone) implements Schedule {
-        /** The longest period and initial delay: 100 years. */
-        static final Duration LONGEST = Duration.ofDays(36_500);
+        /** The longest period and initial delay: 200 years (fires are computed in nanoseconds: 292 years fit). */
+        static final Duration LONGEST = Duration.ofDays(73_000);
 
         /** @throws ScheduleParseException if the period is not positive or the delay is negative */
         public Interval {
@@ -123,13 +123,13 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
                 throw new ScheduleParseException("every", period + " must be positive (at least PT0.001S)");
             }
             if (period.compareTo(LONGEST) > 0) { // beyond, computing fires overflowed ("long overflow")
-                throw new ScheduleParseException("every", period + " is longer than 100 years (P36500D)");
+                throw new ScheduleParseException("every", period + " is longer than 200 years (P73000D)");
             }
             if (initialDelay.isNegative()) {
                 throw new ScheduleParseException("delay", initialDelay + " must not be negative");
             }
             if (initialDelay.compareTo(LONGEST) > 0) {
-                throw new ScheduleParseException("delay", initialDelay + " is longer than 100 years (P36500D)");
+                throw new ScheduleParseException("delay", initialDelay + " is longer than 200 years (P73000D)");
             }
         }
 
@@ -291,7 +291,7 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
             case "at" -> new Once(instant(body, zone), zone);
             case "rrule" -> {
                 String start = attributes.remove("start");
-                if (start == null && (";" + body.toUpperCase(Locale.ROOT).replace(" ", "")).contains(";COUNT=")) {
+                if (start == null && (";" + RRuleSyntax.normalize(body)).contains(";COUNT=")) {
                     throw new ScheduleParseException("start", "is required with COUNT (without start=, a rule "
                             + "starts at " + RRule.DEFAULT_START + ", so its count would long be spent)");
                 }

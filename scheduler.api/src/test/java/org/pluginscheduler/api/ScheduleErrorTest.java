@@ -91,9 +91,9 @@ class ScheduleErrorTest {
             every:PT0S                   | every        | every: PT0S must be positive (at least PT0.001S)
             every:-PT5M                  | every        | every: PT-5M must be positive (at least PT0.001S)
             every:PT0.0005S              | every        | every: PT0.0005S must be positive (at least PT0.001S)
-            every:P999999999D            | every        | every: PT23999999976H is longer than 100 years (P36500D)
-            every:P36501D                | every        | every: PT876024H is longer than 100 years (P36500D)
-            every:PT5M delay=P99999D     | delay        | delay: PT2399976H is longer than 100 years (P36500D)
+            every:P999999999D            | every        | every: PT23999999976H is longer than 200 years (P73000D)
+            every:P73001D                | every        | every: PT1752024H is longer than 200 years (P73000D)
+            every:PT5M delay=P99999D     | delay        | delay: PT2399976H is longer than 200 years (P73000D)
             every:5 minutes              | every        | every: '5 minutes' is not an ISO-8601 duration such as PT5M or PT1H30M
             every:5m                     | every        | every: '5m' is not an ISO-8601 duration such as PT5M or PT1H30M
             every:                       | every        | every: '' is not an ISO-8601 duration such as PT5M or PT1H30M
@@ -116,6 +116,7 @@ class ScheduleErrorTest {
             rrule:FREQ=FORTNIGHTLY start=2026-01-05T09:00 | FREQ | FREQ: 'FORTNIGHTLY' is not one of DAILY, HOURLY, MINUTELY, MONTHLY, SECONDLY, WEEKLY, YEARLY
             rrule:FREQ=DAILY;COUNT=5     | start        | start: is required with COUNT (without start=, a rule starts at 2001-01-01T00:00, so its count would long be spent)
             rrule:COUNT=5;FREQ=DAILY tz=UTC | start     | start: is required with COUNT (without start=, a rule starts at 2001-01-01T00:00, so its count would long be spent)
+            rrule:RRULE:count=3;FREQ=DAILY | start      | start: is required with COUNT (without start=, a rule starts at 2001-01-01T00:00, so its count would long be spent)
             rrule:FREQ=DAILY start=tomorrow | start     | start: 'tomorrow' is not a local date-time such as 2026-01-05T09:00
             rrule:FREQ=DAILY start=2026-01-05T09:00Z | start | start: '2026-01-05T09:00Z' is not a local date-time such as 2026-01-05T09:00
             rrule:FREQ=DAILY start=2026-01-05 | start   | start: '2026-01-05' is not a local date-time such as 2026-01-05T09:00

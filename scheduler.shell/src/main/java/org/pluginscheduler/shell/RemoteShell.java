@@ -2,6 +2,7 @@ package org.pluginscheduler.shell;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -57,7 +58,7 @@ final class RemoteShell implements AutoCloseable {
     private static final Pattern TASK_COMMAND = Pattern.compile("task:[a-z]+(\\s.*)?");
     private static final Pattern READ_ONLY = Pattern.compile("task:(list|info|runs|run|next|dlq|stats)(\\s.*)?");
     /** Outside quotes these chain, pipe, group or expand in Gogo. */
-    private static final String SHELL_SYNTAX = ";|&$`(){}<>";
+    private static final String SHELL_SYNTAX = ";|&$`(){}<>#%";
     private static final Logger LOG = LoggerFactory.getLogger(RemoteShell.class);
 
     /** Runs one command line. */
@@ -246,6 +247,16 @@ final class RemoteShell implements AutoCloseable {
                     out.print("DENIED\n");
                     out.flush();
                 }
+                // closing with the rest of the line unread would reset the connection and could lose the reply:
+                // end our side, then read off what is still coming, for a second at most
+                socket.shutdownOutput();
+                socket.setSoTimeout(1000);
+                InputStream rest = socket.getInputStream();
+                byte[] sink = new byte[8192];
+                long deadline = System.nanoTime() + 1_000_000_000L;
+                while (System.nanoTime() < deadline && rest.read(sink) >= 0) {
+                    // discard
+                }
             } catch (IOException | RuntimeException ignored) {
                 // the client went away meanwhile: nothing to tell
             }
@@ -266,10 +277,12 @@ final class RemoteShell implements AutoCloseable {
     }
 
     /**
-     * @return whether {@code command} is one command, nothing chained, piped, grouped or expanded: no shell syntax
-     *         outside quotes, no {@code $} or backquote inside double quotes (Gogo expands variables there), anything
-     *         inside single quotes, a backslash escaping the next character outside single quotes, and every quote
-     *         closed. So {@code task:next "rrule:FREQ=WEEKLY;BYDAY=MO start=2026-01-05T09:00"} passes and
+     * @return whether {@code command} is one command, nothing chained, piped, grouped, commented or expanded: no
+     *         shell syntax outside quotes (nor {@code #}, {@code %}, or a comment's {@code //} or {@code /*}: Gogo
+     *         skips a comment, quotes in it included, so a quote there would hide what follows from this check),
+     *         no {@code $}, {@code %} or backquote inside double quotes (Gogo expands there), anything inside single
+     *         quotes, a backslash escaping the next character outside single quotes, and every quote closed. So
+     *         {@code task:next "rrule:FREQ=WEEKLY;BYDAY=MO start=2026-01-05T09:00"} passes and
      *         {@code task:list; stop 0} does not. (Refusing every {@code ;} refused every multi-part RRULE.)
      */
     static boolean singleCommand(String command) {
@@ -288,12 +301,13 @@ final class RemoteShell implements AutoCloseable {
             } else if (quote == '"') {
                 if (c == '"') {
                     quote = 0;
-                } else if (c == '$' || c == '`') {
+                } else if (c == '$' || c == '`' || c == '%') {
                     return false;
                 }
             } else if (c == '\'' || c == '"') {
                 quote = c;
-            } else if (SHELL_SYNTAX.indexOf(c) >= 0) {
+            } else if (SHELL_SYNTAX.indexOf(c) >= 0
+                    || c == '/' && i + 1 < command.length() && "/*".indexOf(command.charAt(i + 1)) >= 0) {
                 return false;
             }
         }

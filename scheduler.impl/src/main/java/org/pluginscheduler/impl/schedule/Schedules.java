@@ -146,7 +146,6 @@ public final class Schedules {
     private static void validate(String given) {
         String expression = forCronUtils(given);
         String[] f = expression.split(" ");
-        f[4] = dayNumbers(f[4]);
         boolean domRestricted = !f[2].startsWith("*");
         boolean dowRestricted = !f[4].startsWith("*");
         if (domRestricted && dowRestricted) {
@@ -160,23 +159,25 @@ public final class Schedules {
         }
     }
 
-    /** The lowest and highest value of each field, as {@link CronMatcher} reads them (day of week: 0–6). */
-    private static final int[][] FIELD_RANGES = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 6}};
-
     /**
-     * @return {@code expression} with every step that reaches past the end of its range written as the range's
-     *         first value, which is all it selects: {@code *}{@code /60} in the minute field is minute 0,
-     *         {@code 0 *}{@code /24 * * *} is hour 0, and a day-of-week step of 7 or more one weekday (0 and 7 are both
-     *         Sunday). This project's syntax (like Vixie cron) accepts a step up to
-     *         the field's size; cron-utils, which checks and describes expressions, rejected such a step with
-     *         "Period 60 not in range [0, 59]", a message that named no field, and only when the schedule was
-     *         first computed or previewed, after it had parsed. One expression, one verdict.
+     * @return {@code expression} as cron-utils (which checks and describes expressions) accepts it, meaning the
+     *         same: day-of-week names as numbers (it reads SUN as 7, see {@link #validate}), and the steps it
+     *         rejects although this project's syntax (like Vixie cron) allows a step up to the field's size,
+     *         written as what they select. A minute or hour step past the field's maximum selects only the range's
+     *         first value ({@code *}{@code /60} is minute 0, {@code 0 *}{@code /24 * * *} hour 0); a day-of-week step
+     *         of 8 ({@code *}{@code /8}) becomes {@code *}{@code /7}, the same Sunday, still starting with {@code *}
+     *         (a day field starting with {@code *} changes how the two day fields combine), and a day-of-week range
+     *         with a step of 7 or more selects one weekday. cron-utils rejected these with "Period 60 not in range
+     *         [0, 59]", naming no field, and only once the schedule was computed or previewed, after it had parsed:
+     *         one expression, one verdict now.
      */
     static String forCronUtils(String expression) {
         String[] fields = expression.split(" ");
-        if (fields.length != FIELD_RANGES.length) {
+        if (fields.length != 5) {
             return expression;
         }
+        fields[4] = dayNumbers(fields[4]);
+        int[] maxima = {59, 23};
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < fields.length; i++) {
             if (i > 0) {
@@ -187,14 +188,33 @@ public final class Schedules {
                 if (j > 0) {
                     out.append(',');
                 }
-                out.append(singleIfStepPastRange(items[j], FIELD_RANGES[i], i == 4));
+                out.append(i < 2 ? firstIfStepPastMaximum(items[j], maxima[i])
+                        : i == 4 ? dayOfWeekStep(items[j]) : items[j]);
             }
         }
         return out.toString();
     }
 
-    /** @param dayOfWeek 0 and 7 are both Sunday: a step of 7 or more selects one weekday */
-    private static String singleIfStepPastRange(String item, int[] range, boolean dayOfWeek) {
+    /** A minute or hour item whose step cron-utils rejects (past the maximum): the one value it selects. */
+    private static String firstIfStepPastMaximum(String item, int maximum) {
+        int slash = item.indexOf('/');
+        if (slash < 0) {
+            return item;
+        }
+        try {
+            int step = Integer.parseInt(item.substring(slash + 1));
+            if (step <= maximum) {
+                return item;
+            }
+            String stepped = item.substring(0, slash);
+            return stepped.equals("*") ? "0" : Integer.toString(Integer.parseInt(stepped.split("-")[0]));
+        } catch (NumberFormatException e) {
+            return item; // not this project's syntax: cron-utils says what it thinks
+        }
+    }
+
+    /** A day-of-week item (numbers) with a step of 7 or more: one weekday; {@code *}/N stays a {@code *} form. */
+    private static String dayOfWeekStep(String item) {
         int slash = item.indexOf('/');
         if (slash < 0) {
             return item;
@@ -202,28 +222,15 @@ public final class Schedules {
         try {
             int step = Integer.parseInt(item.substring(slash + 1));
             String stepped = item.substring(0, slash);
-            int low;
-            int high;
-            if (stepped.equals("*")) {
-                low = range[0];
-                high = range[1];
-            } else {
-                int dash = stepped.indexOf('-');
-                if (dash < 0) {
-                    return item;
-                }
-                low = Integer.parseInt(stepped.substring(0, dash));
-                high = Integer.parseInt(stepped.substring(dash + 1));
-            }
-            if (high < low) {
+            if (step < 7) {
                 return item;
             }
-            if (dayOfWeek && step >= 7) {
-                return Integer.toString(low % 7);
+            if (stepped.equals("*")) {
+                return "*/7"; // 0 and 7: Sunday, as */N for any N of 7 or more
             }
-            return step > high - low ? Integer.toString(low) : item;
+            return Integer.toString(Integer.parseInt(stepped.split("-")[0]) % 7);
         } catch (NumberFormatException e) {
-            return item; // names, or not this project's syntax: cron-utils says what it thinks
+            return item;
         }
     }
 

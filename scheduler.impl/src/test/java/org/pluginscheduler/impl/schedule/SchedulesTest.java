@@ -124,6 +124,17 @@ class SchedulesTest {
             assertEquals("0 0 * * *", Schedules.forCronUtils("0 */24 * * *"));
             assertEquals("5,0 * * * *", Schedules.forCronUtils("5,*/60 * * * *"));
             assertEquals("*/30 10-20/5 * * *", Schedules.forCronUtils("*/30 10-20/5 * * *"), "other steps stay");
+            // a day field starting with * keeps it: it decides how the two day fields combine (Vixie)
+            assertEquals("0 0 1-7 * */7", Schedules.forCronUtils("0 0 1-7 * */8"));
+            assertEquals("0 0 */31 * 1", Schedules.forCronUtils("0 0 */31 * MON"), "what cron-utils accepts stays");
+            // names are numbers first, so a named range with a large step is caught too
+            assertEquals("0 9 * * 1", Schedules.forCronUtils("0 9 * * MON-FRI/8"));
+            assertEquals(utc("2026-01-05T09:00Z", "2026-01-12T09:00Z"), cron("0 9 * * MON-FRI/8", "2026-01-01T00:00Z",
+                    2));
+            for (String expression : List.of("0 9 * * MON-FRI/8", "0 9 * * SUN-SAT", "0 0 1-7 * */8")) {
+                String described = Schedules.describe(Schedule.parse("cron:" + expression), ZoneOffset.UTC);
+                assertTrue(described.endsWith("(Z)"), expression + ": " + described);
+            }
         }
 
         @Test
