@@ -777,9 +777,13 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
         }).orElse(-1L);
     }
 
-    /** @return the first task id after {@code after} that has runs, or null */
+    /**
+     * @return the first task id after {@code after} that has runs, or null. Without waiting on the
+     *         {@link CommitBarrier} (a pass asks once per task; each would wait for the commit under way): pruning
+     *         only deletes, through the writer, after every commit it may have seen.
+     */
     private String nextTaskWithRuns(String after) {
-        return read("find the tasks to prune", c -> {
+        return query("find the tasks to prune", c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT task_id FROM runs WHERE task_id > ? "
                     + "ORDER BY task_id FETCH FIRST 1 ROW ONLY")) {
                 s.setString(1, after);
