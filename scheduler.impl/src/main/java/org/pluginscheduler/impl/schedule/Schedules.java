@@ -305,6 +305,9 @@ public final class Schedules {
         /** See {@link #startFor}: the fixed length of the rule's INTERVAL periods, or 0 if it cannot move. */
         private final long periodSeconds;
         private final WallClockMapper mapper;
+        /** Evaluates the rule where lib-recur is wrong or gives up; see {@link #libRecurIsWrongFor} */
+        private final RRuleExpander expander;
+        private boolean expanding;
         /** UNTIL given in UTC, an instant no fire may follow; null without one */
         private final Instant until;
         private RecurrenceRuleIterator iterator;
@@ -319,14 +322,66 @@ public final class Schedules {
                     : null;
             try {
                 this.rule = new RecurrenceRule(floatingUntil(schedule.rule(), zone), RecurrenceRule.RfcMode.RFC5545_STRICT);
-                // lib-recur checks some things only when iterating (and gives up on rules that never occur): do it
-                // now, so a bad rule fails at registration rather than on the timer
-                rule.iterator(start).hasNext();
                 this.periodSeconds = periodSeconds(rule);
+                this.expander = new RRuleExpander(rule, s, true);
+                this.expanding = libRecurIsWrongFor(rule);
+                if (!expanding) {
+                    // lib-recur checks some things only when iterating: do it now, so a bad rule fails at
+                    // registration rather than on the timer
+                    try {
+                        rule.iterator(start).hasNext();
+                    } catch (IllegalStateException | IllegalArgumentException e) {
+                        // it gave up on a sparse rule ("too many empty recurrence sets"); rules it rejects
+                        // outright failed in its constructor
+                        expanding = true;
+                    }
+                }
             } catch (InvalidRecurrenceRuleException | IllegalArgumentException e) {
                 throw new ScheduleParseException("rrule", String.valueOf(e.getMessage()));
             }
+            if (expanding) {
+                checkOccurs(rule, s);
+            }
             this.mapper = new WallClockMapper(zone, false, this::nextWall);
+        }
+
+        /**
+         * Rules whose evaluation goes to {@link RRuleExpander} from the start, because lib-recur 0.17.1 gets them
+         * wrong (upstream-worthy; each case is a test in {@code RRuleLibRecurTest}):
+         * <ul>
+         * <li>BYSETPOS with a DTSTART after the start of its period: positions are counted from DTSTART instead of
+         * the period's start, so it fires on dates that are not instances
+         * ({@code FREQ=YEARLY;BYMONTH=3,8,12;BYMONTHDAY=-3,-1;BYSETPOS=3} from 2021-08-29 gives 2021-12-29), and a
+         * position no period fills throws {@code IllegalStateException} on the first computation;</li>
+         * <li>BYWEEKNO: week 53 is produced in years that have only 52 weeks, and on the wrong weekday
+         * ({@code FREQ=YEARLY;BYWEEKNO=20,53;BYDAY=FR} gives 2027-12-31, in week 52, and Thursday 2029-01-04);</li>
+         * <li>YEARLY with BYMONTHDAY but no BYMONTH: only DTSTART's month, where RFC 5545's table expands the day
+         * over the year ({@code FREQ=YEARLY;BYMONTHDAY=15} is the 15th of every month);</li>
+         * <li>BYYEARDAY in an HOURLY, MINUTELY or SECONDLY rule: a negative day is a day early in a 365-day year
+         * ({@code FREQ=HOURLY;BYYEARDAY=-21} gives 2010-12-10, day 344, for day 345).</li>
+         * </ul>
+         * Rules lib-recur gives up on (it throws "too many empty recurrence sets" or "too many filtered recurrence
+         * instances" for valid but sparse rules such as {@code FREQ=MINUTELY;BYMONTH=3} from October, and for rules
+         * that never occur) go to the expander when that happens, which computes the first or rejects the second.
+         */
+        private static boolean libRecurIsWrongFor(RecurrenceRule rule) {
+            return rule.hasPart(RecurrenceRule.Part.BYSETPOS) || rule.hasPart(RecurrenceRule.Part.BYWEEKNO)
+                    || rule.getFreq() == Freq.YEARLY && rule.hasPart(RecurrenceRule.Part.BYMONTHDAY)
+                            && !rule.hasPart(RecurrenceRule.Part.BYMONTH)
+                    || rule.hasPart(RecurrenceRule.Part.BYYEARDAY) && (rule.getFreq() == Freq.HOURLY
+                            || rule.getFreq() == Freq.MINUTELY || rule.getFreq() == Freq.SECONDLY);
+        }
+
+        /** Rejects, at parse time, a rule with no occurrence at all (whatever its COUNT or UNTIL). */
+        private static void checkOccurs(RecurrenceRule rule, LocalDateTime start) {
+            RRuleExpander unbounded = new RRuleExpander(rule, start, false);
+            if (unbounded.nextAfter(start.minusSeconds(1)).isEmpty()) {
+                throw new ScheduleParseException("rrule", unbounded.exhaustedBudget()
+                        ? "finds no occurrence within " + RRuleExpander.BUDGET + " candidate date-times of start="
+                                + start + ": a rule this sparse is not supported"
+                        : "never occurs: no date-time from start=" + start + " to the year " + RRuleExpander.LAST_YEAR
+                                + " matches all its parts");
+            }
         }
 
         /**
@@ -399,6 +454,19 @@ public final class Schedules {
         }
 
         private Optional<LocalDateTime> nextWall(LocalDateTime after) {
+            if (expanding) {
+                return expander.nextAfter(after);
+            }
+            try {
+                return libRecurNext(after);
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                // lib-recur gave up in a long empty stretch of a sparse rule ("too many empty recurrence sets")
+                expanding = true;
+                return expander.nextAfter(after);
+            }
+        }
+
+        private Optional<LocalDateTime> libRecurNext(LocalDateTime after) {
             if (iterator == null || after.isBefore(position)) {
                 iterator = rule.iterator(startFor(after));
             }

@@ -151,6 +151,24 @@ public class SchedulerEngineTest {
     }
 
     @Test
+    void anRRuleThatOnlyComputingFindsEmptyIsInvalidAtRegistrationNotAnErrorOnTheTimer() {
+        // a BYSETPOS no period fills: lib-recur threw IllegalStateException at the first computation, so the task
+        // registered, logged an ERROR and never fired
+        TestProvider provider = new TestProvider(task("setpos", "rrule:FREQ=DAILY;BYHOUR=4,19;BYSETPOS=3;"
+                + "UNTIL=20300101T000000Z start=2026-01-01T00:00 tz=UTC"),
+                task("feb30", "rrule:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30 tz=UTC"),
+                task("sparse", "rrule:FREQ=MINUTELY;BYMONTH=3 start=2026-10-01T00:00 tz=UTC"));
+        engine.providerAdded(handle("p", 1, provider));
+
+        assertEquals(TaskState.INVALID, info("p:setpos").state());
+        assertTrue(info("p:setpos").problem().orElseThrow().startsWith("schedule: rrule: never occurs"),
+                info("p:setpos").problem().orElseThrow());
+        assertTrue(info("p:feb30").problem().orElseThrow().startsWith("schedule: rrule: never occurs"));
+        assertEquals(TaskState.ACTIVE, info("p:sparse").state());
+        assertEquals(Optional.of(Instant.parse("2027-03-01T00:00:00Z")), info("p:sparse").nextFire());
+    }
+
+    @Test
     void aSecondClaimOnATakenIdIsAVisibleConflictAndTakesOverWhenTheIdFrees() {
         TestProvider first = new TestProvider(task("job", "every:PT10S"));
         TestProvider second = new TestProvider(task("job", "every:PT1S"));

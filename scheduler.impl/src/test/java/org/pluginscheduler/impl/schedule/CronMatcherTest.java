@@ -62,7 +62,7 @@ class CronMatcherTest {
             return "*";
         }
         if (shape == 3) {
-            return "*/" + (1 + random.nextInt(Math.min(max - min + 1, 20)));
+            return "*/" + step(random, max - min + 1);
         }
         int items = 1 + (random.nextInt(3) == 0 ? random.nextInt(3) : 0);
         List<String> list = new ArrayList<>();
@@ -74,13 +74,26 @@ class CronMatcherTest {
             } else {
                 int high = low + 1 + random.nextInt(max - low);
                 String range = value(random, low, names, min) + "-" + value(random, high, names, min);
-                list.add(kind == 1 ? range : range + "/" + (1 + random.nextInt(Math.max(1, high - low))));
+                list.add(kind == 1 ? range : range + "/" + (random.nextInt(4) == 0 ? step(random, max - min + 1)
+                        : 1 + random.nextInt(Math.max(1, high - low))));
             }
         }
         if (random.nextInt(8) == 0) {
             list.add(0, "*"); // "*,5": starts with '*', so an unrestricted day field for Vixie
         }
         return String.join(",", list);
+    }
+
+    /**
+     * A step for a field of {@code size} values: small ones mostly, and the edges often: the field's size and one
+     * less ({@code *}{@code /60} and {@code *}{@code /59} for minutes, {@code *}{@code /24} for hours, {@code /8}
+     * and {@code /7} for days of the week), the largest steps the syntax accepts, where cron-utils and Vixie cron
+     * disagreed.
+     */
+    private static int step(Random random, int size) {
+        int pick = random.nextInt(6);
+        return pick == 0 ? size : pick == 1 ? size - 1 : pick == 2 ? Math.max(1, size / 2 + 1)
+                : 1 + random.nextInt(Math.min(size, 20));
     }
 
     private static String value(Random random, int v, List<String> names, int min) {
@@ -176,7 +189,9 @@ class CronMatcherTest {
                 }
             }
         }
-        assertTrue(compared > 10_000 && misread < compared / 20, "compared " + compared + ", misread " + misread);
+        // most fires are compared with cron-utils; those it cannot give (SUN ranges, steps past a field's range, which
+        // step() draws often) are checked against the reference instead
+        assertTrue(compared > 10_000 && misread < compared / 8, "compared " + compared + ", misread " + misread);
     }
 
     @Test
