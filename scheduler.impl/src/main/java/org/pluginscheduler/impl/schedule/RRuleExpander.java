@@ -55,6 +55,7 @@ final class RRuleExpander {
     private final boolean hourLimits, minuteLimits; // for fine periods: the part limits the period
     /** Whether the rule can have no instance at all (only second 60; a BYSETPOS beyond any period's size). */
     private final boolean never;
+    private final String neverPart, neverReason;
     private final int defaultMonthDay; // 0 if none
     private final int defaultMonth; // 0 if none
     private final DayOfWeek defaultWeekday; // null if none
@@ -115,8 +116,23 @@ final class RRuleExpander {
         seconds = values(bySecond, start.getSecond(), freq > SECONDLY, 59);
         hourLimits = byHour != null;
         minuteLimits = byMinute != null;
-        never = seconds.length == 0 || setPositions != null && Arrays.stream(setPositions)
-                .allMatch(p -> Math.abs(p) > maxPeriodSize());
+        if (seconds.length == 0) {
+            neverPart = "BYSECOND";
+            neverReason = "60 (a leap second) is the only second given, and it never occurs";
+        } else if (setPositions != null && Arrays.stream(setPositions).allMatch(p -> Math.abs(p) > maxPeriodSize())) {
+            neverPart = "BYSETPOS";
+            neverReason = "a period of this rule holds at most " + maxPeriodSize() + " date-times, so no position "
+                    + "given is ever filled and the rule never occurs";
+        } else {
+            neverPart = null;
+            neverReason = null;
+        }
+        never = neverPart != null;
+    }
+
+    /** @return the part that makes the rule empty whatever the dates, and why; empty if there is none */
+    Optional<String[]> neverBecause() {
+        return never ? Optional.of(new String[] {neverPart, neverReason}) : Optional.empty();
     }
 
     /** The most date-times one period can hold: BYSETPOS positions beyond it never fill. */

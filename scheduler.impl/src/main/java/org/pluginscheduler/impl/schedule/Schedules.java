@@ -375,6 +375,10 @@ public final class Schedules {
         /** Rejects, at parse time, a rule with no occurrence at all (whatever its COUNT or UNTIL). */
         private static void checkOccurs(RecurrenceRule rule, LocalDateTime start) {
             RRuleExpander unbounded = new RRuleExpander(rule, start, false);
+            Optional<String[]> because = unbounded.neverBecause();
+            if (because.isPresent()) {
+                throw new ScheduleParseException(because.get()[0], because.get()[1]);
+            }
             if (unbounded.nextAfter(start.minusSeconds(1)).isEmpty()) {
                 throw new ScheduleParseException("rrule", unbounded.exhaustedBudget()
                         ? "finds no occurrence within " + RRuleExpander.BUDGET + " candidate date-times of start="
