@@ -122,7 +122,8 @@ final class Report {
                     "≤ 5 µs", all(check(o, v -> v <= 5, "")));
         }
         String[] distances = z.jmhIterations() == 0 ? new String[] {"P365D"} : new String[] {"P1D", "P365D", "P3650D"};
-        for (String rule : new String[] {"FREQ=DAILY;BYHOUR=9;BYMINUTE=30", "FREQ=MINUTELY;INTERVAL=15"}) {
+        for (String rule : new String[] {"FREQ=DAILY;BYHOUR=9;BYMINUTE=30", "FREQ=MINUTELY;INTERVAL=15",
+                "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"}) {
             for (String[] kind : new String[][] {{"rruleAdvance", "next fire of a live sequence (each fire)"},
                     {"rruleFirst", "first fire of a new sequence (registration, preview)"}}) {
                 List<String> cells = new ArrayList<>();

@@ -116,7 +116,8 @@ public class NextFireBenchmark {
 
     @State(Scope.Thread)
     public static class AdvanceState {
-        @Param({"FREQ=DAILY;BYHOUR=9;BYMINUTE=30", "FREQ=MINUTELY;INTERVAL=15"})
+        @Param({"FREQ=DAILY;BYHOUR=9;BYMINUTE=30", "FREQ=MINUTELY;INTERVAL=15",
+                "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"})
         public String rule;
         /** how long before NOW the rule's DTSTART is */
         @Param({"P1D", "P365D", "P3650D"})
@@ -153,7 +154,8 @@ public class NextFireBenchmark {
 
     @State(Scope.Thread)
     public static class FirstState {
-        @Param({"FREQ=DAILY;BYHOUR=9;BYMINUTE=30", "FREQ=MINUTELY;INTERVAL=15"})
+        @Param({"FREQ=DAILY;BYHOUR=9;BYMINUTE=30", "FREQ=MINUTELY;INTERVAL=15",
+                "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"})
         public String rule;
         @Param({"P1D", "P365D", "P3650D"})
         public String distance;
