@@ -37,6 +37,8 @@ final class RRuleExpander {
 
     static final int BUDGET = 4_000_000;
     static final int LAST_YEAR = 9999;
+    /** The most date-times a period may hold for BYSETPOS, which needs them all at once (about 50 MB). */
+    static final int MAX_PERIOD = 1_000_000;
 
     private static final int SECONDLY = 0, MINUTELY = 1, HOURLY = 2, DAILY = 3, WEEKLY = 4, MONTHLY = 5, YEARLY = 6;
 
@@ -119,6 +121,10 @@ final class RRuleExpander {
         if (seconds.length == 0) {
             neverPart = "BYSECOND";
             neverReason = "60 (a leap second) is the only second given, and it never occurs";
+        } else if (setPositions != null && maxPeriodSize() > MAX_PERIOD) {
+            neverPart = "BYSETPOS";
+            neverReason = "a period of this rule can hold " + maxPeriodSize() + " date-times; BYSETPOS is supported "
+                    + "on periods of at most " + MAX_PERIOD + " (narrow BYHOUR, BYMINUTE or BYSECOND)";
         } else if (setPositions != null && Arrays.stream(setPositions).allMatch(p -> Math.abs(p) > maxPeriodSize())) {
             neverPart = "BYSETPOS";
             neverReason = "a period of this rule holds at most " + maxPeriodSize() + " date-times, so no position "
@@ -130,7 +136,10 @@ final class RRuleExpander {
         never = neverPart != null;
     }
 
-    /** @return the part that makes the rule empty whatever the dates, and why; empty if there is none */
+    /**
+     * @return the part that makes the rule empty whatever the dates, or that this expander cannot compute, and
+     *         why; empty if there is none
+     */
     Optional<String[]> neverBecause() {
         return never ? Optional.of(new String[] {neverPart, neverReason}) : Optional.empty();
     }
@@ -231,31 +240,64 @@ final class RRuleExpander {
                 budget--;
                 continue;
             }
-            if (k != cachedPeriod) {
-                set.clear();
-                LocalDate end = periodStart(k + 1);
-                for (LocalDate d = first; d.isBefore(end); d = d.plusDays(1)) {
+            LocalDate end = periodStart(k + 1);
+            if (setPositions == null) {
+                // no BYSETPOS: the first matching date-time after `after` in the period, day by day
+                for (LocalDate d = first.isBefore(after.toLocalDate()) ? after.toLocalDate() : first;
+                        d.isBefore(end) && budget > 0; d = d.plusDays(1)) {
                     budget--;
                     if (dateMatches(d)) {
-                        for (int h : hours) {
-                            for (int m : minutes) {
-                                for (int s : seconds) {
-                                    set.add(d.atTime(h, m, s));
-                                    budget--;
-                                }
-                            }
+                        Optional<LocalDateTime> t = firstTimeAfter(d, after);
+                        if (t.isPresent()) {
+                            return t;
                         }
                     }
                 }
-                cachedPeriod = k;
-                cachedSet = select(set);
-            }
-            for (LocalDateTime t : cachedSet) {
-                if (t.isAfter(after)) {
-                    return Optional.of(t);
+            } else {
+                if (k != cachedPeriod) {
+                    // BYSETPOS picks from the whole period (at most MAX_PERIOD date-times, see rejection())
+                    set.clear();
+                    for (LocalDate d = first; d.isBefore(end); d = d.plusDays(1)) {
+                        if (--budget <= 0) {
+                            return Optional.empty();
+                        }
+                        if (dateMatches(d)) {
+                            for (int h : hours) {
+                                for (int m : minutes) {
+                                    for (int s : seconds) {
+                                        set.add(d.atTime(h, m, s));
+                                    }
+                                }
+                            }
+                            budget -= hours.length * minutes.length * seconds.length;
+                        }
+                    }
+                    cachedPeriod = k;
+                    cachedSet = select(set);
+                }
+                for (LocalDateTime t : cachedSet) {
+                    if (t.isAfter(after)) {
+                        return Optional.of(t);
+                    }
                 }
             }
             k += interval;
+        }
+        return Optional.empty();
+    }
+
+    /** The first of the day's times (DAILY and longer rules) after {@code after}. */
+    private Optional<LocalDateTime> firstTimeAfter(LocalDate d, LocalDateTime after) {
+        for (int h : hours) {
+            for (int m : minutes) {
+                for (int s : seconds) {
+                    budget--;
+                    LocalDateTime t = d.atTime(h, m, s);
+                    if (t.isAfter(after)) {
+                        return Optional.of(t);
+                    }
+                }
+            }
         }
         return Optional.empty();
     }
@@ -319,6 +361,15 @@ final class RRuleExpander {
                 continue;
             }
             boolean sameDay = day.equals(after.toLocalDate());
+            if (interval > 1) {
+                // a day without an aligned hour, minute or second (an INTERVAL of days or weeks of them): jump to
+                // the day of the next aligned one
+                LocalDateTime next = nextAligned(sameDay ? after : day.atStartOfDay());
+                if (next.toLocalDate().isAfter(day)) {
+                    day = next.toLocalDate();
+                    continue;
+                }
+            }
             for (int h = sameDay ? after.getHour() : 0; h < 24 && budget > 0; h++) {
                 if (freq == HOURLY) {
                     if (!aligned(day.atTime(h, 0)) || hourLimits && !has(hours, h)) {
@@ -376,6 +427,14 @@ final class RRuleExpander {
             day = day.plusDays(1);
         }
         return Optional.empty();
+    }
+
+    /** The start of the first aligned hour, minute or second (see {@link #aligned}) at or after {@code t}'s. */
+    private LocalDateTime nextAligned(LocalDateTime t) {
+        ChronoUnit unit = freq == HOURLY ? ChronoUnit.HOURS : freq == MINUTELY ? ChronoUnit.MINUTES : ChronoUnit.SECONDS;
+        LocalDateTime from = t.truncatedTo(unit);
+        long r = Math.floorMod(unit.between(start.truncatedTo(unit), from), (long) interval);
+        return r == 0 ? from : from.plus(interval - r, unit);
     }
 
     /** Whether the hour, minute or second starting at {@code t} is one of every INTERVAL periods from DTSTART's. */

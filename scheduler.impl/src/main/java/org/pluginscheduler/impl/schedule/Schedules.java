@@ -318,8 +318,13 @@ public final class Schedules {
             this.startLocal = s;
             this.start = dateTime(s);
             Matcher utcUntil = UTC_UNTIL.matcher(schedule.rule());
-            this.until = utcUntil.find() ? LocalDateTime.parse(utcUntil.group(1), BASIC).toInstant(ZoneOffset.UTC)
-                    : null;
+            try {
+                this.until = utcUntil.find() ? LocalDateTime.parse(utcUntil.group(1), BASIC)
+                        .toInstant(ZoneOffset.UTC) : null;
+            } catch (java.time.DateTimeException e) {
+                // the API's syntax check looks at the digits' shape only: 20261301T000000Z gets here
+                throw new ScheduleParseException("UNTIL", "'" + utcUntil.group(1) + "Z' is not a date-time");
+            }
             try {
                 this.rule = new RecurrenceRule(floatingUntil(schedule.rule(), zone), RecurrenceRule.RfcMode.RFC5545_STRICT);
                 this.periodSeconds = periodSeconds(rule);

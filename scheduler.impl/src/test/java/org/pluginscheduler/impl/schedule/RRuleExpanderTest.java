@@ -14,6 +14,8 @@ import org.dmfs.rfc5545.DateTime;
 import org.dmfs.rfc5545.recur.RecurrenceRule;
 import org.dmfs.rfc5545.recur.RecurrenceRuleIterator;
 import org.junit.jupiter.api.Test;
+import org.pluginscheduler.api.Schedule;
+import org.pluginscheduler.api.ScheduleParseException;
 
 /**
  * {@link RRuleExpander} on its own: against lib-recur on the rules lib-recur computes right (a second, independent
@@ -94,5 +96,55 @@ class RRuleExpanderTest {
         assertEquals(Optional.of(LocalDateTime.parse("2028-03-01T00:00")), minutely.nextAfter(LocalDateTime.parse(
                 "2027-03-31T23:59")));
         assertTrue(minutely.lastSearchCost() < 5_000, "cost " + minutely.lastSearchCost());
+    }
+
+    private static String preview(String text, int n) {
+        return Schedules.preview(Schedule.parse(text), java.time.ZoneOffset.UTC,
+                java.time.Instant.parse("2025-12-31T23:59:59Z"), n).stream()
+                .map(z -> z.toLocalDateTime().toString()).collect(java.util.stream.Collectors.joining(" "));
+    }
+
+    @Test
+    void aHugeIntervalOfSecondsJumpsStraightToItsNextDay() {
+        // every 60 days, counted in seconds: the search jumps over the days without an aligned second (it used to
+        // walk every second of them, ran out of budget after about 45 days and ended the rule)
+        assertEquals("2026-01-01T00:00 2026-03-02T00:00 2026-05-01T00:00", preview(
+                "rrule:FREQ=SECONDLY;INTERVAL=5184000;BYMONTH=1,2,3,4,5,6,7,8,9,10,11,12;BYSETPOS=1 "
+                        + "start=2026-01-01T00:00 tz=UTC", 3));
+    }
+
+    @Test
+    void aBySetPosPeriodTooLargeToHoldIsRejectedNotMaterialized() {
+        // a YEARLY period of every second: 31.6 million date-times, gigabytes if built
+        ScheduleParseException e = org.junit.jupiter.api.Assertions.assertThrows(ScheduleParseException.class,
+                () -> preview("rrule:FREQ=YEARLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=" + range(23) + ";BYMINUTE="
+                        + range(59) + ";BYSECOND=" + range(59) + ";BYSETPOS=-1 start=2026-01-01T00:00 tz=UTC", 1));
+        assertEquals("BYSETPOS", e.field());
+        assertTrue(e.getMessage().contains("at most " + RRuleExpander.MAX_PERIOD), e.getMessage());
+        // without BYSETPOS nothing is materialized: the same rule fires every second
+        assertEquals("2026-01-01T00:00 2026-01-01T00:00:01", preview("rrule:FREQ=YEARLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;"
+                + "BYHOUR=" + range(23) + ";BYMINUTE=" + range(59) + ";BYSECOND=" + range(59)
+                + ";BYWEEKNO=1,2,3 start=2026-01-01T00:00 tz=UTC", 2));
+    }
+
+    private static String range(int last) {
+        return java.util.stream.IntStream.rangeClosed(0, last).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
+    @Test
+    void anImpossibleUtcUntilNamesUntil() {
+        ScheduleParseException e = org.junit.jupiter.api.Assertions.assertThrows(ScheduleParseException.class,
+                () -> preview("rrule:FREQ=DAILY;UNTIL=20261301T000000Z start=2026-01-01T00:00 tz=UTC", 1));
+        assertEquals("UNTIL: '20261301T000000Z' is not a date-time", e.getMessage());
+    }
+
+    @Test
+    void aRuleTheBoundedSearchCannotProveEmptyIsRejectedAsTooSparse() {
+        // every second hour from midnight is even: never 1, 3 or 5 o'clock, but only the budget finds that out
+        ScheduleParseException e = org.junit.jupiter.api.Assertions.assertThrows(ScheduleParseException.class,
+                () -> preview("rrule:FREQ=HOURLY;INTERVAL=2;BYHOUR=1,3,5 start=2026-01-01T00:00 tz=UTC", 1));
+        assertTrue(e.getMessage().startsWith("rrule: finds no occurrence within 4000000 candidate date-times"),
+                e.getMessage());
     }
 }

@@ -223,7 +223,7 @@ final class RRuleReference {
 
     private int[] values(int[] by, int defaultValue, boolean fixed, int max) {
         if (by != null) {
-            return java.util.Arrays.stream(by).filter(v -> v <= max).sorted().toArray();
+            return java.util.Arrays.stream(by).filter(v -> v <= max).distinct().sorted().toArray();
         }
         if (fixed) {
             return new int[] {defaultValue};
