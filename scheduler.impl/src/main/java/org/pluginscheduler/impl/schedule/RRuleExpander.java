@@ -55,8 +55,10 @@ final class RRuleExpander {
     private final boolean ordinalsInMonth;
     private final int[] hours, minutes, seconds; // sorted candidate values within the period's unit
     private final boolean hourLimits, minuteLimits; // for fine periods: the part limits the period
-    /** Whether the rule can have no instance at all (only second 60; a BYSETPOS beyond any period's size). */
-    private final boolean never;
+    /**
+     * The part that makes the rule empty whatever the dates (only second 60; a BYSETPOS beyond any period's size) or
+     * that this expander cannot compute (a BYSETPOS period too large to hold), and why; null if there is none.
+     */
     private final String neverPart, neverReason;
     private final int defaultMonthDay; // 0 if none
     private final int defaultMonth; // 0 if none
@@ -133,7 +135,6 @@ final class RRuleExpander {
             neverPart = null;
             neverReason = null;
         }
-        never = neverPart != null;
     }
 
     /**
@@ -141,7 +142,7 @@ final class RRuleExpander {
      *         why; empty if there is none
      */
     Optional<String[]> neverBecause() {
-        return never ? Optional.of(new String[] {neverPart, neverReason}) : Optional.empty();
+        return neverPart != null ? Optional.of(new String[] {neverPart, neverReason}) : Optional.empty();
     }
 
     /** The most date-times one period can hold: BYSETPOS positions beyond it never fill. */
@@ -216,7 +217,7 @@ final class RRuleExpander {
     /** The first instance after {@code after} and at or after DTSTART, ignoring COUNT and UNTIL. */
     private Optional<LocalDateTime> nextInstance(LocalDateTime after) {
         budget = BUDGET;
-        if (never) {
+        if (neverPart != null) {
             return Optional.empty();
         }
         LocalDateTime from = after.isBefore(start) ? start.minusSeconds(1) : after;

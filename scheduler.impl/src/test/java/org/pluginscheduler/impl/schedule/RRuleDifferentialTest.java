@@ -52,20 +52,12 @@ class RRuleDifferentialTest {
         int rejected = 0; // rejected as never occurring (or too sparse), where the reference found nothing either
         for (int i = 0; i < rules && failures.size() < 20; i++) {
             Case c = randomCase(random);
-            long t0 = System.nanoTime();
             int[] fires = new int[1];
             String failure = compare(c, fires);
             if (fires[0] < 0) {
                 rejected++;
             } else if (fires[0] == 0) {
                 empty++;
-                if (Boolean.getBoolean("rrule.diff.empty")) {
-                    System.out.println("empty: " + c);
-                }
-            }
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            if (ms > 300 && Boolean.getBoolean("rrule.diff.slow")) {
-                System.out.println("slow " + ms + " ms: " + c);
             }
             if (failure != null) {
                 failures.add("seed " + seed + " #" + i + ": " + failure);

@@ -34,7 +34,9 @@ class RRuleExpanderTest {
         return out;
     }
 
-    private static List<LocalDateTime> libRecur(String rule, LocalDateTime start, int n) throws Exception {
+    /** lib-recur's own first {@code n} instances from {@code start}, in floating time. */
+    static List<LocalDateTime> libRecur(String rule, LocalDateTime start, int n)
+            throws org.dmfs.rfc5545.recur.InvalidRecurrenceRuleException {
         RecurrenceRuleIterator it = new RecurrenceRule(rule, RecurrenceRule.RfcMode.RFC5545_STRICT).iterator(
                 new DateTime(start.getYear(), start.getMonthValue() - 1, start.getDayOfMonth(), start.getHour(),
                         start.getMinute(), start.getSecond()));

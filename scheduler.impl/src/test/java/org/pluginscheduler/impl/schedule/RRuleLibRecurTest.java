@@ -8,13 +8,8 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.stream.Collectors;
 
-import org.dmfs.rfc5545.DateTime;
-import org.dmfs.rfc5545.recur.RecurrenceRule;
-import org.dmfs.rfc5545.recur.RecurrenceRuleIterator;
 import org.junit.jupiter.api.Test;
 import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.ScheduleParseException;
@@ -32,15 +27,8 @@ class RRuleLibRecurTest {
     /** lib-recur's own first {@code n} instances, or its exception's text. */
     private static String libRecur(String rule, String start, int n) {
         try {
-            RecurrenceRuleIterator it = new RecurrenceRule(rule, RecurrenceRule.RfcMode.RFC5545_STRICT)
-                    .iterator(DateTime.parse(start.replace("-", "").replace(":", "") + "00"));
-            List<String> out = new ArrayList<>();
-            while (it.hasNext() && out.size() < n) {
-                DateTime d = it.nextDateTime();
-                out.add(LocalDateTime.of(d.getYear(), d.getMonth() + 1, d.getDayOfMonth(), d.getHours(),
-                        d.getMinutes(), d.getSeconds()).toString());
-            }
-            return String.join(" ", out);
+            return RRuleExpanderTest.libRecur(rule, LocalDateTime.parse(start), n).stream().map(LocalDateTime::toString)
+                    .collect(Collectors.joining(" "));
         } catch (Exception e) {
             return e.getClass().getSimpleName() + ": " + e.getMessage();
         }
