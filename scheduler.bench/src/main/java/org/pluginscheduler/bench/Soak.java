@@ -67,9 +67,13 @@ final class Soak {
      * @param pruneMinutes   the H2 store's prune interval
      * @param out            where the CSV, SVG and summary go
      * @param name           the file names' stem
+     * @param heapSlackBytes how far heap after GC may move even when that is more than 10%: 0 for the hour-long
+     *                       runs; the short form in {@code mvn verify} allows a few MB, because at its ~20 MB of
+     *                       heap the transient state of the H2 store (a swing of ~4 MB between samples, absent on
+     *                       the in-memory store) is more than 10%
      */
     record Plan(String store, int tasks, Duration every, int workMillis, Duration duration, Duration sample,
-                int maxRunsPerTask, int pruneMinutes, Path out, String name) {
+                int maxRunsPerTask, int pruneMinutes, Path out, String name, long heapSlackBytes) {
 
         static Plan parse(Map<String, String> options) {
             String store = options.getOrDefault("--soak", "h2").toLowerCase(Locale.ROOT);
@@ -99,7 +103,7 @@ final class Soak {
             int prune = Integer.parseInt(options.getOrDefault("--prune-minutes", "1"));
             Path out = Path.of(options.getOrDefault("--out", Env.target().resolve("soak").toString()));
             String name = options.getOrDefault("--name", "soak-" + store + "-" + load);
-            return new Plan(store, tasks, every, work, duration, sample, cap, prune, out, name);
+            return new Plan(store, tasks, every, work, duration, sample, cap, prune, out, name, 0);
         }
 
         boolean durable() {
@@ -347,8 +351,11 @@ final class Soak {
                     .mapToDouble(Sample::heapAfterGc).toArray());
             double lo = secondHalf.stream().mapToDouble(Sample::heapAfterGc).min().orElse(0);
             double hi = secondHalf.stream().mapToDouble(Sample::heapAfterGc).max().orElse(0);
-            boolean flat = Math.abs(heapLastQuarter - heapSecondQuarter) <= heapSecondQuarter * 0.10;
-            goals.put("heap after GC flat within ±10% (median of the last quarter against the second quarter's)",
+            boolean flat = Math.abs(heapLastQuarter - heapSecondQuarter)
+                    <= Math.max(heapSecondQuarter * 0.10, plan.heapSlackBytes());
+            goals.put("heap after GC flat within ±10%" + (plan.heapSlackBytes() > 0 ? String.format(Locale.ROOT,
+                    " (at least ±%.0f MB in the short form)", plan.heapSlackBytes() / 1e6) : "")
+                    + " (median of the last quarter against the second quarter's)",
                     verdict(flat, String.format(Locale.ROOT, "%.1f MB → %.1f MB (%+.1f%%); second half %.1f–%.1f MB",
                             heapSecondQuarter / 1e6, heapLastQuarter / 1e6,
                             (heapLastQuarter - heapSecondQuarter) * 100 / heapSecondQuarter, lo / 1e6, hi / 1e6)));

@@ -18,9 +18,17 @@ import org.junit.jupiter.api.Test;
  */
 class SoakSmokeTest {
 
+    /**
+     * The short form's floor for the heap goal. Over 90 s at ~20 MB of heap, the H2 store's samples swing by ~4 MB
+     * between two levels (seen in CI: 17.4–22.7 MB, medians 18.2 → 21.7 MB, with no trend), more than 10%; the
+     * in-memory store's samples do not move. 5 MB still fails a leak of ~110 bytes per run over the last 45,000
+     * runs; the hour-long runs judge ±10% with no floor.
+     */
+    private static final long HEAP_SLACK = 5_000_000;
+
     private static Soak.Plan plan(String store) {
         return new Soak.Plan(store, 200, Duration.ofMillis(200), 0, Duration.ofSeconds(90), Duration.ofSeconds(5), 20,
-                1, Env.target().resolve("soak"), "soak-smoke-" + store);
+                1, Env.target().resolve("soak"), "soak-smoke-" + store, HEAP_SLACK);
     }
 
     @Test
