@@ -10,18 +10,26 @@ import java.util.Set;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * The scheduler's administrative and programmatic face, registered as a bundle-scoped service: each bundle gets
- * its own instance, and the ad-hoc tasks it adds are owned by it and removed when it stops.
+ * The scheduler's programmatic face, registered as a bundle-scoped service: each bundle gets its own instance, and
+ * the ad-hoc tasks it adds are owned by it and go dormant when it stops.
  *
- * <p>Methods taking a {@link TaskId} throw {@link NoSuchTaskException} if no such task is known. Administrative
- * changes (enable/disable, pause/resume, reschedule) are kept in the {@link org.pluginscheduler.api.store.TaskStore}
- * and so survive bundle updates and, with a persistent store, restarts. All methods are thread-safe and return
- * promptly unless documented otherwise.
+ * <h2>Scope</h2>
+ * A plugin's instance acts only on the tasks its own bundle owns: those of its {@link ScheduledTaskProvider}s and its
+ * ad-hoc tasks (a {@link TaskId#owner()} equal to its bundle's symbolic name). That holds for reads too: it lists
+ * only its own tasks, dead letters and runs. Anything else throws {@link TaskAccessException}, naming the task and
+ * its owner, and changes nothing; so do the whole-scheduler operations {@link #pauseAll()}, {@link #resumeAll()}
+ * and {@link #purgeHistory}. Previews, descriptions, {@link #stats()} and {@link #isPausedAll()} carry no task's
+ * data and are open to all. An administrator's tools use {@link SchedulerAdmin}, whose scope is every task.
+ *
+ * <p>Methods taking a {@link TaskId} in scope throw {@link NoSuchTaskException} if no such task is known.
+ * Administrative changes (enable/disable, pause/resume, reschedule) are kept in the
+ * {@link org.pluginscheduler.api.store.TaskStore} and so survive bundle updates and, with a persistent store,
+ * restarts. All methods are thread-safe and return promptly unless documented otherwise.
  */
 @ProviderType
 public interface TaskScheduler {
 
-    /** @return every known task (active, paused, disabled, dormant, conflicting or invalid), sorted by id */
+    /** @return every known task in scope (active, paused, disabled, dormant, conflicting or invalid), sorted by id */
     List<TaskInfo> tasks();
 
     /** @return the task with this id, if known */
@@ -100,10 +108,18 @@ public interface TaskScheduler {
     /** Resumes one task. */
     void resume(TaskId id);
 
-    /** Pauses the whole scheduler: no task fires until {@link #resumeAll()}; running work finishes. */
+    /**
+     * Pauses the whole scheduler: no task fires until {@link #resumeAll()}; running work finishes.
+     *
+     * @throws TaskAccessException on a plugin's instance: only {@link SchedulerAdmin} may
+     */
     void pauseAll();
 
-    /** Resumes the whole scheduler. */
+    /**
+     * Resumes the whole scheduler.
+     *
+     * @throws TaskAccessException on a plugin's instance: only {@link SchedulerAdmin} may
+     */
     void resumeAll();
 
     /** @return {@code true} while the whole scheduler is paused */
@@ -130,8 +146,8 @@ public interface TaskScheduler {
     TaskId addTask(TaskDefinition definition, TaskAction action, boolean replace);
 
     /**
-     * Removes a task for good: an ad-hoc task (of any bundle), or the stored state and history of a dormant task
-     * whose provider is gone. A task that a registered provider supplies cannot be removed: disable it, or stop
+     * Removes a task for good: an ad-hoc task (of any bundle in scope), or the stored state and history of a
+     * dormant task whose provider is gone. A task that a registered provider supplies cannot be removed: disable it, or stop
      * its bundle.
      *
      * @return {@code true} if something was removed, {@code false} if the id is unknown
@@ -151,7 +167,7 @@ public interface TaskScheduler {
      */
     List<ZonedDateTime> nextFires(TaskId id, int count);
 
-    /** @return dead letters, newest first  */
+    /** @return dead letters of the tasks in scope, newest first */
     List<DeadLetter> deadLetters();
 
     /**
@@ -163,7 +179,7 @@ public interface TaskScheduler {
     String replayDeadLetter(String runId);
 
     /**
-     * @param taskId only this task's dead letters; empty for all
+     * @param taskId only this task's dead letters; empty for all in scope
      * @return how many were removed
      */
     int purgeDeadLetters(Optional<TaskId> taskId);
@@ -173,6 +189,7 @@ public interface TaskScheduler {
      * never purged. Dead letters are not affected.
      *
      * @return how many run records were removed
+     * @throws TaskAccessException on a plugin's instance: it acts on every task, so only {@link SchedulerAdmin} may
      */
     int purgeHistory(java.time.Duration olderThan);
 

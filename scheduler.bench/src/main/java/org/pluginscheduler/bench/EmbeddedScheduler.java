@@ -16,26 +16,26 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
-import org.pluginscheduler.api.TaskScheduler;
+import org.pluginscheduler.api.SchedulerAdmin;
 import org.pluginscheduler.api.store.TaskStore;
 
 /**
  * Our scheduler as it really runs: the project's bundles in an embedded Felix framework with SCR and Config Admin,
  * configured through Config Admin. The system bundle exports the API packages from the bench's class path (the
- * scheduler.api bundle is not installed), so the bench registers providers and calls {@link TaskScheduler} through
+ * scheduler.api bundle is not installed), so the bench registers providers and calls {@link SchedulerAdmin} through
  * the framework's own {@link BundleContext} with no class loader tricks.
  */
 final class EmbeddedScheduler implements AutoCloseable {
 
-    static final String API_PACKAGES = "org.pluginscheduler.api;version=1.2.0,org.pluginscheduler.api.store;version=2.1.0,"
+    static final String API_PACKAGES = "org.pluginscheduler.api;version=1.3.0,org.pluginscheduler.api.store;version=2.1.0,"
             + "org.pluginscheduler.api.execution;version=1.0.0";
 
     private final Framework framework;
-    private final TaskScheduler scheduler;
-    private final ServiceReference<TaskScheduler> schedulerRef;
+    private final SchedulerAdmin scheduler;
+    private final ServiceReference<SchedulerAdmin> schedulerRef;
     private final Path h2File;
 
-    private EmbeddedScheduler(Framework framework, ServiceReference<TaskScheduler> ref, TaskScheduler scheduler,
+    private EmbeddedScheduler(Framework framework, ServiceReference<SchedulerAdmin> ref, SchedulerAdmin scheduler,
                               Path h2File) {
         this.framework = framework;
         this.schedulerRef = ref;
@@ -102,7 +102,7 @@ final class EmbeddedScheduler implements AutoCloseable {
             for (Bundle b : installed) {
                 b.start();
             }
-            if (!Env.await(() -> ctx.getServiceReference(TaskScheduler.class) != null, 30_000)) {
+            if (!Env.await(() -> ctx.getServiceReference(SchedulerAdmin.class) != null, 30_000)) {
                 throw new IllegalStateException("the scheduler did not start: " + states(ctx));
             }
             if (durable) {
@@ -115,7 +115,7 @@ final class EmbeddedScheduler implements AutoCloseable {
                 }
                 Env.sleep(200); // DS rebinds the scheduler's greedy store reference on the registering thread
             }
-            ServiceReference<TaskScheduler> ref = ctx.getServiceReference(TaskScheduler.class);
+            ServiceReference<SchedulerAdmin> ref = ctx.getServiceReference(SchedulerAdmin.class);
             return new EmbeddedScheduler(framework, ref, ctx.getService(ref), h2File);
         } catch (Exception | Error e) {
             framework.stop();
@@ -178,7 +178,7 @@ final class EmbeddedScheduler implements AutoCloseable {
         return sb.toString();
     }
 
-    TaskScheduler scheduler() {
+    SchedulerAdmin scheduler() {
         return scheduler;
     }
 

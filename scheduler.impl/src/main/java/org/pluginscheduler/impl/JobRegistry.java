@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * The registry of configuration-defined jobs: which configuration defines which job id (an id is claimed by one
  * configuration at a time), the job handler services ({@link TaskAction} with {@value TaskAction#HANDLER_PROPERTY},
  * a whiteboard looked up at each run), and deleting the configuration (and its etc/ file) of a job an
- * administrator removes. Used by each {@link JobComponent} and by {@link TaskSchedulerService#removeTask}.
+ * administrator removes. Used by each {@link JobComponent} and by {@link ScopedTaskScheduler#removeTask}.
  * Registered as a service of its own class; the package is private.
  */
 @Component(service = JobRegistry.class)

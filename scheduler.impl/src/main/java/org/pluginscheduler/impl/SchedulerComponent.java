@@ -1,9 +1,14 @@
 package org.pluginscheduler.impl;
 
 import java.time.Clock;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -242,12 +247,31 @@ public final class SchedulerComponent {
         Object ranking = reference.getProperty(Constants.SERVICE_RANKING);
         Bundle bundle = reference.getBundle();
         String name = "failure handler " + id + (bundle == null ? "" : " of " + bundle.getSymbolicName());
+        Set<String> owners = new HashSet<>(ownersOf(reference.getProperty(TaskFailureHandler.OWNERS)));
+        if (bundle != null) {
+            owners.add(bundle.getSymbolicName()); // its own bundle's tasks, always
+        }
         synchronized (this) {
-            failureHandlers.put(id, new RetryDecider.Ranked(handler, ranking instanceof Integer r ? r : 0, id, name));
+            failureHandlers.put(id, new RetryDecider.Ranked(handler, ranking instanceof Integer r ? r : 0, id, name,
+                    owners));
             if (engine != null) {
                 engine.handlers(List.copyOf(failureHandlers.values()));
             }
         }
+    }
+
+    /** @return the owner names of a {@link TaskFailureHandler#OWNERS} property: a string, an array or a collection */
+    static List<String> ownersOf(Object property) {
+        if (property instanceof String one) {
+            return List.of(one.trim());
+        }
+        if (property instanceof String[] many) {
+            return Arrays.stream(many).filter(Objects::nonNull).map(String::trim).toList();
+        }
+        if (property instanceof Collection<?> many) {
+            return many.stream().filter(String.class::isInstance).map(o -> ((String) o).trim()).toList();
+        }
+        return List.of();
     }
 
     void updatedFailureHandler(TaskFailureHandler handler, ServiceReference<TaskFailureHandler> reference) {

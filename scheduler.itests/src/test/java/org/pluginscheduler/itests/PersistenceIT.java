@@ -62,7 +62,7 @@ import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskInfo;
 import org.pluginscheduler.api.TaskResult;
-import org.pluginscheduler.api.TaskScheduler;
+import org.pluginscheduler.api.SchedulerAdmin;
 import org.pluginscheduler.api.TaskState;
 import org.pluginscheduler.api.store.TaskStore;
 
@@ -530,13 +530,13 @@ public class PersistenceIT extends SchedulerTestBase {
                 .orElseThrow(() -> new AssertionError("no bundle " + symbolicName));
     }
 
-    private TaskScheduler currentScheduler() throws InterruptedException {
-        ServiceTracker<TaskScheduler, TaskScheduler> tracker = new ServiceTracker<>(context, TaskScheduler.class,
+    private SchedulerAdmin currentScheduler() throws InterruptedException {
+        ServiceTracker<SchedulerAdmin, SchedulerAdmin> tracker = new ServiceTracker<>(context, SchedulerAdmin.class,
                 null);
         tracker.open();
         try {
-            TaskScheduler found = tracker.waitForService(TimeUnit.SECONDS.toMillis(5));
-            assertNotNull("a TaskScheduler service", found);
+            SchedulerAdmin found = tracker.waitForService(TimeUnit.SECONDS.toMillis(5));
+            assertNotNull("a SchedulerAdmin service", found);
             return found;
         } finally {
             tracker.close();

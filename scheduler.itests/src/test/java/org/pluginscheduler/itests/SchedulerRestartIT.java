@@ -19,7 +19,7 @@ import org.osgi.util.tracker.ServiceTracker;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.TaskId;
-import org.pluginscheduler.api.TaskScheduler;
+import org.pluginscheduler.api.SchedulerAdmin;
 import org.pluginscheduler.api.TaskState;
 
 /** The scheduler bundle itself stops and starts under running plugins. */
@@ -50,11 +50,11 @@ public class SchedulerRestartIT extends SchedulerTestBase {
         int callsAtStop = calls("itest.restart", " execute ").size();
 
         core.start();
-        ServiceTracker<TaskScheduler, TaskScheduler> tracker = new ServiceTracker<>(context, TaskScheduler.class, null);
+        ServiceTracker<SchedulerAdmin, SchedulerAdmin> tracker = new ServiceTracker<>(context, SchedulerAdmin.class, null);
         tracker.open();
         try {
-            TaskScheduler restarted = tracker.waitForService(TimeUnit.SECONDS.toMillis(5));
-            assertNotNull("a TaskScheduler after the restart", restarted);
+            SchedulerAdmin restarted = tracker.waitForService(TimeUnit.SECONDS.toMillis(5));
+            assertNotNull("a SchedulerAdmin after the restart", restarted);
             scheduler = restarted; // the helpers query this one
             assertEquals(TaskState.ACTIVE, awaitState(tick, TaskState.ACTIVE).state());
             awaitRuns(tick, RunStatus.SUCCEEDED, 1);

@@ -38,7 +38,7 @@ import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskInfo;
 import org.pluginscheduler.api.TaskResult;
-import org.pluginscheduler.api.TaskScheduler;
+import org.pluginscheduler.api.SchedulerAdmin;
 import org.pluginscheduler.api.TaskState;
 import org.pluginscheduler.itests.plugin.TestPluginActivator;
 
@@ -66,7 +66,7 @@ public abstract class SchedulerTestBase {
 
     /** The probe bundle's own instance (the service is bundle-scoped). */
     @Inject
-    protected TaskScheduler scheduler;
+    protected SchedulerAdmin scheduler;
 
     private final List<Bundle> installed = new ArrayList<>();
     private int witnesses;

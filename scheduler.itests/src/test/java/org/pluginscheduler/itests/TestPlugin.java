@@ -99,6 +99,11 @@ final class TestPlugin {
         return header(TestPluginActivator.FAIL, String.join(",", ids));
     }
 
+    /** @param ids dead-letter eligible tasks */
+    TestPlugin deadLetter(String... ids) {
+        return header(TestPluginActivator.DEAD_LETTER, String.join(",", ids));
+    }
+
     /** @param blocks {@code id=PT0.5S|...}: runs sleep this long, ending early if interrupted */
     TestPlugin block(String blocks) {
         return header(TestPluginActivator.BLOCK, blocks);

@@ -156,6 +156,7 @@ public final class RetryRuleComponent {
         p.put(Constants.SERVICE_DESCRIPTION, "Retry rule " + rule.name());
         p.put(RULE_PID, pid);
         p.put(RULE_ACTION, rule.action().text);
+        p.put(TaskFailureHandler.OWNERS, "*"); // an administrator's rule: its task pattern says which tasks
         return p;
     }
 

@@ -24,7 +24,7 @@ import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskInfo;
-import org.pluginscheduler.api.TaskScheduler;
+import org.pluginscheduler.api.SchedulerAdmin;
 import org.pluginscheduler.api.TaskState;
 
 /**
@@ -56,16 +56,16 @@ public final class TaskCommands {
 
     private static final String ID = "task id: owner:task-id, or a task-id that is unique";
 
-    private final TaskScheduler scheduler;
+    private final SchedulerAdmin scheduler;
     private final Clock clock;
     private final Tables tables;
 
     @Activate
-    public TaskCommands(@Reference TaskScheduler scheduler) {
+    public TaskCommands(@Reference SchedulerAdmin scheduler) {
         this(scheduler, Clock.systemDefaultZone());
     }
 
-    TaskCommands(TaskScheduler scheduler, Clock clock) {
+    TaskCommands(SchedulerAdmin scheduler, Clock clock) {
         this.scheduler = scheduler;
         this.clock = clock;
         this.tables = new Tables(clock);

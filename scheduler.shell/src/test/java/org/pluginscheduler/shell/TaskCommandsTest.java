@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.ScheduleParseException;
 import org.pluginscheduler.api.SchedulerStats;
-import org.pluginscheduler.api.TaskScheduler;
+import org.pluginscheduler.api.SchedulerAdmin;
 
 class TaskCommandsTest {
 
@@ -59,9 +59,9 @@ class TaskCommandsTest {
     @Test
     void aCalledRunThatDidNotSucceedFailsTheCommandWithExitStatus4AndTheSameOutput() {
         org.pluginscheduler.api.TaskId id = org.pluginscheduler.api.TaskId.parse("p:t");
-        java.util.function.Function<org.pluginscheduler.api.RunStatus, TaskScheduler> calling = status ->
-                (TaskScheduler) Proxy.newProxyInstance(TaskScheduler.class.getClassLoader(),
-                        new Class<?>[] {TaskScheduler.class}, (proxy, method, args) -> switch (method.getName()) {
+        java.util.function.Function<org.pluginscheduler.api.RunStatus, SchedulerAdmin> calling = status ->
+                (SchedulerAdmin) Proxy.newProxyInstance(SchedulerAdmin.class.getClassLoader(),
+                        new Class<?>[] {SchedulerAdmin.class}, (proxy, method, args) -> switch (method.getName()) {
                             case "resolve" -> id;
                             case "call" -> new org.pluginscheduler.api.RunRecord("r1", id,
                                     org.pluginscheduler.api.RunTrigger.CALL, 1, status, Instant.EPOCH,
@@ -89,8 +89,8 @@ class TaskCommandsTest {
                 Instant.parse("2026-01-01T10:00:00Z"), java.util.Optional.of(Instant.parse("2026-01-01T10:00:00.003Z")),
                 java.util.Optional.of(Instant.parse("2026-01-01T10:00:01.203Z")), message, Map.of("rows", "7"),
                 Map.of("customer", "acme"));
-        TaskScheduler scheduler = (TaskScheduler) Proxy.newProxyInstance(TaskScheduler.class.getClassLoader(),
-                new Class<?>[] {TaskScheduler.class}, (proxy, method, args) -> switch (method.getName()) {
+        SchedulerAdmin scheduler = (SchedulerAdmin) Proxy.newProxyInstance(SchedulerAdmin.class.getClassLoader(),
+                new Class<?>[] {SchedulerAdmin.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "run" -> args[0].equals("r1") ? java.util.Optional.of(failed) : java.util.Optional.empty();
                     default -> throw new AssertionError("unexpected call of " + method.getName());
                 });
@@ -115,8 +115,8 @@ class TaskCommandsTest {
                 java.util.Optional.empty(), "cron:0 3 * * *", false, org.pluginscheduler.api.TaskState.ACTIVE,
                 java.util.Optional.of(next), java.util.Optional.empty(), java.util.Optional.empty(),
                 java.util.Optional.empty());
-        TaskScheduler scheduler = (TaskScheduler) Proxy.newProxyInstance(TaskScheduler.class.getClassLoader(),
-                new Class<?>[] {TaskScheduler.class}, (proxy, method, args) -> switch (method.getName()) {
+        SchedulerAdmin scheduler = (SchedulerAdmin) Proxy.newProxyInstance(SchedulerAdmin.class.getClassLoader(),
+                new Class<?>[] {SchedulerAdmin.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "tasks" -> List.of(info);
                     case "stats" -> stats(true, 0);
                     case "preview" -> List.of(((Instant) args[1]).plusSeconds(3600).atZone(tokyo));
@@ -194,14 +194,14 @@ class TaskCommandsTest {
                 Duration.ZERO, Duration.ZERO), List.of(), 0, 0, 0, false, executing, held);
     }
 
-    private static TaskScheduler noTasks() {
+    private static SchedulerAdmin noTasks() {
         return noTasks(stats(true, 0));
     }
 
     /** A scheduler without tasks that fails any call but {@code tasks()}, {@code isPausedAll()}, {@code stats()}. */
-    private static TaskScheduler noTasks(SchedulerStats stats) {
-        return (TaskScheduler) Proxy.newProxyInstance(TaskScheduler.class.getClassLoader(),
-                new Class<?>[] {TaskScheduler.class}, (proxy, method, args) -> switch (method.getName()) {
+    private static SchedulerAdmin noTasks(SchedulerStats stats) {
+        return (SchedulerAdmin) Proxy.newProxyInstance(SchedulerAdmin.class.getClassLoader(),
+                new Class<?>[] {SchedulerAdmin.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "tasks" -> List.of();
                     case "isPausedAll" -> stats.paused();
                     case "stats" -> stats;

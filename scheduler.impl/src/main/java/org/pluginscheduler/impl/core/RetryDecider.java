@@ -3,6 +3,7 @@ package org.pluginscheduler.impl.core;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import org.pluginscheduler.api.RetryDecision;
 import org.pluginscheduler.api.RetryPolicy;
@@ -42,9 +43,29 @@ public final class RetryDecider {
         }
     }
 
-    /** A handler with its ranking and a name for logs. */
-    public record Ranked(TaskFailureHandler handler, int ranking, long serviceId, String name) {
+    /**
+     * A handler with its ranking, a name for logs, and the owners whose tasks it decides for.
+     *
+     * @param owners owner names; {@code *} for every owner
+     */
+    public record Ranked(TaskFailureHandler handler, int ranking, long serviceId, String name, Set<String> owners) {
+        public Ranked {
+            owners = Set.copyOf(owners);
+        }
+
+        /** A handler for every owner's tasks. */
+        public Ranked(TaskFailureHandler handler, int ranking, long serviceId, String name) {
+            this(handler, ranking, serviceId, name, Set.of(ANY_OWNER));
+        }
+
+        /** @return whether it decides for tasks of this owner */
+        boolean covers(String owner) {
+            return owners.contains(owner) || owners.contains(ANY_OWNER);
+        }
     }
+
+    /** In {@link Ranked#owners()}: every owner. */
+    public static final String ANY_OWNER = "*";
 
     private RetryDecider() {
     }
@@ -61,6 +82,9 @@ public final class RetryDecider {
         boolean budgetLeft = retriesSoFar < max;
         String budget = "retry " + (retriesSoFar + 1) + " of " + max;
         for (Ranked ranked : handlers) {
+            if (!ranked.covers(failure.taskId().owner())) {
+                continue; // another plugin's hook: it decides for its own tasks only
+            }
             Optional<RetryDecision> decision;
             try {
                 decision = ranked.handler().onFailure(failure);

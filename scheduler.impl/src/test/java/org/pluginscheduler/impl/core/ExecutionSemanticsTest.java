@@ -196,6 +196,33 @@ class ExecutionSemanticsTest {
     }
 
     @Test
+    void aFailureHandlerDecidesOnlyForTheOwnersItCovers() {
+        List<String> asked = new ArrayList<>();
+        engine.handlers(List.of(
+                new RetryDecider.Ranked(f -> {
+                    asked.add("other plugin's hook " + f.taskId());
+                    return Optional.of(RetryDecision.abort("hostile"));
+                }, 100, 10, "other", Set.of("other")),
+                new RetryDecider.Ranked(f -> {
+                    asked.add("p's hook " + f.taskId());
+                    return Optional.empty();
+                }, 50, 11, "p's", Set.of("p")),
+                new RetryDecider.Ranked(f -> {
+                    asked.add("admin rule " + f.taskId());
+                    return Optional.empty();
+                }, 10, 12, "rule", Set.of(RetryDecider.ANY_OWNER))));
+        TestProvider provider = new TestProvider(task("t", "cron:0 3 * * *")
+                .retry(RetryPolicy.fixed(1, Duration.ofSeconds(1))).build());
+        provider.behaviour = e -> fail("broken");
+        register("p", provider);
+        engine.trigger(TaskId.parse("p:t"), RunTrigger.MANUAL, Map.of());
+        workers.runAll();
+        assertEquals(List.of("p's hook p:t", "admin rule p:t"), asked, "the other plugin's hook is never asked");
+        assertTrue(runs("p:t").get(0).message().endsWith("retry 1 of 1 in PT1S"), "not aborted by the other hook: "
+                + runs("p:t").get(0).message());
+    }
+
+    @Test
     void abortStopsRetriesWithoutDeadLetterAndGiveUpDeadLetters() {
         engine.handlers(List.of(new RetryDecider.Ranked(f -> Optional.of(f.message().contains("denied")
                 ? RetryDecision.abort("permission problem") : RetryDecision.giveUp("hopeless")), 0, 1, "hook")));

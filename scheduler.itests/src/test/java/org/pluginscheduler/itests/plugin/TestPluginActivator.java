@@ -38,6 +38,7 @@ import org.pluginscheduler.api.TaskScheduler;
  * <li>{@value #RETRY}: {@code id=3xPT1S|...}: {@link RetryPolicy#fixed} with 3 retries 1 s apart</li>
  * <li>{@value #PER_TENANT}: {@code id,id,...}: per-tenant tasks</li>
  * <li>{@value #FAIL}: {@code id,id,...}: runs return a failed result</li>
+ * <li>{@value #DEAD_LETTER}: {@code id,id,...}: dead-letter eligible tasks</li>
  * <li>{@value #BLOCK}: {@code id=PT0.5S|...}: runs sleep this long (ending early if interrupted)</li>
  * <li>{@value #STUBBORN}: {@code id,id,...}: runs ignore interruption until {@link #releaseFile} exists</li>
  * </ul>
@@ -56,6 +57,7 @@ public final class TestPluginActivator implements BundleActivator {
     public static final String FAIL = "X-Test-Fail";
     public static final String BLOCK = "X-Test-Block";
     public static final String STUBBORN = "X-Test-Stubborn";
+    public static final String DEAD_LETTER = "X-Test-DeadLetter";
     /** Framework property: the folder of the call logs. */
     public static final String LOG_DIR = "itest.log.dir";
 
@@ -75,7 +77,7 @@ public final class TestPluginActivator implements BundleActivator {
                 releaseFile(logDir, symbolicName));
         Options options = new Options(byId(context, PRIORITY, p -> Priority.valueOf(p.toUpperCase(Locale.ROOT))),
                 byId(context, TIMEOUT, Duration::parse), byId(context, RETRY, TestPluginActivator::retry),
-                ids(context, PER_TENANT));
+                ids(context, PER_TENANT), ids(context, DEAD_LETTER));
 
         String tasks = header(context, TASKS);
         if (!tasks.isBlank()) {
@@ -102,7 +104,7 @@ public final class TestPluginActivator implements BundleActivator {
 
     /** What the optional headers add to the definitions. */
     private record Options(Map<String, Priority> priority, Map<String, Duration> timeout,
-                           Map<String, RetryPolicy> retry, Set<String> perTenant) {
+                           Map<String, RetryPolicy> retry, Set<String> perTenant, Set<String> deadLetter) {
     }
 
     private static String header(BundleContext context, String name) {
@@ -154,6 +156,9 @@ public final class TestPluginActivator implements BundleActivator {
             }
             if (options.perTenant().contains(id)) {
                 builder.perTenant(true);
+            }
+            if (options.deadLetter().contains(id)) {
+                builder.deadLetterEligible(true);
             }
             definitions.add(builder.build());
         }

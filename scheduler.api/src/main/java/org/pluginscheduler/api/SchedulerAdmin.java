@@ -1,0 +1,39 @@
+package org.pluginscheduler.api;
+
+import java.time.Duration;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The administrator's {@link TaskScheduler}: its scope is every task of every owner, and it adds the operations on
+ * the whole scheduler. For the shell, the web surface and other administration tools; a plugin uses the
+ * {@code TaskScheduler} service, whose scope is its own bundle's tasks.
+ *
+ * <p>Registered as a bundle-scoped service like {@code TaskScheduler}: the ad-hoc tasks an administration tool adds
+ * are owned by that tool's bundle. Every inherited method acts on any task: {@link #tasks()} lists all of them,
+ * {@link #deadLetters()} all dead letters, {@link #resolve(String)} matches a bare id across owners.
+ *
+ * <p>Guarding it: inside one JVM without Java security, any bundle that imports this package can get the service.
+ * Where the framework runs with a security manager, grant {@code ServicePermission} {@code GET} on
+ * {@code org.pluginscheduler.api.SchedulerAdmin} to the administration bundles only.
+ */
+@ProviderType
+public interface SchedulerAdmin extends TaskScheduler {
+
+    /** Pauses the whole scheduler: no task fires until {@link #resumeAll()}; running work finishes. */
+    @Override
+    void pauseAll();
+
+    /** Resumes the whole scheduler. */
+    @Override
+    void resumeAll();
+
+    /**
+     * Purges finished run history of every task that ended more than {@code olderThan} ago. Running runs are never
+     * purged. Dead letters are not affected.
+     *
+     * @return how many run records were removed
+     */
+    @Override
+    int purgeHistory(Duration olderThan);
+}
