@@ -1,0 +1,317 @@
+package org.pluginscheduler.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URISyntaxException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.zip.GZIPInputStream;
+
+import org.junit.After;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TestWatcher;
+import org.junit.runner.Description;
+import org.osgi.framework.Constants;
+import org.pluginscheduler.itests.plugin.hostile.HostilePluginActivator;
+
+/**
+ * The hostile-plugin trial (issue 12), black box: the shipped runtime as a process, plugins deployed into and
+ * removed from {@code deploy/} as an operator does, seen through their own logs, {@code taskctl} and the
+ * scheduler's log. A well-behaved plugin ({@value #GOOD}: {@value #GOOD_TASKS} tasks every second, each run logging
+ * its scheduled time and the moment it started) runs throughout; hostile plugins come and go one phase after the
+ * other: one that tries to control the good plugin's tasks and the whole scheduler, one with 10,000 tasks, one
+ * whose 50 tasks throw (RuntimeException, StackOverflowError, OutOfMemoryError) ten times a second, one whose
+ * {@code tasks()} never returns (and a plugin deployed after it), one whose tasks block forever ignoring
+ * interrupts without a timeout, the same with a 1 s timeout, and one whose tasks spin on the CPU. The blocked and
+ * spinning threads are released only at the very end, so each later phase also runs beside what the earlier ones
+ * left behind, as it would in production.
+ *
+ * <p>Judged for each phase, during it and in the window after its plugin was removed: the good plugin misses no
+ * fire (every task's runs are exactly one second apart, none missing) and its p99 fire lag stays within twice the
+ * baseline's or 5 ms, whichever is larger; a plugin deployed after the blocked {@code tasks()} registers within
+ * 2 s; every control attempt is refused; the failing plugin's log output stays bounded.
+ *
+ * <p>Short form in {@code mvn verify} ({@value #DEFAULT_PHASE_SECONDS} s per phase and after it); the full form:
+ * <pre>
+ * mvn -B verify -pl scheduler.itests -am -Dit.test=HostilePluginsIT -Dhostile.phase.seconds=60 -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
+ * </pre>
+ */
+public class HostilePluginsIT {
+
+    static final String GOOD = "hostile.good";
+    static final int GOOD_TASKS = 20;
+    static final int DEFAULT_PHASE_SECONDS = 8;
+    private static final Duration PHASE = Duration.ofSeconds(Long.getLong("hostile.phase.seconds",
+            DEFAULT_PHASE_SECONDS));
+    /** A fire this close to a window's edge is judged by neither side: deploying and removing take time. */
+    private static final long EDGE_MS = 1_500;
+    private static final double LAG_FLOOR_MS = 5;
+
+    private RuntimeProcess runtime;
+    private final Map<String, String> report = new LinkedHashMap<>();
+
+    @Rule
+    public final TestWatcher diagnostics = new TestWatcher() {
+        @Override
+        protected void failed(Throwable e, Description description) {
+            if (runtime == null) {
+                return;
+            }
+            System.out.println("FAILED; runtime working directory: " + runtime.work);
+            System.out.println("--- stderr.txt ---\n" + RuntimeProcess.tail(runtime.work.resolve("stderr.txt"), 40));
+            System.out.println("--- log/scheduler.log ---\n" + RuntimeProcess.tail(runtime.schedulerLog, 120));
+        }
+    };
+
+    @After
+    public void stop() throws Exception {
+        report.forEach((k, v) -> System.out.println(k + ": " + v));
+        if (runtime != null) {
+            Files.writeString(runtime.calls.resolve(HostilePluginActivator.RELEASE_FILE), "release");
+            runtime.close();
+        }
+    }
+
+    /** One hostile phase: what to deploy, and what to check beside the good plugin's fires. */
+    private record Phase(String name, Map<String, String> headers) {
+    }
+
+    @Test
+    public void noHostilePluginHurtsAWellBehavedOne() throws Exception {
+        runtime = RuntimeProcess.prepare("hostile-");
+        System.out.println("runtime working directory: " + runtime.work + ", phases of " + PHASE);
+        runtime.start();
+        runtime.awaitFirstAnswer(Duration.ofSeconds(60));
+
+        deploy(GOOD, Map.of(HostilePluginActivator.MODE, "good",
+                HostilePluginActivator.TASKS, String.valueOf(GOOD_TASKS)));
+        awaitLine(GOOD, "registered ", Duration.ofSeconds(30));
+        Thread.sleep(2_000); // the first fires and the JIT settle
+        long baselineStart = System.currentTimeMillis();
+        Thread.sleep(PHASE.toMillis());
+        long baselineEnd = System.currentTimeMillis();
+        Window baseline = window("baseline", baselineStart, baselineEnd);
+        double allowed = Math.max(2 * baseline.p99(), LAG_FLOOR_MS);
+        report.put("baseline", baseline + "; allowed p99 " + String.format(Locale.ROOT, "%.1f ms", allowed));
+
+        List<String> problems = new ArrayList<>();
+        List<Phase> phases = List.of(
+                new Phase("control", Map.of(HostilePluginActivator.MODE, "control",
+                        HostilePluginActivator.TASKS, "0",
+                        HostilePluginActivator.TARGETS, GOOD + ":good0," + GOOD + ":good1")),
+                new Phase("many", Map.of(HostilePluginActivator.MODE, "many",
+                        HostilePluginActivator.TASKS, "10000")),
+                new Phase("errors", Map.of(HostilePluginActivator.MODE, "errors",
+                        HostilePluginActivator.TASKS, "50", HostilePluginActivator.EVERY, "PT0.1S")),
+                new Phase("block-list", Map.of(HostilePluginActivator.MODE, "block-list")),
+                new Phase("block", Map.of(HostilePluginActivator.MODE, "block")),
+                new Phase("block-timeout", Map.of(HostilePluginActivator.MODE, "block",
+                        HostilePluginActivator.TIMEOUT, "PT1S")),
+                new Phase("spin", Map.of(HostilePluginActivator.MODE, "spin")));
+        for (Phase phase : phases) {
+            String plugin = "hostile." + phase.name();
+            long logBefore = logBytes();
+            long start = System.currentTimeMillis();
+            deploy(plugin, phase.headers());
+            if (phase.name().equals("block-list")) {
+                awaitLine(plugin, "tasks() entered", Duration.ofSeconds(10));
+                String late = "hostile.late";
+                deploy(late, Map.of(HostilePluginActivator.MODE, "good", HostilePluginActivator.TASKS, "1"));
+                String line = awaitLine(late, "registered ", Duration.ofSeconds(10));
+                long ms = Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
+                report.put("registration after a blocked tasks()", ms + " ms");
+                if (ms > 2_000) {
+                    problems.add("a plugin deployed after the blocked tasks() registered after " + ms + " ms");
+                }
+            }
+            Thread.sleep(PHASE.toMillis());
+            long removed = System.currentTimeMillis();
+            Files.delete(runtime.work.resolve("deploy/" + plugin + ".jar"));
+            if (phase.name().equals("block-list")) {
+                Files.delete(runtime.work.resolve("deploy/hostile.late.jar"));
+            }
+            Thread.sleep(PHASE.toMillis());
+            long end = System.currentTimeMillis();
+            long logBytes = logBytes() - logBefore;
+
+            Window during = window(phase.name() + " (during)", start, removed);
+            Window after = window(phase.name() + " (after)", removed, end);
+            report.put(phase.name(), during + " | " + after + " | scheduler.log +" + logBytes / 1024 + " KB");
+            for (Window w : List.of(during, after)) {
+                if (!w.missed().isEmpty()) {
+                    problems.add(w.name() + ": missed fires " + w.missed());
+                }
+                if (w.p99() > allowed) {
+                    problems.add(String.format(Locale.ROOT, "%s: p99 lag %.1f ms > allowed %.1f ms", w.name(),
+                            w.p99(), allowed));
+                }
+                if (w.runs() < GOOD_TASKS * (w.lengthMs() - 2 * EDGE_MS) / 1000 * 0.9) {
+                    problems.add(w.name() + ": only " + w.runs() + " runs in " + w.lengthMs() + " ms");
+                }
+            }
+            if (phase.name().equals("control")) {
+                List<String> lines = runtime.callLog(plugin);
+                report.put("control attempts", String.valueOf(lines.stream()
+                        .filter(l -> l.startsWith("refused") || l.startsWith("ALLOWED") || l.startsWith("error"))
+                        .count()));
+                lines.stream().filter(l -> l.startsWith("ALLOWED") || l.startsWith("error"))
+                        .forEach(l -> problems.add("control: " + l));
+                if (!lines.contains("listed-foreign 0")) {
+                    problems.add("control: its TaskScheduler listed other owners' tasks: " + lines);
+                }
+                if (lines.stream().noneMatch(l -> l.startsWith("control done"))) {
+                    problems.add("control: the plugin did not finish its attempts: " + lines);
+                }
+            }
+            if (phase.name().equals("errors") && logBytes > 512 * 1024) {
+                problems.add("errors: the scheduler log grew by " + logBytes / 1024 + " KB in " + (end - start)
+                        + " ms");
+            }
+        }
+        String taskList = runtime.taskctlOk("task:list");
+        for (int i = 0; i < GOOD_TASKS; i++) {
+            if (!taskList.contains(GOOD + ":good" + i)) {
+                problems.add("task:list lacks " + GOOD + ":good" + i);
+            }
+        }
+        report.put("task:stats at the end", runtime.taskctlOk("task:stats"));
+        if (!problems.isEmpty()) {
+            fail("the well-behaved plugin was hurt:\n" + String.join("\n", problems));
+        }
+    }
+
+    // --- the good plugin's fires ------------------------------------------------------------------------------------
+
+    /** The good plugin's fires scheduled inside one window (its edges left out). */
+    private record Window(String name, long lengthMs, int runs, double p99, double max, List<String> missed) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%s: %d runs, p99 lag %.1f ms, max %.1f ms%s", name, runs, p99, max,
+                    missed.isEmpty() ? "" : ", missed " + missed.size());
+        }
+    }
+
+    private Window window(String name, long from, long to) throws IOException {
+        long a = from + EDGE_MS;
+        long b = to - EDGE_MS;
+        Map<String, List<long[]>> byTask = new TreeMap<>();
+        for (String line : runtime.callLog(GOOD)) {
+            if (!line.startsWith("run ")) {
+                continue;
+            }
+            String[] f = line.split(" ");
+            byTask.computeIfAbsent(f[1], k -> new ArrayList<>())
+                    .add(new long[] {Long.parseLong(f[2]), Long.parseLong(f[3])});
+        }
+        List<Double> lags = new ArrayList<>();
+        List<String> missed = new ArrayList<>();
+        for (Map.Entry<String, List<long[]>> task : byTask.entrySet()) {
+            List<long[]> fires = task.getValue();
+            fires.sort((x, y) -> Long.compare(x[0], y[0]));
+            long previous = -1;
+            boolean any = false;
+            for (long[] fire : fires) {
+                if (fire[0] >= a && fire[0] <= b) {
+                    lags.add((double) (fire[1] - fire[0]));
+                    if (previous >= 0 && fire[0] - previous != 1_000) {
+                        missed.add(task.getKey() + " between " + previous + " and " + fire[0]);
+                    }
+                    any = true;
+                }
+                previous = fire[0];
+            }
+            if (!any) {
+                missed.add(task.getKey() + ": no fire at all");
+            }
+        }
+        if (byTask.size() != GOOD_TASKS) {
+            missed.add(byTask.size() + " of " + GOOD_TASKS + " tasks ran");
+        }
+        lags.sort(Double::compare);
+        double p99 = lags.isEmpty() ? Double.NaN : lags.get(Math.min(lags.size() - 1,
+                (int) Math.ceil(lags.size() * 0.99) - 1));
+        double max = lags.isEmpty() ? Double.NaN : lags.get(lags.size() - 1);
+        return new Window(name, to - from, lags.size(), p99, max, missed);
+    }
+
+    /**
+     * @return the bytes the scheduler has logged to its file so far: scheduler.log and the rolled files (gzipped at
+     *         10 MB, at most 10 kept) uncompressed
+     */
+    private long logBytes() throws IOException {
+        long bytes = Files.size(runtime.schedulerLog);
+        try (DirectoryStream<Path> rolled = Files.newDirectoryStream(runtime.schedulerLog.getParent(),
+                "scheduler-*.log.gz")) {
+            for (Path file : rolled) {
+                try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+                    bytes += in.transferTo(OutputStream.nullOutputStream());
+                }
+            }
+        }
+        return bytes;
+    }
+
+    // --- plugins ------------------------------------------------------------------------------------------------------
+
+    private String awaitLine(String plugin, String prefix, Duration limit) throws Exception {
+        return runtime.await(plugin + " logging '" + prefix + "'", limit, () -> runtime.callLog(plugin).stream()
+                .filter(l -> l.startsWith(prefix)).findFirst().orElse(null));
+    }
+
+    /** Builds a plugin from the classes of the hostile package and moves it into deploy/ atomically. */
+    private void deploy(String symbolicName, Map<String, String> headers) throws IOException {
+        String pkg = HostilePluginActivator.class.getPackageName().replace('.', '/');
+        Path folder;
+        try {
+            folder = Path.of(HostilePluginActivator.class.getProtectionDomain().getCodeSource().getLocation()
+                    .toURI()).resolve(pkg);
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.putValue(Constants.BUNDLE_MANIFESTVERSION, "2");
+        main.putValue(Constants.BUNDLE_SYMBOLICNAME, symbolicName);
+        main.putValue(Constants.BUNDLE_VERSION, "1.0.0");
+        main.putValue(Constants.BUNDLE_ACTIVATOR, HostilePluginActivator.class.getName());
+        main.putValue(Constants.IMPORT_PACKAGE,
+                "org.osgi.framework;version=\"[1.8,2)\",org.pluginscheduler.api;version=\"[1.3,2)\"");
+        headers.forEach(main::putValue);
+        Path part = runtime.work.resolve("deploy/" + symbolicName + ".part");
+        int classes = 0;
+        try (OutputStream out = Files.newOutputStream(part); JarOutputStream jar = new JarOutputStream(out, manifest);
+             DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*.class")) {
+            for (Path file : files) {
+                jar.putNextEntry(new JarEntry(pkg + "/" + file.getFileName()));
+                try (InputStream in = Files.newInputStream(file)) {
+                    in.transferTo(jar);
+                }
+                jar.closeEntry();
+                classes++;
+            }
+        }
+        assertTrue("plugin classes in " + folder, classes > 0);
+        assertEquals(symbolicName, main.getValue(Constants.BUNDLE_SYMBOLICNAME));
+        Files.move(part, runtime.work.resolve("deploy/" + symbolicName + ".jar"), StandardCopyOption.ATOMIC_MOVE);
+    }
+}
