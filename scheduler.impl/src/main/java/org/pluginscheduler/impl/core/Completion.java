@@ -205,7 +205,9 @@ final class Completion {
             try {
                 outcome = RetryDecider.decide(failure, execution.definition().retryPolicy(), handlers, retryRequest);
             } catch (RuntimeException | LinkageError | AssertionError e) { // e.g. a custom RetryPolicy that throws
-                LOG.error("Deciding about the failure of {} failed; no retry: {}", execution, e.toString(), e);
+                ctx.failures.report(FailureLog.Kind.DECISION_FAILED, slot.id, FailureLog.Level.ERROR,
+                        "Deciding about the failure of " + execution + " failed; no retry: " + e, e.toString(), e,
+                        RunShell.gone(slot));
             }
         }
         String fullMessage = outcome.note().isEmpty() ? message
@@ -272,11 +274,21 @@ final class Completion {
         try {
             if (deadLetter != null) { // stored with the record
                 if (!slot.deleted) {
-                    LOG.warn("Task {}: run {} moved to the dead letters after {} attempt(s): {}", slot.id,
-                            deadLetter.runId(), deadLetter.attempts(), deadLetter.lastError());
+                    ctx.failures.report(FailureLog.Kind.DEAD_LETTER, slot.id, FailureLog.Level.WARN, "Task " + slot.id
+                            + ": run " + deadLetter.runId() + " moved to the dead letters after "
+                            + deadLetter.attempts() + " attempt(s): " + deadLetter.lastError(), "after "
+                            + deadLetter.attempts() + " attempt(s): " + deadLetter.lastError(), null,
+                            RunShell.gone(slot));
                 }
             } else if (outcome.kind() == RetryDecider.Outcome.Kind.EXHAUSTED) {
-                LOG.warn("Task {} {} ({}): last error: {}", slot.id, outcome.note(), execution, message);
+                ctx.failures.report(FailureLog.Kind.GAVE_UP, slot.id, FailureLog.Level.WARN, "Task " + slot.id + " "
+                        + outcome.note() + " (" + execution + "): last error: " + message, outcome.note()
+                        + ": last error: " + message, null, RunShell.gone(slot));
+            }
+            if (status == RunStatus.SUCCEEDED) {
+                ctx.failures.succeeded(slot.id); // a failing task recovered: said once, and it is forgotten
+            } else {
+                ctx.failures.check(); // summaries due are written even when no new failure comes
             }
             stats.count(status);
             if (execution.trigger() == RunTrigger.SCHEDULE) {

@@ -6,9 +6,9 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * What every part of the core shares, and nothing else: the clock, the one lock that guards the core's mutable
- * state (each piece of it owned by one part), the current settings, the control thread, and whether the core is
- * stopping. A part's method that must run under the lock asserts {@link #locked()}; none calls a store, a
- * provider or task code while holding it.
+ * state (each piece of it owned by one part), the current settings, the control thread, whether the core is
+ * stopping, and the {@link FailureLog} that limits what failing runs write to the log. A part's method that must
+ * run under the lock asserts {@link #locked()}; none calls a store, a provider or task code while holding it.
  */
 final class CoreContext {
 
@@ -19,11 +19,14 @@ final class CoreContext {
     private final Executor control;
     private volatile Settings settings;
     private volatile boolean stopped;
+    /** What runs' failures write to the log: a repeated failure once in full, then summaries. */
+    final FailureLog failures;
 
     CoreContext(Clock clock, Executor control, Settings settings) {
         this.clock = clock;
         this.control = control;
         this.settings = settings;
+        this.failures = new FailureLog(clock, FailureLog.slf4j());
     }
 
     /** @return whether this thread holds the lock: {@code assert ctx.locked()} in methods that need it */
@@ -43,8 +46,10 @@ final class CoreContext {
         return stopped;
     }
 
+    /** The core stops: also writes what the failure log has not told yet (from then on it writes every line). */
     void stop() {
         stopped = true;
+        failures.close();
     }
 
     /** Runs {@code work} on the control thread. @throws RejectedExecutionException once it has stopped */

@@ -1,9 +1,11 @@
 package org.pluginscheduler.impl.core;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
@@ -11,8 +13,6 @@ import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.TaskResult;
 import org.pluginscheduler.api.TaskRetryRequestedException;
 import org.pluginscheduler.api.execution.RunExecutor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One run on a thread: enters its provider (never one that is gone), enters task code, classifies what came back
@@ -24,8 +24,6 @@ import org.slf4j.LoggerFactory;
  * <p>Owns no state. Called by the execution service, through the {@link RunHandoff} the launcher gave it.
  */
 final class RunShell {
-
-    private static final Logger LOG = LoggerFactory.getLogger(RunShell.class);
 
     private final CoreContext ctx;
     private final Completion completion;
@@ -95,7 +93,8 @@ final class RunShell {
                 status = RunStatus.FAILED;
                 error = Optional.of(e);
                 if (!execution.isCancelled()) {
-                    LOG.warn("Task {} failed ({}): {}", slot.id, execution, message, e);
+                    ctx.failures.report(FailureLog.Kind.FAILED, slot.id, FailureLog.Level.WARN,
+                            "Task " + slot.id + " failed (" + execution + "): " + message, message, e, gone(slot));
                 }
             } finally {
                 execution.exit();
@@ -115,8 +114,9 @@ final class RunShell {
         RunRecord finished = completion.finish(execution, status, message, data, ctx.clock.instant(), error,
                 retryRequest);
         if (finished == null) { // declared stuck before it returned: its outcome was recorded then
-            LOG.warn("{} finally returned after being declared stuck ({}); its result is discarded: {}", execution,
-                    status, message);
+            ctx.failures.report(FailureLog.Kind.RETURNED_LATE, slot.id, FailureLog.Level.WARN, execution
+                    + " finally returned after being declared stuck (" + status + "); its result is discarded: "
+                    + message, status + ": " + message, null, gone(slot));
             finished = completion.releaseStuck(execution);
         }
         if (fatal != null) {
@@ -131,7 +131,8 @@ final class RunShell {
             return;
         }
         execution.timeOut("timed out after " + timeout);
-        LOG.warn("{} timed out; cancelled and interrupted", execution);
+        ctx.failures.report(FailureLog.Kind.TIMED_OUT, execution.slot.id, FailureLog.Level.WARN, execution
+                + " timed out; cancelled and interrupted", "timed out after " + timeout, null, gone(execution.slot));
     }
 
     /**
@@ -145,9 +146,22 @@ final class RunShell {
         String message = execution.cancelReason() + " and ignored interruption: thread " + thread
                 + " is still busy (stuck)" + (replaced ? "; a replacement worker was started"
                 : "; no replacement: the pool has already doubled for stuck runs");
-        LOG.error("{} {}", execution, message);
+        ctx.failures.report(FailureLog.Kind.STUCK, execution.slot.id, FailureLog.Level.ERROR, execution + " " + message,
+                message, null, gone(execution.slot));
         Instant now = ctx.clock.instant();
         ctx.offLock(() -> completion.recordStuck(execution, message, now));
+    }
+
+    /**
+     * Whether the task of a slot is gone, for the failure log: read without the lock (it may see it late), and
+     * through a weak reference, so a removed task's provider and class loader are never kept by the log.
+     */
+    static BooleanSupplier gone(TaskSlot slot) {
+        WeakReference<TaskSlot> ref = new WeakReference<>(slot);
+        return () -> {
+            TaskSlot s = ref.get();
+            return s == null || s.removed || s.deleted;
+        };
     }
 
     private static String describe(Throwable e) {
