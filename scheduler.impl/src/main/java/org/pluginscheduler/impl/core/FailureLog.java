@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * a time is still the same failure. Further failures of a known pattern are counted; at most once per
  * {@link #SUMMARY_INTERVAL} (a minute) after the task's previous line a summary line per pattern says how many
  * there were, since when, and the last one's message. Up to {@value #MAX_PATTERNS_PER_TASK} patterns per task are
- * told apart; failures of further patterns are counted together ("in other ways") and summarised the same way, so
+ * told apart; failures of further patterns are counted together ("other patterns") and summarised the same way, so
  * a task throwing a different exception every time is limited too. When a failing task succeeds, a line says it
  * recovered after how many failures (at the same pace: if the task's last line is less than an interval old, the
  * recovery line comes when the interval is up, unless it fails again first) and the task is forgotten: its next
@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>When summaries come.</b> A summary due is written at the task's next failure or success, or at the next
  * check, which any run's end of any task makes at most every {@link #SWEEP_EVERY}; the check also writes what is
  * left to tell about a task that was removed and forgets it. {@link #close()} (the scheduler stops) writes
- * everything still untold. Nothing counted is dropped without a line that counts it: a forgotten pattern (evicted
- * from a task, the task removed or quiet for {@link #FORGET_AFTER} with nothing left to tell) has been summarised.
+ * everything still untold. Nothing counted is dropped without a line that counts it: a task is forgotten (it
+ * recovered, was removed, or was quiet for {@link #FORGET_AFTER}) only once its untold failures are written.
  *
  * <p><b>Bounded memory.</b> At most {@value #MAX_TASKS} tasks are tracked, each with at most
  * {@value #MAX_PATTERNS_PER_TASK} patterns of bounded size (messages are cut at {@value #MAX_MESSAGE} characters).
