@@ -45,13 +45,13 @@ final class CoreSettings {
     static Settings defaults() {
         Settings d = Settings.defaults(ZoneId.systemDefault(), Duration.ofSeconds(10));
         return new Settings(d.defaultZone(), d.gracePeriod(), d.lockRetryDelay(), d.defaultMisfire(), d.tenants(),
-                d.groups(), RECOVERY_DELAY);
+                d.groups(), RECOVERY_DELAY, Settings.PROVIDER_READ_TIMEOUT);
     }
 
     static String describe(Settings s) {
         return "default zone " + s.defaultZone() + ", grace period " + s.gracePeriod() + ", lock retry delay "
                 + s.lockRetryDelay() + ", default misfire " + s.defaultMisfire().kind() + ", tenants " + s.tenants()
-                + ", groups " + s.groups().keySet();
+                + ", groups " + s.groups().keySet() + ", provider read timeout " + s.providerReadTimeout();
     }
 
     /** Warns, naming each, about pool and stuck-run keys that now belong to the execution service's PID. */
@@ -66,7 +66,7 @@ final class CoreSettings {
 
     /** The keys of this PID, in the order they are described; the moved keys are warned about separately. */
     static final List<String> KEYS = List.of("default.zone", "grace.period.seconds", "lock.retry.delay.ms",
-            "default.misfire", "tenants", "groups");
+            "default.misfire", "tenants", "groups", "provider.read.timeout.ms");
 
     /**
      * Reads the raw properties (not the typed {@link SchedulerConfiguration}: a value Declarative Services cannot
@@ -120,9 +120,11 @@ final class CoreSettings {
             groups = r.parse("groups", Map.of(),
                     any -> fieldless("groups", () -> GroupLimits.parse(groupEntries.toArray(String[]::new))));
         }
+        long providerReadTimeout = r.longValue("provider.read.timeout.ms",
+                Settings.PROVIDER_READ_TIMEOUT.toMillis(), 100, 3_600_000);
         r.check();
         return new Settings(zone, Duration.ofSeconds(grace), Duration.ofMillis(lockRetry), misfire, tenants, groups,
-                RECOVERY_DELAY);
+                RECOVERY_DELAY, Duration.ofMillis(providerReadTimeout));
     }
 
     /** Runs a parser whose messages start with {@code "<field>: "}, dropping that (the reader adds it). */

@@ -5,7 +5,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** Configuration of the scheduler core, PID {@value #PID}. Property names replace {@code _} with {@code .}. */
 @ObjectClassDefinition(id = SchedulerConfiguration.PID, name = "Plugin Scheduler",
-        description = "The scheduler core: time zone, grace period, locks, misfires, tenants and group limits "
+        description = "The scheduler core: time zone, grace period, locks, misfires, provider read timeout, tenants and "
+                + "group limits "
                 + "(worker pools and stuck runs: org.pluginscheduler.execution). Changes apply live; an invalid value is rejected and the last good configuration "
                 + "stays in force.")
 @interface SchedulerConfiguration {
@@ -32,6 +33,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Default misfire policy",
             description = "For tasks that name none: RUN_ONCE, SKIP or CATCH_UP:<max> (e.g. CATCH_UP:10)")
     String default_misfire() default "RUN_ONCE";
+
+    @AttributeDefinition(name = "Provider read timeout (milliseconds)", min = "100", max = "3600000",
+            description = "How long a plugin's ScheduledTaskProvider.tasks() may take. Each read runs on a thread of "
+                    + "its own, so other plugins never wait for it; past this time the provider is reported as a "
+                    + "problem (task:list) and contributes no new tasks until its read returns.")
+    long provider_read_timeout_ms() default 10000;
 
     @AttributeDefinition(name = "Tenants", required = false,
             description = "Tenant ids; every per-tenant task gets one instance per tenant")

@@ -94,6 +94,17 @@ class SchedulerConfigurationTest {
         assertEquals(java.time.Duration.ofSeconds(20), s.gracePeriod());
     }
 
+    @Test
+    void theProviderReadTimeoutIsReadInMillisecondsAndCheckedByName() {
+        assertEquals(Settings.PROVIDER_READ_TIMEOUT, CoreSettings.validate(Map.of()).orElseThrow()
+                .providerReadTimeout());
+        assertEquals(Duration.ofMillis(1500), CoreSettings.validate(Map.of("provider.read.timeout.ms", "1500"))
+                .orElseThrow().providerReadTimeout());
+        assertEquals("provider.read.timeout.ms: '50' is not in 100–3600000",
+                readMessage(Map.of("provider.read.timeout.ms", "50")));
+        assertEquals(Optional.empty(), CoreSettings.validate(config(Map.of("provider_read_timeout_ms", 0L))));
+    }
+
     private static String readMessage(Map<String, ?> properties) {
         return message(() -> CoreSettings.read(new org.pluginscheduler.internal.config.ConfigReader(properties,
                 CoreSettings.KEYS)));

@@ -19,12 +19,28 @@ import org.pluginscheduler.impl.SchedulerComponent;
  * @param tenants        the tenants per-tenant tasks are instantiated for
  * @param groups         concurrency and rate limits per group
  * @param recoveryDelay  how long after start-up abandoned runs wait for their retry decision
+ * @param providerReadTimeout how long a provider's {@code tasks()} may take before the provider is reported as a
+ *                       problem (its read goes on, on its own thread; nobody else waits for it)
  */
 public record Settings(ZoneId defaultZone, Duration gracePeriod, Duration lockRetryDelay, MisfirePolicy defaultMisfire,
-                List<String> tenants, Map<String, GroupLimits.Limit> groups, Duration recoveryDelay) {
+                List<String> tenants, Map<String, GroupLimits.Limit> groups, Duration recoveryDelay,
+                Duration providerReadTimeout) {
+
+    /** The default of {@link #providerReadTimeout()}. */
+    public static final Duration PROVIDER_READ_TIMEOUT = Duration.ofSeconds(10);
+
     public Settings {
         tenants = List.copyOf(tenants);
         groups = Map.copyOf(groups);
+        if (providerReadTimeout.isNegative() || providerReadTimeout.isZero()) {
+            throw new IllegalArgumentException("providerReadTimeout must be positive: " + providerReadTimeout);
+        }
+    }
+
+    public Settings(ZoneId defaultZone, Duration gracePeriod, Duration lockRetryDelay, MisfirePolicy defaultMisfire,
+             List<String> tenants, Map<String, GroupLimits.Limit> groups, Duration recoveryDelay) {
+        this(defaultZone, gracePeriod, lockRetryDelay, defaultMisfire, tenants, groups, recoveryDelay,
+                PROVIDER_READ_TIMEOUT);
     }
 
     public Settings(ZoneId defaultZone, Duration gracePeriod, Duration lockRetryDelay, MisfirePolicy defaultMisfire,
@@ -35,5 +51,11 @@ public record Settings(ZoneId defaultZone, Duration gracePeriod, Duration lockRe
     public static Settings defaults(ZoneId zone, Duration gracePeriod) {
         return new Settings(zone, gracePeriod, Duration.ofSeconds(1), MisfirePolicy.runOnce(), List.of(),
                 Map.of(), Duration.ZERO);
+    }
+
+    /** @return these settings with another provider read timeout */
+    public Settings withProviderReadTimeout(Duration timeout) {
+        return new Settings(defaultZone, gracePeriod, lockRetryDelay, defaultMisfire, tenants, groups, recoveryDelay,
+                timeout);
     }
 }
