@@ -24,11 +24,13 @@ import java.util.Optional;
  *                       their misfire policy and are not counted here)
  * @param history        the run history the task store keeps and how far its pruning is behind; empty if the store
  *                       does not say (since 1.2)
+ * @param providerProblems task providers whose task list could not be read in time, oldest first; empty if none
+ *                       (since 1.3)
  * @since 1.1
  */
 public record SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, Lag lag, List<Pool> pools,
                              int stuckRuns, int pendingRetries, int heldLocks, boolean paused, boolean executing,
-                             int heldRuns, Optional<History> history) {
+                             int heldRuns, Optional<History> history, List<ProviderProblem> providerProblems) {
 
     public SchedulerStats {
         Objects.requireNonNull(since, "since");
@@ -36,6 +38,15 @@ public record SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, L
         Objects.requireNonNull(lag, "lag");
         pools = List.copyOf(pools);
         Objects.requireNonNull(history, "history");
+        providerProblems = List.copyOf(providerProblems);
+    }
+
+    /** The 1.2 form: no provider problems. */
+    public SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, Lag lag, List<Pool> pools, int stuckRuns,
+                          int pendingRetries, int heldLocks, boolean paused, boolean executing, int heldRuns,
+                          Optional<History> history) {
+        this(since, runsByStatus, lag, pools, stuckRuns, pendingRetries, heldLocks, paused, executing, heldRuns,
+                history, List.of());
     }
 
     /** The 1.1 form: the store says nothing about its history. */
