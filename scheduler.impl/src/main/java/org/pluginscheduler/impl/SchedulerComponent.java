@@ -34,6 +34,7 @@ import org.pluginscheduler.api.ScheduledTaskProvider;
 import org.pluginscheduler.api.TaskFailureHandler;
 import org.pluginscheduler.api.execution.RunExecutor;
 import org.pluginscheduler.api.store.TaskStore;
+import org.pluginscheduler.impl.core.CoreThreads;
 import org.pluginscheduler.impl.core.ProviderHandle;
 import org.pluginscheduler.impl.core.RetryDecider;
 import org.pluginscheduler.impl.core.SchedulerEngine;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The OSGi face of the core: tracks {@link ScheduledTaskProvider} services (whiteboard), the best
- * {@link TaskStore} and the best {@link RunExecutor}, owns the core's control and state-writer threads, and
+ * {@link TaskStore} and the best {@link RunExecutor}, owns the core's threads (control, provider reads, plugin
+ * calls, state writer), and
  * applies configuration {@value SchedulerConfiguration#PID} (validated by {@link CoreSettings}).
  *
  * <p>Bind and updated callbacks only hand work to the engine, which reads task lists on its own thread; they never
@@ -58,6 +60,9 @@ import org.slf4j.LoggerFactory;
 public final class SchedulerComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerComponent.class);
+
+    /** Threads for failure handlers of stuck and abandoned runs; idle ones end after 30 s. */
+    private static final int PLUGIN_CALL_THREADS = 4;
 
     /** The pseudo bundle id that owns configuration-defined jobs. */
     static final long JOBS_BUNDLE_ID = -1;
@@ -74,6 +79,8 @@ public final class SchedulerComponent {
     /** The execution service bound now, or null. Guarded by this. */
     private RunExecutor executor;
     private ExecutorService control;
+    /** Failure handlers deciding about stuck and abandoned runs: plugin code, never on the control thread. */
+    private ExecutorService pluginCalls;
     private ExecutorService stateWriter;
     /** Quiesces the engine when the framework starts shutting down, before any plugin stops. */
     private FrameworkShutdownGuard shutdownGuard;
@@ -86,8 +93,16 @@ public final class SchedulerComponent {
                 named("task-scheduler-registry-"));
         stateWriter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 named("task-state-writer-"));
+        ThreadPoolExecutor calls = new ThreadPoolExecutor(PLUGIN_CALL_THREADS, PLUGIN_CALL_THREADS, 30,
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), named("task-scheduler-plugin-call-"));
+        calls.allowCoreThreadTimeOut(true);
+        pluginCalls = calls;
+        // a thread per read of a provider's tasks(), daemon and named; ProviderReads bounds how many there are
+        ThreadFactory readThreads = named("task-scheduler-provider-read-");
+        CoreThreads threads = new CoreThreads(control, read -> readThreads.newThread(read).start(), pluginCalls,
+                stateWriter);
         synchronized (this) {
-            engine = new SchedulerEngine(Clock.systemUTC(), control, stateWriter, executor, store, validated);
+            engine = new SchedulerEngine(Clock.systemUTC(), threads, executor, store, validated);
             engine.handlers(List.copyOf(failureHandlers.values()));
             engine.start();
             handles.values().forEach(engine::providerAdded);
@@ -127,6 +142,7 @@ public final class SchedulerComponent {
         }
         stopping.stop();
         control.shutdownNow();
+        pluginCalls.shutdownNow();
         stateWriter.shutdown();
         try {
             stateWriter.awaitTermination(10, TimeUnit.SECONDS);

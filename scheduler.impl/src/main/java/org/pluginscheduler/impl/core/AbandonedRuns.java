@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Owns the abandoned runs waiting for their task (guarded by the core lock). Called by the core at start and
  * when a store is seen for the first time (recovery), and after providers are read (decisions); never under the
- * lock, since it reads and writes the store.
+ * lock, since it reads and writes the store. Recovery itself calls no plugin code; the decisions (failure handlers)
+ * run on a plugin-call thread.
  */
 final class AbandonedRuns {
 
@@ -170,7 +172,12 @@ final class AbandonedRuns {
         }
     }
 
-    /** Decides, now or after the recovery delay, what follows each abandoned run whose task is registered. */
+    /**
+     * Decides, now or after the recovery delay, what follows each abandoned run whose task is registered. The
+     * decisions consult failure handlers (plugin code), so they run on a plugin-call thread, never on the control
+     * thread or the caller's: a handler that blocks delays those decisions only, never registration, stuck-run
+     * handling or the recovery of another store.
+     */
     void decideSoon() {
         Duration wait = ctx.settings().recoveryDelay();
         Instant since = completion.stats().since();
@@ -178,17 +185,30 @@ final class AbandonedRuns {
             synchronized (ctx.lock) {
                 if (!waiting.isEmpty() && !decisionPlanned) {
                     decisionPlanned = true;
-                    timer.schedule(since.plus(wait), due -> ctx.control(() -> {
+                    timer.schedule(since.plus(wait), due -> {
                         synchronized (ctx.lock) {
                             decisionPlanned = false;
                         }
-                        decide();
-                    }));
+                        decideOffControl();
+                    });
                 }
             }
             return;
         }
-        decide();
+        decideOffControl();
+    }
+
+    private void decideOffControl() {
+        synchronized (ctx.lock) {
+            if (waiting.isEmpty()) {
+                return;
+            }
+        }
+        try {
+            ctx.pluginCall(this::decide);
+        } catch (RejectedExecutionException stopping) {
+            LOG.info("Scheduler stopping: abandoned runs are decided after the next start");
+        }
     }
 
     private void decide() {

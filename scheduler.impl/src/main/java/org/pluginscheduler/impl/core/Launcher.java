@@ -446,7 +446,7 @@ final class Launcher implements Completion.Followups {
         }
         if (again) {
             LOG.info("{} handed back ({}); handed to the execution service bound now", execution, reason);
-            ctx.offLock(() -> dispatch(execution));
+            ctx.controlOrHere(() -> dispatch(execution));
         } else {
             completion.finishUnstarted(execution, "cancelled before it started: " + reason);
         }
@@ -500,7 +500,7 @@ final class Launcher implements Completion.Followups {
         if (cancelled != null) {
             // recorded after the lock is left, and off the timer thread, which may have re-dispatched it
             String why = cancelled;
-            ctx.offLock(() -> completion.finishUnstarted(execution, why));
+            ctx.controlOrHere(() -> completion.finishUnstarted(execution, why));
             return;
         }
         try {
@@ -654,7 +654,7 @@ final class Launcher implements Completion.Followups {
         for (Execution e : List.copyOf(held)) {
             if (e.slot == slot) {
                 held.remove(e);
-                ctx.offLock(() -> completion.finishUnstarted(e, "cancelled before it started: " + reason));
+                ctx.controlOrHere(() -> completion.finishUnstarted(e, "cancelled before it started: " + reason));
             }
         }
     }

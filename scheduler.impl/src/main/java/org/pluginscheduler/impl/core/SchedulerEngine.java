@@ -13,6 +13,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 import org.pluginscheduler.api.DeadLetter;
+import org.pluginscheduler.api.ProviderProblem;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.Schedule;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * {@code TaskScheduler} service; {@link AbandonedRuns} recovers runs cut off by a crash.
  *
  * <p><b>Threads.</b> Registration, admin commands and planning take the core lock briefly and never call task
- * code or a store under it. Providers' task lists are read on the {@code control} executor. The timer thread only
+ * code or a store under it. Each read of a provider's task list runs on a thread of its own
+ * ({@link ProviderReads}) and is applied on the {@code control} thread, which never runs plugin code. The timer thread only
  * plans (fires, retries, lock waits) and hands runs to the execution service. Task code runs on its threads, or
  * on the caller's thread for {@link #call}. Failure handlers run on the worker that ran the failed attempt. Run
  * records are written and acknowledged on the recorder thread, task states on the state-writer thread.
@@ -60,13 +62,14 @@ public final class SchedulerEngine {
     private final AdHocTasks adHoc;
     private final AbandonedRuns abandoned;
     private final TaskAdmin admin;
+    private final ProviderReads reads;
     private boolean recoveredInitialStore; // guarded by the core lock
     /** Held for the whole of a store switch. */
     private final Object storeSwitch = new Object();
 
     /** For tests: everything on the given executors, run records written at once on the caller's thread. */
     public SchedulerEngine(Clock clock, Executor control, RunExecutor executor, TaskStore store, Settings settings) {
-        this(clock, control, control, executor, store, settings, false);
+        this(clock, new CoreThreads(control, control, control, control), executor, store, settings, false);
     }
 
     /**
@@ -76,15 +79,24 @@ public final class SchedulerEngine {
      */
     public SchedulerEngine(Clock clock, Executor control, Executor stateWriter, RunExecutor executor, TaskStore store,
                     Settings settings) {
-        this(clock, control, stateWriter, executor, store, settings, true);
+        this(clock, new CoreThreads(control, control, control, stateWriter), executor, store, settings, true);
     }
 
-    private SchedulerEngine(Clock clock, Executor control, Executor stateWriter, RunExecutor executor,
-                            TaskStore store, Settings settings, boolean recorderThread) {
-        this.ctx = new CoreContext(clock, control, settings);
+    /**
+     * @param threads  what the core's work runs on: the control thread, provider reads, plugin calls, state writes
+     * @param executor the execution service, or null until one is bound ({@link #executor(RunExecutor)})
+     */
+    public SchedulerEngine(Clock clock, CoreThreads threads, RunExecutor executor, TaskStore store, Settings settings) {
+        this(clock, threads, executor, store, settings, true);
+    }
+
+    /** @param recorderThread false (tests): run records are written at once on the caller's thread */
+    SchedulerEngine(Clock clock, CoreThreads threads, RunExecutor executor, TaskStore store, Settings settings,
+                    boolean recorderThread) {
+        this.ctx = new CoreContext(clock, threads.control(), threads.pluginCalls(), settings);
         this.timer = new TaskTimer(clock);
         this.stores = new StoreBinding(store, recorderThread);
-        this.states = new TaskStateWriter(ctx, stateWriter, stores);
+        this.states = new TaskStateWriter(ctx, threads.stateWriter(), stores);
         RunStats stats = new RunStats(clock.instant());
         TaskRegistry[] registryRef = new TaskRegistry[1]; // completion saves through the registry, built below
         this.completion = new Completion(ctx, stores, stats, slot -> registryRef[0].saveAfterRun(slot));
@@ -98,6 +110,10 @@ public final class SchedulerEngine {
         this.adHoc = new AdHocTasks(ctx, registry, states);
         this.abandoned = new AbandonedRuns(ctx, timer, registry, launcher, completion, stores);
         this.admin = new TaskAdmin(ctx, registry, adHoc, planner, launcher, completion, stores, states);
+        this.reads = new ProviderReads(ctx, timer, threads.providerReads(), (handle, definitions) -> {
+            registry.applyRead(handle, definitions).forEach(launcher::dispatch);
+            abandoned.decideSoon();
+        });
         List<StoredTask> known = loadTasks(store);
         List<PendingRun> pending = loadPending(store);
         synchronized (ctx.lock) {
@@ -173,12 +189,10 @@ public final class SchedulerEngine {
         readLater(handle);
     }
 
+    /** The provider's {@code tasks()} runs on a thread where only it waits; see {@link ProviderReads}. */
     private void readLater(ProviderHandle handle) {
         try {
-            ctx.control(() -> {
-                registry.read(handle).forEach(launcher::dispatch);
-                abandoned.decideSoon();
-            });
+            reads.request(handle);
         } catch (RejectedExecutionException e) {
             LOG.warn("Scheduler is stopping; tasks of {} are not registered", handle);
         }
@@ -186,6 +200,7 @@ public final class SchedulerEngine {
 
     /** See {@link TaskRegistry#providerRemoved}: blocks up to the grace period. */
     public void providerRemoved(ProviderHandle handle) {
+        reads.removed(handle);
         registry.providerRemoved(handle).forEach(launcher::dispatch);
     }
 
@@ -294,7 +309,16 @@ public final class SchedulerEngine {
     }
 
     public SchedulerStats stats() {
-        return admin.stats();
+        SchedulerStats s = admin.stats();
+        List<ProviderProblem> problems = reads.problems();
+        return problems.isEmpty() ? s : new SchedulerStats(s.since(), s.runsByStatus(), s.lag(), s.pools(),
+                s.stuckRuns(), s.pendingRetries(), s.heldLocks(), s.paused(), s.executing(), s.heldRuns(), s.history(),
+                problems);
+    }
+
+    /** @return the providers whose task list could not be read in time (see {@link ProviderReads}), oldest first */
+    public List<ProviderProblem> providerProblems() {
+        return reads.problems();
     }
 
     public List<ZonedDateTime> nextFires(TaskId id, int count) {
@@ -460,6 +484,7 @@ public final class SchedulerEngine {
             launcher.stop(registry.slots());
             registry.slots().forEach(s -> running.addAll(s.running()));
         }
+        reads.stop();
         timer.stop();
         List<Execution> started = running.stream().filter(Execution::hasStarted).toList();
         if (started.isEmpty()) {
@@ -491,6 +516,7 @@ public final class SchedulerEngine {
             registry.slots().forEach(s -> running.addAll(s.running()));
             handles = registry.handles();
         }
+        reads.stop();
         timer.stop();
         Duration grace = ctx.settings().gracePeriod();
         List<Execution> late = Execution.awaitAll(running.stream().filter(Execution::hasStarted).toList(), grace, "");

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * <p>Owns those maps, guarded by the core lock. Registering a task hands it to the {@link Planner}; a task that
  * goes is disarmed by the planner and withdrawn from the {@link Launcher}. States are saved through the
  * {@link TaskStateWriter}. Called by the provider whiteboard (through the core), the admin and the store switch.
- * Provider code ({@code tasks()}) is called on the control thread, never under the lock.
+ * Provider code ({@code tasks()}) is never called here: {@link ProviderReads} calls it on a thread of its own and
+ * hands the list to {@link #applyRead} on the control thread.
  */
 final class TaskRegistry {
 
@@ -151,21 +152,12 @@ final class TaskRegistry {
     // --- providers -------------------------------------------------------------------------------------------
 
     /**
-     * Reads a provider's task list and applies the difference. On the control thread: the provider's code runs
-     * outside the lock.
+     * Applies a provider's task list, read by {@link ProviderReads} on a thread of its own: the difference is
+     * registered unless the provider went away meanwhile (or the scheduler is stopping), in which case nothing of
+     * it is applied. On the control thread; no provider code runs here.
      */
-    List<Execution> read(ProviderHandle handle) {
+    List<Execution> applyRead(ProviderHandle handle, List<TaskDefinition> definitions) {
         List<Execution> toDispatch = new ArrayList<>();
-        if (handle.isGone()) {
-            return toDispatch;
-        }
-        List<TaskDefinition> definitions;
-        try {
-            definitions = List.copyOf(handle.provider.tasks());
-        } catch (RuntimeException | Error e) {
-            LOG.error("{} failed to list its tasks; it contributes none until its list is read again", handle, e);
-            definitions = List.of();
-        }
         synchronized (ctx.lock) {
             if (!handle.isGone() && !ctx.stopped()) {
                 apply(handle, definitions, toDispatch);
