@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.pluginscheduler.api.DeadLetter;
+import org.pluginscheduler.api.ProviderProblem;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.SchedulerStats;
@@ -36,7 +37,8 @@ final class Tables {
     String tasks(List<TaskInfo> tasks, SchedulerStats scheduler, ZoneId defaultZone) {
         boolean pausedAll = scheduler.paused();
         if (tasks.isEmpty()) {
-            return "no tasks" + (pausedAll ? " (scheduler paused)" : "") + held(scheduler);
+            return "no tasks" + (pausedAll ? " (scheduler paused)" : "") + held(scheduler)
+                    + providerProblems(scheduler, defaultZone);
         }
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"TASK", "STATE", "SCHEDULE", "NEXT FIRE", "LAST STATUS", "OWNER"});
@@ -60,7 +62,19 @@ final class Tables {
         if (pausedAll) {
             out.append("\nthe scheduler is paused: no task fires until it is resumed");
         }
-        return out.append(held(scheduler)).toString();
+        return out.append(held(scheduler)).append(providerProblems(scheduler, defaultZone)).toString();
+    }
+
+    /** @return a line per provider whose task list could not be read in time (which, since when, why), or nothing */
+    private String providerProblems(SchedulerStats s, ZoneId zone) {
+        StringBuilder out = new StringBuilder();
+        for (ProviderProblem p : s.providerProblems()) {
+            out.append("\nprovider problem: ").append(p.provider()).append(" (owner ").append(p.owner())
+                    .append(") since ").append(TIME.format(p.since().atZone(zone))).append(" (for ")
+                    .append(Math.max(0, Duration.between(p.since(), clock.instant()).getSeconds())).append("s): ")
+                    .append(p.reason());
+        }
+        return out.toString();
     }
 
     /** @return a line saying that fires are held for want of an execution service, or nothing */
