@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> Registration, admin commands and planning take the core lock briefly and never call task
  * code or a store under it. Each read of a provider's task list runs on a thread of its own
- * ({@link ProviderReads}) and is applied on the {@code control} thread, which never runs plugin code. The timer thread only
+ * ({@link ProviderReads}) and is applied on the {@code control} thread, which never runs plugin code; failure
+ * handlers deciding about stuck and abandoned runs run on the plugin-call threads. The timer thread only
  * plans (fires, retries, lock waits) and hands runs to the execution service. Task code runs on its threads, or
  * on the caller's thread for {@link #call}. Failure handlers run on the worker that ran the failed attempt. Run
  * records are written and acknowledged on the recorder thread, task states on the state-writer thread.
@@ -73,7 +74,9 @@ public final class SchedulerEngine {
     }
 
     /**
-     * @param control     reads providers' task lists and records skipped fires
+     * @param control     the core's own work; provider reads and plugin calls run on it too, so a provider that
+     *                    blocks holds it up: for tests only (the OSGi component separates them, see
+     *                    {@link CoreThreads})
      * @param stateWriter writes task states; must run its tasks one at a time, in order
      * @param executor    the execution service, or null until one is bound ({@link #executor(RunExecutor)})
      */
