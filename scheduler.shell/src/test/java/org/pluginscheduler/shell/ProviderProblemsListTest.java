@@ -16,7 +16,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.pluginscheduler.api.ProviderProblem;
 import org.pluginscheduler.api.SchedulerStats;
-import org.pluginscheduler.api.TaskScheduler;
+import org.pluginscheduler.api.SchedulerAdmin;
 
 /** {@code task:list} names the providers whose task list could not be read in time, and since when. */
 class ProviderProblemsListTest {
@@ -32,8 +32,8 @@ class ProviderProblemsListTest {
         SchedulerStats stats = new SchedulerStats(Instant.EPOCH, Map.of(), new SchedulerStats.Lag(0, Duration.ZERO,
                 Duration.ZERO, Duration.ZERO, Duration.ZERO), List.of(), 0, 0, 0, false, true, 0, Optional.empty(),
                 List.of(problem));
-        TaskScheduler scheduler = (TaskScheduler) Proxy.newProxyInstance(TaskScheduler.class.getClassLoader(),
-                new Class<?>[] {TaskScheduler.class}, (proxy, method, args) -> switch (method.getName()) {
+        SchedulerAdmin scheduler = (SchedulerAdmin) Proxy.newProxyInstance(SchedulerAdmin.class.getClassLoader(),
+                new Class<?>[] {SchedulerAdmin.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "tasks" -> List.of();
                     case "isPausedAll" -> false;
                     case "stats" -> stats;
