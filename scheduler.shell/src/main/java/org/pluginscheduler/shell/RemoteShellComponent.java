@@ -99,7 +99,8 @@ public final class RemoteShellComponent {
 
     /** The keys of this PID, in the order they are described. */
     static final List<String> KEYS = List.of("enabled", "port", "bind.address", "allow.non.loopback", "token.file",
-            "allow.any.command", "max.connections");
+            "allow.any.command", "max.connections", "read.timeout.ms", "line.timeout.ms", "idle.timeout.ms",
+            "auth.failure.delay.ms", "auth.failure.max.delay.ms", "auth.failure.window.ms");
 
     static RemoteShell.Settings settings(Map<String, ?> properties) {
         return settings(new ConfigReader(properties, KEYS));
@@ -135,9 +136,22 @@ public final class RemoteShellComponent {
         }
         boolean anyCommand = r.bool("allow.any.command", false);
         int maxConnections = r.integer("max.connections", 4, 1, 64);
+        RemoteShell.Limits d = RemoteShell.Limits.DEFAULTS;
+        int readTimeout = r.integer("read.timeout.ms", d.readTimeoutMs(), 10, 600_000);
+        int lineTimeout = r.integer("line.timeout.ms", d.lineTimeoutMs(), 10, 600_000);
+        int idleTimeout = r.integer("idle.timeout.ms", d.idleTimeoutMs(), 10, 3_600_000);
+        int failureDelay = r.integer("auth.failure.delay.ms", d.authFailureDelayMs(), 0, 60_000);
+        int failureMaxDelay = r.integer("auth.failure.max.delay.ms", d.authFailureMaxDelayMs(), 0, 600_000);
+        int failureWindow = r.integer("auth.failure.window.ms", d.authFailureWindowMs(), 100, 86_400_000);
+        if (failureMaxDelay < failureDelay && r.problems().stream().noneMatch(p -> p.startsWith("auth.failure."))) {
+            r.problem("auth.failure.max.delay.ms", failureMaxDelay + " is less than auth.failure.delay.ms ("
+                    + failureDelay + ")");
+        }
         r.check();
-        return enabled ? new RemoteShell.Settings(address, port, Path.of(tokenFile.trim()), anyCommand, maxConnections)
-                : null;
+        RemoteShell.Limits limits = new RemoteShell.Limits(readTimeout, lineTimeout, idleTimeout, failureDelay,
+                failureMaxDelay, failureWindow);
+        return enabled ? new RemoteShell.Settings(address, port, Path.of(tokenFile.trim()), anyCommand, maxConnections,
+                limits) : null;
     }
 
     /** @return the exit status a {@link CommandException} asks for (4: a called run did not succeed), else 1 */

@@ -41,8 +41,10 @@ class RemoteShellTest {
     }
 
     private RemoteShell start(boolean anyCommand) throws IOException {
+        // failed authentications answered after 1–4 ms, not the default 200 ms doubling (RemoteShellHardeningTest)
+        RemoteShell.Limits fast = new RemoteShell.Limits(2_000, 5_000, 10_000, 1, 4, 60_000);
         shell = new RemoteShell(new RemoteShell.Settings(InetAddress.getLoopbackAddress(), 0,
-                dir.resolve("data/token"), anyCommand, 2), (line, out) -> {
+                dir.resolve("data/token"), anyCommand, 2, fast), (line, out) -> {
             ran.add(line);
             out.print("ran " + line + "\n");
             return line.contains("fail") ? 1 : 0;
@@ -173,6 +175,28 @@ class RemoteShellTest {
 
     private static Map<String, Object> config(String address, boolean allow) {
         return Map.of("bind.address", address, "allow.non.loopback", String.valueOf(allow));
+    }
+
+    @Test
+    void timeoutsAndThrottlingHaveDefaultsAndAreRead() {
+        assertEquals(new RemoteShell.Limits(2_000, 5_000, 10_000, 200, 5_000, 60_000),
+                RemoteShellComponent.settings(Map.of()).limits());
+        assertEquals(new RemoteShell.Limits(200, 300, 400, 0, 0, 100), RemoteShellComponent.settings(Map.of(
+                "read.timeout.ms", "200", "line.timeout.ms", 300, "idle.timeout.ms", 400L, "auth.failure.delay.ms", "0",
+                "auth.failure.max.delay.ms", "0", "auth.failure.window.ms", "100")).limits());
+    }
+
+    @Test
+    void badTimeoutsAndThrottlingNameFieldAndValue() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RemoteShellComponent.settings(Map.of("read.timeout.ms", "0", "line.timeout.ms", "5s",
+                        "idle.timeout.ms", "-1", "auth.failure.delay.ms", "60001", "auth.failure.window.ms", "99")));
+        assertEquals("read.timeout.ms: '0' is not in 10–600000; line.timeout.ms: '5s' is not a whole number; "
+                + "idle.timeout.ms: '-1' is not in 10–3600000; auth.failure.delay.ms: '60001' is not in 0–60000; "
+                + "auth.failure.window.ms: '99' is not in 100–86400000", e.getMessage());
+        assertEquals("auth.failure.max.delay.ms: 100 is less than auth.failure.delay.ms (200)",
+                assertThrows(IllegalArgumentException.class, () -> RemoteShellComponent.settings(
+                        Map.of("auth.failure.max.delay.ms", "100"))).getMessage());
     }
 
     /** Every attribute: a wrong type, an overflow, an out-of-range value; each named with its value. */
