@@ -24,13 +24,16 @@ import java.util.Optional;
  *                       their misfire policy and are not counted here)
  * @param history        the run history the task store keeps and how far its pruning is behind; empty if the store
  *                       does not say (since 1.2)
+ * @param owners         per pool, each owner that holds threads of it or has runs waiting for it, ordered by pool
+ *                       then owner; empty if the execution service does not say (since 1.3)
  * @param providerProblems task providers whose task list could not be read in time, oldest first; empty if none
  *                       (since 1.3)
  * @since 1.1
  */
 public record SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, Lag lag, List<Pool> pools,
                              int stuckRuns, int pendingRetries, int heldLocks, boolean paused, boolean executing,
-                             int heldRuns, Optional<History> history, List<ProviderProblem> providerProblems) {
+                             int heldRuns, Optional<History> history, List<OwnerUsage> owners,
+                             List<ProviderProblem> providerProblems) {
 
     public SchedulerStats {
         Objects.requireNonNull(since, "since");
@@ -38,15 +41,16 @@ public record SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, L
         Objects.requireNonNull(lag, "lag");
         pools = List.copyOf(pools);
         Objects.requireNonNull(history, "history");
+        owners = List.copyOf(owners);
         providerProblems = List.copyOf(providerProblems);
     }
 
-    /** The 1.2 form: no provider problems. */
+    /** The 1.2 form: the execution service says nothing about owners, and no provider problems. */
     public SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, Lag lag, List<Pool> pools, int stuckRuns,
                           int pendingRetries, int heldLocks, boolean paused, boolean executing, int heldRuns,
                           Optional<History> history) {
         this(since, runsByStatus, lag, pools, stuckRuns, pendingRetries, heldLocks, paused, executing, heldRuns,
-                history, List.of());
+                history, List.of(), List.of());
     }
 
     /** The 1.1 form: the store says nothing about its history. */
@@ -114,6 +118,29 @@ public record SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, L
      */
     public record Pool(Priority priority, int threads, int active, int queued, int extra) {
         public Pool {
+            Objects.requireNonNull(priority, "priority");
+        }
+    }
+
+    /**
+     * One owner's use of one worker pool. An owner ({@link TaskId#owner()}: a plugin bundle's symbolic name, or
+     * {@code config}) may hold at most {@code share} threads of a pool at once; its further runs wait in its own
+     * queue while other owners' runs go on.
+     *
+     * @param owner    the owner the runs count against
+     * @param priority the pool
+     * @param running  threads of the pool its runs hold now (about to start, running, or stuck)
+     * @param queued   its runs accepted and waiting for a thread: because it holds its share, or because the pool is
+     *                 busy
+     * @param stuck    of {@code running}, runs declared stuck (past their timeout, ignoring interruption): they no
+     *                 longer take a thread from the pool (it got a replacement) but still count against the owner's
+     *                 share until their thread returns, also after the owner's bundle is gone
+     * @param share    the most threads of the pool this owner may hold at once
+     * @since 1.3
+     */
+    public record OwnerUsage(String owner, Priority priority, int running, int queued, int stuck, int share) {
+        public OwnerUsage {
+            Objects.requireNonNull(owner, "owner");
             Objects.requireNonNull(priority, "priority");
         }
     }

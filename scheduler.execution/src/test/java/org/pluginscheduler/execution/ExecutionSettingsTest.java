@@ -27,7 +27,8 @@ class ExecutionSettingsTest {
         assertEquals(new ExecutionSettings(2, 8, 2, Duration.ofSeconds(5), Duration.ofSeconds(10)), settings);
         assertEquals(8, settings.threads(Priority.NORMAL));
         assertEquals("realtime.threads=2, worker.threads=8, background.threads=2, stuck.after.seconds=5, "
-                + "grace.period.seconds=10", settings.toString());
+                + "grace.period.seconds=10, owner.share.percent=50", settings.toString());
+        assertEquals(50, settings.ownerSharePercent());
     }
 
     @Test
@@ -99,6 +100,35 @@ class ExecutionSettingsTest {
     }
 
     @Test
+    void theOwnerShareIsOneToAHundredPercent() {
+        assertEquals(1, ExecutionSettings.from(Map.of("owner.share.percent", "1")).ownerSharePercent());
+        assertEquals(100, ExecutionSettings.from(Map.of("owner.share.percent", 100)).ownerSharePercent());
+        for (Object bad : List.of(0, -1, 101, "half", 99_999_999_999L, 12.5d)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ExecutionSettings.from(Map.of("owner.share.percent", bad)));
+            assertTrue(e.getMessage().startsWith("owner.share.percent: "), e.getMessage());
+            assertTrue(e.getMessage().contains(String.valueOf(bad)), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ExecutionSettings(1, 1, 1, Duration.ofSeconds(1), Duration.ZERO, 0));
+        assertEquals("owner.share.percent: 0 is not in 1–100", e.getMessage());
+    }
+
+    @Test
+    void anOwnersShareIsItsPercentageOfThePoolRoundedDownAndAtLeastOneThread() {
+        assertEquals(4, ExecutionSettings.share(8, 50), "the default leaves half of a pool of 8 to the others");
+        assertEquals(1, ExecutionSettings.share(3, 50), "rounded down: 2 of 3 left to the others");
+        assertEquals(1, ExecutionSettings.share(2, 50));
+        assertEquals(1, ExecutionSettings.share(1, 50), "a pool of one: one owner can hold it");
+        assertEquals(1, ExecutionSettings.share(8, 1), "never less than one thread");
+        assertEquals(8, ExecutionSettings.share(8, 100), "100 %: no bulkhead");
+        assertEquals(1023, ExecutionSettings.share(1024, 99));
+        ExecutionSettings settings = new ExecutionSettings(2, 8, 3, Duration.ofSeconds(5), Duration.ZERO, 75);
+        assertEquals(List.of(1, 6, 2), List.of(settings.share(Priority.REALTIME), settings.share(Priority.NORMAL),
+                settings.share(Priority.BACKGROUND)));
+    }
+
+    @Test
     void everyBadFieldIsNamedAtOnce() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExecutionSettings.from(
                 Map.of("worker.threads", "abc", "stuck.after.seconds", 0, "realtime.threads", 2)));
@@ -122,6 +152,7 @@ class ExecutionSettingsTest {
         properties.put("worker.thread", 4);
         properties.put("worker_threads", 4);
         properties.put("grace.period", 4);
+        properties.put("owner.share", 4);
         properties.put("stuck.after.ms", 4);
         properties.put("REALTIME.THREADS", 4);
         properties.put("worker.threads", 4);
@@ -132,6 +163,7 @@ class ExecutionSettingsTest {
         properties.put("osgi.ds.satisfying.condition.target", "(osgi.condition.id=true)");
         assertEquals(Map.of("worker.thread", "worker.threads", "worker_threads", "worker.threads",
                 "grace.period", "grace.period.seconds", "stuck.after.ms", "stuck.after.seconds",
+                "owner.share", "owner.share.percent",
                 "REALTIME.THREADS", "realtime.threads"), ExecutionSettings.unknownKeys(properties));
     }
 }

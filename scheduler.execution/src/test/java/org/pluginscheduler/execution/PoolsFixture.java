@@ -44,6 +44,16 @@ abstract class PoolsFixture {
         return add(new TestRun(id, priority, Optional.of(timeout), body, this::lockHeld));
     }
 
+    /** A run of {@code owner} without a timeout. */
+    TestRun owned(String owner, String id, Priority priority, TestRun.Body body) {
+        return add(new TestRun(id, owner, priority, Optional.empty(), body, this::lockHeld));
+    }
+
+    /** A run of {@code owner} with a timeout. */
+    TestRun ownedTimed(String owner, String id, Priority priority, Duration timeout, TestRun.Body body) {
+        return add(new TestRun(id, owner, priority, Optional.of(timeout), body, this::lockHeld));
+    }
+
     private TestRun add(TestRun run) {
         made.add(run);
         return run;

@@ -45,6 +45,7 @@ final class TestRun implements ExecutableRun {
     };
 
     private final String id;
+    private final String owner;
     private final Priority priority;
     private final Optional<Duration> timeout;
     private final Body body;
@@ -74,8 +75,16 @@ final class TestRun implements ExecutableRun {
     volatile String stuckThread;
     volatile boolean replaced;
 
+    /** A run of its own owner ({@code owner-<id>}): no share is ever shared with another run. */
     TestRun(String id, Priority priority, Optional<Duration> timeout, Body body, BooleanSupplier lockHeld) {
+        this(id, "owner-" + id, priority, timeout, body, lockHeld);
+    }
+
+    /** A run of {@code owner}, which it counts against. */
+    TestRun(String id, String owner, Priority priority, Optional<Duration> timeout, Body body,
+            BooleanSupplier lockHeld) {
         this.id = id;
+        this.owner = owner;
         this.priority = priority;
         this.timeout = timeout;
         this.body = body;
@@ -84,7 +93,7 @@ final class TestRun implements ExecutableRun {
 
     @Override
     public TaskId taskId() {
-        return TaskId.of("test.bundle", "task");
+        return TaskId.of(owner, "task");
     }
 
     @Override

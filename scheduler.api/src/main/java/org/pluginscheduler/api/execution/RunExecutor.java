@@ -56,6 +56,6 @@ public interface RunExecutor {
      */
     void executeHere(ExecutableRun run);
 
-    /** @return a snapshot of the pools and stuck runs */
+    /** @return a snapshot of the pools and stuck runs, and of each owner's use of the pools if it has shares */
     ExecutionStats stats();
 }
