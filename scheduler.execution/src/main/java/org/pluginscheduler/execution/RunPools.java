@@ -3,8 +3,11 @@ package org.pluginscheduler.execution;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,15 +31,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The execution service without OSGi: one thread pool per {@link Priority}, a deadline watch, stuck-run replacement
- * threads and an orderly shutdown, as the {@link org.pluginscheduler.api.execution.RunExecutor} contract asks.
+ * The execution service without OSGi: one thread pool per {@link Priority}, shares per owner (bulkheads), a
+ * deadline watch, stuck-run replacement threads and an orderly shutdown, as the
+ * {@link org.pluginscheduler.api.execution.RunExecutor} contract asks.
  *
  * <ul>
- * <li><b>Pools.</b> A fixed-size {@link ThreadPoolExecutor} per priority with an unbounded FIFO queue: runs of one
- * priority start in the order they were accepted, and no priority waits for another's threads. Threads are daemons
- * named {@code task-realtime-N}, {@code task-normal-N}, {@code task-background-N}; REALTIME threads run at
- * {@link Thread#MAX_PRIORITY}. Sizes change live ({@link #reconfigure}); the pool's queue keeps every run across a
- * resize.</li>
+ * <li><b>Pools.</b> A fixed-size {@link ThreadPoolExecutor} per priority: no priority waits for another's threads.
+ * Threads are daemons named {@code task-realtime-N}, {@code task-normal-N}, {@code task-background-N}; REALTIME
+ * threads run at {@link Thread#MAX_PRIORITY}. Sizes change live ({@link #reconfigure}); no queued run is lost across
+ * a resize.</li>
+ * <li><b>Shares per owner.</b> A run counts against its owner ({@code taskId().owner()}). An owner holds at most
+ * {@link ExecutionSettings#share its share} of a pool's threads at once (by default half, at least one); its further
+ * runs wait in its own FIFO queue. A pool hands a free thread to the next owner in turn among those that have runs
+ * waiting and are under their share (round robin across owners, FIFO within one), so one owner's backlog never
+ * delays another's runs by more than one run per thread. The pool's executor is only ever handed as many runs as it
+ * has threads: its own queue stays (nearly) empty, and the order is decided here. A run declared stuck keeps counting
+ * against its owner's share until its thread returns, though its pool got a replacement thread: a hostile owner's
+ * stuck runs cannot grow the pool for itself. A run on its caller's thread ({@link #executeHere}) counts against no
+ * share.</li>
  * <li><b>Exactly once.</b> Each accepted run is wrapped in one object whose state (queued, started, handed back,
  * refused) changes by compare-and-set only, so {@code run()} and {@code rejected()} exclude each other whatever the
  * pools' threads and a shutdown do concurrently.</li>
@@ -44,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * still inside at the deadline, it gets {@code timedOut}; still inside the stuck delay after that (the delay in force
  * when it timed out), it is declared stuck: its pool may grow by one thread, as long as the pool's extra threads do
  * not exceed its configured size (so a pool at most doubles), and it gets {@code stuck}. When its thread returns,
- * the extra thread goes.</li>
+ * the extra thread goes. A thread whose run was declared stuck is retired when the run finally returns, never handed
+ * another run (the task code may have left it in any state); its pool starts a fresh one.</li>
  * <li><b>Shutdown</b> ({@link #shutdown()}): refuses new runs, hands every queued run back with {@code rejected},
  * waits up to the grace period for running runs, calls {@code cancel} on those still running, waits up to
  * {@value #AFTER_CANCEL_SECONDS} s more, and lets the threads end. Threads still held by task code that ignores
@@ -53,11 +66,13 @@ import org.slf4j.LoggerFactory;
  * holding the lock (asserted); an exception from one is logged and changes nothing here.</li>
  * </ul>
  *
- * <p>Thread-safety: every method may be called from any thread. A run that neither times out nor is stuck takes no
- * lock of this class on its way (concurrent sets and counters, a compare-and-set per run): the hand-off from the
- * core costs no contended lock per run. The deadline bookkeeping of a run with a timeout is guarded by that run's
- * own monitor; stuck runs, pool sizes, settings and the shutdown by one lock. Neither is ever held while task code
- * or a callback runs. Waiters (the shutdown, tests) are signalled on every change only while there are any.
+ * <p>Thread-safety: every method may be called from any thread. A run that neither times out nor is stuck takes
+ * only its pool's dispatch monitor on its way, twice and briefly (to be queued and dispatched, and to free its
+ * owner's slot on return); the main lock is not taken per run. The per-owner queues and counts of a pool are guarded
+ * by its dispatch monitor; the deadline bookkeeping of a run with a timeout by that run's own monitor; stuck runs,
+ * pool sizes, settings and the shutdown by one lock. Lock order: the lock, then a run's monitor or a pool's dispatch
+ * monitor; none is ever held while task code or a callback runs. Waiters (the shutdown, tests) are signalled on every
+ * change only while there are any.
  */
 final class RunPools {
 
@@ -119,7 +134,7 @@ final class RunPools {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.timer = Objects.requireNonNull(timer, "timer");
         for (Priority priority : Priority.values()) {
-            pools.put(priority, new Pool(priority, settings.threads(priority)));
+            pools.put(priority, new Pool(priority, settings.threads(priority), settings.ownerSharePercent()));
         }
     }
 
@@ -134,29 +149,28 @@ final class RunPools {
     void execute(ExecutableRun run) {
         Objects.requireNonNull(run, "run");
         Pool pool = pools.get(Objects.requireNonNull(run.priority(), "priority"));
-        Accepted accepted = new Accepted(run, pool, run.timeout());
+        Accepted accepted = new Accepted(run, pool, run.timeout(),
+                Objects.requireNonNull(run.taskId(), "taskId").owner());
         if (state != State.RUNNING) {
             throw new RejectedExecutionException(STOPPING + ": " + accepted + " is not accepted");
         }
-        // in the set before the pool's queue: a shutdown stops the pools first, then hands back what the set holds
+        // in the set before its owner's queue: a shutdown stops the pools first, then hands back what the set holds
         queued.add(accepted);
         pool.queued.incrementAndGet();
-        try {
-            pool.executor.execute(accepted);
-        } catch (RuntimeException | Error e) {
-            // the pool refused it (stopped meanwhile, or no thread could be created): unless a shutdown handed it
-            // back already, it is refused; if a thread ever takes it from the queue, it skips it
-            if (accepted.to(Accepted.Phase.REFUSED)) {
-                queued.remove(accepted);
-                pool.queued.decrementAndGet();
-                signalIfWaited();
-                if (e instanceof Error error) {
-                    throw error;
-                }
-                throw new RejectedExecutionException(accepted + " is not accepted: " + e, e);
+        Throwable failure = pool.enqueue(accepted);
+        // the pool's executor refused a run this call dispatched (stopped meanwhile, or no thread could be created):
+        // if it was this run and it is still in its owner's queue, it is refused unless a shutdown handed it back
+        // already; any other run stays queued for the next dispatch
+        if (failure != null && pool.withdraw(accepted) && accepted.to(Accepted.Phase.REFUSED)) {
+            queued.remove(accepted);
+            pool.queued.decrementAndGet();
+            signalIfWaited();
+            if (failure instanceof Error error) {
+                throw error;
             }
-            return; // handed back by the shutdown: accepted, and rejected() called once
+            throw new RejectedExecutionException(accepted + " is not accepted: " + failure, failure);
         }
+        logDispatchFailure(pool, failure);
         signalIfWaited();
     }
 
@@ -176,7 +190,7 @@ final class RunPools {
             if (state != State.RUNNING) {
                 throw new RejectedExecutionException(STOPPING + ": " + label(run) + " is not run");
             }
-            started = start(run, null, timeout);
+            started = start(run, null, null, timeout);
         } finally {
             starting.decrementAndGet();
             signalIfWaited();
@@ -184,29 +198,37 @@ final class RunPools {
         invoke(started, false);
     }
 
-    /** A pool thread took {@code accepted} from its queue. */
+    /**
+     * A pool thread took {@code accepted} from its queue.
+     *
+     * @throws Retired after a run that was declared stuck returned: the thread ends
+     */
     private void runQueued(Accepted accepted) {
         starting.incrementAndGet(); // before the compare-and-set: a stop that finds it started waits for it
         Running started;
         try {
             if (!accepted.to(Accepted.Phase.STARTED)) {
-                return; // handed back on shutdown, or refused
+                // handed back on shutdown: it holds its owner's slot no longer
+                logDispatchFailure(accepted.pool, accepted.pool.release(accepted.owner, false));
+                return;
             }
             queued.remove(accepted);
             accepted.pool.queued.decrementAndGet();
             accepted.pool.active.incrementAndGet();
-            started = start(accepted.run, accepted.pool, accepted.timeout);
+            started = start(accepted.run, accepted.pool, accepted.owner, accepted.timeout);
         } finally {
             starting.decrementAndGet();
             signalIfWaited();
         }
-        invoke(started, true);
+        if (invoke(started, true)) {
+            throw new Retired(started.threadName);
+        }
     }
 
     /** Registers a run entering {@code run()} on this thread and arms its deadline. */
-    private Running start(ExecutableRun run, Pool pool, Optional<Duration> timeout) {
+    private Running start(ExecutableRun run, Pool pool, Owner owner, Optional<Duration> timeout) {
         Optional<Duration> limit = timeout.filter(t -> t.compareTo(NO_LIMIT) <= 0);
-        Running started = new Running(run, pool, Thread.currentThread(), limit.isPresent());
+        Running started = new Running(run, pool, owner, Thread.currentThread(), limit.isPresent());
         running.add(started);
         limit.ifPresent(t -> {
             synchronized (started) { // before the timer can call deadlinePassed, which takes this monitor too
@@ -217,10 +239,15 @@ final class RunPools {
         return started;
     }
 
-    /** Calls {@code run()} and does the bookkeeping of its return, whatever happens. */
-    private void invoke(Running started, boolean poolThread) {
+    /**
+     * Calls {@code run()} and does the bookkeeping of its return, whatever happens.
+     *
+     * @return whether the run had been declared stuck
+     */
+    private boolean invoke(Running started, boolean poolThread) {
         boolean interruptedBefore = !poolThread && Thread.currentThread().isInterrupted();
         VirtualMachineError fatal = null;
+        boolean wasStuck = false;
         try {
             started.run.run();
         } catch (StackOverflowError e) {
@@ -234,15 +261,20 @@ final class RunPools {
             if (interruptedBefore) {
                 Thread.currentThread().interrupt(); // the caller's own interrupt is not ours to swallow
             }
-            returned(started);
+            wasStuck = returned(started);
         }
         if (fatal != null) {
             throw fatal;
         }
+        return wasStuck;
     }
 
-    /** A run's thread came back from {@code run()}. */
-    private void returned(Running returned) {
+    /**
+     * A run's thread came back from {@code run()}.
+     *
+     * @return whether it had been declared stuck
+     */
+    private boolean returned(Running returned) {
         boolean timedOut = false;
         if (returned.watched) {
             synchronized (returned) { // excludes deadlinePassed: it sees the return, or this sees the timeout
@@ -271,11 +303,22 @@ final class RunPools {
         running.remove(returned);
         if (returned.pool != null) {
             returned.pool.active.decrementAndGet();
+            logDispatchFailure(returned.pool, returned.pool.release(returned.owner, wasStuck));
         }
         signalIfWaited();
         if (wasStuck) {
             LOG.info("{} finally returned on thread {} after it was declared stuck{}", returned, returned.threadName,
-                    returned.replaced ? "; its replacement thread goes" : "");
+                    returned.pool == null ? ""
+                            : "; the thread is retired, never handed another run"
+                            + (returned.replaced ? ", and its replacement thread stays in its place" : ""));
+        }
+        return wasStuck;
+    }
+
+    /** Logs that a pool's executor refused a run it was handed (the run stays queued), unless shutting down. */
+    private void logDispatchFailure(Pool pool, Throwable failure) {
+        if (failure != null && state == State.RUNNING) {
+            LOG.error("The {} pool could not start a run: {}; it stays queued", pool.priority, failure.toString());
         }
     }
 
@@ -315,6 +358,9 @@ final class RunPools {
                 late.stuck = true;
             }
             stuck++;
+            if (late.pool != null) {
+                late.pool.stuck(late.owner);
+            }
             replaced = late.pool != null && state == State.RUNNING && late.pool.grow();
             late.replaced = replaced;
             changed.signalAll();
@@ -352,7 +398,8 @@ final class RunPools {
 
     /**
      * Applies new settings live: pools are resized (no queued or running run is lost or repeated; a smaller pool
-     * shrinks as its threads finish their runs), a new stuck delay applies to runs that time out afterwards, a new
+     * shrinks as its threads finish their runs), a new share applies to the next dispatch (a smaller one stops
+     * nothing that runs: the owner's queued runs wait until it is below it), a new stuck delay applies to runs that time out afterwards, a new
      * grace period to the next shutdown. Ignored once shutting down.
      */
     void reconfigure(ExecutionSettings newSettings) {
@@ -363,7 +410,8 @@ final class RunPools {
                 return;
             }
             settings = newSettings;
-            pools.values().forEach(pool -> pool.configure(newSettings.threads(pool.priority)));
+            pools.values().forEach(pool -> pool.configure(newSettings.threads(pool.priority),
+                    newSettings.ownerSharePercent()));
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -380,17 +428,48 @@ final class RunPools {
         }
     }
 
-    /** @return per priority: configured size, active runs, queued runs, extra threads; and stuck runs */
+    /**
+     * @return per priority: configured size, active runs, queued runs, extra threads; stuck runs; and per pool each
+     *         owner holding threads or with runs waiting
+     */
     ExecutionStats stats() {
         lock.lock();
         try {
             List<SchedulerStats.Pool> result = new ArrayList<>();
-            pools.values().forEach(pool -> result.add(new SchedulerStats.Pool(pool.priority, pool.configured,
-                    pool.active.get(), pool.queued.get(), pool.extraThreads())));
-            return new ExecutionStats(result, stuck);
+            List<SchedulerStats.OwnerUsage> owners = new ArrayList<>();
+            pools.values().forEach(pool -> {
+                result.add(new SchedulerStats.Pool(pool.priority, pool.configured, pool.active.get(),
+                        pool.queued.get(), pool.extraThreads()));
+                owners.addAll(pool.usage());
+            });
+            return new ExecutionStats(result, stuck, owners);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Reports what is left of an owner that is gone (its bundle was uninstalled): its runs declared stuck still hold
+     * their threads until the task code returns; each such thread is then retired, never reused. Logs a WARN if
+     * there are any.
+     *
+     * @return the names of the threads its stuck runs hold, in the pools and on callers' threads
+     */
+    List<String> ownerGone(String owner) {
+        List<String> threads;
+        lock.lock();
+        try {
+            threads = running.stream().filter(r -> r.stuck && r.ownerName.equals(owner)).map(r -> r.threadName)
+                    .sorted().toList();
+        } finally {
+            lock.unlock();
+        }
+        if (!threads.isEmpty()) {
+            LOG.warn("{} is gone while {} of its runs are stuck on threads {}: they count against its share until "
+                    + "the task code returns, then each thread is retired, never reused", owner, threads.size(),
+                    threads);
+        }
+        return threads;
     }
 
     // --- shutdown ---------------------------------------------------------------------------------------------
@@ -414,8 +493,9 @@ final class RunPools {
             grace = settings.gracePeriod();
             for (Pool pool : pools.values()) {
                 pool.executor.shutdown(); // refuses new runs; idle threads end now, the others when their run returns
+                pool.close(); // its owners' queues take no more runs: a run queued from now on is refused
             }
-            // every run the pools accepted is in the set by now (added before the pool's queue): each is handed
+            // every run the pools accepted is in the set by now (added before its owner's queue): each is handed
             // back here, or was taken by a thread (started), or refused; the compare-and-set decides
             handBack = new ArrayList<>();
             for (Accepted accepted : queued) {
@@ -426,7 +506,11 @@ final class RunPools {
                 }
             }
             for (Pool pool : pools.values()) {
-                pool.executor.getQueue().removeIf(r -> !((Accepted) r).isQueued()); // what is left is skipped anyway
+                // dispatched but not started, now handed back: no thread will take them, so their owners' slots
+                // are freed here (what a thread took meanwhile, it skips and frees itself)
+                List<Accepted> skipped = new ArrayList<>();
+                pool.executor.getQueue().removeIf(r -> !((Accepted) r).isQueued() && skipped.add((Accepted) r));
+                skipped.forEach(a -> pool.release(a.owner, false));
             }
             changed.signalAll();
         } finally {
@@ -583,7 +667,11 @@ final class RunPools {
 
     // --- the pieces -------------------------------------------------------------------------------------------
 
-    /** One priority's pool: its executor and its counts, all guarded by the lock. */
+    /**
+     * One priority's pool: its executor, its counts and its owners' queues. {@code configured}, {@code replacements}
+     * and {@code liveThreads} are guarded by the lock; the owners, the ready ring, {@code dispatched},
+     * {@code capacity}, {@code share} and {@code closed} by {@link #dispatch}.
+     */
     private final class Pool {
         final Priority priority;
         final ThreadPoolExecutor executor;
@@ -592,16 +680,34 @@ final class RunPools {
         int configured;
         /** Stuck runs that got a replacement thread and have not returned. */
         int replacements;
+        /** Accepted and not started: in an owner's queue, or dispatched and not yet taken by a thread. */
         final AtomicInteger queued = new AtomicInteger();
         final AtomicInteger active = new AtomicInteger();
         int liveThreads; // guarded by lock
 
-        Pool(Priority priority, int configured) {
+        /** Guards the dispatch state below; taken after the lock, never before it. */
+        private final Object dispatch = new Object();
+        /** Owners with runs queued or holding threads; an owner with neither is dropped. */
+        private final Map<String, Owner> owners = new HashMap<>();
+        /** Owners with queued runs that are under their share, in turn: the next run comes from the head. */
+        private final ArrayDeque<Owner> ready = new ArrayDeque<>();
+        /** Runs handed to the executor and not returned (stuck ones included): at most {@link #capacity}. */
+        private int dispatched;
+        /** The executor's size: configured plus extra threads. */
+        private int capacity;
+        /** The most threads one owner may hold. */
+        private int share;
+        /** Shutting down: owners' queues take no more runs. */
+        private boolean closed;
+
+        Pool(Priority priority, int configured, int sharePercent) {
             this.priority = priority;
             this.configured = configured;
             this.threadPrefix = "task-" + priority.name().toLowerCase(java.util.Locale.ROOT) + "-";
             this.executor = new ThreadPoolExecutor(configured, configured, 60, TimeUnit.SECONDS,
                     new LinkedBlockingQueue<>(), this::newThread);
+            this.capacity = configured;
+            this.share = ExecutionSettings.share(configured, sharePercent);
         }
 
         /**
@@ -612,8 +718,13 @@ final class RunPools {
             return Math.min(replacements, configured);
         }
 
-        void configure(int threads) {
+        /** Under the lock: a new size or share. */
+        void configure(int threads, int sharePercent) {
             configured = threads;
+            synchronized (dispatch) {
+                share = ExecutionSettings.share(threads, sharePercent);
+                requeueAll(); // owners a bigger share makes eligible again
+            }
             resize();
         }
 
@@ -635,16 +746,172 @@ final class RunPools {
             }
         }
 
-        /** Sets the executor's size; the order of the two calls keeps core ≤ maximum at every step. */
+        /** Sets the executor's size, then dispatches what it makes room for; under the lock. */
         private void resize() {
             assert lock.isHeldByCurrentThread();
             int size = configured + extraThreads();
+            // the order of the two calls keeps core ≤ maximum at every step
             if (size > executor.getMaximumPoolSize()) {
                 executor.setMaximumPoolSize(size);
                 executor.setCorePoolSize(size);
             } else {
                 executor.setCorePoolSize(size);
                 executor.setMaximumPoolSize(size);
+            }
+            Throwable failure;
+            synchronized (dispatch) {
+                capacity = size;
+                failure = pump();
+            }
+            logDispatchFailure(this, failure);
+        }
+
+        /**
+         * Puts an accepted run at the end of its owner's queue and dispatches what can start.
+         *
+         * @return what the executor threw when handed a run (that run is back at the head of its owner's queue), or
+         *         a refusal if the pool is closed ({@code accepted} was not queued); null if all went well
+         */
+        Throwable enqueue(Accepted accepted) {
+            synchronized (dispatch) {
+                if (closed) {
+                    return new RejectedExecutionException(STOPPING);
+                }
+                Owner owner = owners.computeIfAbsent(accepted.ownerName, Owner::new);
+                accepted.owner = owner;
+                owner.queue.add(accepted);
+                requeue(owner);
+                return pump();
+            }
+        }
+
+        /**
+         * Takes back a run that was never dispatched, after the executor refused a run.
+         *
+         * @return whether it had not been dispatched (it is in no queue now); false if a thread may run it
+         */
+        boolean withdraw(Accepted accepted) {
+            synchronized (dispatch) {
+                if (accepted.dispatched) {
+                    return false;
+                }
+                Owner owner = accepted.owner;
+                if (owner != null && owner.queue.remove(accepted)) {
+                    if (owner.queue.isEmpty() && owner.ready) {
+                        ready.remove(owner);
+                        owner.ready = false;
+                    }
+                    forgetIfIdle(owner);
+                }
+                return true;
+            }
+        }
+
+        /**
+         * A dispatched run returned, or was skipped: its owner's slot and its thread are free; dispatches what can
+         * start now.
+         *
+         * @param wasStuck whether it had been declared stuck ({@link #stuck})
+         * @return what the executor threw when handed a run, or null
+         */
+        Throwable release(Owner owner, boolean wasStuck) {
+            synchronized (dispatch) {
+                owner.held--;
+                dispatched--;
+                if (wasStuck) {
+                    owner.stuck--;
+                }
+                requeue(owner);
+                forgetIfIdle(owner);
+                return pump();
+            }
+        }
+
+        /** A run of {@code owner} was declared stuck: it still holds its owner's slot. */
+        void stuck(Owner owner) {
+            synchronized (dispatch) {
+                owner.stuck++;
+            }
+        }
+
+        /** Shutting down: its owners' queues take no more runs and are emptied (the shutdown hands them back). */
+        void close() {
+            synchronized (dispatch) {
+                closed = true;
+                ready.clear();
+                for (Owner owner : List.copyOf(owners.values())) {
+                    owner.queue.clear();
+                    owner.ready = false;
+                    forgetIfIdle(owner);
+                }
+            }
+        }
+
+        /** @return each owner's use of this pool, by owner */
+        List<SchedulerStats.OwnerUsage> usage() {
+            synchronized (dispatch) {
+                return owners.values().stream()
+                        .map(o -> new SchedulerStats.OwnerUsage(o.name, priority, o.held, o.queue.size(), o.stuck,
+                                share))
+                        .sorted(Comparator.comparing(SchedulerStats.OwnerUsage::owner)).toList();
+            }
+        }
+
+        /**
+         * Hands the executor runs while it has a free thread: each from the next owner in turn that has runs
+         * queued and is under its share. Under {@link #dispatch}; the executor only queues (and may start a
+         * thread), it never runs task code on this thread.
+         *
+         * @return what the executor threw (the run is put back at the head of its owner's queue), or null
+         */
+        private Throwable pump() {
+            assert Thread.holdsLock(dispatch);
+            while (dispatched < capacity && state == State.RUNNING) {
+                Owner owner = ready.poll();
+                if (owner == null) {
+                    return null;
+                }
+                owner.ready = false;
+                if (owner.held >= share || owner.queue.isEmpty()) {
+                    continue; // at its share since (a smaller share): back in turn when one of its runs returns
+                }
+                Accepted next = owner.queue.poll();
+                owner.held++;
+                dispatched++;
+                next.dispatched = true;
+                requeue(owner); // to the end of the ring: the other owners come first
+                try {
+                    executor.execute(next);
+                } catch (RuntimeException | Error e) {
+                    next.dispatched = false;
+                    owner.held--;
+                    dispatched--;
+                    owner.queue.addFirst(next);
+                    if (!owner.ready) {
+                        ready.addFirst(owner);
+                        owner.ready = true;
+                    }
+                    return e;
+                }
+            }
+            return null;
+        }
+
+        /** Puts {@code owner} in the ring if it has runs queued, is under its share and is not in it. */
+        private void requeue(Owner owner) {
+            if (!owner.ready && !owner.queue.isEmpty() && owner.held < share) {
+                ready.add(owner);
+                owner.ready = true;
+            }
+        }
+
+        private void requeueAll() {
+            owners.values().stream().sorted(Comparator.comparing(o -> o.name)).forEach(this::requeue);
+        }
+
+        private void forgetIfIdle(Owner owner) {
+            if (owner.held == 0 && owner.queue.isEmpty() && !owner.ready) {
+                owners.remove(owner.name, owner);
             }
         }
 
@@ -661,8 +928,11 @@ final class RunPools {
             if (priority == Priority.REALTIME) {
                 thread.setPriority(Thread.MAX_PRIORITY);
             }
-            thread.setUncaughtExceptionHandler((t, e) ->
-                    LOG.error("Thread {} ended by {}; its pool starts another", t.getName(), e.toString(), e));
+            thread.setUncaughtExceptionHandler((t, e) -> {
+                if (!(e instanceof Retired)) { // a retired thread was logged when its stuck run returned
+                    LOG.error("Thread {} ended by {}; its pool starts another", t.getName(), e.toString(), e);
+                }
+            });
             return thread;
         }
     }
@@ -687,20 +957,58 @@ final class RunPools {
         }
     }
 
-    /** An accepted run, as it waits in its pool's queue. */
+    /**
+     * One owner's use of one pool: its queued runs (FIFO) and the threads it holds. Guarded by the pool's dispatch
+     * monitor.
+     */
+    private static final class Owner {
+        final String name;
+        final ArrayDeque<Accepted> queue = new ArrayDeque<>();
+        /** Runs dispatched and not returned: starting, running or stuck. */
+        int held;
+        /** Of {@code held}, runs declared stuck. */
+        int stuck;
+        /** In its pool's ready ring. */
+        boolean ready;
+
+        Owner(String name) {
+            this.name = name;
+        }
+    }
+
+    /**
+     * Ends a pool thread whose run had been declared stuck and has now returned: the thread is not handed another
+     * run (the executor starts a fresh one). Thrown out of the pool's task, caught by no one but the thread's
+     * handler, which ignores it.
+     */
+    private static final class Retired extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Retired(String thread) {
+            super("thread " + thread + " retired after its stuck run returned", null, false, false);
+        }
+    }
+
+    /** An accepted run, as it waits in its owner's queue and then, briefly, in its pool's executor. */
     private final class Accepted implements Runnable {
         enum Phase { QUEUED, STARTED, HANDED_BACK, REFUSED }
 
         final ExecutableRun run;
         final Pool pool;
         final Optional<Duration> timeout;
+        final String ownerName;
+        /** Its owner's entry in its pool; set when queued, guarded by the pool's dispatch monitor. */
+        Owner owner;
+        /** Handed to the pool's executor; guarded by the pool's dispatch monitor. */
+        boolean dispatched;
         /** Leaves QUEUED once, by compare-and-set ({@link #to}). */
         private volatile Phase state = Phase.QUEUED;
 
-        Accepted(ExecutableRun run, Pool pool, Optional<Duration> timeout) {
+        Accepted(ExecutableRun run, Pool pool, Optional<Duration> timeout, String ownerName) {
             this.run = run;
             this.pool = pool;
             this.timeout = Objects.requireNonNull(timeout, "timeout");
+            this.ownerName = Objects.requireNonNull(ownerName, "owner");
         }
 
         /** @return whether this call moved it from QUEUED to {@code next}; only one ever does */
@@ -732,6 +1040,9 @@ final class RunPools {
         final ExecutableRun run;
         /** Null for {@link #executeHere}. */
         final Pool pool;
+        /** The owner slot it holds in its pool; null for {@link #executeHere}. */
+        final Owner owner;
+        final String ownerName;
         final Thread thread;
         final String threadName;
         /** Has a deadline: only then is the monitor needed. */
@@ -743,9 +1054,11 @@ final class RunPools {
         boolean stuck;
         boolean replaced;
 
-        Running(ExecutableRun run, Pool pool, Thread thread, boolean watched) {
+        Running(ExecutableRun run, Pool pool, Owner owner, Thread thread, boolean watched) {
             this.run = run;
             this.pool = pool;
+            this.owner = owner;
+            this.ownerName = run.taskId().owner();
             this.thread = thread;
             this.threadName = thread.getName();
             this.watched = watched;

@@ -122,7 +122,7 @@ class ExecutionSettingsTest {
         assertEquals(1, ExecutionSettings.share(1, 50), "a pool of one: one owner can hold it");
         assertEquals(1, ExecutionSettings.share(8, 1), "never less than one thread");
         assertEquals(8, ExecutionSettings.share(8, 100), "100 %: no bulkhead");
-        assertEquals(1023, ExecutionSettings.share(1024, 99));
+        assertEquals(1013, ExecutionSettings.share(1024, 99), "1013.76 rounded down");
         ExecutionSettings settings = new ExecutionSettings(2, 8, 3, Duration.ofSeconds(5), Duration.ZERO, 75);
         assertEquals(List.of(1, 6, 2), List.of(settings.share(Priority.REALTIME), settings.share(Priority.NORMAL),
                 settings.share(Priority.BACKGROUND)));
@@ -152,7 +152,7 @@ class ExecutionSettingsTest {
         properties.put("worker.thread", 4);
         properties.put("worker_threads", 4);
         properties.put("grace.period", 4);
-        properties.put("owner.share", 4);
+        properties.put("owner.share.percnt", 4);
         properties.put("stuck.after.ms", 4);
         properties.put("REALTIME.THREADS", 4);
         properties.put("worker.threads", 4);
@@ -163,7 +163,7 @@ class ExecutionSettingsTest {
         properties.put("osgi.ds.satisfying.condition.target", "(osgi.condition.id=true)");
         assertEquals(Map.of("worker.thread", "worker.threads", "worker_threads", "worker.threads",
                 "grace.period", "grace.period.seconds", "stuck.after.ms", "stuck.after.seconds",
-                "owner.share", "owner.share.percent",
+                "owner.share.percnt", "owner.share.percent",
                 "REALTIME.THREADS", "realtime.threads"), ExecutionSettings.unknownKeys(properties));
     }
 }

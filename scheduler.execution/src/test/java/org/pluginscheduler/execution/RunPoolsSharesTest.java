@@ -35,6 +35,9 @@ class RunPoolsSharesTest extends PoolsFixture {
         List<TestRun> hostile = submit("A", 20, TestRun.IGNORES_INTERRUPTS);
         awaitUntil(() -> usage("A").equals(new OwnerUsage("A", Priority.NORMAL, 4, 16, 0, 4)),
                 "A holds its share of 4 threads, 16 of its runs wait in its own queue");
+        for (TestRun run : hostile.subList(0, 4)) {
+            await(run.entered, run + " started");
+        }
         assertEquals(new SchedulerStats.Pool(Priority.NORMAL, 8, 4, 16, 0), pool(Priority.NORMAL));
 
         List<TestRun> good = submit("B", 4, TestRun.BLOCKS);
@@ -61,7 +64,9 @@ class RunPoolsSharesTest extends PoolsFixture {
             hostile.add(run);
             pools.execute(run);
         }
-        awaitUntil(() -> usage("A").running() == 4, "A holds its share");
+        for (TestRun run : hostile.subList(0, 4)) {
+            await(run.entered, run + " started: A holds its share");
+        }
         timer.advanceSeconds(1); // timed out, interrupted, ignored
         timer.advanceSeconds(5); // declared stuck: four replacement threads
         List<TestRun> stuck = hostile.subList(0, 4);
@@ -129,21 +134,25 @@ class RunPoolsSharesTest extends PoolsFixture {
     }
 
     @Test
-    void anotherOwnersRunStartsBeforeAFloodOfQuickRunsDrains() throws InterruptedException {
+    void anotherOwnersRunStartsAndEndsWhileAFloodOfAThousandRunsWaits() throws InterruptedException {
         start(EIGHT);
         List<String> order = new CopyOnWriteArrayList<>();
+        CountDownLatch gate = new CountDownLatch(1);
         for (int i = 0; i < 1000; i++) {
             String id = "A" + i;
-            pools.execute(owned("A", id, Priority.NORMAL, self -> order.add(id)));
+            pools.execute(owned("A", id, Priority.NORMAL, self -> {
+                order.add(id);
+                gate.await(); // slow runs: the flood cannot drain before B is submitted
+            }));
         }
-        int startedBefore = order.size();
+        awaitUntil(() -> order.size() == 4, "A holds its share");
         TestRun b = owned("B", "B", Priority.NORMAL, self -> order.add("B"));
         pools.execute(b);
-        await(b.returned, "B ran");
-        int position = order.indexOf("B");
-        assertTrue(position <= startedBefore + 8, "B started as run " + position + ", " + startedBefore
-                + " of A's had started when it was submitted");
-        awaitUntil(() -> order.size() == 1001, "A's flood ran");
+        await(b.returned, "B ran while A's flood waits");
+        assertEquals(4, order.indexOf("B"), "B started right after the four A runs that hold A's share");
+        assertEquals(new OwnerUsage("A", Priority.NORMAL, 4, 996, 0, 4), usage("A"));
+        gate.countDown();
+        awaitUntil(() -> order.size() == 1001 && pools.stats().owners().isEmpty(), "A's flood ran, 4 at a time");
     }
 
     @Test
@@ -233,7 +242,9 @@ class RunPoolsSharesTest extends PoolsFixture {
         List<TestRun> a = submit("A", 20, TestRun.BLOCKS);
         List<TestRun> b = submit("B", 10, TestRun.BLOCKS);
         List<TestRun> c = submit("C", 3, TestRun.BLOCKS);
-        awaitUntil(() -> usage("A").running() == 4 && usage("B").running() == 4, "A and B hold their shares");
+        for (TestRun run : List.of(a.get(0), a.get(1), a.get(2), a.get(3), b.get(0), b.get(1), b.get(2), b.get(3))) {
+            await(run.entered, run + " started: A and B hold their shares");
+        }
         assertEquals(List.of(new OwnerUsage("A", Priority.NORMAL, 4, 16, 0, 4),
                 new OwnerUsage("B", Priority.NORMAL, 4, 6, 0, 4),
                 new OwnerUsage("C", Priority.NORMAL, 0, 3, 0, 4)), pools.stats().owners(),

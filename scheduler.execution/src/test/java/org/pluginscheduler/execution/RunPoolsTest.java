@@ -158,7 +158,14 @@ class RunPoolsTest extends PoolsFixture {
         assertEquals(new ExecutionStats(List.of(
                 new SchedulerStats.Pool(Priority.REALTIME, 2, 1, 0, 0),
                 new SchedulerStats.Pool(Priority.NORMAL, 3, 3, 2, 0),
-                new SchedulerStats.Pool(Priority.BACKGROUND, 1, 0, 0, 0)), 0), pools.stats());
+                new SchedulerStats.Pool(Priority.BACKGROUND, 1, 0, 0, 0)), 0, List.of(
+                new SchedulerStats.OwnerUsage("owner-rt", Priority.REALTIME, 1, 0, 0, 1),
+                new SchedulerStats.OwnerUsage("owner-n0", Priority.NORMAL, 1, 0, 0, 1),
+                new SchedulerStats.OwnerUsage("owner-n1", Priority.NORMAL, 1, 0, 0, 1),
+                new SchedulerStats.OwnerUsage("owner-n2", Priority.NORMAL, 1, 0, 0, 1),
+                new SchedulerStats.OwnerUsage("owner-n3", Priority.NORMAL, 0, 1, 0, 1),
+                new SchedulerStats.OwnerUsage("owner-n4", Priority.NORMAL, 0, 1, 0, 1))), pools.stats(),
+                "each run is its own owner here: n3 and n4 wait for a thread, not for their share");
         made.forEach(r -> r.release.countDown());
         awaitUntil(() -> pools.stats().pools().stream().allMatch(p -> p.active() == 0 && p.queued() == 0),
                 "all ran");
