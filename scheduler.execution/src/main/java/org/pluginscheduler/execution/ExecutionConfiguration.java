@@ -11,10 +11,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * too. Defaults and bounds are {@link ExecutionSettings}'s constants, so the form and the check cannot disagree.
  */
 @ObjectClassDefinition(id = ExecutionConfiguration.PID, name = "Plugin Scheduler execution",
-        description = "The threads that run scheduled tasks: one pool per priority, when a run that ignores its "
-                + "timeout is declared stuck, and how long running work may finish when the execution service "
-                + "stops. Changes apply live; an invalid value is rejected and the last good configuration stays in "
-                + "force.")
+        description = "The threads that run scheduled tasks: one pool per priority, how much of a pool one plugin "
+                + "may hold, when a run that ignores its timeout is declared stuck, and how long running work may "
+                + "finish when the execution service stops. Changes apply live; an invalid value is rejected and the "
+                + "last good configuration stays in force.")
 @interface ExecutionConfiguration {
 
     String PID = "org.pluginscheduler.execution";
@@ -50,4 +50,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "before they are cancelled. Runs that have not started are handed back to the scheduler at "
                     + "once, to run on the next execution service.")
     int grace_period_seconds() default ExecutionSettings.DEFAULT_GRACE_PERIOD_SECONDS;
+
+    @AttributeDefinition(name = "Owner share (percent)",
+            min = "" + ExecutionSettings.MIN_OWNER_SHARE_PERCENT, max = "" + ExecutionSettings.MAX_OWNER_SHARE_PERCENT,
+            description = "The most of each pool's threads one plugin (task owner) may hold at once, in percent of "
+                    + "the pool's size, rounded down and at least one thread; its further runs wait in its own "
+                    + "queue while other plugins' runs go on. 50 leaves at least half of each pool to the others; "
+                    + "100 turns the bulkheads off. Runs declared stuck count against their plugin's share until "
+                    + "their thread returns. A change applies to the next run started.")
+    int owner_share_percent() default ExecutionSettings.DEFAULT_OWNER_SHARE_PERCENT;
 }

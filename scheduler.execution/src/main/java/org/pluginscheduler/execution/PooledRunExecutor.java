@@ -3,6 +3,9 @@ package org.pluginscheduler.execution;
 import java.util.Map;
 import java.util.Optional;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.BundleListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -20,12 +23,19 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li><b>Pools.</b> {@code realtime.threads} (default 2), {@code worker.threads} (NORMAL, default 8) and
  * {@code background.threads} (default 2) threads, named {@code task-realtime-N}, {@code task-normal-N},
- * {@code task-background-N}. Runs of one priority start in the order they were handed over; a busy pool never
- * delays another priority.</li>
+ * {@code task-background-N}. A busy pool never delays another priority.</li>
+ * <li><b>Shares per owner</b> (bulkheads). An owner (the bundle a task belongs to: {@code taskId().owner()}) holds
+ * at most {@code owner.share.percent} (default 50) of a pool's configured threads at once, rounded down and at least
+ * one; its further runs wait in its own queue, and a free thread goes to the next owner in turn that has runs
+ * waiting and is under its share (round robin across owners, first come first served within one). So with the
+ * defaults one plugin holds at most 4 of the 8 NORMAL threads, and another plugin's runs never wait behind its
+ * backlog. With a pool of one thread, one owner can still hold that thread.</li>
  * <li><b>Timeouts.</b> A run still running at its timeout is reported to the core, which cancels and interrupts
  * it. One that ignores the interruption for {@code stuck.after.seconds} more (default 5) is declared stuck: its pool
  * gets a replacement thread, so the stuck run does not take capacity from the others, until the stuck thread
- * returns. A pool grows at most by its own size this way.</li>
+ * returns. A pool grows at most by its own size this way. A stuck run still counts against its owner's share until
+ * its thread returns, and that thread is then retired, never handed another run. When a bundle is uninstalled
+ * while runs of its tasks are stuck, a WARN names their threads.</li>
  * <li><b>Stopping</b> (the bundle stops or is updated): runs that have not started are handed back to the core at
  * once, to run on the next execution service; running runs get {@code grace.period.seconds} (default 10) to finish,
  * then they are cancelled and given one more second.</li>
@@ -55,9 +65,25 @@ public final class PooledRunExecutor implements RunExecutor {
     private ExecutionSettings settings = ExecutionSettings.DEFAULTS;
     private ThreadTimer timer;
     private volatile RunPools pools;
+    private BundleContext context;
+    /** Reports the stuck runs of a bundle that is uninstalled; the framework calls it on its own thread. */
+    private final BundleListener uninstalls = event -> {
+        RunPools current = pools;
+        if (event.getType() == BundleEvent.UNINSTALLED && current != null
+                && event.getBundle().getSymbolicName() != null) {
+            current.ownerGone(event.getBundle().getSymbolicName());
+        }
+    };
 
     @Activate
-    synchronized void activate(Map<String, Object> properties) {
+    synchronized void activate(BundleContext context, Map<String, Object> properties) {
+        start(properties);
+        this.context = context;
+        context.addBundleListener(uninstalls);
+    }
+
+    /** Starts the pools with the configuration in {@code properties} (or the defaults); activation without OSGi. */
+    synchronized void start(Map<String, Object> properties) {
         configure(properties).ifPresent(good -> settings = good);
         timer = new ThreadTimer();
         pools = new RunPools(settings, timer);
@@ -73,6 +99,10 @@ public final class PooledRunExecutor implements RunExecutor {
 
     @Deactivate
     synchronized void deactivate() {
+        if (context != null) {
+            context.removeBundleListener(uninstalls);
+            context = null;
+        }
         try {
             pools.shutdown();
         } finally {

@@ -85,6 +85,27 @@ class PooledRunExecutorTest {
     }
 
     @Test
+    void theOwnerShareIsCheckedAndAppliesLive() {
+        activate(Map.of());
+        List<String> log = logOf(() -> executor.modified(Map.of("owner.share.percent", "0")));
+        assertEquals(List.of(REJECTED + "owner.share.percent: '0' is not in 1–100" + KEPT), log);
+        assertEquals(ExecutionSettings.DEFAULTS, executor.settings());
+        executor.modified(Map.of("owner.share.percent", 25));
+        assertEquals(25, executor.settings().ownerSharePercent());
+        TestRun run = new TestRun("r", Priority.NORMAL, Optional.empty(), TestRun.BLOCKS, () -> false);
+        executor.execute(run);
+        try {
+            PoolsFixture.await(run.entered, "it started");
+            assertEquals(List.of(new org.pluginscheduler.api.SchedulerStats.OwnerUsage("owner-r", Priority.NORMAL, 1,
+                    0, 0, 2)), executor.stats().owners(), "25 % of the 8 NORMAL threads");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        } finally {
+            run.release.countDown();
+        }
+    }
+
+    @Test
     void anUnknownKeyIsWarnedAboutWithTheClosestKnownKey() {
         List<String> log = logOf(() -> activate(Map.of("worker.thread", "4", "service.pid",
                 ExecutionConfiguration.PID, "felix.fileinstall.filename", "file:/x.cfg")));
@@ -110,7 +131,7 @@ class PooledRunExecutorTest {
     }
 
     private void activate(Map<String, Object> properties) {
-        executor.activate(new HashMap<>(properties));
+        executor.start(new HashMap<>(properties));
         active = true;
     }
 

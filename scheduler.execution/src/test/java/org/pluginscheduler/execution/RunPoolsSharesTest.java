@@ -281,6 +281,31 @@ class RunPoolsSharesTest extends PoolsFixture {
         assertNotEquals(pooled.thread, here.thread);
     }
 
+    @Test
+    void aGoneOwnersStuckThreadsAreReportedAndStayCountedUntilTheyReturnThenRetired() throws InterruptedException {
+        start(EIGHT);
+        TestRun stuck = ownedTimed("A", "A0", Priority.NORMAL, Duration.ofSeconds(1), TestRun.IGNORES_INTERRUPTS);
+        TestRun fine = owned("A", "A1", Priority.NORMAL, TestRun.BLOCKS);
+        pools.execute(stuck);
+        pools.execute(fine);
+        await(stuck.entered, "it started");
+        await(fine.entered, "it started");
+        timer.advanceSeconds(6);
+        assertEquals(1, stuck.stucks.get());
+
+        assertEquals(List.of(stuck.thread.getName()), pools.ownerGone("A"), "only the stuck run's thread");
+        assertEquals(List.of(), pools.ownerGone("B"), "an owner without stuck runs: nothing to report");
+        assertEquals(new OwnerUsage("A", Priority.NORMAL, 2, 0, 1, 4), usage("A"),
+                "still counted: the executor does not forget a thread that task code holds");
+
+        stuck.release.countDown();
+        fine.release.countDown();
+        join(stuck.thread);
+        awaitUntil(() -> pools.stats().owners().isEmpty() && pools.stats().stuckRuns() == 0, "all returned");
+        assertTrue(fine.thread.isAlive(), "a thread whose run was never stuck stays in the pool");
+        assertEquals(List.of(), pools.ownerGone("A"));
+    }
+
     // --- helpers ----------------------------------------------------------------------------------------------
 
     private List<TestRun> submit(String owner, int count, TestRun.Body body) {
