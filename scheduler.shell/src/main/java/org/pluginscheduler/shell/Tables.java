@@ -234,10 +234,23 @@ final class Tables {
         s.pools().forEach(p -> rows.add(new String[] {p.priority().name(), String.valueOf(p.threads()),
                 String.valueOf(p.active()), String.valueOf(p.queued()), String.valueOf(p.extra())}));
         out.append(s.executing() ? align(rows) : held(s).substring(1));
+        if (!s.owners().isEmpty()) {
+            out.append("\n\nby owner (SHARE: the most threads of the pool one owner may hold; its further runs "
+                    + "queue):\n").append(owners(s.owners()));
+        }
         out.append("\n\nstuck runs: ").append(s.stuckRuns()).append("   pending retries: ").append(s.pendingRetries())
                 .append("   held locks: ").append(s.heldLocks());
         s.history().ifPresent(h -> out.append("\n\n").append(history(h)));
         return out.toString();
+    }
+
+    /** Each owner's use of each pool: threads held (stuck ones among them), its share, runs waiting. */
+    String owners(List<SchedulerStats.OwnerUsage> owners) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"OWNER", "POOL", "RUNNING", "SHARE", "QUEUED", "STUCK"});
+        owners.forEach(o -> rows.add(new String[] {o.owner(), o.priority().name(), String.valueOf(o.running()),
+                String.valueOf(o.share()), String.valueOf(o.queued()), String.valueOf(o.stuck())}));
+        return align(rows);
     }
 
     /**

@@ -183,6 +183,22 @@ class TaskCommandsTest {
                 "a store that says nothing: no line");
     }
 
+    @Test
+    void statsShowEachOwnersUseOfThePoolsOnlyWhenThereIsAny() {
+        SchedulerStats s = stats(true, 0);
+        SchedulerStats withOwners = new SchedulerStats(s.since(), s.runsByStatus(), s.lag(), s.pools(), 4, 0, 0, false,
+                true, 0, java.util.Optional.empty(), List.of(
+                new SchedulerStats.OwnerUsage("com.example.hostile", org.pluginscheduler.api.Priority.NORMAL, 4, 16,
+                        4, 4),
+                new SchedulerStats.OwnerUsage("com.example.good", org.pluginscheduler.api.Priority.NORMAL, 1, 0, 0, 4)));
+        String shown = new TaskCommands(noTasks(withOwners), Clock.systemUTC()).stats();
+        assertTrue(shown.contains("""
+                OWNER                POOL    RUNNING  SHARE  QUEUED  STUCK
+                com.example.hostile  NORMAL  4        4      16      4
+                com.example.good     NORMAL  1        4      0       0"""), shown);
+        assertTrue(!new TaskCommands(noTasks(), Clock.systemUTC()).stats().contains("OWNER"), "nobody: no table");
+    }
+
     private static SchedulerStats withHistory(SchedulerStats.History history) {
         SchedulerStats s = stats(true, 0);
         return new SchedulerStats(s.since(), s.runsByStatus(), s.lag(), s.pools(), 0, 0, 0, false, true, 0,

@@ -115,6 +115,22 @@ class ExecutionServiceBindingTest {
     }
 
     @Test
+    void theStatsCarryEachOwnersUseOfThePoolsFromTheExecutionService() {
+        List<org.pluginscheduler.api.SchedulerStats.OwnerUsage> owners = List.of(
+                new org.pluginscheduler.api.SchedulerStats.OwnerUsage("p", org.pluginscheduler.api.Priority.NORMAL,
+                        4, 16, 1, 4));
+        engine.executor(new QueueExecutor() {
+            @Override
+            public ExecutionStats stats() {
+                return new ExecutionStats(List.of(), 1, owners);
+            }
+        });
+        assertEquals(owners, engine.stats().owners());
+        engine.executor(new QueueExecutor()); // one that says nothing about owners
+        assertEquals(List.of(), engine.stats().owners());
+    }
+
+    @Test
     void triggeredRunsAndSubmissionsAreHeldAndHandedOverInOrderExactlyOnce() {
         register();
         String first = engine.trigger(TaskId.parse("p:locked"), RunTrigger.MANUAL, Map.of());
