@@ -263,10 +263,12 @@ public class ExecutionSemanticsIT extends SchedulerTestBase {
         configure(Map.of("worker.threads", 1, "stuck.after.seconds", 1));
         String bsn = "itest.stubborn";
         stubbornPlugins.add(bsn);
-        start(plugin(bsn).tasks("stubborn=" + BY_HAND + "|steady=" + FAST).stubborn("stubborn")
-                .timeout("stubborn=PT0.3S"));
+        start(plugin(bsn).tasks("stubborn=" + BY_HAND).stubborn("stubborn").timeout("stubborn=PT0.3S"));
+        // another plugin: a stuck run keeps counting against its own plugin's share (here the one thread) until it
+        // returns, so only other plugins' runs get the replacement thread
+        start(plugin("itest.steady").tasks("steady=" + FAST));
         TaskId stubborn = TaskId.of(bsn, "stubborn");
-        TaskId steady = TaskId.of(bsn, "steady");
+        TaskId steady = TaskId.of("itest.steady", "steady");
         awaitRuns(steady, RunStatus.SUCCEEDED, 1);
         awaitState(stubborn, TaskState.ACTIVE);
         assertEquals(0, scheduler.stats().stuckRuns());
