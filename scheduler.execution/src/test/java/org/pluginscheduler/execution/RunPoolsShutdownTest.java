@@ -146,6 +146,16 @@ class RunPoolsShutdownTest extends PoolsFixture {
      */
     @Test
     void everyAcceptedRunGetsExactlyOneOutcomeWhenSubmittersRaceAShutdown() throws InterruptedException {
+        hammer((submitter, i) -> "owner-" + submitter + "-" + i); // every run its own owner: no share binds
+    }
+
+    /** The same with three owners in all: their shares bind, so runs wait in the owners' queues at the shutdown. */
+    @Test
+    void everyAcceptedRunGetsExactlyOneOutcomeWhenSubmittersOfThreeOwnersRaceAShutdown() throws InterruptedException {
+        hammer((submitter, i) -> "owner-" + (submitter + i) % 3);
+    }
+
+    private void hammer(java.util.function.BiFunction<Integer, Integer, String> owner) throws InterruptedException {
         int rounds = 30;
         int submitters = 6;
         int handedBack = 0;
@@ -168,8 +178,9 @@ class RunPoolsShutdownTest extends PoolsFixture {
                         return;
                     }
                     for (int i = 0; ; i++) {
-                        TestRun run = new TestRun(submitter + "-" + i, Priority.values()[(submitter + i) % 3],
-                                java.util.Optional.empty(), TestRun.QUICK, roundPools::holdsLock);
+                        TestRun run = new TestRun(submitter + "-" + i, owner.apply(submitter, i),
+                                Priority.values()[(submitter + i) % 3], java.util.Optional.empty(), TestRun.QUICK,
+                                roundPools::holdsLock);
                         try {
                             if (submitter == 0 && i % 10 == 0) {
                                 roundPools.executeHere(run);
@@ -205,6 +216,10 @@ class RunPoolsShutdownTest extends PoolsFixture {
                 ran += run.runs.get();
             }
             assertEquals(submitters, accepted.values().stream().filter(a -> !a).count(), "each submitter refused once");
+            // a run handed back just as a thread took it from the executor's queue frees its owner's slot when
+            // that thread finds it handed back, possibly just after the shutdown returned
+            assertTrue(roundPools.awaitUntil(() -> roundPools.stats().owners().isEmpty(), PATIENCE),
+                    "no owner left holding or queued: " + roundPools.stats().owners());
         }
         assertTrue(ran > 0);
         System.out.printf("exactly-once hammer: %d rounds, %d ran, %d handed back%n", rounds, ran, handedBack);
