@@ -399,8 +399,8 @@ final class RunPools {
     /**
      * Applies new settings live: pools are resized (no queued or running run is lost or repeated; a smaller pool
      * shrinks as its threads finish their runs), a new share applies to the next dispatch (a smaller one stops
-     * nothing that runs: the owner's queued runs wait until it is below it), a new stuck delay applies to runs that time out afterwards, a new
-     * grace period to the next shutdown. Ignored once shutting down.
+     * nothing that runs: the owner's queued runs wait until it is below it), a new stuck delay applies to runs that
+     * time out afterwards, a new grace period to the next shutdown. Ignored once shutting down.
      */
     void reconfigure(ExecutionSettings newSettings) {
         Objects.requireNonNull(newSettings, "newSettings");
