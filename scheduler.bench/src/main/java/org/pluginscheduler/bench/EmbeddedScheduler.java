@@ -28,7 +28,7 @@ import org.pluginscheduler.api.store.TaskStore;
 final class EmbeddedScheduler implements AutoCloseable {
 
     static final String API_PACKAGES = "org.pluginscheduler.api;version=1.3.0,org.pluginscheduler.api.store;version=2.1.0,"
-            + "org.pluginscheduler.api.execution;version=1.0.0";
+            + "org.pluginscheduler.api.execution;version=1.1.0";
 
     private final Framework framework;
     private final SchedulerAdmin scheduler;
@@ -73,7 +73,10 @@ final class EmbeddedScheduler implements AutoCloseable {
             cm.start();
             Map<String, Object> core = new HashMap<>(extra("bench.scheduler"));
             configure(cm, "org.pluginscheduler.scheduler", core);
-            Map<String, Object> execution = new HashMap<>(Map.of("worker.threads", threads));
+            // every bench task has one owner (the framework), which the bulkheads would hold to half of each pool;
+            // the peers use all their threads, so ours does too
+            Map<String, Object> execution = new HashMap<>(Map.of("worker.threads", threads,
+                    "owner.share.percent", 100));
             execution.putAll(extra("bench.execution"));
             configure(cm, "org.pluginscheduler.execution", execution);
             Map<String, Object> memory = extra("bench.store.memory");

@@ -31,7 +31,7 @@ class ProviderProblemsListTest {
                         + "until it does");
         SchedulerStats stats = new SchedulerStats(Instant.EPOCH, Map.of(), new SchedulerStats.Lag(0, Duration.ZERO,
                 Duration.ZERO, Duration.ZERO, Duration.ZERO), List.of(), 0, 0, 0, false, true, 0, Optional.empty(),
-                List.of(problem));
+                List.of(), List.of(problem));
         SchedulerAdmin scheduler = (SchedulerAdmin) Proxy.newProxyInstance(SchedulerAdmin.class.getClassLoader(),
                 new Class<?>[] {SchedulerAdmin.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "tasks" -> List.of();

@@ -191,7 +191,7 @@ class TaskCommandsTest {
                 new SchedulerStats.OwnerUsage("com.example.hostile", org.pluginscheduler.api.Priority.NORMAL, 4, 16,
                         4, 4),
                 new SchedulerStats.OwnerUsage("com.example.good", org.pluginscheduler.api.Priority.NORMAL, 1, 0, 0,
-                        4)));
+                        4)), List.of());
         String shown = new TaskCommands(noTasks(withOwners), Clock.systemUTC()).stats();
         assertTrue(shown.contains("""
                 OWNER                POOL    RUNNING  SHARE  QUEUED  STUCK

@@ -316,7 +316,7 @@ public final class SchedulerEngine {
         List<ProviderProblem> problems = reads.problems();
         return problems.isEmpty() ? s : new SchedulerStats(s.since(), s.runsByStatus(), s.lag(), s.pools(),
                 s.stuckRuns(), s.pendingRetries(), s.heldLocks(), s.paused(), s.executing(), s.heldRuns(), s.history(),
-                problems);
+                s.owners(), problems);
     }
 
     /** @return the providers whose task list could not be read in time (see {@link ProviderReads}), oldest first */

@@ -355,7 +355,8 @@ final class TaskAdmin {
         synchronized (ctx.lock) {
             return new SchedulerStats(stats.since(), stats.counts(), stats.lagPercentiles(), execution.pools(),
                     execution.stuckRuns(), launcher.pendingRetries(registry.slots()), launcher.heldLocks(),
-                    planner.pausedAll(), executor != null, launcher.held(), history, execution.owners());
+                    planner.pausedAll(), executor != null, launcher.held(), history, execution.owners(),
+                    List.of());
         }
     }
 
