@@ -147,6 +147,11 @@ public final class PooledRunExecutor implements RunExecutor {
     }
 
     @Override
+    public void abandoned(ExecutableRun run) {
+        pools.abandon(run);
+    }
+
+    @Override
     public ExecutionStats stats() {
         return pools.stats();
     }

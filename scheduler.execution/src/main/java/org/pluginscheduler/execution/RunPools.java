@@ -275,18 +275,16 @@ final class RunPools {
      * @return whether it had been declared stuck
      */
     private boolean returned(Running returned) {
-        boolean timedOut = false;
-        if (returned.watched) {
-            synchronized (returned) { // excludes deadlinePassed: it sees the return, or this sees the timeout
-                returned.returned = true;
-                timedOut = returned.timedOut;
+        boolean mayBeStuck;
+        synchronized (returned) { // excludes deadlinePassed and abandon: they see the return, or this sees them
+            returned.returned = true;
+            mayBeStuck = returned.timedOut || returned.abandoned;
+            if (returned.watched) {
                 returned.stopWatching();
             }
-        } else {
-            returned.returned = true;
         }
         boolean wasStuck = false;
-        if (timedOut) { // only a run that timed out can have been declared stuck (under the lock)
+        if (mayBeStuck) { // only a run that timed out or was abandoned can have been declared stuck (under the lock)
             lock.lock();
             try {
                 wasStuck = returned.stuck;
@@ -343,6 +341,43 @@ final class RunPools {
                 late.stuckCheck = arm(stuckAfter, () -> stuckCheck(late));
             }
         }
+    }
+
+    /**
+     * The core gave up waiting for a run it cancelled (its provider went away): if it is still inside {@code run()}
+     * it is declared stuck now, as if it had timed out and ignored that, except that the core is not called back.
+     * Its pool may get a replacement thread; its owner keeps counting it until it returns.
+     */
+    void abandon(ExecutableRun run) {
+        Running late = running.stream().filter(r -> r.run == run).findFirst().orElse(null);
+        if (late == null) {
+            return; // returned meanwhile, or never started here
+        }
+        boolean replaced;
+        lock.lock();
+        try {
+            synchronized (late) { // the lock, then a run's monitor: the one order in this class
+                if (late.returned || late.stuck || state == State.STOPPED) {
+                    return;
+                }
+                late.abandoned = true;
+                late.stuck = true;
+                late.stopWatching(); // its deadline and stuck check would only repeat this
+            }
+            stuck++;
+            if (late.pool != null) {
+                late.pool.stuck(late.owner);
+            }
+            replaced = late.pool != null && state == State.RUNNING && late.pool.grow();
+            late.replaced = replaced;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("{} ignored its cancellation (its task's provider went away) and still holds thread {}: declared "
+                + "stuck; {}", late, late.threadName, late.pool == null ? "it runs on its caller's thread"
+                : replaced ? "a replacement thread was added to its pool"
+                : "no replacement thread: its pool already has as many extra threads as it is configured with");
     }
 
     /** The timer thread: a timed-out run is still inside {@code run()} the stuck delay later. */
@@ -1032,9 +1067,9 @@ final class RunPools {
     }
 
     /**
-     * A run inside {@code run()}, with its deadline watch. {@code deadline}, {@code stuckCheck}, {@code returned}
-     * and {@code timedOut} of a watched run are guarded by its monitor; {@code stuck} and {@code replaced} by the
-     * lock.
+     * A run inside {@code run()}, with its deadline watch. {@code deadline}, {@code stuckCheck}, {@code returned},
+     * {@code timedOut} and {@code abandoned} are guarded by its monitor ({@code returned} is also read without it);
+     * {@code stuck} and {@code replaced} by the lock, and set under both.
      */
     private static final class Running {
         final ExecutableRun run;
@@ -1051,6 +1086,8 @@ final class RunPools {
         Timer.Cancellable stuckCheck;
         volatile boolean returned;
         boolean timedOut;
+        /** The core gave up waiting for it after cancelling it ({@link #abandon}). */
+        boolean abandoned;
         boolean stuck;
         boolean replaced;
 

@@ -109,6 +109,45 @@ class RunPoolsSharesTest extends PoolsFixture {
     }
 
     @Test
+    void runsTheCoreAbandonedAfterTheirProviderLeftAreReplacedLikeStuckOnesAndTheirThreadsRetired()
+            throws InterruptedException {
+        start(EIGHT);
+        List<TestRun> departed = submit("A", 4, TestRun.IGNORES_INTERRUPTS); // no timeout: never "stuck" by itself
+        for (TestRun run : departed) {
+            await(run.entered, run + " started");
+        }
+        List<TestRun> next = submit("B", 4, TestRun.IGNORES_INTERRUPTS); // another owner that blocks, no timeout
+        for (TestRun run : next) {
+            await(run.entered, run + " started");
+        }
+        assertEquals(new SchedulerStats.Pool(Priority.NORMAL, 8, 8, 0, 0), pool(Priority.NORMAL), "the pool is full");
+
+        departed.forEach(pools::abandon); // A's provider went away and its runs ignored the cancellation
+        departed.forEach(pools::abandon); // told twice: nothing more happens
+        assertEquals(new SchedulerStats.Pool(Priority.NORMAL, 8, 8, 0, 4), pool(Priority.NORMAL),
+                "four replacement threads");
+        assertEquals(4, pools.stats().stuckRuns());
+        assertEquals(new OwnerUsage("A", Priority.NORMAL, 4, 0, 4, 4), usage("A"), "still A's, counted as stuck");
+        departed.forEach(r -> assertEquals(0, r.stucks.get(), r + ": the core is not called back, it knows"));
+
+        List<TestRun> good = submit("C", 4, TestRun.BLOCKS);
+        for (TestRun run : good) {
+            await(run.entered, run + " started at once on the replacement threads");
+        }
+        good.forEach(r -> r.release.countDown());
+        departed.forEach(r -> r.release.countDown()); // the abandoned runs finally return
+        for (TestRun run : departed) {
+            await(run.returned, run + " returned");
+            join(run.thread); // retired, never handed another run
+        }
+        awaitUntil(() -> pools.stats().stuckRuns() == 0 && pool(Priority.NORMAL).extra() == 0,
+                "nothing stuck, the replacements go");
+        pools.abandon(departed.get(0)); // returned: nothing to do
+        assertEquals(0, pools.stats().stuckRuns());
+        next.forEach(r -> r.release.countDown());
+    }
+
+    @Test
     void anotherOwnersRunIsNextWhenAFloodingOwnerMayUseTheWholePool() throws InterruptedException {
         start(EIGHT.withThreads(Priority.NORMAL, 2).withOwnerSharePercent(100)); // no bulkhead: A may hold both
         List<String> order = new CopyOnWriteArrayList<>();

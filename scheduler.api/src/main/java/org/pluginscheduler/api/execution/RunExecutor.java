@@ -56,6 +56,19 @@ public interface RunExecutor {
      */
     void executeHere(ExecutableRun run);
 
+    /**
+     * The core cancelled a run that is inside {@link ExecutableRun#run()} (its task's provider went away) and waited
+     * its grace period, and the run ignored it: the core no longer waits for it. An executor that replaces the
+     * threads of stuck runs treats it as stuck from now on (a replacement thread within its limits, the thread
+     * retired when it returns), without calling {@link ExecutableRun#stuck}; the core already knows. Does nothing if
+     * the run has returned or was already declared stuck. Quick, never throws.
+     *
+     * @param run a run this executor accepted
+     * @since 1.1
+     */
+    default void abandoned(ExecutableRun run) {
+    }
+
     /** @return a snapshot of the pools and stuck runs, and of each owner's use of the pools if it has shares */
     ExecutionStats stats();
 }

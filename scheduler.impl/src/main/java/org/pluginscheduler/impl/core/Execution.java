@@ -80,6 +80,8 @@ final class Execution implements TaskExecution {
      * fire that started without waiting, a call. Set by the launcher under the core lock.
      */
     volatile PendingRun pending;
+    /** The hand-over to the execution service that runs it, once it runs there (not for a synchronous call). */
+    volatile RunHandoff handoff;
     /** Whether it ever entered task code. */
     private volatile boolean entered;
     /**
@@ -343,6 +345,17 @@ final class Execution implements TaskExecution {
                     limit, reason, late);
         }
         return late;
+    }
+
+    /**
+     * The core no longer waits for this cancelled run: the execution service running it may treat it as stuck and
+     * replace its thread, so a run that ignores its cancellation does not keep a worker from everyone else.
+     */
+    void abandoned() {
+        RunHandoff h = handoff;
+        if (h != null) {
+            h.abandoned();
+        }
     }
 
 

@@ -60,6 +60,7 @@ final class RunHandoff implements ExecutableRun {
     @Override
     public void run() {
         if (state.compareAndSet(NEW, RUN)) {
+            execution.handoff = this;
             record = launcher.shell.run(execution);
         } else {
             LOG.error("{} was handed to run again or after it was handed back; ignored", execution);
@@ -94,6 +95,15 @@ final class RunHandoff implements ExecutableRun {
     public void cancel(String reason) {
         if (state.get() == RUN) {
             execution.cancel(reason);
+        }
+    }
+
+    /** The core gave up waiting for the run after cancelling it: the execution service may replace its thread. */
+    void abandoned() {
+        try {
+            target.abandoned(this);
+        } catch (RuntimeException e) {
+            LOG.error("The execution service threw when told that {} was abandoned: {}", execution, e.toString());
         }
     }
 

@@ -198,7 +198,7 @@ final class TaskRegistry {
             return;
         }
         executions.forEach(e -> e.cancel(reason));
-        Execution.awaitAll(executions, ctx.settings().gracePeriod(), reason);
+        Execution.awaitAll(executions, ctx.settings().gracePeriod(), reason).forEach(Execution::abandoned);
     }
 
     /** Applies a provider's current task list. Under the lock. */

@@ -24,6 +24,8 @@ public final class ExecutorWorkers implements RunExecutor {
     private final Clock clock;
     private final Duration stuckAfter;
     private int stuck;
+    /** The runs the core said it abandoned ({@link #abandoned}), by run id. */
+    final List<String> abandoned = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ExecutorWorkers(Executor all) {
         this(all, Clock.systemUTC(), Duration.ofSeconds(5));
@@ -47,6 +49,11 @@ public final class ExecutorWorkers implements RunExecutor {
     @Override
     public void execute(ExecutableRun run) {
         executors.get(run.priority()).execute(() -> runWatched(run, true));
+    }
+
+    @Override
+    public void abandoned(ExecutableRun run) {
+        abandoned.add(run.runId());
     }
 
     @Override

@@ -100,4 +100,57 @@ class RobustnessTest {
         assertEquals(TaskState.ACTIVE, engine.task(TaskId.parse("p:fine")).orElseThrow().state());
         assertEquals(TaskState.INVALID, engine.task(TaskId.parse("p:huge")).orElseThrow().state());
     }
+
+    @Test
+    void aRunThatIgnoresItsCancellationWhenItsProviderLeavesIsHandedToTheExecutionServiceAsAbandoned()
+            throws InterruptedException {
+        ExecutorWorkers threads = new ExecutorWorkers(r -> new Thread(r, "test-run").start());
+        SchedulerEngine departing = new SchedulerEngine(clock, Runnable::run, threads, store,
+                Settings.defaults(ZoneId.of("UTC"), Duration.ofMillis(200)));
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        TestProvider provider = new TestProvider(TaskDefinition.builder("t").schedule("cron:0 3 * * *").build());
+        provider.behaviour = e -> {
+            entered.countDown();
+            while (true) {
+                try {
+                    release.await();
+                    return TaskResult.success();
+                } catch (InterruptedException ignored) {
+                    // hostile: ignores its cancellation
+                }
+            }
+        };
+        ProviderHandle handle = ProviderHandle.forProvider("p", 1, "p 1", "provider", provider);
+        departing.providerAdded(handle);
+        String runId = departing.trigger(TaskId.parse("p:t"), RunTrigger.MANUAL, Map.of());
+        assertTrue(entered.await(5, java.util.concurrent.TimeUnit.SECONDS));
+        departing.providerRemoved(handle); // cancels, waits the grace period (200 ms), gives up
+        assertEquals(List.of(runId), threads.abandoned, "the execution service is told, so it can replace the thread");
+        release.countDown();
+    }
+
+    @Test
+    void aRunThatEndsWithinTheGracePeriodIsNotAbandoned() throws InterruptedException {
+        ExecutorWorkers threads = new ExecutorWorkers(r -> new Thread(r, "test-run").start());
+        SchedulerEngine departing = new SchedulerEngine(clock, Runnable::run, threads, store,
+                Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(5)));
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        TestProvider provider = new TestProvider(TaskDefinition.builder("t").schedule("cron:0 3 * * *").build());
+        provider.behaviour = e -> {
+            entered.countDown();
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException cancelled) {
+                return TaskResult.failure("cancelled");
+            }
+            return TaskResult.success();
+        };
+        ProviderHandle handle = ProviderHandle.forProvider("p", 1, "p 1", "provider", provider);
+        departing.providerAdded(handle);
+        departing.trigger(TaskId.parse("p:t"), RunTrigger.MANUAL, Map.of());
+        assertTrue(entered.await(5, java.util.concurrent.TimeUnit.SECONDS));
+        departing.providerRemoved(handle);
+        assertEquals(List.of(), threads.abandoned);
+    }
 }
