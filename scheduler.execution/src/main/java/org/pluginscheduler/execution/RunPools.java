@@ -114,6 +114,8 @@ final class RunPools {
     private volatile State state = State.RUNNING;
     private final Set<Accepted> queued = ConcurrentHashMap.newKeySet();
     private final Set<Running> running = ConcurrentHashMap.newKeySet();
+    /** Which ends of pool threads by a throwable are logged in full (a plugin can end one on every run). */
+    private final ThreadEnds threadEnds = new ThreadEnds(System::nanoTime);
     private int stuck; // guarded by lock
     /** Threads waiting on {@link #changed}; changes signal only while there are any. */
     private final AtomicInteger waiters = new AtomicInteger();
@@ -964,8 +966,14 @@ final class RunPools {
                 thread.setPriority(Thread.MAX_PRIORITY);
             }
             thread.setUncaughtExceptionHandler((t, e) -> {
-                if (!(e instanceof Retired)) { // a retired thread was logged when its stuck run returned
-                    LOG.error("Thread {} ended by {}; its pool starts another", t.getName(), e.toString(), e);
+                if (e instanceof Retired) {
+                    return; // a retired thread was logged when its stuck run returned
+                }
+                int since = threadEnds.ended();
+                if (since >= 0) {
+                    LOG.error("Thread {} ended by {}; its pool starts another{}", t.getName(), e.toString(),
+                            since == 0 ? "" : " (" + since + " more pool thread(s) ended by a throwable since the "
+                                    + "last such line; each run's failure is in its record)", e);
                 }
             });
             return thread;

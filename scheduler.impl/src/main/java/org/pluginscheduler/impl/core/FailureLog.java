@@ -103,10 +103,55 @@ final class FailureLog {
         }
     }
 
-    /** Writes to the logger of {@code FailureLog}. */
+    /** The most stack frames of one throwable (and of each cause) a full line shows. */
+    static final int MAX_FRAMES = 40;
+
+    /**
+     * A throwable's stack trace cut to {@link #MAX_FRAMES} frames per throwable in its cause chain, for the log: a
+     * StackOverflowError carries 1,024 frames (about 100 KB of log), and a plugin can throw one from each of its
+     * tasks. Printed like the original, with a note of how many frames were left out.
+     */
+    static Throwable trimmed(Throwable error) {
+        return trimmed(error, 0);
+    }
+
+    private static Throwable trimmed(Throwable error, int depth) {
+        if (error == null || depth > 8) {
+            return null;
+        }
+        StackTraceElement[] frames = error.getStackTrace();
+        Throwable cause = error.getCause() == error ? null : error.getCause();
+        Throwable trimmedCause = trimmed(cause, depth + 1);
+        if (frames.length <= MAX_FRAMES && trimmedCause == cause) {
+            return error;
+        }
+        return new Trimmed(error, frames, trimmedCause);
+    }
+
+    /** A copy of a throwable with fewer frames, printed with the original's class and message. */
+    private static final class Trimmed extends Throwable {
+        private static final long serialVersionUID = 1L;
+        private final String header;
+
+        Trimmed(Throwable original, StackTraceElement[] frames, Throwable cause) {
+            super(original.getMessage(), cause, false, true);
+            int shown = Math.min(frames.length, MAX_FRAMES);
+            this.header = original + (frames.length > shown
+                    ? " [the first " + shown + " of " + frames.length + " frames]" : "");
+            setStackTrace(java.util.Arrays.copyOf(frames, shown));
+        }
+
+        @Override
+        public String toString() {
+            return header;
+        }
+    }
+
+    /** Writes to the logger of {@code FailureLog}, stack traces {@linkplain #trimmed trimmed}. */
     static Sink slf4j() {
         Logger log = LoggerFactory.getLogger(FailureLog.class);
-        return (level, line, stackTrace) -> {
+        return (level, line, fullTrace) -> {
+            Throwable stackTrace = trimmed(fullTrace);
             switch (level) {
                 case INFO -> {
                     if (stackTrace == null) {
@@ -215,6 +260,12 @@ final class FailureLog {
      * @param clock the core's clock: intervals are measured on it
      * @param sink  where lines go
      */
+    /**
+     * Stack traces written in full in the last interval, by owner and pattern: at most {@link #MAX_TASKS}, older ones
+     * swept. Guarded by this.
+     */
+    private final Map<String, TraceShown> tracesShown = new java.util.HashMap<>();
+
     FailureLog(Clock clock, Sink sink) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.sink = Objects.requireNonNull(sink, "sink");
@@ -271,13 +322,40 @@ final class FailureLog {
             p.count(kind, level, detail, now);
         } else if (t.patterns.size() < MAX_PATTERNS_PER_TASK) {
             t.patterns.put(signature, new Pattern(kind, describe(error), now));
-            out.add(new Line(level, line, error));
+            out.add(error == null ? new Line(level, line, null) : withTraceOnce(t.task, signature, level, line,
+                    error, now));
         } else {
             t.others.count(kind, level, detail, now);
         }
         if (due(t.lastLine, now)) {
             tell(t, now, "", out);
         }
+    }
+
+    /**
+     * The full line of a task's new pattern, with its stack trace unless another task of the same owner logged the
+     * same trace (same kind, class and top frames) within the summary interval: a plugin whose 50 tasks fail the
+     * same way writes the trace once, and 49 lines that point to it.
+     */
+    private Line withTraceOnce(TaskId task, String signature, Level level, String line, Throwable error,
+                               Instant now) {
+        String key = task.owner() + "|" + signature;
+        TraceShown shown = tracesShown.get(key);
+        if (shown != null && now.isBefore(shown.at().plus(SUMMARY_INTERVAL))) {
+            return new Line(level, line + " [stack trace as logged for " + shown.task() + " at " + shown.at() + "]",
+                    null);
+        }
+        if (tracesShown.size() >= MAX_TASKS) {
+            tracesShown.values().removeIf(t -> !now.isBefore(t.at().plus(SUMMARY_INTERVAL)));
+        }
+        if (tracesShown.size() < MAX_TASKS) {
+            tracesShown.put(key, new TraceShown(task, now));
+        }
+        return new Line(level, line, error);
+    }
+
+    /** A stack trace written in full: for which task, when. */
+    private record TraceShown(TaskId task, Instant at) {
     }
 
     private void overflow(Kind kind, TaskId task, Level level, String line, String detail, Throwable error,
@@ -366,6 +444,7 @@ final class FailureLog {
 
     private void sweep(Instant now, List<Line> out) {
         nextSweep = now.plus(SWEEP_EVERY);
+        tracesShown.values().removeIf(t -> !now.isBefore(t.at().plus(SUMMARY_INTERVAL)));
         for (Iterator<Tracked> it = tracked.values().iterator(); it.hasNext(); ) {
             Tracked t = it.next();
             if (isGone(t)) {

@@ -201,15 +201,65 @@ final class TaskRegistry {
         Execution.awaitAll(executions, ctx.settings().gracePeriod(), reason).forEach(Execution::abandoned);
     }
 
+    /**
+     * At most this many INFO and this many WARN lines name single tasks registered, updated, removed or rejected
+     * while one task list is applied; one summary line each says how many more there were (a plugin listing
+     * 10,000 tasks logs 20 lines and a summary, not 10,000 lines).
+     */
+    static final int LINES_PER_LIST = 20;
+    /** What one application of a task list may still log, line by line. Under the lock; null between lists. */
+    private LineBudget budget;
+
+    /** Counts the lines of one task list: the first ones are written, the rest summarised. */
+    private static final class LineBudget {
+        int info;
+        int warn;
+
+        boolean info() {
+            return ++info <= LINES_PER_LIST;
+        }
+
+        boolean warn() {
+            return ++warn <= LINES_PER_LIST;
+        }
+    }
+
+    private boolean tellInfo() {
+        return budget == null || budget.info();
+    }
+
+    private boolean tellWarn() {
+        return budget == null || budget.warn();
+    }
+
     /** Applies a provider's current task list. Under the lock. */
     private void apply(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch) {
         assert ctx.locked();
+        budget = new LineBudget();
+        try {
+            applyList(handle, definitions, toDispatch);
+        } finally {
+            if (budget.info > LINES_PER_LIST) {
+                LOG.info("... and {} more task(s) registered, updated or removed from {} ({} lines per task list)",
+                        budget.info - LINES_PER_LIST, handle, LINES_PER_LIST);
+            }
+            if (budget.warn > LINES_PER_LIST) {
+                LOG.warn("... and {} more task(s) of {} rejected or in conflict (task:list shows each)",
+                        budget.warn - LINES_PER_LIST, handle);
+            }
+            budget = null;
+        }
+    }
+
+    private void applyList(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch) {
         applied.put(handle, definitions);
         rejected.removeIf(r -> r.claimant == handle);
         Map<String, TaskDefinition> byId = new LinkedHashMap<>();
         for (TaskDefinition definition : definitions) {
             if (definition == null) {
-                LOG.warn("{} listed a null task definition; ignored", handle);
+                if (tellWarn()) {
+                    LOG.warn("{} listed a null task definition; ignored", handle);
+                }
                 continue;
             }
             if (byId.putIfAbsent(String.valueOf(definition.id()), definition) != null) {
@@ -228,20 +278,26 @@ final class TaskRegistry {
                 String why = tenantGone ? "tenant " + slot.id.tenant().get() + " is no longer configured"
                         : "no longer in the list of " + handle;
                 unregister(slot, why);
-                LOG.info("Task {} removed: {}", slot.id, why);
+                if (tellInfo()) {
+                    LOG.info("Task {} removed: {}", slot.id, why);
+                }
             }
         }
         for (TaskDefinition definition : byId.values()) {
             List<String> problems = defs.problems(definition);
             if (problems.stream().anyMatch(p -> p.startsWith("id:"))) {
-                LOG.warn("Rejected a task of {}: {}", handle, String.join("; ", problems));
+                if (tellWarn()) {
+                    LOG.warn("Rejected a task of {}: {}", handle, String.join("; ", problems));
+                }
                 continue;
             }
             for (TaskId id : defs.instances(handle, definition)) {
                 try {
                     register(handle, id, defs.overridden(id, definition), problems, toDispatch);
                 } catch (RuntimeException e) { // a library that throws: this task alone
-                    LOG.error("Could not register task {} from {}: {}", id, handle, e.toString(), e);
+                    if (tellWarn()) {
+                        LOG.error("Could not register task {} from {}: {}", id, handle, e.toString(), e);
+                    }
                     reject(handle, id, definition, TaskState.INVALID, "could not be registered: " + e, false);
                 }
             }
@@ -255,6 +311,9 @@ final class TaskRegistry {
         if (!problems.isEmpty()) {
             String problem = String.join("; ", problems);
             reject(handle, id, definition, TaskState.INVALID, problem, false);
+            if (!tellWarn()) {
+                return Optional.of(problem);
+            }
             if (existing != null && existing.handle == handle) {
                 LOG.warn("Task {} keeps its previous definition: the new one from {} is invalid: {}", id, handle,
                         problem);
@@ -266,8 +325,10 @@ final class TaskRegistry {
         if (existing != null && existing.handle != handle) {
             String problem = "id taken: " + id + " is already provided by " + existing.handle;
             reject(handle, id, definition, TaskState.CONFLICT, problem, true);
-            LOG.warn("Conflict: {} claims task {}, which {} already provides; the claim is rejected and the "
-                    + "existing task keeps running", handle, id, existing.handle);
+            if (tellWarn()) {
+                LOG.warn("Conflict: {} claims task {}, which {} already provides; the claim is rejected and the "
+                        + "existing task keeps running", handle, id, existing.handle);
+            }
             return Optional.of(problem);
         }
         if (existing != null) {
@@ -277,7 +338,9 @@ final class TaskRegistry {
                         definition.scheduleText());
                 planner.replan(existing, planner.effectiveSchedule(existing));
                 states.save(existing.stored);
-                LOG.info("Task {} updated by {}: {}", id, handle, existing.schedule.text());
+                if (tellInfo()) {
+                    LOG.info("Task {} updated by {}: {}", id, handle, existing.schedule.text());
+                }
             }
             return Optional.empty();
         }
@@ -292,8 +355,10 @@ final class TaskRegistry {
         slots.put(id, slot);
         planner.plan(slot, known);
         states.save(slot.stored);
-        LOG.info("Task {} registered from {}: {}, next fire {}", id, handle, slot.schedule.text(),
-                slot.nextFire() == null ? "none" : slot.nextFire());
+        if (tellInfo()) {
+            LOG.info("Task {} registered from {}: {}, next fire {}", id, handle, slot.schedule.text(),
+                    slot.nextFire() == null ? "none" : slot.nextFire());
+        }
         // accepted runs it left behind first: a fire missed while down that is one of them is not run twice
         launcher.restore(slot, launcher.pendingWork.take(id), toDispatch);
         planner.catchUpDowntime(slot, toDispatch);

@@ -120,7 +120,11 @@ class FailureLogTest {
     void twoTasksAreLimitedIndependently() {
         fail(a, thrownHere("a0"));
         clock.advance(Duration.ofSeconds(30));
-        fail(b, thrownHere("b0")); // same exception, same place, other task: in full
+        fail(b, thrownHere("b0")); // same exception, same place, other task: a full line, the trace not again
+        assertEquals(1, withStackTrace(), "the same owner's identical trace is written once a minute");
+        assertTrue(logged.get(logged.size() - 1).line().contains("[stack trace as logged for " + a + " at "),
+                logged.get(logged.size() - 1).line());
+        fail(TaskId.of("other", "c"), thrownHere("c0")); // another owner: its own trace
         assertEquals(2, withStackTrace());
         for (int i = 1; i <= 10; i++) {
             clock.advance(Duration.ofSeconds(3));
@@ -188,9 +192,12 @@ class FailureLogTest {
             clock.advance(Duration.ofSeconds(1));
         }
         assertEquals(FailureLog.MAX_TASKS, log.trackedTasks());
-        assertEquals(FailureLog.MAX_TASKS + 1, withStackTrace(), "each tracked task once, the first overflow once");
+        assertEquals(2, withStackTrace(), "one owner, one failure: the trace once (then lines pointing to it), and "
+                + "once with the overflow's first line");
+        assertEquals(FailureLog.MAX_TASKS + 1, logged.stream().filter(l -> l.line().startsWith("Task ")
+                && !l.line().contains(" more time")).count(), "a full line for each tracked task and the overflow");
         Logged full = logged.stream().filter(l -> l.line().contains("is full")).findFirst().orElseThrow();
-        assertNotNull(full.stackTrace());
+        assertTrue(full.stackTrace() != null || full.line().contains("[stack trace as logged for"), full.line());
 
         clock.advance(FailureLog.SUMMARY_INTERVAL);
         log.check();
@@ -198,7 +205,8 @@ class FailureLogTest {
         assertEquals(1, overflow.size());
         assertTrue(overflow.get(0).line().startsWith(500 * 10 - 1 + " more failure line(s)"), overflow.get(0).line());
         assertEquals(FailureLog.MAX_TASKS * 9L, told(logged.stream().filter(l -> l.stackTrace() == null
-                && l.line().startsWith("Task ")).toList()), "the tracked tasks' repeats are all summarised");
+                && l.line().startsWith("Task ") && !l.line().contains("[stack trace as logged for")).toList()),
+                "the tracked tasks' repeats are all summarised");
 
         // tracked tasks that recover make room: the next task's failure is tracked, and in full
         for (int i = 0; i < FailureLog.MAX_TASKS; i++) {
@@ -305,5 +313,32 @@ class FailureLogTest {
         assertEquals("Task p:a had a run stuck 1 more time(s) the same way since " + T0 + ", logged in full at " + T0
                 + "; last: stuck on thread w-2", summary.line());
         assertNull(summary.stackTrace());
+    }
+
+    @Test
+    void aStackOverflowErrorIsLoggedWithItsFirstFortyFramesAndSaysSo() {
+        StackOverflowError deep = null;
+        try {
+            recurse(0);
+        } catch (StackOverflowError e) {
+            deep = e;
+        }
+        int total = deep.getStackTrace().length;
+        Throwable shown = FailureLog.trimmed(new IllegalStateException("wrapped", deep));
+        assertTrue(shown.toString().startsWith("java.lang.IllegalStateException: wrapped"), shown.toString());
+        Throwable shallow = new IllegalStateException("shallow");
+        shallow.setStackTrace(java.util.Arrays.copyOf(shallow.getStackTrace(), 3));
+        assertTrue(FailureLog.trimmed(shallow) == shallow, "a short trace is kept as it is");
+        Throwable cause = shown.getCause();
+        assertEquals(FailureLog.MAX_FRAMES, cause.getStackTrace().length);
+        assertEquals("java.lang.StackOverflowError [the first 40 of " + total + " frames]", cause.toString());
+        assertEquals(deep.getStackTrace()[0], cause.getStackTrace()[0]);
+        java.io.StringWriter printed = new java.io.StringWriter();
+        shown.printStackTrace(new java.io.PrintWriter(printed));
+        assertTrue(printed.toString().length() < 10_000, "a few KB, not ~100 KB: " + printed.toString().length());
+    }
+
+    private static long recurse(long depth) {
+        return recurse(depth + 1) + 1;
     }
 }

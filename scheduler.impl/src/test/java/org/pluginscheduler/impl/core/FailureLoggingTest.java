@@ -128,9 +128,11 @@ class FailureLoggingTest {
                 counter.get(), bytes12s, count(first12s, "java.lang.IllegalStateException: remote refused"));
 
         assertEquals(TASKS * 120, counter.get(), "every fire ran");
-        assertEquals(TASKS, count(first12s, "java.lang.IllegalStateException: remote refused"),
-                "one stack trace per task");
-        assertEquals(TASKS, count(first12s, "at org.pluginscheduler.impl.core.FailureLoggingTest.callRemote"));
+        assertEquals(1, count(first12s, "java.lang.IllegalStateException: remote refused"),
+                "one stack trace for the plugin: its 50 tasks fail the same way");
+        assertEquals(1, count(first12s, "at org.pluginscheduler.impl.core.FailureLoggingTest.callRemote"));
+        assertEquals(TASKS - 1, count(first12s, "[stack trace as logged for hostile:t"),
+                "each other task's first failure is a full line that points to it");
         assertTrue(bytes12s < 100_000, "bounded: " + bytes12s + " bytes");
 
         // a minute after each task's first failure, one summary line per task: how many since, and the last one
@@ -140,8 +142,8 @@ class FailureLoggingTest {
         assertTrue(summaries(upToOneMinute).stream().allMatch(n -> n == 599 || n == 600),
                 "each the failures since its first, the one at 60 s too if its summary came with it: "
                         + summaries(upToOneMinute));
-        assertEquals(TASKS, count(upToOneMinute, "java.lang.IllegalStateException: remote refused"),
-                "still one stack trace per task");
+        assertEquals(1, count(upToOneMinute, "java.lang.IllegalStateException: remote refused"),
+                "still one stack trace");
         assertTrue(upToOneMinute.contains("; last: IllegalStateException: remote refused request #"),
                 upToOneMinute.lines().filter(l -> l.contains("more time")).findFirst().orElse("no summary"));
         originalErr.printf("[measure] ... and up to 60 s: %d failures, %d bytes logged%n", counter.get(),
@@ -196,5 +198,31 @@ class FailureLoggingTest {
         assertEquals(List.of(2L), summaries(log()));
         assertEquals(1, count(log(), "Task p:flaky recovered after 3 failed run(s) since " + T0));
         assertEquals(1, count(log(), "java.lang.IllegalStateException: remote refused request #1"));
+    }
+
+    @Test
+    void aPluginListingTenThousandTasksLogsTwentyLinesAndASummaryNotTenThousand() {
+        List<TaskDefinition> many = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            many.add(TaskDefinition.builder("many" + i).schedule("cron:0 3 * * *").build());
+        }
+        for (int i = 0; i < 30; i++) {
+            many.add(TaskDefinition.builder("bad" + i).schedule("cron:61 3 * * *").build()); // invalid: minute 61
+        }
+        SchedulerEngineTest.TestProvider provider = new SchedulerEngineTest.TestProvider(
+                many.toArray(TaskDefinition[]::new));
+        ProviderHandle handle = ProviderHandle.forProvider("flood", 1, "flood 1", "provider", provider);
+        engine.providerAdded(handle);
+        assertEquals(10_030, engine.tasks().size(), "every task registered or listed as invalid");
+        String log = log();
+        assertEquals(TaskRegistry.LINES_PER_LIST, count(log, "registered from"), log);
+        assertTrue(log.contains("... and 9980 more task(s) registered, updated or removed from provider"), log);
+        assertEquals(TaskRegistry.LINES_PER_LIST, count(log, "Rejected task flood:bad"), log);
+        assertTrue(log.contains("... and 10 more task(s) of provider rejected or in conflict"), log);
+
+        provider.tasks = many.subList(0, 10); // 9,990 go away: one line each for the first twenty only
+        engine.providerModified(handle);
+        assertEquals(TaskRegistry.LINES_PER_LIST, count(log(), "removed: no longer in the list"));
+        assertTrue(log().contains("... and 9970 more task(s) registered, updated or removed"), log());
     }
 }
