@@ -196,7 +196,7 @@ final class Launcher implements Completion.Followups {
     /** Arms an accepted run for its due time. Under the lock. */
     void arm(TaskSlot slot, PendingRun p) {
         assert ctx.locked();
-        TaskTimer.Entry entry = timer.schedule(p.due(), self -> {
+        TaskTimer.Entry entry = timer.schedule(p.due(), slot.id.owner(), self -> {
             Execution execution;
             synchronized (ctx.lock) {
                 if (!slot.removePendingRetry(self)) {
@@ -492,7 +492,7 @@ final class Launcher implements Completion.Followups {
                 }
                 if (retryAt != null) {
                     storeWaiting(execution);
-                    timer.schedule(retryAt, due -> dispatch(execution));
+                    timer.schedule(retryAt, execution.taskId().owner(), due -> dispatch(execution));
                     return;
                 }
             }

@@ -216,7 +216,7 @@ final class Planner {
             // the slot is the callback and gets its entry: a fire taken off the queue just before a re-arm must
             // not run (a due entry may fire on the timer thread before schedule() has returned here, but fired()
             // waits for the lock)
-            slot.armed = timer.schedule(at, slot);
+            slot.armed = timer.schedule(at, slot.id.owner(), slot); // owners take turns when fires pile up
         }
     }
 

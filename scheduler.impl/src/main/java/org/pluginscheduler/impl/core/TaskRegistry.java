@@ -158,13 +158,42 @@ final class TaskRegistry {
      */
     List<Execution> applyRead(ProviderHandle handle, List<TaskDefinition> definitions) {
         List<Execution> toDispatch = new ArrayList<>();
+        LineBudget lines = new LineBudget();
+        List<TaskDefinition> toRegister;
+        Listed listed = list(handle, definitions); // no lock needed: thousands of definitions take milliseconds
         synchronized (ctx.lock) {
-            if (!handle.isGone() && !ctx.stopped()) {
-                apply(handle, definitions, toDispatch);
+            if (handle.isGone() || ctx.stopped()) {
+                return toDispatch;
+            }
+            budget = lines;
+            try {
+                toRegister = prepare(handle, definitions, listed);
+            } finally {
+                budget = null;
             }
         }
+        // registered a few at a time, the lock let go in between: a list of 10,000 tasks takes a few hundred
+        // milliseconds to register, and fires, runs ending and commands of every other plugin wait for the lock
+        for (int from = 0; from < toRegister.size(); from += REGISTER_AT_ONCE) {
+            synchronized (ctx.lock) {
+                if (handle.isGone() || ctx.stopped()) {
+                    break; // removed meanwhile: what was registered went with it
+                }
+                budget = lines;
+                try {
+                    registerAll(handle, toRegister.subList(from, Math.min(toRegister.size(),
+                            from + REGISTER_AT_ONCE)), toDispatch);
+                } finally {
+                    budget = null;
+                }
+            }
+        }
+        summarise(handle, lines);
         return toDispatch;
     }
+
+    /** How many tasks of a list read from a provider are registered under one hold of the lock. */
+    static final int REGISTER_AT_ONCE = 64;
 
     /**
      * The provider is gone: its tasks stop firing at once, pending retries are dropped, runs inside its code are
@@ -235,46 +264,76 @@ final class TaskRegistry {
     /** Applies a provider's current task list. Under the lock. */
     private void apply(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch) {
         assert ctx.locked();
-        budget = new LineBudget();
+        LineBudget lines = new LineBudget();
+        budget = lines;
         try {
-            applyList(handle, definitions, toDispatch);
+            registerAll(handle, prepare(handle, definitions, list(handle, definitions)), toDispatch);
         } finally {
-            if (budget.info > LINES_PER_LIST) {
-                LOG.info("... and {} more task(s) registered, updated or removed from {} ({} lines per task list)",
-                        budget.info - LINES_PER_LIST, handle, LINES_PER_LIST);
-            }
-            if (budget.warn > LINES_PER_LIST) {
-                LOG.warn("... and {} more task(s) of {} rejected or in conflict (task:list shows each)",
-                        budget.warn - LINES_PER_LIST, handle);
-            }
             budget = null;
+            summarise(handle, lines);
         }
     }
 
-    private void applyList(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch) {
-        applied.put(handle, definitions);
-        rejected.removeIf(r -> r.claimant == handle);
+    private static void summarise(ProviderHandle handle, LineBudget lines) {
+        if (lines.info > LINES_PER_LIST) {
+            LOG.info("... and {} more task(s) registered, updated or removed from {} ({} lines per task list)",
+                    lines.info - LINES_PER_LIST, handle, LINES_PER_LIST);
+        }
+        if (lines.warn > LINES_PER_LIST) {
+            LOG.warn("... and {} more task(s) of {} rejected or in conflict (task:list shows each)",
+                    lines.warn - LINES_PER_LIST, handle);
+        }
+    }
+
+    /**
+     * What a task list says, worked out without the lock (it reads no registry state): its definitions by id, the
+     * duplicates among them, and the ids they are registered under.
+     */
+    private record Listed(Map<String, TaskDefinition> byId, List<TaskDefinition> duplicates, int nulls,
+                          Map<TaskId, TaskDefinition> wanted) {
+    }
+
+    private Listed list(ProviderHandle handle, List<TaskDefinition> definitions) {
         Map<String, TaskDefinition> byId = new LinkedHashMap<>();
+        List<TaskDefinition> duplicates = new ArrayList<>();
+        int nulls = 0;
         for (TaskDefinition definition : definitions) {
             if (definition == null) {
-                if (tellWarn()) {
-                    LOG.warn("{} listed a null task definition; ignored", handle);
-                }
-                continue;
-            }
-            if (byId.putIfAbsent(String.valueOf(definition.id()), definition) != null) {
-                reject(handle, TaskId.of(handle.owner, TaskDefinitions.safeId(definition)), definition, TaskState.CONFLICT,
-                        "id: '" + definition.id() + "' appears more than once in the provider's list; the first one "
-                                + "is used", false);
+                nulls++;
+            } else if (byId.putIfAbsent(String.valueOf(definition.id()), definition) != null) {
+                duplicates.add(definition);
             }
         }
-        Map<TaskId, TaskDefinition> wanted = new LinkedHashMap<>();
+        Map<TaskId, TaskDefinition> wanted = new HashMap<>();
         for (TaskDefinition definition : byId.values()) {
             defs.instances(handle, definition).forEach(id -> wanted.put(id, definition));
         }
+        return new Listed(byId, duplicates, nulls, wanted);
+    }
+
+    /**
+     * The first part of applying a task list: remembers it, rejects duplicate ids and drops the tasks no longer
+     * listed. Under the lock.
+     *
+     * @return the definitions to register (or update), in the list's order
+     */
+    private List<TaskDefinition> prepare(ProviderHandle handle, List<TaskDefinition> definitions, Listed listed) {
+        assert ctx.locked();
+        applied.put(handle, definitions);
+        rejected.removeIf(r -> r.claimant == handle);
+        for (int i = 0; i < listed.nulls(); i++) {
+            if (tellWarn()) {
+                LOG.warn("{} listed a null task definition; ignored", handle);
+            }
+        }
+        for (TaskDefinition definition : listed.duplicates()) {
+            reject(handle, TaskId.of(handle.owner, TaskDefinitions.safeId(definition)), definition, TaskState.CONFLICT,
+                    "id: '" + definition.id() + "' appears more than once in the provider's list; the first one "
+                            + "is used", false);
+        }
         for (TaskSlot slot : slotsOf(handle)) {
-            if (!wanted.containsKey(slot.id)) {
-                boolean tenantGone = slot.id.tenant().isPresent() && byId.containsKey(slot.id.id());
+            if (!listed.wanted().containsKey(slot.id)) {
+                boolean tenantGone = slot.id.tenant().isPresent() && listed.byId().containsKey(slot.id.id());
                 String why = tenantGone ? "tenant " + slot.id.tenant().get() + " is no longer configured"
                         : "no longer in the list of " + handle;
                 unregister(slot, why);
@@ -283,7 +342,13 @@ final class TaskRegistry {
                 }
             }
         }
-        for (TaskDefinition definition : byId.values()) {
+        return List.copyOf(listed.byId().values());
+    }
+
+    /** Registers, updates or rejects each definition of a provider's list. Under the lock. */
+    private void registerAll(ProviderHandle handle, List<TaskDefinition> definitions, List<Execution> toDispatch) {
+        assert ctx.locked();
+        for (TaskDefinition definition : definitions) {
             List<String> problems = defs.problems(definition);
             if (problems.stream().anyMatch(p -> p.startsWith("id:"))) {
                 if (tellWarn()) {

@@ -3,6 +3,9 @@ package org.pluginscheduler.impl.core;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
@@ -41,15 +44,20 @@ final class TaskTimer {
         final Instant at;
         final long sequence;
         final Due due;
+        /** Whose fire it is (a task's owner), for fairness among entries due together; null: the core's own. */
+        final String key;
         /** In the queue (guarded by the timer's lock). */
         private boolean queued;
-        /** Cancelled while queued: skipped when it reaches the head (guarded by the timer's lock). */
+        /** Taken off the queue, due, waiting in {@link #runDue}'s round to fire (guarded by the timer's lock). */
+        private boolean waiting;
+        /** Cancelled while queued or waiting: skipped (guarded by the timer's lock). */
         private boolean cancelled;
 
-        private Entry(Instant at, long sequence, Due due) {
+        private Entry(Instant at, long sequence, Due due, String key) {
             this.at = at;
             this.sequence = sequence;
             this.due = due;
+            this.key = key;
         }
 
         @Override
@@ -73,9 +81,17 @@ final class TaskTimer {
         this.clock = clock;
     }
 
-    /** Arms {@code due} to fire at {@code at}. */
+    /** Arms {@code due}, the core's own work, to fire at {@code at}. */
     Entry schedule(Instant at, Due due) {
-        Entry entry = new Entry(at, sequence.incrementAndGet(), due);
+        return schedule(at, null, due);
+    }
+
+    /**
+     * Arms {@code due} to fire at {@code at}, on behalf of {@code key} (a task's owner): when many entries are due
+     * at once, keys take turns (see {@link #runDue}).
+     */
+    Entry schedule(Instant at, String key, Due due) {
+        Entry entry = new Entry(at, sequence.incrementAndGet(), due, key);
         lock.lock();
         try {
             entry.queued = true;
@@ -100,6 +116,10 @@ final class TaskTimer {
         }
         lock.lock();
         try {
+            if (entry.waiting) {
+                entry.cancelled = true; // taken off the queue already: runDue skips it
+                return;
+            }
             if (entry.queued && !entry.cancelled) {
                 entry.cancelled = true;
                 cancelled++;
@@ -141,17 +161,65 @@ final class TaskTimer {
         return head;
     }
 
+    /** How many entries fire between two looks at the queue for entries that became due meanwhile. */
+    static final int FIRES_PER_ROUND = 32;
+
     /**
-     * Fires every entry due at the clock's current instant, earliest first.
+     * Fires every entry due at the clock's current instant. The due entries of one key (one owner) fire earliest
+     * first; keys take turns, one entry each, and every {@value #FIRES_PER_ROUND} fires the queue is looked at again
+     * for entries that became due meanwhile. So a plugin with 10,000 tasks due at the same instant does not hold
+     * another plugin's fire back until all 10,000 were handed out: that one fires within a round.
      *
      * @return when the next entry is due, if any
      */
     Optional<Instant> runDue() {
-        Instant now = clock.instant(); // read once per batch of due entries, again only when one seems not due
+        Map<String, ArrayDeque<Entry>> byKey = new HashMap<>();
+        ArrayDeque<String> turns = new ArrayDeque<>(); // keys with waiting entries, in the order they take turns
+        int fired = FIRES_PER_ROUND;
         while (true) {
-            Entry due;
+            if (fired >= FIRES_PER_ROUND || turns.isEmpty()) {
+                Optional<Instant> next = gather(byKey, turns);
+                fired = 0;
+                if (turns.isEmpty()) {
+                    return next;
+                }
+            }
+            String key = turns.poll();
+            ArrayDeque<Entry> entries = byKey.get(key);
+            Entry entry = entries.poll();
+            if (entries.isEmpty()) {
+                byKey.remove(key);
+            } else {
+                turns.add(key);
+            }
+            boolean cancelledMeanwhile;
             lock.lock();
             try {
+                entry.waiting = false;
+                cancelledMeanwhile = entry.cancelled;
+            } finally {
+                lock.unlock();
+            }
+            if (!cancelledMeanwhile) {
+                fire(entry);
+                fired++;
+            }
+        }
+    }
+
+    /** Stands for the core's own entries (key null) among the keys that take turns. */
+    private static final String CORE = "(the scheduler core)"; // no bundle symbolic name looks like this
+
+    /**
+     * Takes every entry due now off the queue into its key's turn.
+     *
+     * @return when the next entry is due, if none is due now
+     */
+    private Optional<Instant> gather(Map<String, ArrayDeque<Entry>> byKey, ArrayDeque<String> turns) {
+        Instant now = clock.instant();
+        lock.lock();
+        try {
+            while (true) {
                 Entry head = head();
                 if (head == null) {
                     return Optional.empty();
@@ -162,12 +230,20 @@ final class TaskTimer {
                         return Optional.of(head.at);
                     }
                 }
-                due = queue.poll();
+                Entry due = queue.poll();
                 due.queued = false;
-            } finally {
-                lock.unlock();
+                due.waiting = true;
+                String key = due.key == null ? CORE : due.key;
+                ArrayDeque<Entry> entries = byKey.get(key);
+                if (entries == null) {
+                    entries = new ArrayDeque<>();
+                    byKey.put(key, entries);
+                    turns.add(key);
+                }
+                entries.add(due);
             }
-            fire(due);
+        } finally {
+            lock.unlock();
         }
     }
 

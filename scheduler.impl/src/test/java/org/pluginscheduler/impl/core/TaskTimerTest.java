@@ -117,4 +117,54 @@ class TaskTimerTest {
         timer.runDue();
         assertEquals(List.of("e0", "e1", "e2", "e3", "e4"), fired);
     }
+
+    @Test
+    void ownersTakeTurnsWhenManyEntriesAreDueTogetherEachInItsOwnTimeOrder() {
+        for (int i = 0; i < 10_000; i++) {
+            int n = i;
+            timer.schedule(t0, "flood", due -> fired.add("flood" + n));
+        }
+        timer.schedule(t0.plusMillis(1), "good", due -> fired.add("good0"));
+        timer.schedule(t0.plusMillis(2), "good", due -> fired.add("good1"));
+        timer.schedule(t0.plusMillis(2), due -> fired.add("core"));
+        clock.advance(Duration.ofMillis(5));
+        timer.runDue();
+        assertEquals(10_003, fired.size());
+        assertEquals(List.of("flood0", "good0", "core", "flood1", "good1", "flood2", "flood3"), fired.subList(0, 7),
+                "one entry per owner in turn, earliest first within each");
+        List<String> flood = fired.stream().filter(f -> f.startsWith("flood")).toList();
+        for (int i = 0; i < flood.size(); i++) {
+            assertEquals("flood" + i, flood.get(i));
+        }
+    }
+
+    @Test
+    void anEntryThatBecomesDueWhileABurstFiresGetsItsTurnWithinARound() {
+        List<Integer> goodAt = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            timer.schedule(t0, "flood", due -> {
+                fired.add("flood");
+                clock.advance(Duration.ofMillis(1)); // each fire takes a millisecond
+            });
+        }
+        timer.schedule(t0.plusMillis(100), "good", due -> goodAt.add(fired.size()));
+        timer.runDue();
+        assertEquals(1, goodAt.size());
+        assertTrue(goodAt.get(0) <= 100 + TaskTimer.FIRES_PER_ROUND + 1,
+                "due after 100 fires, it fired after " + goodAt.get(0) + ", not after all 1,000");
+    }
+
+    @Test
+    void anEntryCancelledWhileWaitingForItsTurnDoesNotFire() {
+        List<TaskTimer.Entry> later = new ArrayList<>();
+        timer.schedule(t0, "a", due -> {
+            fired.add("a");
+            later.forEach(timer::cancel); // e.g. the task was removed by what this fire did
+        });
+        later.add(timer.schedule(t0, "a", due -> fired.add("a-cancelled")));
+        timer.schedule(t0, "b", due -> fired.add("b"));
+        timer.runDue();
+        assertEquals(List.of("a", "b"), fired);
+        assertEquals(0, timer.size());
+    }
 }

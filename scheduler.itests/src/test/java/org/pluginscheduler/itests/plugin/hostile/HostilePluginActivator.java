@@ -32,7 +32,8 @@ import org.pluginscheduler.api.TaskScheduler;
  * One plugin of the hostile-plugin trial ({@code HostilePluginsIT}), its behaviour chosen by the manifest header
  * {@value #MODE}:
  * <ul>
- * <li>{@code good}: {@value #TASKS} tasks every {@value #EVERY}; each run appends
+ * <li>{@code good}: {@value #TASKS} tasks every {@value #EVERY}, their first fires spread evenly over the interval;
+ * each run appends
  * {@code run <task> <scheduled-epoch-ms> <start-epoch-ms>} to the plugin's log, so the test sees every fire and its
  * lag as the task saw it.</li>
  * <li>{@code block}: tasks whose runs never return and swallow interrupts (with {@value #TIMEOUT}, if given).</li>
@@ -40,7 +41,8 @@ import org.pluginscheduler.api.TaskScheduler;
  * <li>{@code block-list}: a provider whose {@code tasks()} never returns.</li>
  * <li>{@code errors}: tasks that throw a RuntimeException, a StackOverflowError (by recursion) or an
  * OutOfMemoryError, in turn, every 100 ms.</li>
- * <li>{@code many}: {@value #TASKS} tasks (e.g. 10,000), hourly.</li>
+ * <li>{@code many}: {@value #TASKS} tasks (e.g. 10,000), hourly, the first fire an hour after registration.</li>
+ * <li>{@code burst}: {@value #TASKS} tasks, hourly, all of them firing at once when registered.</li>
  * <li>{@code control}: at start, tries every operation of its {@code TaskScheduler} on the tasks named in
  * {@value #TARGETS} and on the whole scheduler, and logs {@code refused <op> <task>}, {@code ALLOWED <op> <task>}
  * or {@code error <op> <task> <exception>} for each.</li>
@@ -79,8 +81,13 @@ public final class HostilePluginActivator implements BundleActivator {
         append("started " + mode + " " + started);
         List<TaskDefinition> definitions = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            TaskDefinition.Builder b = TaskDefinition.builder(mode.replace('-', '_') + i)
-                    .schedule(mode.equals("many") ? "every:PT1H" : "every:" + every);
+            // the good plugin's tasks fire spread over the interval, so that one pause (a GC, say) delays one
+            // sample, not all of them at once: the p99 of the window is then a p99, not the worst instant
+            String schedule = mode.equals("many") ? "every:PT1H delay=PT1H" // registered, not firing for an hour
+                    : mode.equals("burst") ? "every:PT1H" // all of them fire at once, at registration
+                    : mode.equals("good") ? "every:" + every + " delay=" + every.multipliedBy(i).dividedBy(count)
+                    : "every:" + every;
+            TaskDefinition.Builder b = TaskDefinition.builder(mode.replace('-', '_') + i).schedule(schedule);
             timeout.ifPresent(b::timeout);
             if (mode.equals("errors")) {
                 b.overlap(OverlapPolicy.SKIP);
@@ -139,7 +146,7 @@ public final class HostilePluginActivator implements BundleActivator {
                 }
             }
             default -> {
-                // many: nothing to do
+                // many, burst: nothing to do
             }
         }
         return TaskResult.success();
