@@ -71,9 +71,13 @@ final class Soak {
      *                       runs; the short form in {@code mvn verify} allows a few MB, because at its ~20 MB of
      *                       heap the transient state of the H2 store (a swing of ~4 MB between samples, absent on
      *                       the in-memory store) is more than 10%
+     * @param lagSlackMillis how much more than 5 ms the fire lag p99 may rise: 0 for the hour-long runs; the short
+     *                       form allows more, because over 90 s on H2 the window's p99 swings between ~13 and ~34 ms
+     *                       from one 5-second sample to the next
      */
     record Plan(String store, int tasks, Duration every, int workMillis, Duration duration, Duration sample,
-                int maxRunsPerTask, int pruneMinutes, Path out, String name, long heapSlackBytes) {
+                int maxRunsPerTask, int pruneMinutes, Path out, String name, long heapSlackBytes,
+                double lagSlackMillis) {
 
         static Plan parse(Map<String, String> options) {
             String store = options.getOrDefault("--soak", "h2").toLowerCase(Locale.ROOT);
@@ -103,7 +107,7 @@ final class Soak {
             int prune = Integer.parseInt(options.getOrDefault("--prune-minutes", "1"));
             Path out = Path.of(options.getOrDefault("--out", Env.target().resolve("soak").toString()));
             String name = options.getOrDefault("--name", "soak-" + store + "-" + load);
-            return new Plan(store, tasks, every, work, duration, sample, cap, prune, out, name, 0);
+            return new Plan(store, tasks, every, work, duration, sample, cap, prune, out, name, 0, 0);
         }
 
         boolean durable() {
@@ -365,8 +369,10 @@ final class Soak {
                     .mapToDouble(Sample::lagP99Millis).filter(d -> !Double.isNaN(d)).toArray());
             double lastQuarter = median(samples.subList(samples.size() * 3 / 4, samples.size()).stream()
                     .mapToDouble(Sample::lagP99Millis).filter(d -> !Double.isNaN(d)).toArray());
-            boolean stable = lags.length > 0 && (lastQuarter <= Math.max(firstQuarter * 1.5, firstQuarter + 5));
-            goals.put("fire lag p99 stable (median of the last quarter ≤ 1.5× or +5 ms of the second quarter's)",
+            double plus = 5 + plan.lagSlackMillis();
+            boolean stable = lags.length > 0 && (lastQuarter <= Math.max(firstQuarter * 1.5, firstQuarter + plus));
+            goals.put(String.format(Locale.ROOT, "fire lag p99 stable (median of the last quarter ≤ 1.5× or +%.0f ms "
+                    + "of the second quarter's)", plus),
                     verdict(stable, String.format(Locale.ROOT, "%.1f ms → %.1f ms", firstQuarter, lastQuarter)));
             return goals;
         }

@@ -26,9 +26,16 @@ class SoakSmokeTest {
      */
     private static final long HEAP_SLACK = 5_000_000;
 
+    /**
+     * The short form's extra allowance for the fire lag goal (+15 ms on top of +5 ms). Over 90 s on H2 the p99 of a
+     * 5-second window swings between ~13 and ~34 ms with no trend (a local run failed with 13.3 → 20.8 ms); the
+     * hour-long runs judge +5 ms.
+     */
+    private static final double LAG_SLACK_MS = 15;
+
     private static Soak.Plan plan(String store) {
         return new Soak.Plan(store, 200, Duration.ofMillis(200), 0, Duration.ofSeconds(90), Duration.ofSeconds(5), 20,
-                1, Env.target().resolve("soak"), "soak-smoke-" + store, HEAP_SLACK);
+                1, Env.target().resolve("soak"), "soak-smoke-" + store, HEAP_SLACK, LAG_SLACK_MS);
     }
 
     @Test

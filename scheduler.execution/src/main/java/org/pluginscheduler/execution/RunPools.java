@@ -329,8 +329,8 @@ final class RunPools {
         Duration stuckAfter;
         synchronized (late) {
             late.deadline = null;
-            if (late.returned || late.timedOut || state == State.STOPPED) {
-                return;
+            if (late.returned || late.timedOut || late.abandoned || state == State.STOPPED) {
+                return; // an abandoned run is stuck already: the core gave up on it, no timeout to report
             }
             late.timedOut = true;
             stuckAfter = settings.stuckAfter(); // the delay in force when it times out applies to it

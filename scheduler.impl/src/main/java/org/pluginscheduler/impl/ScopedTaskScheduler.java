@@ -30,8 +30,11 @@ import org.pluginscheduler.impl.core.SchedulerEngine;
  * is checked here, before the engine is asked, so a refused call changes nothing and reads nothing.
  *
  * <p>A task's owner is the symbolic name of the bundle that provides it or added it ({@link TaskId#owner()}), so the
- * check is a comparison of names. Ids of another owner are refused whether or not such a task exists: a plugin
- * learns nothing about other plugins' tasks from the error.
+ * check is a comparison of names (two versions of one bundle share a scope, as they share their tasks' state). Ids
+ * of another owner are refused whether or not such a task exists, so the error tells a plugin nothing it did not
+ * name itself; a run id or dead letter of another owner's task is refused naming that task. No plugin acts as the
+ * owner {@code config} of configuration-defined jobs, whatever its name. {@link #stats()} keeps the counters but
+ * shows a plugin only its own use of the pools and its own provider problems.
  */
 abstract class ScopedTaskScheduler implements TaskScheduler {
 
@@ -62,7 +65,8 @@ abstract class ScopedTaskScheduler implements TaskScheduler {
 
     /** @return whether this instance may act on tasks of {@code owner} */
     private boolean inScope(String owner) {
-        return scope.map(owner::equals).orElse(true);
+        // a bundle named "config" is not the owner of the operators' configuration-defined jobs
+        return scope.map(me -> me.equals(owner) && !JobComponent.OWNER.equals(owner)).orElse(true);
     }
 
     /** @return {@code id}, if this instance may act on it */
@@ -153,7 +157,15 @@ abstract class ScopedTaskScheduler implements TaskScheduler {
 
     @Override
     public SchedulerStats stats() {
-        return engine().stats();
+        SchedulerStats s = engine().stats();
+        if (scope.isEmpty()) {
+            return s;
+        }
+        // the counters are the scheduler's; which other plugins use the pools or have problems is theirs
+        return new SchedulerStats(s.since(), s.runsByStatus(), s.lag(), s.pools(), s.stuckRuns(), s.pendingRetries(),
+                s.heldLocks(), s.paused(), s.executing(), s.heldRuns(), s.history(),
+                s.owners().stream().filter(o -> inScope(o.owner())).toList(),
+                s.providerProblems().stream().filter(p -> inScope(p.owner())).toList());
     }
 
     @Override

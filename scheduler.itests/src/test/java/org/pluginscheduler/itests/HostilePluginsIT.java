@@ -266,6 +266,11 @@ public class HostilePluginsIT {
             }
             if (!any) {
                 missed.add(task.getKey() + ": no fire at all");
+            } else {
+                long last = fires.stream().mapToLong(f -> f[0]).filter(t -> t <= b).max().orElse(0);
+                if (last < b - 1_000) {
+                    missed.add(task.getKey() + " stopped firing after " + last + " (window ends " + b + ")");
+                }
             }
         }
         if (byTask.size() != GOOD_TASKS) {

@@ -273,12 +273,34 @@ final class ProviderReads {
                     applies ? "; its list is applied" : "; the provider went away meanwhile, nothing is applied");
         }
         if (applies) {
-            try {
-                ctx.control(() -> apply.apply(read.handle, definitions));
-            } catch (RejectedExecutionException stopping) {
-                LOG.debug("Scheduler stopping: the task list of {} is not applied", read.handle);
+            boolean queue;
+            synchronized (this) {
+                // one apply per provider waits on the control thread at most, with the latest list: a plugin that
+                // asks for reloads in a loop cannot grow the control thread's queue or delay others' registration
+                queue = toApply.put(read.handle, definitions) == null;
+            }
+            if (queue) {
+                try {
+                    ctx.control(() -> {
+                        List<TaskDefinition> latest;
+                        synchronized (this) {
+                            latest = toApply.remove(read.handle);
+                        }
+                        if (latest != null) {
+                            apply.apply(read.handle, latest);
+                        }
+                    });
+                } catch (RejectedExecutionException stopping) {
+                    synchronized (this) {
+                        toApply.remove(read.handle);
+                    }
+                    LOG.debug("Scheduler stopping: the task list of {} is not applied", read.handle);
+                }
             }
         }
         pump();
     }
+
+    /** The latest list read of each provider whose apply waits on the control thread. Guarded by this. */
+    private final Map<ProviderHandle, List<TaskDefinition>> toApply = new HashMap<>();
 }

@@ -243,6 +243,8 @@ final class TaskRegistry {
     private static final class LineBudget {
         int info;
         int warn;
+        /** The provider's rejections before this list ({@code id|problem}): told again, they are not logged again. */
+        Set<String> known = Set.of();
 
         boolean info() {
             return ++info <= LINES_PER_LIST;
@@ -286,14 +288,16 @@ final class TaskRegistry {
     }
 
     /**
-     * What a task list says, worked out without the lock (it reads no registry state): its definitions by id, the
-     * duplicates among them, and the ids they are registered under.
+     * What a task list says, worked out without the lock (it reads no registry state, only the settings, whose
+     * tenants decide the ids of per-tenant tasks): its definitions by id, the duplicates among them, and the ids
+     * they are registered under.
      */
     private record Listed(Map<String, TaskDefinition> byId, List<TaskDefinition> duplicates, int nulls,
-                          Map<TaskId, TaskDefinition> wanted) {
+                          Map<TaskId, TaskDefinition> wanted, Settings settings) {
     }
 
     private Listed list(ProviderHandle handle, List<TaskDefinition> definitions) {
+        Settings settings = ctx.settings();
         Map<String, TaskDefinition> byId = new LinkedHashMap<>();
         List<TaskDefinition> duplicates = new ArrayList<>();
         int nulls = 0;
@@ -308,7 +312,7 @@ final class TaskRegistry {
         for (TaskDefinition definition : byId.values()) {
             defs.instances(handle, definition).forEach(id -> wanted.put(id, definition));
         }
-        return new Listed(byId, duplicates, nulls, wanted);
+        return new Listed(byId, duplicates, nulls, wanted, settings);
     }
 
     /**
@@ -317,9 +321,16 @@ final class TaskRegistry {
      *
      * @return the definitions to register (or update), in the list's order
      */
-    private List<TaskDefinition> prepare(ProviderHandle handle, List<TaskDefinition> definitions, Listed listed) {
+    private List<TaskDefinition> prepare(ProviderHandle handle, List<TaskDefinition> definitions, Listed worked) {
         assert ctx.locked();
+        // the tenants changed since the list was worked out (a configuration applied meanwhile): work it out again,
+        // else the new tenants' instances, registered by that change, would be dropped here as no longer listed
+        Listed listed = worked.settings() == ctx.settings() ? worked : list(handle, definitions);
         applied.put(handle, definitions);
+        if (budget != null) {
+            budget.known = rejected.stream().filter(r -> r.claimant == handle).map(r -> r.id + "|" + r.problem)
+                    .collect(java.util.stream.Collectors.toSet());
+        }
         rejected.removeIf(r -> r.claimant == handle);
         for (int i = 0; i < listed.nulls(); i++) {
             if (tellWarn()) {
@@ -376,8 +387,8 @@ final class TaskRegistry {
         if (!problems.isEmpty()) {
             String problem = String.join("; ", problems);
             reject(handle, id, definition, TaskState.INVALID, problem, false);
-            if (!tellWarn()) {
-                return Optional.of(problem);
+            if ((budget != null && budget.known.contains(id + "|" + problem)) || !tellWarn()) {
+                return Optional.of(problem); // said already when this list was applied before, or over budget
             }
             if (existing != null && existing.handle == handle) {
                 LOG.warn("Task {} keeps its previous definition: the new one from {} is invalid: {}", id, handle,
@@ -390,7 +401,7 @@ final class TaskRegistry {
         if (existing != null && existing.handle != handle) {
             String problem = "id taken: " + id + " is already provided by " + existing.handle;
             reject(handle, id, definition, TaskState.CONFLICT, problem, true);
-            if (tellWarn()) {
+            if ((budget == null || !budget.known.contains(id + "|" + problem)) && tellWarn()) {
                 LOG.warn("Conflict: {} claims task {}, which {} already provides; the claim is rejected and the "
                         + "existing task keeps running", handle, id, existing.handle);
             }

@@ -219,6 +219,9 @@ class FailureLoggingTest {
         assertTrue(log.contains("... and 9980 more task(s) registered, updated or removed from provider"), log);
         assertEquals(TaskRegistry.LINES_PER_LIST, count(log, "Rejected task flood:bad"), log);
         assertTrue(log.contains("... and 10 more task(s) of provider rejected or in conflict"), log);
+        engine.providerModified(handle); // the same list again (a plugin asking for reloads): nothing new to say
+        assertEquals(TaskRegistry.LINES_PER_LIST, count(log(), "Rejected task flood:bad"), "not repeated");
+        assertEquals(TaskRegistry.LINES_PER_LIST, count(log(), "registered from"), "unchanged tasks say nothing");
 
         provider.tasks = many.subList(0, 10); // 9,990 go away: one line each for the first twenty only
         engine.providerModified(handle);

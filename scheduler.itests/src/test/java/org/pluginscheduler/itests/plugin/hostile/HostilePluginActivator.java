@@ -43,7 +43,9 @@ import org.pluginscheduler.api.TaskScheduler;
  * OutOfMemoryError, in turn, every 100 ms.</li>
  * <li>{@code many}: {@value #TASKS} tasks (e.g. 10,000), hourly, the first fire an hour after registration.</li>
  * <li>{@code burst}: {@value #TASKS} tasks, hourly, all of them firing at once when registered.</li>
- * <li>{@code control}: at start, tries every operation of its {@code TaskScheduler} on the tasks named in
+ * <li>{@code control}: at start, tries the reading and acting operations of its {@code TaskScheduler} (task, runs,
+ * trigger, call, submit, pause, disable, reschedule, removeTask, purgeDeadLetters; {@code PluginScopeIT} tries
+ * every method) on the tasks named in
  * {@value #TARGETS} and on the whole scheduler, and logs {@code refused <op> <task>}, {@code ALLOWED <op> <task>}
  * or {@code error <op> <task> <exception>} for each.</li>
  * </ul>
