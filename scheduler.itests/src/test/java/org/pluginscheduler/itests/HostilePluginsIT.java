@@ -63,7 +63,7 @@ public class HostilePluginsIT {
 
     static final String GOOD = "hostile.good";
     static final int GOOD_TASKS = 50;
-    static final int DEFAULT_PHASE_SECONDS = 8;
+    static final int DEFAULT_PHASE_SECONDS = 6;
     private static final Duration PHASE = Duration.ofSeconds(Long.getLong("hostile.phase.seconds",
             DEFAULT_PHASE_SECONDS));
     /** A fire this close to a window's edge is judged by neither side: deploying and removing take time. */

@@ -62,7 +62,27 @@ final class Tables {
         if (pausedAll) {
             out.append("\nthe scheduler is paused: no task fires until it is resumed");
         }
-        return out.append(held(scheduler)).append(providerProblems(scheduler, defaultZone)).toString();
+        return out.append(held(scheduler)).append(waitingForShares(scheduler, tasks))
+                .append(providerProblems(scheduler, defaultZone)).toString();
+    }
+
+    /**
+     * @return a line per plugin (of the tasks listed) whose runs wait because it holds its whole share of a pool
+     *         (the bulkheads), or nothing
+     */
+    private static String waitingForShares(SchedulerStats s, List<TaskInfo> tasks) {
+        java.util.Set<String> listed = tasks.stream().map(t -> t.id().owner())
+                .collect(java.util.stream.Collectors.toSet());
+        StringBuilder out = new StringBuilder();
+        for (SchedulerStats.OwnerUsage o : s.owners()) {
+            if (o.queued() > 0 && listed.contains(o.owner())) {
+                out.append("\nwaiting for their plugin's share: ").append(o.queued()).append(" run(s) of ")
+                        .append(o.owner()).append(" in the ").append(o.priority()).append(" pool (it holds ")
+                        .append(o.running()).append(" of its ").append(o.share()).append(" threads")
+                        .append(o.stuck() > 0 ? ", " + o.stuck() + " of them stuck" : "").append("; see task:stats)");
+            }
+        }
+        return out.toString();
     }
 
     /** @return a line per provider whose task list could not be read in time (which, since when, why), or nothing */

@@ -31,7 +31,7 @@ class ReportTasksTest {
             manifest = new Manifest(in);
         }
         String imports = manifest.getMainAttributes().getValue("Import-Package");
-        assertTrue(imports.contains("org.pluginscheduler.api;version=\"[1.2,2)\""), imports);
+        assertTrue(imports.contains("org.pluginscheduler.api;version=\"[1.3,2)\""), imports);
         String components = manifest.getMainAttributes().getValue("Service-Component");
         assertTrue(components.contains("OSGI-INF/com.example.reports.ReportTasks.xml")
                 && components.contains("OSGI-INF/com.example.reports.ReportFailureHook.xml"), components);
