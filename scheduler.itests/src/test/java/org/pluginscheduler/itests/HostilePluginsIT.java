@@ -62,7 +62,7 @@ import org.pluginscheduler.itests.plugin.hostile.HostilePluginActivator;
 public class HostilePluginsIT {
 
     static final String GOOD = "hostile.good";
-    static final int GOOD_TASKS = 50;
+    static final int GOOD_TASKS = 100;
     static final int DEFAULT_PHASE_SECONDS = 6;
     private static final Duration PHASE = Duration.ofSeconds(Long.getLong("hostile.phase.seconds",
             DEFAULT_PHASE_SECONDS));
@@ -106,8 +106,11 @@ public class HostilePluginsIT {
     private record Phase(String name, boolean burnsCpu, Map<String, String> headers) {
     }
 
-    /** The p99 fire lag allowed beside a plugin that burns CPU (measured on 2 cores: 7-57 ms). */
-    static final double CPU_LAG_MS = 100;
+    /**
+     * The p99 fire lag allowed beside a plugin that burns CPU (measured on 2 cores: 6-75 ms; before the timer's
+     * turns and the sliced registration, 117-293 ms).
+     */
+    static final double CPU_LAG_MS = 200;
 
     @Test
     public void noHostilePluginHurtsAWellBehavedOne() throws Exception {
