@@ -4,6 +4,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.pluginscheduler.api.RetryDecision;
 import org.pluginscheduler.api.RetryPolicy;
@@ -48,9 +57,14 @@ public final class RetryDecider {
      *
      * @param owners owner names; {@code *} for every owner
      */
-    public record Ranked(TaskFailureHandler handler, int ranking, long serviceId, String name, Set<String> owners) {
+    public record Ranked(TaskFailureHandler handler, int ranking, long serviceId, String name, Set<String> owners,
+                         Calls calls) {
         public Ranked {
             owners = Set.copyOf(owners);
+        }
+
+        public Ranked(TaskFailureHandler handler, int ranking, long serviceId, String name, Set<String> owners) {
+            this(handler, ranking, serviceId, name, owners, new Calls());
         }
 
         /** A handler for every owner's tasks. */
@@ -66,6 +80,62 @@ public final class RetryDecider {
 
     /** In {@link Ranked#owners()}: every owner. */
     public static final String ANY_OWNER = "*";
+
+    /**
+     * How long one handler may take to decide. A handler that takes longer is skipped (the next handler, then the
+     * task's policy, decides) until that call returns: a hook that blocks forever costs each failure at most this
+     * wait once, holds one thread, and never stops stuck-run or crash-recovery decisions of every plugin. Not final
+     * only so that tests can shorten it.
+     */
+    static volatile Duration handlerLimit = Duration.ofSeconds(5);
+
+    /** Where handlers run, so that the caller can stop waiting; daemon threads that end when idle. */
+    private static final ExecutorService HANDLER_CALLS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10,
+            TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "task-failure-handler");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /** One handler's call that outlived {@link #handlerLimit}: while it has not returned, the handler is skipped. */
+    public static final class Calls {
+        private final AtomicReference<Object> late = new AtomicReference<>();
+
+        boolean blocked() {
+            return late.get() != null;
+        }
+    }
+
+    /** Asks one handler, waiting at most {@link #handlerLimit}. @return its decision; empty if it took too long */
+    private static Optional<RetryDecision> ask(Ranked ranked, TaskFailure failure) throws Throwable {
+        AtomicBoolean returned = new AtomicBoolean();
+        Object token = returned;
+        Future<Optional<RetryDecision>> call = HANDLER_CALLS.submit(() -> {
+            try {
+                return ranked.handler().onFailure(failure);
+            } finally {
+                returned.set(true);
+                ranked.calls().late.compareAndSet(token, null);
+            }
+        });
+        try {
+            return call.get(handlerLimit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause();
+        } catch (TimeoutException e) {
+            ranked.calls().late.set(token);
+            if (returned.get()) {
+                ranked.calls().late.compareAndSet(token, null); // it returned just now after all
+            }
+            LOG.warn("Failure handler {} did not decide about {} (run {}) within {}; skipped, and skipped for every "
+                    + "failure until that call returns", ranked.name(), failure.taskId(), failure.runId(),
+                    handlerLimit);
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
 
     private RetryDecider() {
     }
@@ -85,9 +155,12 @@ public final class RetryDecider {
             if (!ranked.covers(failure.taskId().owner())) {
                 continue; // another plugin's hook: it decides for its own tasks only
             }
+            if (ranked.calls().blocked()) {
+                continue; // its earlier call has not returned: logged when it ran out of time
+            }
             Optional<RetryDecision> decision;
             try {
-                decision = ranked.handler().onFailure(failure);
+                decision = ask(ranked, failure);
             } catch (VirtualMachineError fatal) {
                 throw fatal;
             } catch (Throwable e) { // a broken hook must never leave a run unfinished

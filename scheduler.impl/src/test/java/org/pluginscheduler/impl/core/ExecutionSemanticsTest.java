@@ -223,6 +223,52 @@ class ExecutionSemanticsTest {
     }
 
     @Test
+    void aFailureHandlerThatBlocksIsSkippedAfterItsTimeAndUntilItReturns() throws InterruptedException {
+        Duration limit = RetryDecider.handlerLimit;
+        RetryDecider.handlerLimit = Duration.ofMillis(100);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            RetryDecider.Ranked blocking = new RetryDecider.Ranked(f -> {
+                asked.incrementAndGet();
+                try {
+                    release.await(); // a hook that blocks (until the test lets it go)
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return Optional.of(RetryDecision.abort("answered at last"));
+            }, 100, 10, "blocking");
+            engine.handlers(List.of(blocking));
+            TestProvider provider = new TestProvider(task("t", "cron:0 3 * * *")
+                    .retry(RetryPolicy.fixed(3, Duration.ofSeconds(1))).build());
+            provider.behaviour = e -> fail("broken");
+            register("p", provider);
+            long start = System.nanoTime();
+            engine.trigger(TaskId.parse("p:t"), RunTrigger.MANUAL, Map.of());
+            workers.runAll();
+            assertTrue(runs("p:t").get(0).message().endsWith("retry 1 of 3 in PT1S"),
+                    "the policy decided when the hook did not: " + runs("p:t").get(0).message());
+            advance(Duration.ofSeconds(1)); // the retry fails too: the hook is not asked while its call blocks
+            long waited = System.nanoTime() - start;
+            assertEquals(1, asked.get());
+            assertTrue(runs("p:t").get(1).message().endsWith("retry 2 of 3 in PT1S"), runs("p:t").toString());
+            assertTrue(waited < Duration.ofSeconds(2).toNanos(), "one wait of the limit, not one per failure");
+            release.countDown(); // its call returns: it is asked again
+            for (int i = 0; i < 500 && blocking.calls().blocked(); i++) {
+                Thread.sleep(10);
+            }
+            assertFalse(blocking.calls().blocked());
+            advance(Duration.ofSeconds(1)); // the third attempt fails: the hook answers now
+            assertEquals(2, asked.get(), "asked again once its call returned");
+            assertTrue(runs("p:t").get(2).message().endsWith("aborted remaining retries (blocking: answered at last)"),
+                    runs("p:t").toString());
+        } finally {
+            release.countDown();
+            RetryDecider.handlerLimit = limit;
+        }
+    }
+
+    @Test
     void abortStopsRetriesWithoutDeadLetterAndGiveUpDeadLetters() {
         engine.handlers(List.of(new RetryDecider.Ranked(f -> Optional.of(f.message().contains("denied")
                 ? RetryDecision.abort("permission problem") : RetryDecision.giveUp("hopeless")), 0, 1, "hook")));

@@ -298,8 +298,9 @@ class ProviderIsolationTest {
             assertTrue(within2s(() -> engine().runs(good, 10).stream()
                     .anyMatch(r -> r.status() == RunStatus.TIMED_OUT && r.message().contains("stuck"))));
             assertEquals(1, hostile.inside.get(), "all of it while the hostile provider still blocks");
-            assertTrue(handlerOn.size() >= 2 && handlerOn.stream().allMatch(n -> n.equals("test-plugin-call")),
-                    "failure handlers run on plugin-call threads only: " + handlerOn);
+            assertTrue(handlerOn.size() >= 2 && handlerOn.stream().allMatch(n -> n.equals("task-failure-handler")),
+                    "failure handlers run on threads of their own (asked with a time limit), never the control "
+                    + "thread: " + handlerOn);
             stubborn.countDown();
         } finally {
             pool.shutdownNow();
