@@ -355,26 +355,9 @@ final class RunPools {
         if (late == null) {
             return; // returned meanwhile, or never started here
         }
-        boolean replaced;
-        lock.lock();
-        try {
-            synchronized (late) { // the lock, then a run's monitor: the one order in this class
-                if (late.returned || late.stuck || state == State.STOPPED) {
-                    return;
-                }
-                late.abandoned = true;
-                late.stuck = true;
-                late.stopWatching(); // its deadline and stuck check would only repeat this
-            }
-            stuck++;
-            if (late.pool != null) {
-                late.pool.stuck(late.owner);
-            }
-            replaced = late.pool != null && state == State.RUNNING && late.pool.grow();
-            late.replaced = replaced;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
+        Boolean replaced = declareStuck(late, true);
+        if (replaced == null) {
+            return;
         }
         LOG.warn("{} ignored its cancellation (its task's provider went away) and still holds thread {}: declared "
                 + "stuck; {}", late, late.threadName, late.pool == null ? "it runs on its caller's thread"
@@ -382,27 +365,48 @@ final class RunPools {
                 : "no replacement thread: its pool already has as many extra threads as it is configured with");
     }
 
-    /** The timer thread: a timed-out run is still inside {@code run()} the stuck delay later. */
-    private void stuckCheck(Running late) {
-        boolean replaced;
+    /**
+     * Declares a run stuck: it no longer counts against its pool (which may grow by one replacement thread, within
+     * its bound) but keeps its owner's slot until its thread returns.
+     *
+     * @param abandoned the core gave up on it (its provider went away) rather than its stuck delay passing
+     * @return whether a replacement thread was added; null if the run returned, was stuck already, or the pools
+     *         stopped (nothing was declared)
+     */
+    private Boolean declareStuck(Running late, boolean abandoned) {
         lock.lock();
         try {
             synchronized (late) { // the lock, then a run's monitor: the one order in this class
-                late.stuckCheck = null;
+                if (!abandoned) {
+                    late.stuckCheck = null; // this is that check
+                }
                 if (late.returned || late.stuck || state == State.STOPPED) {
-                    return;
+                    return null;
                 }
                 late.stuck = true;
+                if (abandoned) {
+                    late.abandoned = true;
+                    late.stopWatching(); // its deadline and stuck check would only repeat this
+                }
             }
             stuck++;
             if (late.pool != null) {
                 late.pool.stuck(late.owner);
             }
-            replaced = late.pool != null && state == State.RUNNING && late.pool.grow();
+            boolean replaced = late.pool != null && state == State.RUNNING && late.pool.grow();
             late.replaced = replaced;
             changed.signalAll();
+            return replaced;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** The timer thread: a timed-out run is still inside {@code run()} the stuck delay later. */
+    private void stuckCheck(Running late) {
+        Boolean replaced = declareStuck(late, false);
+        if (replaced == null) {
+            return;
         }
         LOG.warn("{} ignored its interruption and still holds thread {}: declared stuck; {}", late, late.threadName,
                 late.pool == null ? "it runs on its caller's thread, which is not replaced"

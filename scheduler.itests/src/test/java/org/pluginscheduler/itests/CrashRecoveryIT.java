@@ -28,7 +28,6 @@ import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TestWatcher;
-import org.junit.runner.Description;
 
 /**
  * {@code kill -9} of the shipped runtime under load, three times over, on its default H2 store
@@ -74,17 +73,7 @@ public class CrashRecoveryIT {
     private final Map<String, Map<String, String>> acknowledged = new TreeMap<>();
 
     @Rule
-    public final TestWatcher diagnostics = new TestWatcher() {
-        @Override
-        protected void failed(Throwable e, Description description) {
-            if (runtime == null) {
-                return;
-            }
-            System.out.println("FAILED; runtime working directory: " + runtime.work);
-            System.out.println("--- stderr.txt ---\n" + RuntimeProcess.tail(runtime.work.resolve("stderr.txt"), 40));
-            System.out.println("--- log/scheduler.log ---\n" + RuntimeProcess.tail(runtime.schedulerLog, 80));
-        }
-    };
+    public final TestWatcher diagnostics = RuntimeProcess.diagnostics(() -> runtime, 80);
 
     @Before
     public void prepare() throws IOException {

@@ -1,17 +1,13 @@
 package org.pluginscheduler.itests;
 
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URISyntaxException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,18 +15,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.zip.GZIPInputStream;
 
 import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TestWatcher;
-import org.junit.runner.Description;
-import org.osgi.framework.Constants;
 import org.pluginscheduler.itests.plugin.hostile.HostilePluginActivator;
 
 /**
@@ -74,17 +64,7 @@ public class HostilePluginsIT {
     private final Map<String, String> report = new LinkedHashMap<>();
 
     @Rule
-    public final TestWatcher diagnostics = new TestWatcher() {
-        @Override
-        protected void failed(Throwable e, Description description) {
-            if (runtime == null) {
-                return;
-            }
-            System.out.println("FAILED; runtime working directory: " + runtime.work);
-            System.out.println("--- stderr.txt ---\n" + RuntimeProcess.tail(runtime.work.resolve("stderr.txt"), 40));
-            System.out.println("--- log/scheduler.log ---\n" + RuntimeProcess.tail(runtime.schedulerLog, 120));
-        }
-    };
+    public final TestWatcher diagnostics = RuntimeProcess.diagnostics(() -> runtime, 120);
 
     @After
     public void stop() throws Exception {
@@ -312,39 +292,6 @@ public class HostilePluginsIT {
 
     /** Builds a plugin from the classes of the hostile package and moves it into deploy/ atomically. */
     private void deploy(String symbolicName, Map<String, String> headers) throws IOException {
-        String pkg = HostilePluginActivator.class.getPackageName().replace('.', '/');
-        Path folder;
-        try {
-            folder = Path.of(HostilePluginActivator.class.getProtectionDomain().getCodeSource().getLocation()
-                    .toURI()).resolve(pkg);
-        } catch (URISyntaxException e) {
-            throw new IOException(e);
-        }
-        Manifest manifest = new Manifest();
-        Attributes main = manifest.getMainAttributes();
-        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        main.putValue(Constants.BUNDLE_MANIFESTVERSION, "2");
-        main.putValue(Constants.BUNDLE_SYMBOLICNAME, symbolicName);
-        main.putValue(Constants.BUNDLE_VERSION, "1.0.0");
-        main.putValue(Constants.BUNDLE_ACTIVATOR, HostilePluginActivator.class.getName());
-        main.putValue(Constants.IMPORT_PACKAGE,
-                "org.osgi.framework;version=\"[1.8,2)\",org.pluginscheduler.api;version=\"[1.3,2)\"");
-        headers.forEach(main::putValue);
-        Path part = runtime.work.resolve("deploy/" + symbolicName + ".part");
-        int classes = 0;
-        try (OutputStream out = Files.newOutputStream(part); JarOutputStream jar = new JarOutputStream(out, manifest);
-             DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*.class")) {
-            for (Path file : files) {
-                jar.putNextEntry(new JarEntry(pkg + "/" + file.getFileName()));
-                try (InputStream in = Files.newInputStream(file)) {
-                    in.transferTo(jar);
-                }
-                jar.closeEntry();
-                classes++;
-            }
-        }
-        assertTrue("plugin classes in " + folder, classes > 0);
-        assertEquals(symbolicName, main.getValue(Constants.BUNDLE_SYMBOLICNAME));
-        Files.move(part, runtime.work.resolve("deploy/" + symbolicName + ".jar"), StandardCopyOption.ATOMIC_MOVE);
+        runtime.deploy(symbolicName, HostilePluginActivator.class, headers);
     }
 }

@@ -5,15 +5,10 @@ import static org.junit.Assert.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.RandomAccessFile;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -30,10 +25,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.stream.Collectors;
 
 import org.junit.After;
@@ -42,7 +33,6 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TestWatcher;
 import org.junit.runner.Description;
-import org.osgi.framework.Constants;
 import org.pluginscheduler.itests.plugin.durability.DurabilityPluginActivator;
 
 /**
@@ -630,38 +620,7 @@ public class KillNineDurabilityIT {
 
     /** Builds the plugin from the test classes of its package and copies it into deploy/ atomically. */
     private void deployPlugin() throws IOException {
-        String pkg = DurabilityPluginActivator.class.getPackageName().replace('.', '/');
-        Path folder;
-        try {
-            folder = Path.of(DurabilityPluginActivator.class.getProtectionDomain().getCodeSource().getLocation()
-                    .toURI()).resolve(pkg);
-        } catch (URISyntaxException e) {
-            throw new IOException(e);
-        }
-        Manifest manifest = new Manifest();
-        Attributes main = manifest.getMainAttributes();
-        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        main.putValue(Constants.BUNDLE_MANIFESTVERSION, "2");
-        main.putValue(Constants.BUNDLE_SYMBOLICNAME, PLUGIN);
-        main.putValue(Constants.BUNDLE_VERSION, "1.0.0");
-        main.putValue(Constants.BUNDLE_ACTIVATOR, DurabilityPluginActivator.class.getName());
-        main.putValue(Constants.IMPORT_PACKAGE,
-                "org.osgi.framework;version=\"[1.8,2)\",org.pluginscheduler.api;version=\"[1.0,2)\"");
-        main.putValue(DurabilityPluginActivator.LOAD_TASKS_HEADER, String.valueOf(LOAD_TASKS));
-        Path part = runtime.work.resolve("deploy/" + PLUGIN + ".part");
-        int classes = 0;
-        try (OutputStream out = Files.newOutputStream(part); JarOutputStream jar = new JarOutputStream(out, manifest);
-             DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*.class")) {
-            for (Path file : files) {
-                jar.putNextEntry(new JarEntry(pkg + "/" + file.getFileName()));
-                try (InputStream in = Files.newInputStream(file)) {
-                    in.transferTo(jar);
-                }
-                jar.closeEntry();
-                classes++;
-            }
-        }
-        assertTrue("plugin classes in " + folder, classes > 0);
-        Files.move(part, runtime.work.resolve("deploy/" + PLUGIN + ".jar"), StandardCopyOption.ATOMIC_MOVE);
+        runtime.deploy(PLUGIN, DurabilityPluginActivator.class,
+                Map.of(DurabilityPluginActivator.LOAD_TASKS_HEADER, String.valueOf(LOAD_TASKS)));
     }
 }

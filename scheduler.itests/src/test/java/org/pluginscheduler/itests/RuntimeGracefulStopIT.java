@@ -19,7 +19,6 @@ import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TestWatcher;
-import org.junit.runner.Description;
 
 /**
  * Issue 11, black-box: SIGTERM to the shipped runtime gives running work the grace period
@@ -46,17 +45,7 @@ public class RuntimeGracefulStopIT {
     private RuntimeProcess runtime;
 
     @Rule
-    public final TestWatcher diagnostics = new TestWatcher() {
-        @Override
-        protected void failed(Throwable e, Description description) {
-            if (runtime == null) {
-                return;
-            }
-            System.out.println("FAILED; runtime working directory: " + runtime.work);
-            System.out.println("--- stderr.txt ---\n" + RuntimeProcess.tail(runtime.work.resolve("stderr.txt"), 40));
-            System.out.println("--- log/scheduler.log ---\n" + RuntimeProcess.tail(runtime.schedulerLog, 80));
-        }
-    };
+    public final TestWatcher diagnostics = RuntimeProcess.diagnostics(() -> runtime, 80);
 
     @Before
     public void prepare() throws Exception {

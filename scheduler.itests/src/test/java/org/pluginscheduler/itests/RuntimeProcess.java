@@ -7,9 +7,11 @@ import static org.junit.Assert.fail;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -23,9 +25,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.junit.rules.TestWatcher;
+import org.junit.runner.Description;
+import org.osgi.framework.Constants;
 import org.pluginscheduler.itests.plugin.TestPluginActivator;
 
 /**
@@ -84,6 +94,46 @@ final class RuntimeProcess implements AutoCloseable {
     static RuntimeProcess prepare(String prefix) throws IOException {
         Path base = Files.createDirectories(Path.of(System.getProperty("itest.work", "target/itest")));
         return new RuntimeProcess(Files.createTempDirectory(base.toAbsolutePath(), prefix));
+    }
+
+    /**
+     * Builds a plugin bundle from the test classes of {@code activator}'s package (an activator and its helpers,
+     * importing only the framework and the scheduler API) with these extra manifest headers, and moves it into
+     * deploy/ atomically, as an operator should.
+     */
+    void deploy(String symbolicName, Class<?> activator, Map<String, String> headers) throws IOException {
+        String pkg = activator.getPackageName().replace('.', '/');
+        Path folder;
+        try {
+            folder = Path.of(activator.getProtectionDomain().getCodeSource().getLocation().toURI()).resolve(pkg);
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.putValue(Constants.BUNDLE_MANIFESTVERSION, "2");
+        main.putValue(Constants.BUNDLE_SYMBOLICNAME, symbolicName);
+        main.putValue(Constants.BUNDLE_VERSION, "1.0.0");
+        main.putValue(Constants.BUNDLE_ACTIVATOR, activator.getName());
+        main.putValue(Constants.IMPORT_PACKAGE,
+                "org.osgi.framework;version=\"[1.8,2)\",org.pluginscheduler.api;version=\"[1.3,2)\"");
+        headers.forEach(main::putValue);
+        Path part = work.resolve("deploy/" + symbolicName + ".part");
+        int classes = 0;
+        try (OutputStream out = Files.newOutputStream(part); JarOutputStream jar = new JarOutputStream(out, manifest);
+             DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*.class")) {
+            for (Path file : files) {
+                jar.putNextEntry(new JarEntry(pkg + "/" + file.getFileName()));
+                try (InputStream in = Files.newInputStream(file)) {
+                    in.transferTo(jar);
+                }
+                jar.closeEntry();
+                classes++;
+            }
+        }
+        assertTrue("plugin classes in " + folder, classes > 0);
+        Files.move(part, work.resolve("deploy/" + symbolicName + ".jar"), StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Copies a plugin jar into deploy/ atomically (a .part file moved into place), as an operator should. */
@@ -315,6 +365,28 @@ final class RuntimeProcess implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
+    }
+
+    /**
+     * A rule that prints, when a test fails, where the runtime's working directory is and the tails of its stderr
+     * and scheduler log.
+     *
+     * @param runtime   the test's runtime, or null before it was prepared
+     * @param logLines  how many lines of the scheduler log
+     */
+    static TestWatcher diagnostics(Supplier<RuntimeProcess> runtime, int logLines) {
+        return new TestWatcher() {
+            @Override
+            protected void failed(Throwable e, Description description) {
+                RuntimeProcess r = runtime.get();
+                if (r == null) {
+                    return;
+                }
+                System.out.println("FAILED; runtime working directory: " + r.work);
+                System.out.println("--- stderr.txt ---\n" + tail(r.work.resolve("stderr.txt"), 40));
+                System.out.println("--- log/scheduler.log ---\n" + tail(r.schedulerLog, logLines));
+            }
+        };
     }
 
     static String tail(Path file, int lines) {
