@@ -50,7 +50,8 @@ public class PluginScopeIT extends SchedulerTestBase {
 
     @Test
     public void aPluginActsOnItsOwnTasksOnlyAndTheAdminOnAll() throws Exception {
-        start(plugin(FOREIGN_OWNER).tasks("f=" + FAST + "|dl=every:PT1H").fail("dl").deadLetter("dl"));
+        start(plugin(FOREIGN_OWNER).tasks("f=" + FAST + "|dl=every:PT1H|slow=every:PT1H").fail("dl").deadLetter("dl")
+                .block("slow=PT30S")); // slow holds a thread from its registration on: the owner shows in the stats
         awaitRuns(FOREIGN, RunStatus.SUCCEEDED, 1);
         scheduler.trigger(FOREIGN_LETTER); // the admin may: it fails once, no retries, dead letter
         await("the foreign dead letter", () -> scheduler.deadLetters().stream()
@@ -67,6 +68,7 @@ public class PluginScopeIT extends SchedulerTestBase {
             ownTasksWork(plugin, own);
             foreignTasksAreRefused(plugin);
             wholeSchedulerOperationsAreRefused(plugin);
+            statsShowOnlyItsOwnUseOfThePools(plugin);
             nothingForeignChanged();
             theAdminActsOnAnyTask();
         } finally {
@@ -157,6 +159,14 @@ public class PluginScopeIT extends SchedulerTestBase {
         refused(FOREIGN_LETTER, "purgeDeadLetters", () -> plugin.purgeDeadLetters(Optional.of(FOREIGN_LETTER)));
         assertEquals("purging all its dead letters leaves others' alone", 0,
                 plugin.purgeDeadLetters(Optional.empty()));
+    }
+
+    private void statsShowOnlyItsOwnUseOfThePools(TaskScheduler plugin) {
+        await("the foreign owner in the admin's stats", () -> scheduler.stats().owners().stream()
+                .filter(o -> o.owner().equals(FOREIGN_OWNER) && o.running() > 0).findFirst());
+        assertTrue("the plugin's stats name no other owner: " + plugin.stats().owners(), plugin.stats().owners()
+                .stream().allMatch(o -> o.owner().equals(context.getBundle().getSymbolicName())));
+        assertTrue(plugin.stats().providerProblems().isEmpty());
     }
 
     private void wholeSchedulerOperationsAreRefused(TaskScheduler plugin) {

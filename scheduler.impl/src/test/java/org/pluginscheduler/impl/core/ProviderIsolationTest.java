@@ -49,6 +49,8 @@ class ProviderIsolationTest {
     private final ExecutorService control = Executors.newSingleThreadExecutor(r -> new Thread(r, "test-control"));
     private final ExecutorService pluginCalls = Executors.newFixedThreadPool(2, r -> new Thread(r, "test-plugin-call"));
     private final AtomicInteger readThreads = new AtomicInteger();
+    /** Work handed to the control thread. */
+    private final AtomicInteger controlTasks = new AtomicInteger();
     /** Released at the end of every test, so no thread outlives it. */
     private final CountDownLatch release = new CountDownLatch(1);
     /** The names of the threads {@code tasks()} of every provider ran on. */
@@ -58,7 +60,10 @@ class ProviderIsolationTest {
 
     private SchedulerEngine engine() {
         if (engine == null) {
-            CoreThreads threads = new CoreThreads(control,
+            CoreThreads threads = new CoreThreads(r -> {
+                        controlTasks.incrementAndGet();
+                        control.execute(r);
+                    },
                     read -> new Thread(read, "test-read-" + readThreads.incrementAndGet()).start(), pluginCalls,
                     Runnable::run);
             engine = new SchedulerEngine(clock, threads, runs, store,
@@ -154,6 +159,32 @@ class ProviderIsolationTest {
     }
 
     @Test
+    void aPluginAskingForReloadsInALoopKeepsOneApplyWaitingNotOnePerRead() throws InterruptedException {
+        TestProvider provider = new Recording(TaskDefinition.builder("t").schedule("cron:0 3 * * *").build());
+        ProviderHandle handle = ProviderHandle.forProvider("loop", 1, "loop 1", "provider", provider);
+        engine().providerAdded(handle);
+        assertTrue(within2s(() -> engine().task(TaskId.parse("loop:t")).isPresent()));
+        CountDownLatch gate = new CountDownLatch(1);
+        control.execute(() -> { // the control thread is busy (applying a long list of another plugin, say)
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        int before = controlTasks.get();
+        int reads = readOn.size();
+        for (int i = 0; i < 200; i++) {
+            engine().providerModified(handle); // reloadTasks() in a loop
+            Thread.sleep(1); // each read ends before the next request, so none merges into a read in progress
+        }
+        assertTrue(within2s(() -> readOn.size() > reads + 100), "the reads happen: " + (readOn.size() - reads));
+        assertTrue(controlTasks.get() - before <= 2, "applies waiting on the control thread: "
+                + (controlTasks.get() - before));
+        gate.countDown();
+        assertTrue(within2s(() -> engine().task(TaskId.parse("loop:t")).isPresent()));
+    }
+
     void aProviderAddedAfterABlockedOneRegistersAndFiresWhileTheBlockedOneIsReported() throws Exception {
         Blocking hostile = new Blocking(task("a"));
         add("hostile", "blocking provider", hostile);
