@@ -149,7 +149,10 @@ class RunPoolsSharesTest extends PoolsFixture {
 
     @Test
     void anotherOwnersRunIsNextWhenAFloodingOwnerMayUseTheWholePool() throws InterruptedException {
-        start(EIGHT.withThreads(Priority.NORMAL, 2).withOwnerSharePercent(100)); // no bulkhead: A may hold both
+        // One thread, so the order in which runs start is the order the pool handed them out: with two, a thread
+        // that took B could be descheduled before B's first line while the other ran hundreds of A's quick runs
+        // (it happened in CI), and the test would measure the machine, not the pool.
+        start(EIGHT.withThreads(Priority.NORMAL, 1).withOwnerSharePercent(100)); // no bulkhead: A may hold it
         List<String> order = new CopyOnWriteArrayList<>();
         CountDownLatch gate = new CountDownLatch(1);
         for (int i = 0; i < 1000; i++) {
@@ -159,16 +162,14 @@ class RunPoolsSharesTest extends PoolsFixture {
                 gate.await();
             }));
         }
-        awaitUntil(() -> order.size() == 2, "A holds both threads");
+        awaitUntil(() -> order.size() == 1, "A holds the thread");
         TestRun b = owned("B", "B", Priority.NORMAL, self -> order.add("B"));
         pools.execute(b);
-        assertEquals(new OwnerUsage("A", Priority.NORMAL, 2, 998, 0, 2), usage("A"));
-        assertEquals(new OwnerUsage("B", Priority.NORMAL, 0, 1, 0, 2), usage("B"));
+        assertEquals(new OwnerUsage("A", Priority.NORMAL, 1, 999, 0, 1), usage("A"));
+        assertEquals(new OwnerUsage("B", Priority.NORMAL, 0, 1, 0, 1), usage("B"));
         gate.countDown();
         await(b.returned, "B ran");
-        int position = order.indexOf("B");
-        assertTrue(position <= 3, "B started as run " + position + ": at most one A run per free thread ahead of it,"
-                + " not after A's backlog of 998");
+        assertEquals(1, order.indexOf("B"), "B is the next run once A's first returns, not after A's backlog of 999");
         awaitUntil(() -> order.size() == 1001 && pools.stats().owners().isEmpty(), "A's backlog drained");
     }
 
