@@ -18,13 +18,14 @@ import java.util.Optional;
 
 /**
  * When a task fires. Four kinds, each with an optional IANA time zone (absent: the scheduler's configured default
- * zone):
+ * zone), and {@link OnDemand} for a task that never fires by itself:
  * <ul>
  * <li>{@link Cron}: a Unix 5-field cron expression ({@code minute hour day-of-month month day-of-week}), with
  * Vixie-cron semantics: when both day fields are restricted a day matches if <em>either</em> matches.</li>
  * <li>{@link Interval}: a fixed rate, measured in elapsed time, with an optional initial delay.</li>
  * <li>{@link Once}: a single instant.</li>
  * <li>{@link RRule}: an RFC 5545 recurrence rule with its DTSTART as a local date-time in the zone.</li>
+ * <li>{@link OnDemand}: no fires; the task runs only when triggered, submitted or called.</li>
  * </ul>
  *
  * <h2>Canonical text form</h2>
@@ -38,6 +39,7 @@ import java.util.Optional;
  * at:2026-12-01T10:00:00Z                            once
  * at:2026-12-01T10:00 tz=Europe/Paris                once, a local time in the zone
  * rrule:FREQ=WEEKLY;BYDAY=MO start=2026-01-05T09:00 tz=Europe/Paris
+ * on-demand                                          never by itself: only when triggered, submitted or called
  * </pre>
  * {@link #parse(String)} reads it and {@link #text()} writes it; {@code parse(s.text())} equals {@code s}.
  * Cron macros ({@code @daily}, {@code @hourly}, ...) are accepted and expanded.
@@ -57,7 +59,8 @@ import java.util.Optional;
  *
  * <p>Instances are immutable value objects.
  */
-public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Schedule.Once, Schedule.RRule {
+public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Schedule.Once, Schedule.RRule,
+        Schedule.OnDemand {
 
     /** @return the zone this schedule is evaluated in; empty means the scheduler's default zone */
     Optional<ZoneId> zone();
@@ -221,6 +224,47 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
         }
     }
 
+    /**
+     * No schedule: a task that runs only when asked ({@link TaskScheduler#trigger}, {@link TaskScheduler#submit},
+     * {@link TaskScheduler#call}, the shell's {@code task:run}, {@code task:submit} and {@code task:call}). Its text
+     * form is {@value #TEXT}. It has no fires, so misfire policies never apply to it; its runs are not subject to its
+     * overlap policy (each one asked for runs, as a submission does), while its lock keys and group limits hold. An
+     * operator can make any task on-demand with {@code task:reschedule <task> on-demand} and give its schedule back
+     * with {@code task:reset}.
+     */
+    record OnDemand() implements Schedule {
+
+        /** The canonical text form. */
+        public static final String TEXT = "on-demand";
+
+        /** @return empty: an on-demand schedule has no zone */
+        @Override
+        public Optional<ZoneId> zone() {
+            return Optional.empty();
+        }
+
+        /** @return this schedule: it has no time to evaluate in a zone */
+        @Override
+        public OnDemand withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public boolean isPeriodic() {
+            return false;
+        }
+
+        @Override
+        public String text() {
+            return TEXT;
+        }
+    }
+
+    /** @return the schedule of a task that runs only when asked; see {@link OnDemand} */
+    static OnDemand onDemand() {
+        return new OnDemand();
+    }
+
     /** @return a cron schedule in the default zone; see {@link Cron} */
     static Cron cron(String expression) {
         return new Cron(expression, Optional.empty());
@@ -254,10 +298,13 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
     static Schedule parse(String text) {
         Objects.requireNonNull(text, "text");
         String trimmed = text.trim();
+        if (trimmed.equalsIgnoreCase(OnDemand.TEXT)) {
+            return onDemand();
+        }
         int colon = trimmed.indexOf(':');
         if (colon <= 0) {
             throw new ScheduleParseException("schedule", "'" + trimmed + "' does not start with a kind "
-                    + "(cron:, every:, at: or rrule:)");
+                    + "(cron:, every:, at: or rrule:) and is not " + OnDemand.TEXT);
         }
         String kind = trimmed.substring(0, colon).toLowerCase(Locale.ROOT);
         List<String> tokens = new ArrayList<>(Arrays.asList(trimmed.substring(colon + 1).trim().split("\\s+")));
@@ -298,7 +345,7 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
                 yield new RRule(body, start == null ? RRule.DEFAULT_START : localDateTime("start", start), zone);
             }
             default -> throw new ScheduleParseException("schedule", "unknown kind '" + kind
-                    + "' (use cron:, every:, at: or rrule:)");
+                    + "' (use cron:, every:, at: or rrule:, or " + OnDemand.TEXT + " for no schedule)");
         };
         if (!attributes.isEmpty()) {
             String name = attributes.keySet().iterator().next();

@@ -83,11 +83,11 @@ class ScheduleErrorTest {
             cron:0 3 * * * tz=Mars/Olympus | tz         | tz: unknown time zone 'Mars/Olympus'
             cron:0 3 * * * tz=           | tz           | tz: unknown time zone ''
             cron:0 3 * * * =x            | cron         | cron: '=x' is not a name=value attribute
-            foo:bar                      | schedule     | schedule: unknown kind 'foo' (use cron:, every:, at: or rrule:)
-            crontab:0 3 * * *            | schedule     | schedule: unknown kind 'crontab' (use cron:, every:, at: or rrule:)
-            0 3 * * *                    | schedule     | schedule: '0 3 * * *' does not start with a kind (cron:, every:, at: or rrule:)
-            :0 3 * * *                   | schedule     | schedule: ':0 3 * * *' does not start with a kind (cron:, every:, at: or rrule:)
-            ""                           | schedule     | schedule: '' does not start with a kind (cron:, every:, at: or rrule:)
+            foo:bar                      | schedule     | schedule: unknown kind 'foo' (use cron:, every:, at: or rrule:, or on-demand for no schedule)
+            crontab:0 3 * * *            | schedule     | schedule: unknown kind 'crontab' (use cron:, every:, at: or rrule:, or on-demand for no schedule)
+            0 3 * * *                    | schedule     | schedule: '0 3 * * *' does not start with a kind (cron:, every:, at: or rrule:) and is not on-demand
+            :0 3 * * *                   | schedule     | schedule: ':0 3 * * *' does not start with a kind (cron:, every:, at: or rrule:) and is not on-demand
+            ""                           | schedule     | schedule: '' does not start with a kind (cron:, every:, at: or rrule:) and is not on-demand
             every:PT0S                   | every        | every: PT0S must be positive (at least PT0.001S)
             every:-PT5M                  | every        | every: PT-5M must be positive (at least PT0.001S)
             every:PT0.0005S              | every        | every: PT0.0005S must be positive (at least PT0.001S)

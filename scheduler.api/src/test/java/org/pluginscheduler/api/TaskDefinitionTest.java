@@ -143,7 +143,7 @@ class TaskDefinitionTest {
             at:2026-12-01T10:00              | schedule: at: '2026-12-01T10:00' has no offset: add one (2026-12-01T10:00:00Z) or a zone (tz=Europe/Paris) | at
             rrule:FREQ=DAILY;COUNT=3         | schedule: start: is required with COUNT (without start=, a rule starts at 2001-01-01T00:00, so its count would long be spent) | start
             cron:0 3 * * * tz=Mars/Olympus   | schedule: tz: unknown time zone 'Mars/Olympus' | tz
-            sometimes                        | schedule: schedule: 'sometimes' does not start with a kind (cron:, every:, at: or rrule:) | schedule
+            sometimes                        | schedule: schedule: 'sometimes' does not start with a kind (cron:, every:, at: or rrule:) and is not on-demand | schedule
             """)
     void badScheduleTextIsAProblemNotAnException(String text, String problem, String field) {
         TaskDefinition d = assertDoesNotThrow(() -> TaskDefinition.builder("t").schedule(text).build());

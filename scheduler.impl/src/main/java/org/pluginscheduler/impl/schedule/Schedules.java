@@ -47,6 +47,9 @@ public final class Schedules {
         static final CronParser PARSER = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
     }
 
+    /** An on-demand schedule's sequence: no fires. */
+    private static final FireSequence NEVER = after -> Optional.empty();
+
     private Schedules() {
     }
 
@@ -57,6 +60,9 @@ public final class Schedules {
      */
     public static FireSequence sequence(Schedule schedule, ZoneId defaultZone, Instant now) {
         ZoneId zone = schedule.zone().orElse(defaultZone);
+        if (schedule instanceof Schedule.OnDemand) {
+            return NEVER;
+        }
         if (schedule instanceof Schedule.Cron c) {
             return cron(c.expression(), zone);
         } else if (schedule instanceof Schedule.Interval i) {
@@ -83,6 +89,9 @@ public final class Schedules {
     /** @return a plain-English description */
     public static String describe(Schedule schedule, ZoneId defaultZone) {
         String zone = schedule.zone().orElse(defaultZone).getId();
+        if (schedule instanceof Schedule.OnDemand) {
+            return "on demand: only when triggered, submitted or called";
+        }
         if (schedule instanceof Schedule.Cron c) {
             return CronDescriptor.instance(Locale.UK).describe(CronParsing.PARSER.parse(forCronUtils(
                     c.expression()))) + " (" + zone + ")";
