@@ -69,7 +69,23 @@ public interface TaskScheduler {
      * @param arguments handed to the run as {@link TaskExecution#arguments()}
      * @throws IllegalStateException if the task cannot run (dormant, conflicting or invalid)
      */
-    RunRecord call(TaskId id, Map<String, String> arguments);
+    default RunRecord call(TaskId id, Map<String, String> arguments) {
+        return call(id, arguments, Set.of());
+    }
+
+    /**
+     * Runs the task now in the calling thread, like {@link #call(TaskId, Map)}, holding named locks for this run
+     * in addition to the task's own lock keys (e.g. a mutex per customer). They are the same locks scheduled runs
+     * and submissions hold: while this call runs, a submission or scheduled run needing one of them waits (its
+     * contention delays it and does not spend retries). The call itself does not wait: if one of its locks is held,
+     * it fails at once, naming the lock, and nothing runs.
+     *
+     * @param lockKeys extra lock keys for this run, each matching {@link TaskId#ID_PATTERN}
+     * @throws IllegalArgumentException naming {@code lockKeys} if a key does not match the pattern
+     * @throws IllegalStateException    if the task cannot run, or one of its locks is held
+     * @since 1.4
+     */
+    RunRecord call(TaskId id, Map<String, String> arguments, Set<String> lockKeys);
 
     /**
      * Submits a one-shot run with arguments, now or at an instant. Submissions wait for the task's own running

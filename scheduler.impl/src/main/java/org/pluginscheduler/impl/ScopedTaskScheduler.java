@@ -146,8 +146,8 @@ abstract class ScopedTaskScheduler implements TaskScheduler {
     }
 
     @Override
-    public RunRecord call(TaskId id, Map<String, String> arguments) {
-        return engine().call(own(id, "call"), arguments);
+    public RunRecord call(TaskId id, Map<String, String> arguments, Set<String> lockKeys) {
+        return engine().call(own(id, "call"), arguments, lockKeys);
     }
 
     @Override

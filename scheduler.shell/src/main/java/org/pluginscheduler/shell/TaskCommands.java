@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -55,6 +57,8 @@ import org.pluginscheduler.api.TaskState;
 public final class TaskCommands {
 
     private static final String ID = "task id: owner:task-id, or a task-id that is unique";
+    private static final String LOCK = "extra named locks this run holds, comma-separated, e.g. --lock customer-42 "
+            + "(a run needing one waits while it is held)";
 
     private final SchedulerAdmin scheduler;
     private final Clock clock;
@@ -145,9 +149,12 @@ public final class TaskCommands {
 
     @Descriptor("Run a task now in this shell and wait for it, skipping overlap checks; prints the result (a run that "
             + "did not succeed fails the command: taskctl exits 4)")
-    public String call(@Descriptor(ID) String id,
-                       @Descriptor("arguments as name=value") String... arguments) {
-        RunRecord run = runOf("task:call", () -> scheduler.call(scheduler.resolve(id), arguments(arguments)));
+    public String call(
+            @Descriptor(LOCK) @Parameter(names = "--lock", absentValue = "") String lock,
+            @Descriptor(ID) String id,
+            @Descriptor("arguments as name=value") String... arguments) {
+        RunRecord run = runOf("task:call", () -> scheduler.call(scheduler.resolve(id), arguments(arguments),
+                lockKeys(lock)));
         if (run.status() != RunStatus.SUCCEEDED) { // the same output; a script sees it in the exit status
             throw new CommandException(tables.result(run), CommandException.RUN_NOT_SUCCEEDED);
         }
@@ -223,12 +230,13 @@ public final class TaskCommands {
     public String submit(
             @Descriptor("when to run, e.g. 2026-12-01T10:00:00Z (default: now)") @Parameter(names = "--at",
                     absentValue = "") String at,
+            @Descriptor(LOCK) @Parameter(names = "--lock", absentValue = "") String lock,
             @Descriptor(ID) String id,
             @Descriptor("arguments as name=value") String... arguments) {
         return run("task:submit", () -> {
             TaskId taskId = scheduler.resolve(id);
             Optional<Instant> when = at.isEmpty() ? Optional.empty() : Optional.of(instant(at));
-            String runId = scheduler.submit(taskId, arguments(arguments), when);
+            String runId = scheduler.submit(taskId, arguments(arguments), when, lockKeys(lock));
             return "submitted " + taskId + ": run " + runId + when.map(w -> " at " + w).orElse(" now");
         });
     }
@@ -376,6 +384,20 @@ public final class TaskCommands {
             map.put(pair.substring(0, eq), pair.substring(eq + 1));
         }
         return map;
+    }
+
+    /** @return the keys of a {@code --lock} option: comma-separated, each checked by the scheduler */
+    static Set<String> lockKeys(String option) {
+        Set<String> keys = new LinkedHashSet<>();
+        for (String key : option.split(",")) {
+            if (!key.isBlank()) {
+                keys.add(key.trim());
+            }
+        }
+        if (!option.isBlank() && keys.isEmpty()) {
+            throw new IllegalArgumentException("--lock: '" + option + "' names no lock key");
+        }
+        return keys;
     }
 
     private static Instant instant(String text) {

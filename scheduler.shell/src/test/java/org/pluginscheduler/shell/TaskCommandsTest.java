@@ -70,9 +70,9 @@ class TaskCommandsTest {
                             default -> throw new AssertionError("unexpected call of " + method.getName());
                         });
         assertEquals("SUCCEEDED in 3 ms (run r1)\nno connection to db1",
-                new TaskCommands(calling.apply(org.pluginscheduler.api.RunStatus.SUCCEEDED), Clock.systemUTC()).call("t"));
+                new TaskCommands(calling.apply(org.pluginscheduler.api.RunStatus.SUCCEEDED), Clock.systemUTC()).call("", "t"));
         CommandException e = assertThrows(CommandException.class, () -> new TaskCommands(
-                calling.apply(org.pluginscheduler.api.RunStatus.FAILED), Clock.systemUTC()).call("t"));
+                calling.apply(org.pluginscheduler.api.RunStatus.FAILED), Clock.systemUTC()).call("", "t"));
         assertEquals("FAILED in 3 ms (run r1)\nno connection to db1", e.getMessage());
         assertEquals(4, RemoteShellComponent.exitCode(new RuntimeException(e)));
         assertEquals(1, RemoteShellComponent.exitCode(new CommandException("task:call: no task 'x'")));

@@ -301,11 +301,12 @@ final class Launcher implements Completion.Followups {
 
     /**
      * A run now on the caller's thread: no overlap check, no group limits, the task's own mutex left out (a call
-     * may run beside a scheduled run of the same task). A held lock fails the call at once. Under the lock.
+     * may run beside a scheduled run of the same task). Holds the task's lock keys and {@code extraLocks}; a held
+     * lock fails the call at once. Under the lock.
      */
-    Execution call(TaskSlot slot, Map<String, String> arguments) {
+    Execution call(TaskSlot slot, Map<String, String> arguments, Set<String> extraLocks) {
         assert ctx.locked();
-        Set<String> keys = new LinkedHashSet<>(lockKeys(slot, Set.of()));
+        Set<String> keys = new LinkedHashSet<>(lockKeys(slot, extraLocks));
         keys.remove("task:" + slot.id);
         Instant now = ctx.clock.instant();
         Execution execution = new Execution(slot, nextRunId(), RunTrigger.CALL, now, arguments, 1, now, keys);

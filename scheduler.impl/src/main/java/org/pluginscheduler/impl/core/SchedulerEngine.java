@@ -276,7 +276,12 @@ public final class SchedulerEngine {
     }
 
     public RunRecord call(TaskId id, Map<String, String> arguments) {
-        return admin.call(id, arguments);
+        return admin.call(id, arguments, Set.of());
+    }
+
+    /** Runs now on the caller's thread, holding {@code lockKeys} as well as the task's own. */
+    public RunRecord call(TaskId id, Map<String, String> arguments, Set<String> lockKeys) {
+        return admin.call(id, arguments, lockKeys);
     }
 
     public String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at, Set<String> lockKeys) {

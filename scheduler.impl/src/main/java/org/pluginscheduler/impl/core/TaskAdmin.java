@@ -187,10 +187,11 @@ final class TaskAdmin {
     }
 
     /**
-     * Runs now on the caller's thread: no overlap check, no group limits. Named locks still hold; a held lock
-     * fails the call at once rather than waiting.
+     * Runs now on the caller's thread: no overlap check, no group limits. Named locks still hold (the task's and
+     * {@code lockKeys}); a held lock fails the call at once rather than waiting.
      */
-    RunRecord call(TaskId id, Map<String, String> arguments) {
+    RunRecord call(TaskId id, Map<String, String> arguments, Set<String> lockKeys) {
+        checkLockKeys(lockKeys);
         Execution execution;
         RunExecutor target;
         synchronized (ctx.lock) {
@@ -200,7 +201,7 @@ final class TaskAdmin {
                 throw new IllegalStateException("task " + id + " cannot run now: no execution service is available "
                         + "(fires are held until one returns)");
             }
-            execution = launcher.call(slot, arguments);
+            execution = launcher.call(slot, arguments, lockKeys);
         }
         RunHandoff handoff = launcher.handoff(execution, target);
         try {
@@ -218,12 +219,16 @@ final class TaskAdmin {
         return handoff.record();
     }
 
-    String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at, Set<String> lockKeys) {
+    private static void checkLockKeys(Set<String> lockKeys) {
         for (String key : lockKeys) {
-            if (!TaskId.ID_PATTERN.matcher(key).matches()) {
+            if (key == null || !TaskId.ID_PATTERN.matcher(key).matches()) {
                 throw new IllegalArgumentException("lockKeys: '" + key + "' must match " + TaskId.ID_PATTERN.pattern());
             }
         }
+    }
+
+    String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at, Set<String> lockKeys) {
+        checkLockKeys(lockKeys);
         if (at.isEmpty() || !at.get().isAfter(ctx.clock.instant())) {
             return trigger(id, RunTrigger.SUBMISSION, arguments, lockKeys);
         }
