@@ -31,6 +31,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.pluginscheduler.api.ScheduledTaskProvider;
+import org.pluginscheduler.api.TaskAction;
+import org.pluginscheduler.api.TaskSchedule;
 import org.pluginscheduler.api.TaskFailureHandler;
 import org.pluginscheduler.api.execution.RunExecutor;
 import org.pluginscheduler.api.store.TaskStore;
@@ -39,6 +41,7 @@ import org.pluginscheduler.impl.core.ProviderHandle;
 import org.pluginscheduler.impl.core.RetryDecider;
 import org.pluginscheduler.impl.core.SchedulerEngine;
 import org.pluginscheduler.impl.core.Settings;
+import org.pluginscheduler.impl.core.TaskServices;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -181,7 +184,7 @@ public final class SchedulerComponent {
         }
     }
 
-    void updatedProvider(ServiceReference<ScheduledTaskProvider> reference) {
+    void updatedProvider(ServiceReference<?> reference) {
         synchronized (this) {
             ProviderHandle handle = handles.get((Long) reference.getProperty(Constants.SERVICE_ID));
             if (handle != null && engine != null) {
@@ -190,7 +193,7 @@ public final class SchedulerComponent {
         }
     }
 
-    void unbindProvider(ServiceReference<ScheduledTaskProvider> reference) {
+    void unbindProvider(ServiceReference<?> reference) {
         ProviderHandle handle;
         SchedulerEngine current;
         synchronized (this) {
@@ -200,6 +203,67 @@ public final class SchedulerComponent {
         if (handle != null && current != null) {
             current.providerRemoved(handle); // outside the monitor: may wait for the grace period
         }
+    }
+
+    // --- task services (whiteboard): one task each, described by its TaskSchedule properties ---------------------
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(" + TaskSchedule.SCHEDULE_PROPERTY + "=*)")
+    void bindTaskAction(TaskAction service, ServiceReference<TaskAction> reference) {
+        bindTaskService(service, reference);
+    }
+
+    void updatedTaskAction(ServiceReference<TaskAction> reference) {
+        updatedProvider(reference);
+    }
+
+    void unbindTaskAction(ServiceReference<TaskAction> reference) {
+        unbindProvider(reference);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(" + TaskSchedule.SCHEDULE_PROPERTY + "=*)")
+    void bindRunnable(Runnable service, ServiceReference<Runnable> reference) {
+        bindTaskService(service, reference);
+    }
+
+    void updatedRunnable(ServiceReference<Runnable> reference) {
+        updatedProvider(reference);
+    }
+
+    void unbindRunnable(ServiceReference<Runnable> reference) {
+        unbindProvider(reference);
+    }
+
+    /** A task service becomes a provider of its one task; a service registered as both kinds counts once. */
+    private void bindTaskService(Object service, ServiceReference<?> reference) {
+        Bundle bundle = reference.getBundle();
+        if (bundle == null) {
+            return; // unregistered while being bound
+        }
+        long serviceId = (Long) reference.getProperty(Constants.SERVICE_ID);
+        String ownerLabel = bundle.getSymbolicName() + " " + bundle.getVersion();
+        TaskServices.Adapter adapter = new TaskServices.Adapter(() -> properties(reference), service);
+        ProviderHandle handle = ProviderHandle.forProvider(bundle.getSymbolicName(), bundle.getBundleId(),
+                ownerLabel, "task service " + serviceId + " (" + service.getClass().getName() + ") of " + ownerLabel,
+                adapter);
+        synchronized (this) {
+            if (handles.containsKey(serviceId)) {
+                return; // the same service, bound as its other kind (Runnable and TaskAction)
+            }
+            handles.put(serviceId, handle);
+            if (engine != null) {
+                engine.providerAdded(handle);
+            }
+        }
+    }
+
+    private static Map<String, Object> properties(ServiceReference<?> reference) {
+        Map<String, Object> properties = new HashMap<>();
+        for (String key : reference.getPropertyKeys()) {
+            properties.put(key, reference.getProperty(key));
+        }
+        return properties;
     }
 
     /** Re-reads the providers of one bundle (its request through {@code TaskScheduler.reloadTasks()}). */

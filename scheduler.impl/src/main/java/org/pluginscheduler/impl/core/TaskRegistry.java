@@ -361,7 +361,10 @@ final class TaskRegistry {
         assert ctx.locked();
         for (TaskDefinition definition : definitions) {
             List<String> problems = defs.problems(definition);
-            if (problems.stream().anyMatch(p -> p.startsWith("id:"))) {
+            if (handle.provider instanceof TaskServices.Adapter service) { // its problems name its properties
+                problems = service.problems(definition, problems);
+            }
+            if (problems.stream().anyMatch(p -> p.startsWith("id:") || p.startsWith(TaskServices.ID + ":"))) {
                 if (tellWarn()) {
                     LOG.warn("Rejected a task of {}: {}", handle, String.join("; ", problems));
                 }
