@@ -48,7 +48,8 @@ final class Tables {
                     t.id().toString(),
                     t.state().name().toLowerCase() + (t.scheduleOverridden() ? "*" : ""),
                     t.scheduleText(),
-                    t.nextFire().map(i -> TIME.format(i.atZone(zone)) + " (" + relative(i) + ")").orElse("-"),
+                    t.nextFire().map(i -> TIME.format(i.atZone(zone)) + " (" + relative(i) + ")")
+                            .orElse(onDemand(t) ? "when asked" : "-"),
                     t.lastStatus().map(Enum::name).orElse("-"),
                     t.ownerBundle()});
         }
@@ -64,6 +65,10 @@ final class Tables {
         }
         return out.append(held(scheduler)).append(waitingForShares(scheduler, tasks))
                 .append(providerProblems(scheduler, defaultZone)).toString();
+    }
+
+    private static boolean onDemand(TaskInfo t) {
+        return Schedule.OnDemand.TEXT.equals(t.scheduleText());
     }
 
     /**
@@ -192,7 +197,7 @@ final class Tables {
         StringBuilder out = new StringBuilder(align(rows));
         out.append("\n\nnext fires:");
         if (next.isEmpty()) {
-            out.append(" none");
+            out.append(onDemand(t) ? " none: on demand, it runs only when triggered, submitted or called" : " none");
         }
         next.forEach(n -> out.append("\n  ").append(TIME.format(n)).append(" (").append(relative(n.toInstant()))
                 .append(')'));
