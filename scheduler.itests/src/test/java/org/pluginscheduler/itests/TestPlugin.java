@@ -40,6 +40,7 @@ final class TestPlugin {
     private static final String PLUGIN_PACKAGE = TestPluginActivator.class.getPackageName().replace('.', '/');
 
     private final Map<String, String> headers = new LinkedHashMap<>();
+    private final Map<String, byte[]> entries = new LinkedHashMap<>();
 
     private TestPlugin(String symbolicName) {
         headers.put(Constants.BUNDLE_MANIFESTVERSION, "2");
@@ -117,6 +118,16 @@ final class TestPlugin {
         return header(TestPluginActivator.STUBBORN, String.join(",", ids));
     }
 
+    /**
+     * A Declarative Services component: the XML at {@code OSGI-INF/<name>.xml}, listed in {@code Service-Component}.
+     */
+    TestPlugin component(String name, String xml) {
+        String path = "OSGI-INF/" + name + ".xml";
+        entries.put(path, xml.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String listed = headers.get("Service-Component");
+        return header("Service-Component", listed == null ? path : listed + "," + path);
+    }
+
     TestPlugin header(String name, String value) {
         headers.put(name, value);
         return this;
@@ -143,6 +154,11 @@ final class TestPlugin {
                 try (InputStream in = entry.getValue().openStream()) {
                     in.transferTo(jar);
                 }
+                jar.closeEntry();
+            }
+            for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
+                jar.putNextEntry(new JarEntry(entry.getKey()));
+                jar.write(entry.getValue());
                 jar.closeEntry();
             }
         } catch (IOException e) {

@@ -26,8 +26,13 @@ public final class CallLog {
     }
 
     void append(String event, TaskExecution execution) {
-        String line = version + " " + event + " " + execution.taskId().id() + " " + execution.runId()
-                + execution.tenant().map(t -> " tenant=" + t).orElse("") + "\n";
+        append(event, execution.taskId().id(), execution.runId() + execution.tenant().map(t -> " tenant=" + t)
+                .orElse(""));
+    }
+
+    /** Appends {@code <version> <event> <taskId> <rest>}: for a task service, which sees no run id. */
+    void append(String event, String taskId, String rest) {
+        String line = version + " " + event + " " + taskId + " " + rest + "\n";
         synchronized (CallLog.class) {
             try {
                 Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
