@@ -204,6 +204,35 @@ public class ShellCommandsIT extends SchedulerTestBase {
     // --- trigger, call, submit ----------------------------------------------------------------------------------
 
     @Test
+    public void callAndSubmitHoldTheLockKeysGivenWithLock() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<TaskId> self = new java.util.concurrent.atomic.AtomicReference<>();
+        // inside its run, the task asks for a second call holding cust-9: refused while the shell's call holds it
+        TaskId locked = adHoc("shl-locked", YEARLY, run -> {
+            if (!"inner".equals(run.arguments().get("from"))) {
+                try {
+                    scheduler.call(self.get(), Map.of("from", "inner"), java.util.Set.of("cust-9"));
+                    return TaskResult.success("inner call ran");
+                } catch (IllegalStateException held) {
+                    return TaskResult.success(held.getMessage());
+                }
+            }
+            return TaskResult.success("inner");
+        });
+        self.set(locked);
+        String called = exec("task:call --lock cust-1,cust-9 shl-locked");
+        assertTrue(called, called.endsWith("\ntask " + locked + " cannot run now: lock 'cust-9' is held by another "
+                + "run; try again when it ends"));
+        assertTrue(exec("task:call --lock cust-1 shl-locked").endsWith("\ninner call ran"));
+        String submitted = exec("task:submit --lock cust-9 shl-locked");
+        RunRecord submission = finished(runId(submitted));
+        assertEquals("lock 'cust-9' held by the submission", "task " + locked + " cannot run now: lock 'cust-9' is held "
+                + "by another run; try again when it ends", submission.message());
+        assertError("task:call --lock bad:key shl-locked", "task:call: lockKeys: 'bad:key' must match "
+                + TaskId.ID_PATTERN.pattern());
+        assertError("task:submit --lock , shl-locked", "task:submit: --lock: ',' names no lock key");
+    }
+
+    @Test
     public void triggerCallAndSubmitRunATask() throws Exception {
         TaskId echo = adHoc("shl-echo", YEARLY,
                 run -> TaskResult.success("args " + new TreeMap<>(run.arguments()), run.arguments()));
