@@ -32,12 +32,16 @@ import org.osgi.service.component.annotations.ComponentPropertyType;
  * <p><b>Configuration.</b> The values are component properties, so a Config Admin configuration of the
  * component's PID (by default its class name; in the runtime a file {@code etc/<pid>.cfg}) overrides them, and
  * the task follows live: DS modifies the service's properties and the scheduler re-reads them and re-registers the
- * task, as for any changed definition (an unchanged schedule keeps its next fire). A component with
- * {@code configurationPolicy = REQUIRE} has its task only while its configuration exists.
+ * task, as for any changed definition (an unchanged schedule keeps its next fire). Give the component a
+ * {@code @Modified} method (it may be empty): without one, DS applies a new configuration by deactivating and
+ * activating the component again, so its task goes away for a moment and a run in progress is cancelled. A
+ * component with {@code configurationPolicy = REQUIRE} has its task only while its configuration exists. A value
+ * that is not valid leaves the task on its last good definition, with a WARN naming the property.
  *
- * <p><b>Validation.</b> A value that is not valid makes the task INVALID in {@code task:list}, with a problem that
- * names the property, e.g. {@code scheduler.timeout: 'PT5X' is not an ISO-8601 duration}; the task does not fire
- * until the value is fixed.
+ * <p><b>Validation.</b> A task service whose first definition is not valid is INVALID in {@code task:list}, with a
+ * problem that names the property, e.g. {@code scheduler.timeout: 'PT5X' is not an ISO-8601 duration such as PT5M};
+ * it does not fire until the value is fixed. A {@code scheduler.*} property that is not one of the table's is a
+ * problem too (a misspelt option would otherwise silently not apply).
  *
  * <table>
  * <caption>Service properties</caption>
