@@ -209,8 +209,9 @@ public final class TaskHarness implements AutoCloseable {
     /**
      * Moves the clock forward by {@code duration}, running everything that falls due on the way, in time order.
      *
-     * @return the runs that ended in the window (skipped, failed and retried attempts included), in the order
-     *         they ended
+     * @return the runs that ended in the window (skipped fires, failed and retried attempts included), in the
+     *         order they ended (a skipped fire at its scheduled time); runs that end inside a nested advance
+     *         (task code moving the clock) are returned by it and by the enclosing one
      */
     public List<RunRecord> advance(Duration duration) {
         if (duration.isNegative()) {
@@ -382,12 +383,12 @@ public final class TaskHarness implements AutoCloseable {
         List<RunRecord> finished = new ArrayList<>();
         for (TaskInfo t : engine.tasks()) {
             for (RunRecord r : engine.runs(t.id(), Integer.MAX_VALUE)) {
-                if (!before.contains(r.runId()) && r.endTime().isPresent()) {
+                if (!before.contains(r.runId()) && r.status().isFinal()) {
                     finished.add(r);
                 }
             }
         }
-        finished.sort(Comparator.comparing((RunRecord r) -> r.endTime().get())
+        finished.sort(Comparator.comparing((RunRecord r) -> r.endTime().orElse(r.scheduledTime())) // skipped: none
                 .thenComparing(RunRecord::scheduledTime).thenComparing(RunRecord::attempt));
         return finished;
     }

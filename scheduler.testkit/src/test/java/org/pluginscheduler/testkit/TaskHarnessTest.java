@@ -1,0 +1,313 @@
+package org.pluginscheduler.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.pluginscheduler.api.OverlapPolicy;
+import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.RunStatus;
+import org.pluginscheduler.api.RunTrigger;
+import org.pluginscheduler.api.ScheduledTaskProvider;
+import org.pluginscheduler.api.TaskAction;
+import org.pluginscheduler.api.TaskDefinition;
+import org.pluginscheduler.api.TaskExecution;
+import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.TaskResult;
+import org.pluginscheduler.api.TaskSchedule;
+import org.pluginscheduler.api.TaskState;
+
+/** The harness runs tasks by the real core's rules on a clock the test moves. */
+class TaskHarnessTest {
+
+    private static final Instant T0 = Instant.parse("2026-06-01T00:00:00Z");
+    private final List<TaskHarness> harnesses = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        harnesses.forEach(TaskHarness::close);
+    }
+
+    private TaskHarness harness() {
+        TaskHarness h = TaskHarness.at(T0);
+        harnesses.add(h);
+        return h;
+    }
+
+    /** A provider of fixed definitions that records the start time of every run. */
+    static final class Recorder implements ScheduledTaskProvider {
+        final List<TaskDefinition> definitions;
+        final List<String> calls = new ArrayList<>();
+
+        Recorder(TaskDefinition... definitions) {
+            this.definitions = List.of(definitions);
+        }
+
+        @Override
+        public List<TaskDefinition> tasks() {
+            return definitions;
+        }
+
+        @Override
+        public TaskResult execute(TaskExecution execution) {
+            calls.add(execution.taskId().id() + "@" + execution.startTime());
+            return TaskResult.success();
+        }
+    }
+
+    @Test
+    void aCronTaskFiresAtEachOfItsInstantsAcrossOneAdvance() {
+        Recorder provider = new Recorder(TaskDefinition.builder("nightly").schedule("cron:0 3 * * *").build());
+        TaskHarness h = harness().provider(provider);
+
+        List<RunRecord> finished = h.advance(Duration.ofDays(3));
+
+        List<Instant> expected = List.of(Instant.parse("2026-06-01T03:00:00Z"), Instant.parse("2026-06-02T03:00:00Z"),
+                Instant.parse("2026-06-03T03:00:00Z"));
+        assertEquals(expected, finished.stream().map(RunRecord::scheduledTime).toList(), "oldest first");
+        assertEquals(expected.stream().map(i -> "nightly@" + i).toList(), provider.calls,
+                "each run started at its own fire time, not at the end of the window");
+        finished.forEach(r -> assertEquals(RunStatus.SUCCEEDED, r.status()));
+        assertEquals(T0.plus(Duration.ofDays(3)), h.now());
+        assertEquals(List.of(expected.get(2), expected.get(1), expected.get(0)),
+                h.runs("nightly").stream().map(RunRecord::scheduledTime).toList(), "runs() is newest first");
+        assertEquals(h.runs("nightly"), h.runs(TestExecution.DEFAULT_OWNER + ":nightly"), "qualified id too");
+    }
+
+    @Test
+    void aCronTaskFollowsTheHarnessZone() {
+        TaskHarness h = harness().zone(ZoneId.of("Europe/Paris"))
+                .provider(new Recorder(TaskDefinition.builder("nightly").schedule("cron:0 3 * * *").build()));
+
+        assertEquals(ZonedDateTime.parse("2026-06-01T03:00+02:00[Europe/Paris]"), h.nextFires("nightly", 1).get(0));
+        assertEquals(List.of(Instant.parse("2026-06-01T01:00:00Z")),
+                h.advance(Duration.ofDays(1)).stream().map(RunRecord::scheduledTime).toList());
+    }
+
+    @TaskSchedule(value = "cron:0 * * * *", id = "flaky", retries = 2, retry_delay = "PT5M")
+    static final class Flaky implements TaskAction {
+        final List<String> attempts = new ArrayList<>();
+
+        @Override
+        public TaskResult execute(TaskExecution execution) {
+            attempts.add(execution.attempt() + "@" + execution.startTime());
+            return execution.attempt() < 3 ? TaskResult.failure("not yet") : TaskResult.success("third time");
+        }
+    }
+
+    @Test
+    void retriesHappenAtTheirDelayAndInOrder() {
+        Flaky task = new Flaky();
+        TaskHarness h = harness().task(task);
+
+        List<RunRecord> finished = h.advance(Duration.ofMinutes(90)); // the first fire is at 01:00
+
+        Instant fire = Instant.parse("2026-06-01T01:00:00Z");
+        assertEquals(List.of("1@" + fire, "2@" + fire.plus(Duration.ofMinutes(5)),
+                "3@" + fire.plus(Duration.ofMinutes(10))), task.attempts, "each retry five minutes after the last");
+        assertEquals(List.of(RunStatus.FAILED, RunStatus.FAILED, RunStatus.SUCCEEDED),
+                finished.stream().map(RunRecord::status).toList(), "" + finished);
+        assertEquals(List.of(1, 2, 3), finished.stream().map(RunRecord::attempt).toList());
+        assertEquals(List.of(RunTrigger.SCHEDULE, RunTrigger.RETRY, RunTrigger.RETRY),
+                finished.stream().map(RunRecord::trigger).toList());
+    }
+
+    @Test
+    void skipOverlapSkipsAFireWhileTheRunIsStillGoing() {
+        AtomicInteger runs = new AtomicInteger();
+        List<RunRecord> duringSlowRun = new ArrayList<>();
+        TaskHarness[] ref = new TaskHarness[1];
+        ScheduledTaskProvider slow = new ScheduledTaskProvider() {
+            @Override
+            public List<TaskDefinition> tasks() {
+                return List.of(TaskDefinition.builder("slow").schedule("every:PT1M").overlap(OverlapPolicy.SKIP)
+                        .build());
+            }
+
+            @Override
+            public TaskResult execute(TaskExecution execution) {
+                if (runs.incrementAndGet() == 1) {
+                    duringSlowRun.addAll(ref[0].advance(Duration.ofSeconds(90))); // it takes 90 s on the clock
+                }
+                return TaskResult.success();
+            }
+        };
+        ref[0] = harness();
+        TaskHarness h = ref[0].provider(slow); // an interval fires at once: the first run ends at T0 + 90 s
+        assertEquals(T0.plusSeconds(90), h.now(), "registration ran the first run, which moved the clock");
+        assertEquals(List.of(RunStatus.SKIPPED), duringSlowRun.stream().map(RunRecord::status).toList(),
+                "advance returns skipped fires too: " + duringSlowRun);
+
+        List<RunRecord> finished = h.advanceTo(T0.plusSeconds(150));
+
+        assertEquals(List.of(RunStatus.SUCCEEDED), finished.stream().map(RunRecord::status).toList(),
+                "the window after the slow run holds the 2-minute fire only");
+
+        List<RunRecord> oldestFirst = new ArrayList<>(h.runs("slow"));
+        java.util.Collections.reverse(oldestFirst);
+        assertEquals(List.of(RunStatus.SUCCEEDED, RunStatus.SKIPPED, RunStatus.SUCCEEDED),
+                oldestFirst.stream().map(RunRecord::status).toList(), "" + oldestFirst);
+        assertEquals(List.of(T0, T0.plusSeconds(60), T0.plusSeconds(120)),
+                oldestFirst.stream().map(RunRecord::scheduledTime).toList());
+        assertEquals(2, runs.get(), "the skipped fire never ran the code");
+    }
+
+    @TaskSchedule(value = "on-demand", id = "reindex")
+    static final class Reindex implements TaskAction {
+        final List<Map<String, String>> arguments = new ArrayList<>();
+
+        @Override
+        public TaskResult execute(TaskExecution execution) {
+            arguments.add(execution.arguments());
+            return TaskResult.success();
+        }
+    }
+
+    @Test
+    void anOnDemandTaskNeverFiresByItselfAndRunsWhenAsked() {
+        Reindex task = new Reindex();
+        TaskHarness h = harness().task(task);
+
+        assertEquals(List.of(), h.advance(Duration.ofDays(400)));
+        assertEquals(List.of(), h.nextFires("reindex", 3));
+        assertEquals(TaskState.ACTIVE, h.task("reindex").state());
+
+        TaskId id = h.scheduler().resolve("reindex");
+        h.scheduler().trigger(id);
+        assertEquals(List.of(RunTrigger.MANUAL), h.runs("reindex").stream().map(RunRecord::trigger).toList(),
+                "a trigger runs before it returns");
+
+        RunRecord called = h.scheduler().call(id, Map.of("index", "all"));
+        assertEquals(RunStatus.SUCCEEDED, called.status());
+        assertEquals(List.of(Map.of(), Map.of("index", "all")), task.arguments);
+
+        h.scheduler().submit(id, Map.of("index", "late"), java.util.Optional.of(h.now().plus(Duration.ofHours(1))));
+        assertEquals(2, task.arguments.size(), "a submission for later waits for the clock");
+        List<RunRecord> finished = h.advance(Duration.ofHours(2));
+        assertEquals(List.of(RunTrigger.SUBMISSION), finished.stream().map(RunRecord::trigger).toList());
+        assertEquals(h.now().minus(Duration.ofHours(1)), finished.get(0).startTime().orElseThrow());
+    }
+
+    @TaskSchedule("every:PT10M")
+    static final class Ping implements Runnable {
+        int runs;
+
+        @Override
+        public void run() {
+            runs++;
+        }
+    }
+
+    @Test
+    void anAnnotatedRunnableIsATaskNamedAfterItsComponent() {
+        Ping ping = new Ping();
+        TaskHarness h = harness().task(ping);
+
+        // the component name is the class name; the default id its last segment ($ becomes -)
+        String id = "TaskHarnessTest-Ping";
+        assertEquals(TaskState.ACTIVE, h.task(id).state());
+        h.advance(Duration.ofMinutes(30));
+        assertEquals(4, ping.runs, "at 0, 10, 20 and 30 minutes");
+        assertEquals(4, h.runs(id).size());
+    }
+
+    @Test
+    void aConfigurationOverTheAnnotationAndAChangeOfItMoveTheSchedule() {
+        Ping ping = new Ping();
+        TaskHarness h = harness().task(ping, Map.of("scheduler.id", "ping", "scheduler.task.schedule", "cron:0 3 * * *"));
+        assertEquals(ZonedDateTime.parse("2026-06-01T03:00Z"), h.nextFires("ping", 1).get(0).withFixedOffsetZone());
+
+        h.configure(ping, Map.of("scheduler.id", "ping", "scheduler.task.schedule", "cron:0 5 * * *"));
+
+        assertEquals(ZonedDateTime.parse("2026-06-01T05:00Z"), h.nextFires("ping", 1).get(0).withFixedOffsetZone());
+        List<RunRecord> finished = h.advance(Duration.ofDays(1));
+        assertEquals(List.of(Instant.parse("2026-06-01T05:00:00Z")),
+                finished.stream().map(RunRecord::scheduledTime).toList());
+
+        h.configure(ping, Map.of("scheduler.id", "ping")); // configuration without the schedule: the annotation's
+        assertEquals(Duration.ofMinutes(10), Duration.between(h.nextFires("ping", 2).get(0),
+                h.nextFires("ping", 2).get(1)));
+    }
+
+    @Test
+    void aBadPropertyMakesTheTaskInvalidWithAProblemNamingTheProperty() {
+        Ping ping = new Ping();
+        TaskHarness h = harness().task(ping, Map.of("scheduler.id", "ping", "scheduler.timeout", "PT5X"));
+
+        assertEquals(TaskState.INVALID, h.task("ping").state());
+        String problem = h.task("ping").problem().orElseThrow();
+        assertTrue(problem.contains("scheduler.timeout") && problem.contains("PT5X"), problem);
+        assertEquals(List.of(), h.advance(Duration.ofHours(1)), "an invalid task does not fire");
+        assertEquals(0, ping.runs);
+
+        h.configure(ping, Map.of("scheduler.id", "ping", "scheduler.timeout", "PT5M"));
+        assertEquals(TaskState.ACTIVE, h.task("ping").state(), "fixing the value brings the task back");
+    }
+
+    @Test
+    void aMisspeltPropertyIsAProblemNamingIt() {
+        TaskHarness h = harness().task(new Ping(), Map.of("scheduler.id", "ping", "scheduler.retrys", "3"));
+
+        assertEquals(TaskState.INVALID, h.task("ping").state());
+        assertTrue(h.task("ping").problem().orElseThrow().contains("scheduler.retrys"),
+                h.task("ping").problem().orElseThrow());
+    }
+
+    @Test
+    void aTaskWhoseRunPassesItsTimeoutIsRecordedTimedOutAndSeesItselfCancelled() {
+        boolean[] cancelledSeen = new boolean[2];
+        TaskHarness[] ref = new TaskHarness[1];
+        TaskAction slow = execution -> {
+            ref[0].advance(Duration.ofMinutes(2)); // past the one-minute timeout
+            cancelledSeen[0] = execution.isCancelled();
+            cancelledSeen[1] = Thread.currentThread().isInterrupted();
+            return TaskResult.success();
+        };
+        ref[0] = harness();
+        ref[0].task(slow, Map.of("scheduler.id", "slow", "scheduler.task.schedule", "on-demand",
+                "scheduler.timeout", "PT1M"));
+
+        ref[0].scheduler().trigger(ref[0].scheduler().resolve("slow"));
+
+        assertEquals(RunStatus.TIMED_OUT, ref[0].runs("slow").get(0).status(), "" + ref[0].runs("slow"));
+        assertTrue(cancelledSeen[0], "isCancelled() answers true once the deadline passed");
+        assertTrue(cancelledSeen[1], "the thread was interrupted, as a worker would be");
+        assertFalse(Thread.currentThread().isInterrupted(), "the interrupt ends with the run");
+    }
+
+    @Test
+    void theClockCannotGoBackAndANonTaskIsRefusedNamingItsClass() {
+        TaskHarness h = harness();
+        assertThrows(IllegalArgumentException.class, () -> h.advanceTo(T0.minusSeconds(1)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> h.task(new Object()));
+        assertTrue(e.getMessage().contains("java.lang.Object"), e.getMessage());
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> h.task((Runnable) () -> {
+        }));
+        assertTrue(none.getMessage().contains("carries no @TaskSchedule"), none.getMessage());
+    }
+
+    @Test
+    void removingATaskServiceStopsItsFires() {
+        Ping ping = new Ping();
+        TaskHarness h = harness().task(ping, Map.of("scheduler.id", "ping"));
+        h.advance(Duration.ofMinutes(10));
+        assertEquals(2, ping.runs);
+
+        h.remove(ping);
+        h.advance(Duration.ofHours(1));
+        assertEquals(2, ping.runs);
+        assertTrue(h.tasks().stream().noneMatch(t -> t.state() == TaskState.ACTIVE), "" + h.tasks());
+    }
+}
