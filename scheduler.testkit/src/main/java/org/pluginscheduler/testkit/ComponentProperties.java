@@ -20,7 +20,7 @@ import org.pluginscheduler.api.TaskSchedule;
  * {@code $} is dropped, {@code __} becomes {@code _} and {@code _} becomes {@code .}; the {@code value} element of
  * a single-element annotation (every other element has a default) is named after the annotation type
  * ({@code TaskSchedule} gives {@code task.schedule}); enums become their names, classes their names, arrays arrays
- * of those; every element is a property, defaults included.
+ * of those; every element is a property, defaults included, except an empty array (bnd writes none).
  */
 final class ComponentProperties {
 
@@ -58,7 +58,11 @@ final class ComponentProperties {
             }
             String name = singleElement && element.getName().equals("value") ? typeName(type.getSimpleName())
                     : elementName(element.getName());
-            properties.put(prefix + name, value(invoke(annotation, element)));
+            Object value = value(invoke(annotation, element));
+            if (value instanceof Object[] array && array.length == 0) {
+                continue; // bnd writes no property for an empty array
+            }
+            properties.put(prefix + name, value);
         }
         return properties;
     }

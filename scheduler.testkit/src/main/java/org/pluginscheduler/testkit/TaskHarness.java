@@ -64,8 +64,11 @@ import org.pluginscheduler.impl.store.InMemoryTaskStore;
  * submission), that work runs on the calling thread, and so on until the end of the window. Task code therefore
  * sees {@link org.pluginscheduler.api.TaskExecution#startTime()} equal to its due time, and a run takes no time
  * on the clock unless the task's own code moves it: code that calls {@link #advance} inside a run (a "slow"
- * run) is how a test makes runs overlap, hit their timeout or wait for a lock. Registration, trigger, submit and
- * the other {@link #scheduler()} operations also run what they make due at the current instant before returning.
+ * run) is how a test makes runs overlap, hit their timeout or wait for a lock. Adding, configuring and removing
+ * tasks registers them at once (their state and next fires can be asserted right away) but runs nothing: a fire
+ * due at the current instant (an interval's first) runs in the next {@code advance}, {@code advance(Duration.ZERO)}
+ * included. Trigger, submit, call and the other {@link #scheduler()} operations do run what they make due now
+ * before they return.
  *
  * <p><b>Limits.</b> A timeout cannot stop code running on the test's own thread: when the clock passes a run's
  * deadline (only possible if the task code advances the clock itself) the core records the timeout as in
@@ -113,7 +116,6 @@ public final class TaskHarness implements AutoCloseable {
         engine.settings(new Settings(zone, s.gracePeriod(), s.lockRetryDelay(), s.defaultMisfire(), s.tenants(),
                 s.groups(), s.recoveryDelay(), s.providerReadTimeout()));
         clock.zone = zone;
-        settle();
         return this;
     }
 
@@ -122,7 +124,6 @@ public final class TaskHarness implements AutoCloseable {
         Settings s = engine.settings();
         engine.settings(new Settings(s.defaultZone(), s.gracePeriod(), s.lockRetryDelay(), s.defaultMisfire(),
                 List.of(tenants), s.groups(), s.recoveryDelay(), s.providerReadTimeout()));
-        settle();
         return this;
     }
 
@@ -134,7 +135,8 @@ public final class TaskHarness implements AutoCloseable {
 
     /**
      * Registers a provider, as if its service appeared: its tasks are read and validated at once (an invalid
-     * definition is listed INVALID with its problem, see {@link #tasks()}).
+     * definition is listed INVALID with its problem, see {@link #tasks()}); nothing runs before the next
+     * {@link #advance}.
      */
     public TaskHarness provider(ScheduledTaskProvider provider) {
         Objects.requireNonNull(provider, "provider");
@@ -188,7 +190,6 @@ public final class TaskHarness implements AutoCloseable {
         }
         r.properties.set(properties(service, configuration));
         engine.providerModified(r.handle);
-        settle();
         return this;
     }
 
@@ -202,7 +203,6 @@ public final class TaskHarness implements AutoCloseable {
             throw new IllegalArgumentException("not registered with this harness: " + providerOrService);
         }
         engine.providerRemoved(r.handle);
-        settle();
         return this;
     }
 
@@ -325,7 +325,6 @@ public final class TaskHarness implements AutoCloseable {
                 provider);
         registered.put(key, new Registered(handle, properties));
         engine.providerAdded(handle);
-        settle();
     }
 
     private static Map<String, ?> properties(Object service, Map<String, ?> configuration) {

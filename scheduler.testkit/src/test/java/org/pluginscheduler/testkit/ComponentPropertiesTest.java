@@ -34,6 +34,21 @@ class ComponentPropertiesTest {
         assertEquals(17, p.size(), "16 elements and the component name: " + p.keySet());
     }
 
+    @TaskSchedule("every:PT1M")
+    static final class Defaults implements Runnable {
+        @Override
+        public void run() {
+        }
+    }
+
+    @Test
+    void anEmptyArrayIsNoPropertyAsBndWritesIt() {
+        Map<String, Object> p = ComponentProperties.ofTaskService(Defaults.class);
+
+        assertEquals(false, p.containsKey("scheduler.lock.keys"), "" + p.get("scheduler.lock.keys"));
+        assertEquals(16, p.size(), p.keySet().toString());
+    }
+
     @Test
     void namesFollowTheDsRules() {
         assertEquals("task.schedule", ComponentProperties.typeName("TaskSchedule"));

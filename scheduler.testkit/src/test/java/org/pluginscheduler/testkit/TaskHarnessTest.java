@@ -145,22 +145,18 @@ class TaskHarnessTest {
             }
         };
         ref[0] = harness();
-        TaskHarness h = ref[0].provider(slow); // an interval fires at once: the first run ends at T0 + 90 s
-        assertEquals(T0.plusSeconds(90), h.now(), "registration ran the first run, which moved the clock");
+        TaskHarness h = ref[0].provider(slow);
+        assertEquals(List.of(), h.runs("slow"), "registering runs nothing yet");
+
+        List<RunRecord> finished = h.advanceTo(T0.plusSeconds(150)); // an interval fires at once: the first run
+
         assertEquals(List.of(RunStatus.SKIPPED), duringSlowRun.stream().map(RunRecord::status).toList(),
                 "advance returns skipped fires too: " + duringSlowRun);
-
-        List<RunRecord> finished = h.advanceTo(T0.plusSeconds(150));
-
-        assertEquals(List.of(RunStatus.SUCCEEDED), finished.stream().map(RunRecord::status).toList(),
-                "the window after the slow run holds the 2-minute fire only");
-
-        List<RunRecord> oldestFirst = new ArrayList<>(h.runs("slow"));
-        java.util.Collections.reverse(oldestFirst);
-        assertEquals(List.of(RunStatus.SUCCEEDED, RunStatus.SKIPPED, RunStatus.SUCCEEDED),
-                oldestFirst.stream().map(RunRecord::status).toList(), "" + oldestFirst);
-        assertEquals(List.of(T0, T0.plusSeconds(60), T0.plusSeconds(120)),
-                oldestFirst.stream().map(RunRecord::scheduledTime).toList());
+        assertEquals(List.of(RunStatus.SKIPPED, RunStatus.SUCCEEDED, RunStatus.SUCCEEDED),
+                finished.stream().map(RunRecord::status).toList(), "in the order they ended: " + finished);
+        assertEquals(List.of(T0.plusSeconds(60), T0, T0.plusSeconds(120)),
+                finished.stream().map(RunRecord::scheduledTime).toList());
+        assertEquals(T0.plusSeconds(90), finished.get(1).endTime().orElseThrow(), "the slow run took 90 s");
         assertEquals(2, runs.get(), "the skipped fire never ran the code");
     }
 
