@@ -9,13 +9,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  *
  * <p>Declarative Services turns the configuration's properties into this interface; Metatype describes it to
  * tools (web console, Gogo). Method names map to property names with {@code _} read as {@code .}, so
- * {@code max_age_days()} is the property {@code max.age.days} and {@code report_schedule()} is
- * {@code report.schedule}. Values are validated in one place, {@link CleanupSettings#from}.
+ * {@code max_age_days()} is the property {@code max.age.days}. Values are validated in one place, {@link CleanupSettings#from}.
  */
 @ObjectClassDefinition(
         name = "Plugin Scheduler sample cleanup plugin",
-        description = "Deletes files older than a given age from a folder (task temp-files) and reports the "
-                + "folder's usage (task usage-report).")
+        description = "Deletes files older than a given age from a folder (task temp-files); the usage-report "
+                + "task reports on the same folder (its schedule: org.pluginscheduler.sample.cleanup.report).")
 @interface CleanupConfiguration {
 
     @AttributeDefinition(
@@ -40,14 +39,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String schedule() default "cron:0 3 * * *";
 
     @AttributeDefinition(
-            name = "Usage report schedule",
-            description = "When usage-report runs, in the scheduler's schedule text form, e.g. 'every:PT5M'.")
-    String report_schedule() default "every:PT5M";
-
-    @AttributeDefinition(
             name = "Enabled",
-            description = "If false, both tasks are registered disabled (visible, not firing) until an "
-                    + "administrator enables them.",
+            description = "If false, temp-files is registered disabled (visible, not firing) until an "
+                    + "administrator enables it. (usage-report: scheduler.enabled in "
+                    + "org.pluginscheduler.sample.cleanup.report.)",
             type = AttributeType.BOOLEAN,
             required = false)
     boolean enabled() default true;

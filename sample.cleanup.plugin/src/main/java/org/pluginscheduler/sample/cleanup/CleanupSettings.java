@@ -21,21 +21,24 @@ import org.pluginscheduler.internal.config.ConfigReader;
  * @param maxAgeDays     files older than this many days are due for deletion; at least 1
  * @param schedule       the schedule text of {@code temp-files}, as configured (not necessarily valid, see
  *                       {@link #scheduleWarnings()})
- * @param reportSchedule the schedule text of {@code usage-report}, as configured
  * @param enabled        whether the tasks start enabled
  */
-record CleanupSettings(Path folder, int maxAgeDays, String schedule, String reportSchedule, boolean enabled) {
+record CleanupSettings(Path folder, int maxAgeDays, String schedule, boolean enabled) {
 
     static final String FOLDER = "folder";
     static final String MAX_AGE_DAYS = "max.age.days";
     static final String SCHEDULE = "schedule";
+    /**
+     * No longer read: {@code usage-report} became a task component ({@link UsageReportTask}) whose schedule is
+     * {@code scheduler.task.schedule} in configuration {@value UsageReportTask#PID}. Still a known key, so that
+     * {@link CleanupTaskProvider} can say where it moved instead of calling it unknown.
+     */
     static final String REPORT_SCHEDULE = "report.schedule";
     static final String ENABLED = "enabled";
 
     CleanupSettings {
         Objects.requireNonNull(folder, FOLDER);
         Objects.requireNonNull(schedule, SCHEDULE);
-        Objects.requireNonNull(reportSchedule, REPORT_SCHEDULE);
         if (!folder.isAbsolute()) {
             throw new IllegalArgumentException(FOLDER + ": " + folder + " must be absolute");
         }
@@ -47,7 +50,7 @@ record CleanupSettings(Path folder, int maxAgeDays, String schedule, String repo
     /** @return the settings used when no good configuration has been seen: the configuration's defaults */
     static CleanupSettings defaults(Path workingDirectory) {
         return new CleanupSettings(workingDirectory.toAbsolutePath().normalize().resolve("tmp"), 7,
-                "cron:0 3 * * *", "every:PT5M", true);
+                "cron:0 3 * * *", true);
     }
 
     /** The keys of the configuration, in the order they are described. */
@@ -60,6 +63,13 @@ record CleanupSettings(Path folder, int maxAgeDays, String schedule, String repo
      * delete the runtime's own files once they are old enough.
      */
     static final List<String> RUNTIME_FOLDERS = List.of("data", "etc", "deploy", "log");
+
+    /** @return {@link #RUNTIME_FOLDERS} and the framework's cache folder {@code cache} */
+    static List<String> protectedFolders(String cache) {
+        List<String> folders = new ArrayList<>(RUNTIME_FOLDERS);
+        folders.add(cache);
+        return folders;
+    }
 
     /**
      * Validates a configuration from its raw properties. Schedules are not validated here: the scheduler reports
@@ -112,13 +122,12 @@ record CleanupSettings(Path folder, int maxAgeDays, String schedule, String repo
         }
         int maxAgeDays = r.integer(MAX_AGE_DAYS, 7, 1, 36_500);
         String schedule = r.string(SCHEDULE, "cron:0 3 * * *");
-        String reportSchedule = r.string(REPORT_SCHEDULE, "every:PT5M");
         boolean enabled = r.bool(ENABLED, true);
 
         if (!r.problems().isEmpty()) {
             throw new InvalidConfigurationException(r.problems());
         }
-        return new CleanupSettings(folder, maxAgeDays, schedule, reportSchedule, enabled);
+        return new CleanupSettings(folder, maxAgeDays, schedule, enabled);
     }
 
     /** @return a reader of {@code properties} that knows this configuration's keys */
@@ -146,20 +155,18 @@ record CleanupSettings(Path folder, int maxAgeDays, String schedule, String repo
     }
 
     /**
-     * @return one {@code "field: detail"} entry per schedule text that {@link Schedule#parse} rejects; empty if
-     *         both parse
+     * @return a {@code "schedule: detail"} entry if {@link Schedule#parse} rejects the schedule text; else empty
      */
     List<String> scheduleWarnings() {
         List<String> warnings = new ArrayList<>();
         checkSchedule(SCHEDULE, schedule, warnings);
-        checkSchedule(REPORT_SCHEDULE, reportSchedule, warnings);
         return warnings;
     }
 
     @Override
     public String toString() {
         return FOLDER + "=" + folder + ", " + MAX_AGE_DAYS + "=" + maxAgeDays + ", " + SCHEDULE + "=" + schedule
-                + ", " + REPORT_SCHEDULE + "=" + reportSchedule + ", " + ENABLED + "=" + enabled;
+                + ", " + ENABLED + "=" + enabled;
     }
 
     private static void checkSchedule(String field, String text, List<String> warnings) {

@@ -2,7 +2,6 @@ package org.pluginscheduler.sample.cleanup;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,14 +23,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sample plugin's provider: two tasks over one configurable folder, {@value #TEMP_FILES} (delete old files)
- * and {@value #USAGE_REPORT} (report the folder's usage).
+ * The sample plugin's provider of {@value #TEMP_FILES} (delete old files in one configurable folder). Its sibling
+ * task {@value #USAGE_REPORT} (report the folder's usage) is the smaller form, a component of its own with
+ * {@code @TaskSchedule}: {@link UsageReportTask}.
  *
- * <p>It exists to show a plugin author the whole pattern in one real bundle: a Declarative Services component
+ * <p>It exists to show a plugin author the whole provider pattern in one real bundle: a Declarative Services component
  * registered as a {@link ScheduledTaskProvider} on the scheduler's whiteboard, configured through Config Admin
  * (PID {@value #PID}) with a Metatype description, validating its configuration in one place and keeping the
- * last good configuration when a bad one arrives. The work itself is delegated to {@link FolderCleaner} and
- * {@link UsageReporter}, which know nothing about OSGi. {@value #TEMP_FILES} retries (see {@link #TEMP_FILES_RETRY})
+ * last good configuration when a bad one arrives. The work itself is delegated to {@link FolderCleaner}, which
+ * knows nothing about OSGi. {@value #TEMP_FILES} retries (see {@link #TEMP_FILES_RETRY})
  * and is refined by the plugin's own failure hook, {@link CleanupFailureHook}.
  *
  * <p>Reconfiguration: Declarative Services calls {@link #modified} and then updates the service's properties, so
@@ -48,7 +48,7 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
     /** The id of the task that deletes old files. */
     public static final String TEMP_FILES = "temp-files";
 
-    /** The id of the task that reports the folder's usage. */
+    /** The id of the task that reports the folder's usage ({@link UsageReportTask}). */
     public static final String USAGE_REPORT = "usage-report";
 
     /**
@@ -70,9 +70,8 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
 
     private final Path workingDirectory;
     /** Folders the plugin refuses to clean, relative to the working directory: see {@link #activate}. */
-    private List<String> protectedFolders = withCache("cache");
+    private List<String> protectedFolders = CleanupSettings.protectedFolders("cache");
     private final FolderCleaner cleaner;
-    private final UsageReporter reporter = new UsageReporter();
     private volatile CleanupSettings settings;
     private volatile boolean configured;
 
@@ -96,7 +95,8 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
         String storage = context == null ? null : context.getProperty(Constants.FRAMEWORK_STORAGE);
-        protectedFolders = withCache(storage == null || storage.isBlank() ? "felix-cache" : storage.trim());
+        protectedFolders = CleanupSettings.protectedFolders(
+                storage == null || storage.isBlank() ? "felix-cache" : storage.trim());
         configure(properties);
     }
 
@@ -112,6 +112,11 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
     void configure(Map<String, Object> properties) {
         for (String warning : CleanupSettings.reader(properties).unknownKeyWarnings()) {
             LOG.warn("Configuration {}: {}", PID, warning);
+        }
+        if (properties.containsKey(CleanupSettings.REPORT_SCHEDULE)) {
+            LOG.warn("Configuration {}: {} is no longer read: the usage report's schedule is "
+                    + "scheduler.task.schedule in configuration {}", PID, CleanupSettings.REPORT_SCHEDULE,
+                    UsageReportTask.PID);
         }
         CleanupSettings next;
         try {
@@ -131,12 +136,6 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
         LOG.info("Configuration {} applied: {}", PID, next);
     }
 
-    private static List<String> withCache(String cache) {
-        List<String> folders = new ArrayList<>(CleanupSettings.RUNTIME_FOLDERS);
-        folders.add(cache);
-        return folders;
-    }
-
     /** @return the settings in force; for tests */
     CleanupSettings settings() {
         return settings;
@@ -149,8 +148,7 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
         Map<String, String> config = Map.of(
                 CleanupSettings.FOLDER, s.folder().toString(),
                 CleanupSettings.MAX_AGE_DAYS, Integer.toString(s.maxAgeDays()));
-        return List.of(
-                TaskDefinition.builder(TEMP_FILES)
+        return List.of(TaskDefinition.builder(TEMP_FILES)
                         .name("Delete old temporary files")
                         .description("Deletes regular files " + olderThan + " under " + s.folder()
                                 + ", recursively. Symbolic links are neither followed nor deleted; folders are kept.")
@@ -162,16 +160,6 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
                         // in the dead letters, not just in a log line, and can replay it after fixing the cause.
                         // Replaying is safe: a cleanup is idempotent. (An aborted run is not dead-lettered.)
                         .deadLetterEligible(true)
-                        .enabledByDefault(s.enabled())
-                        .config(config)
-                        .build(),
-                TaskDefinition.builder(USAGE_REPORT)
-                        .name("Temporary files usage report")
-                        .description("Reports the number and size of files under " + s.folder()
-                                + ", the oldest file's age and how many are " + olderThan + " (due for deletion).")
-                        .schedule(s.reportSchedule())
-                        .overlap(OverlapPolicy.SKIP)
-                        .priority(Priority.BACKGROUND)
                         .enabledByDefault(s.enabled())
                         .config(config)
                         .build());
@@ -187,7 +175,6 @@ public class CleanupTaskProvider implements ScheduledTaskProvider {
         String id = execution.taskId().id();
         return switch (id) {
             case TEMP_FILES -> cleaner.clean(s.folder(), s.maxAgeDays(), execution);
-            case USAGE_REPORT -> reporter.report(s.folder(), s.maxAgeDays(), execution);
             default -> TaskResult.failure("unknown task '" + id + "'");
         };
     }

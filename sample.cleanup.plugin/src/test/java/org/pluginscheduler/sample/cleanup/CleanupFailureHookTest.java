@@ -21,6 +21,7 @@ import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskFailure;
 import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.testkit.TestExecution;
 
 class CleanupFailureHookTest {
 

@@ -22,6 +22,7 @@ import org.pluginscheduler.api.OverlapPolicy;
 import org.pluginscheduler.api.RetryPolicy;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskResult;
+import org.pluginscheduler.testkit.TestExecution;
 
 class CleanupTaskProviderTest {
 
@@ -42,12 +43,12 @@ class CleanupTaskProviderTest {
     }
 
     @Test
-    void defaultConfigurationGivesTwoValidTasks() {
+    void defaultConfigurationGivesOneValidTask() {
         provider.activate(null, TestConfiguration.defaults().properties());
 
         List<TaskDefinition> tasks = provider.tasks();
 
-        assertEquals(2, tasks.size());
+        assertEquals(1, tasks.size(), "usage-report is a task component of its own (UsageReportTask)");
         tasks.forEach(TaskDefinition::validate);
         TaskDefinition cleanup = task(CleanupTaskProvider.TEMP_FILES);
         assertEquals("cron:0 3 * * *", cleanup.scheduleText());
@@ -56,14 +57,10 @@ class CleanupTaskProviderTest {
         assertFalse(cleanup.description().isBlank());
         assertTrue(cleanup.enabledByDefault());
         assertEquals(Map.of("folder", home.resolve("tmp").toString(), "max.age.days", "7"), cleanup.config());
-        TaskDefinition report = task(CleanupTaskProvider.USAGE_REPORT);
-        assertEquals("every:PT5M", report.scheduleText());
-        assertFalse(report.description().isBlank());
-        assertEquals(cleanup.config(), report.config());
     }
 
     @Test
-    void tempFilesRetriesExponentiallyAndBecomesADeadLetterTheUsageReportDoesNeither() {
+    void tempFilesRetriesExponentiallyAndBecomesADeadLetter() {
         provider.activate(null, TestConfiguration.defaults().properties());
 
         TaskDefinition cleanup = task(CleanupTaskProvider.TEMP_FILES);
@@ -73,10 +70,6 @@ class CleanupTaskProviderTest {
         Duration first = cleanup.retryPolicy().delayBefore(1);
         assertTrue(first.compareTo(Duration.ofSeconds(48)) >= 0 && first.compareTo(Duration.ofMinutes(1)) <= 0,
                 "1 minute less up to 20 % jitter: " + first);
-
-        TaskDefinition report = task(CleanupTaskProvider.USAGE_REPORT);
-        assertEquals(0, report.retryPolicy().maxRetries());
-        assertFalse(report.deadLetterEligible());
     }
 
     @Test
@@ -192,7 +185,6 @@ class CleanupTaskProviderTest {
         assertEquals(1, warnings.size());
         assertTrue(warnings.get(0).startsWith("schedule: 'cron:61 * * * *'"), warnings.get(0));
         assertFalse(task(CleanupTaskProvider.TEMP_FILES).problems().isEmpty());
-        assertTrue(task(CleanupTaskProvider.USAGE_REPORT).problems().isEmpty());
     }
 
     @Test
@@ -203,15 +195,11 @@ class CleanupTaskProviderTest {
     }
 
     @Test
-    void executeRunsTheNamedTaskOnTheConfiguredFolder() throws IOException {
+    void executeRunsTheTaskOnTheConfiguredFolder() throws IOException {
         Path spool = home.resolve("spool");
         Path old = file(spool, "old", 10, days(4));
         Path young = file(spool, "young", 20, days(2));
         provider.activate(null, TestConfiguration.defaults().withFolder("spool").withMaxAgeDays(3).properties());
-
-        TaskResult report = provider.execute(TestExecution.of(CleanupTaskProvider.USAGE_REPORT));
-        assertEquals("2", report.data().get("files"));
-        assertEquals("1", report.data().get("expired"));
 
         TaskResult cleanup = provider.execute(TestExecution.of(CleanupTaskProvider.TEMP_FILES));
         assertEquals("1", cleanup.data().get("files"));

@@ -22,6 +22,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pluginscheduler.api.TaskResult;
+import org.pluginscheduler.testkit.TestExecution;
 
 class FolderCleanerTest {
 
@@ -70,8 +71,8 @@ class FolderCleanerTest {
         file(temp, "a/b/two", 20, days(30));
         file(temp, "a/b/c/three", 30, days(30));
         Path keep = file(temp, "a/b/c/keep", 40, days(1));
-        Files.setLastModifiedTime(temp.resolve("a/b"), FileTime.from(TestExecution.START.minus(days(30))));
-        Files.setLastModifiedTime(temp, FileTime.from(TestExecution.START.minus(days(30))));
+        Files.setLastModifiedTime(temp.resolve("a/b"), FileTime.from(TestExecution.DEFAULT_TIME.minus(days(30))));
+        Files.setLastModifiedTime(temp, FileTime.from(TestExecution.DEFAULT_TIME.minus(days(30))));
 
         TaskResult result = clean(temp);
 
@@ -122,7 +123,7 @@ class FolderCleanerTest {
         for (int i = 0; i < 5; i++) {
             file(temp, "f" + i, 10, days(30));
         }
-        TestExecution run = TestExecution.cancelledAfter(CleanupTaskProvider.TEMP_FILES, 2);
+        TestExecution run = TestExecution.builder(CleanupTaskProvider.TEMP_FILES).cancelledAfterChecks(2).build();
 
         TaskResult result = cleaner.clean(temp, 7, run);
 
@@ -133,7 +134,7 @@ class FolderCleanerTest {
         try (var left = Files.list(temp)) {
             assertEquals(3, left.count());
         }
-        assertEquals(3, run.checks(), "stops at the first check that says cancelled");
+        assertEquals(3, run.cancellationChecks(), "stops at the first check that says cancelled");
         assertTrue(result.message().startsWith("cancelled: deleted 2 files (20 B)"), result.message());
     }
 
@@ -217,7 +218,7 @@ class FolderCleanerTest {
 
     /** Sets the link's own time (not its target's), so only "do not touch links" keeps it. */
     private static void makeOld(Path link) throws IOException {
-        FileTime old = FileTime.from(TestExecution.START.minus(Duration.ofDays(30)));
+        FileTime old = FileTime.from(TestExecution.DEFAULT_TIME.minus(Duration.ofDays(30)));
         try {
             Files.getFileAttributeView(link, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                     .setTimes(old, null, null);

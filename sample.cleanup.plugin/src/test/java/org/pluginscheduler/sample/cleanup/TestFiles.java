@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 
+import org.pluginscheduler.testkit.TestExecution;
+
 /** Creates files of a given size whose last-modified time is a given age before {@link TestExecution#START}. */
 final class TestFiles {
 
@@ -18,7 +20,7 @@ final class TestFiles {
             Path file = folder.resolve(relative);
             Files.createDirectories(file.getParent());
             Files.write(file, new byte[size]);
-            Files.setLastModifiedTime(file, FileTime.from(TestExecution.START.minus(age)));
+            Files.setLastModifiedTime(file, FileTime.from(TestExecution.DEFAULT_TIME.minus(age)));
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pluginscheduler.api.TaskResult;
+import org.pluginscheduler.testkit.TestExecution;
 
 class UsageReporterTest {
 
@@ -78,14 +79,14 @@ class UsageReporterTest {
         for (int i = 0; i < 4; i++) {
             file(temp, "f" + i, 10, days(30));
         }
-        TestExecution run = TestExecution.cancelledAfter(CleanupTaskProvider.USAGE_REPORT, 1);
+        TestExecution run = TestExecution.builder(CleanupTaskProvider.USAGE_REPORT).cancelledAfterChecks(1).build();
 
         TaskResult result = reporter.report(temp, 7, run);
 
         assertTrue(result.successful());
         assertEquals("1", result.data().get("files"));
         assertEquals("true", result.data().get("cancelled"));
-        assertEquals(2, run.checks());
+        assertEquals(2, run.cancellationChecks());
         assertTrue(result.message().startsWith("cancelled after scanning 1 file: 1 file (10 B) in "),
                 result.message());
     }
