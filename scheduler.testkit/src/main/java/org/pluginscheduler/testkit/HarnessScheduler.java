@@ -134,11 +134,11 @@ final class HarnessScheduler implements TaskScheduler {
         harness.settle();
     }
 
-    /** Adds an ad-hoc task owned by the harness's default owner {@value TestExecution#DEFAULT_OWNER}. */
+    /** Adds an ad-hoc task owned by the harness's current owner ({@link TaskHarness#owner(String)}). */
     @Override
     public TaskId addTask(TaskDefinition definition, TaskAction action, boolean replace) {
-        return settled(engine().addTask(0, TestExecution.DEFAULT_OWNER, TestExecution.DEFAULT_OWNER + " 0.0.0",
-                definition, action, replace));
+        String owner = harness.owner();
+        return settled(engine().addTask(0, owner, owner + " 0.0.0", definition, action, replace));
     }
 
     @Override

@@ -109,6 +109,8 @@ public final class TaskHarness implements AutoCloseable {
     /**
      * Sets the zone of schedules that name none (the runtime's {@code default.zone}); tasks already registered are
      * re-planned.
+     *
+     * @return this harness
      */
     public TaskHarness zone(ZoneId zone) {
         Objects.requireNonNull(zone, "zone");
@@ -119,7 +121,11 @@ public final class TaskHarness implements AutoCloseable {
         return this;
     }
 
-    /** Sets the tenants that per-tenant tasks are instantiated for (the runtime's {@code tenants}). */
+    /**
+     * Sets the tenants that per-tenant tasks are instantiated for (the runtime's {@code tenants}).
+     *
+     * @return this harness
+     */
     public TaskHarness tenants(String... tenants) {
         Settings s = engine.settings();
         engine.settings(new Settings(s.defaultZone(), s.gracePeriod(), s.lockRetryDelay(), s.defaultMisfire(),
@@ -127,7 +133,11 @@ public final class TaskHarness implements AutoCloseable {
         return this;
     }
 
-    /** Sets the owner (the bundle symbolic name) of the providers and task services added from now on. */
+    /**
+     * Sets the owner (the bundle symbolic name) of the providers and task services added from now on.
+     *
+     * @return this harness
+     */
     public TaskHarness owner(String owner) {
         this.owner = Objects.requireNonNull(owner, "owner");
         return this;
@@ -137,6 +147,8 @@ public final class TaskHarness implements AutoCloseable {
      * Registers a provider, as if its service appeared: its tasks are read and validated at once (an invalid
      * definition is listed INVALID with its problem, see {@link #tasks()}); nothing runs before the next
      * {@link #advance}.
+     *
+     * @return this harness
      */
     public TaskHarness provider(ScheduledTaskProvider provider) {
         Objects.requireNonNull(provider, "provider");
@@ -149,6 +161,8 @@ public final class TaskHarness implements AutoCloseable {
      *
      * @param service a {@link Runnable} or a {@link TaskAction} whose class carries {@code @TaskSchedule}
      * @throws IllegalArgumentException if it is neither, or its class has no {@code @TaskSchedule}
+     *
+     * @return this harness
      */
     public TaskHarness task(Object service) {
         return task(service, Map.of());
@@ -162,6 +176,8 @@ public final class TaskHarness implements AutoCloseable {
      *
      * @param service       a {@link Runnable} or a {@link TaskAction}
      * @param configuration property name to value, e.g. {@code scheduler.task.schedule} → {@code every:PT1H}
+     *
+     * @return this harness
      */
     public TaskHarness task(Object service, Map<String, ?> configuration) {
         Objects.requireNonNull(service, "service");
@@ -182,6 +198,8 @@ public final class TaskHarness implements AutoCloseable {
      * service (a changed schedule is re-planned; an unchanged one keeps its next fire).
      *
      * @throws IllegalArgumentException if {@code service} was not added as a task service
+     *
+     * @return this harness
      */
     public TaskHarness configure(Object service, Map<String, ?> configuration) {
         Registered r = registered.get(service);
@@ -196,6 +214,8 @@ public final class TaskHarness implements AutoCloseable {
     /**
      * Removes a provider or task service, as if its service went away: its tasks become dormant and are no longer
      * listed as active.
+     *
+     * @return this harness
      */
     public TaskHarness remove(Object providerOrService) {
         Registered r = registered.remove(providerOrService);
@@ -264,8 +284,12 @@ public final class TaskHarness implements AutoCloseable {
         return engine.nextFires(id(taskId), count);
     }
 
-    /** @return the task as {@code task:list} shows it: state (e.g. INVALID), problem, next fire, last status */
-    public TaskInfo task(String taskId) {
+    /**
+     * @return the task as {@code task:list} shows it: state (e.g. INVALID), problem, definition, next fire, last
+     *         status
+     * @throws org.pluginscheduler.api.NoSuchTaskException if there is no such task
+     */
+    public TaskInfo taskInfo(String taskId) {
         return engine.task(id(taskId)).orElseThrow();
     }
 
@@ -301,6 +325,10 @@ public final class TaskHarness implements AutoCloseable {
 
     SchedulerEngine engine() {
         return engine;
+    }
+
+    String owner() {
+        return owner;
     }
 
     TaskId id(String taskId) {

@@ -178,7 +178,7 @@ class TaskHarnessTest {
 
         assertEquals(List.of(), h.advance(Duration.ofDays(400)));
         assertEquals(List.of(), h.nextFires("reindex", 3));
-        assertEquals(TaskState.ACTIVE, h.task("reindex").state());
+        assertEquals(TaskState.ACTIVE, h.taskInfo("reindex").state());
 
         TaskId id = h.scheduler().resolve("reindex");
         h.scheduler().trigger(id);
@@ -213,7 +213,7 @@ class TaskHarnessTest {
 
         // the component name is the class name; the default id its last segment ($ becomes -)
         String id = "TaskHarnessTest-Ping";
-        assertEquals(TaskState.ACTIVE, h.task(id).state());
+        assertEquals(TaskState.ACTIVE, h.taskInfo(id).state());
         h.advance(Duration.ofMinutes(30));
         assertEquals(4, ping.runs, "at 0, 10, 20 and 30 minutes");
         assertEquals(4, h.runs(id).size());
@@ -242,23 +242,23 @@ class TaskHarnessTest {
         Ping ping = new Ping();
         TaskHarness h = harness().task(ping, Map.of("scheduler.id", "ping", "scheduler.timeout", "PT5X"));
 
-        assertEquals(TaskState.INVALID, h.task("ping").state());
-        String problem = h.task("ping").problem().orElseThrow();
+        assertEquals(TaskState.INVALID, h.taskInfo("ping").state());
+        String problem = h.taskInfo("ping").problem().orElseThrow();
         assertTrue(problem.contains("scheduler.timeout") && problem.contains("PT5X"), problem);
         assertEquals(List.of(), h.advance(Duration.ofHours(1)), "an invalid task does not fire");
         assertEquals(0, ping.runs);
 
         h.configure(ping, Map.of("scheduler.id", "ping", "scheduler.timeout", "PT5M"));
-        assertEquals(TaskState.ACTIVE, h.task("ping").state(), "fixing the value brings the task back");
+        assertEquals(TaskState.ACTIVE, h.taskInfo("ping").state(), "fixing the value brings the task back");
     }
 
     @Test
     void aMisspeltPropertyIsAProblemNamingIt() {
         TaskHarness h = harness().task(new Ping(), Map.of("scheduler.id", "ping", "scheduler.retrys", "3"));
 
-        assertEquals(TaskState.INVALID, h.task("ping").state());
-        assertTrue(h.task("ping").problem().orElseThrow().contains("scheduler.retrys"),
-                h.task("ping").problem().orElseThrow());
+        assertEquals(TaskState.INVALID, h.taskInfo("ping").state());
+        assertTrue(h.taskInfo("ping").problem().orElseThrow().contains("scheduler.retrys"),
+                h.taskInfo("ping").problem().orElseThrow());
     }
 
     @Test
@@ -292,6 +292,35 @@ class TaskHarnessTest {
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> h.task((Runnable) () -> {
         }));
         assertTrue(none.getMessage().contains("carries no @TaskSchedule"), none.getMessage());
+    }
+
+    @TaskSchedule(value = "on-demand", id = "doomed", retries = 1, retry_delay = "PT1M", dead_letter = true)
+    static final class Doomed implements Runnable {
+        @Override
+        public void run() {
+            throw new IllegalStateException("always");
+        }
+    }
+
+    @Test
+    void aRunThatSpendsItsRetriesIsADeadLetter() {
+        TaskHarness h = harness().task(new Doomed());
+
+        h.scheduler().trigger(h.scheduler().resolve("doomed"));
+        assertEquals(List.of(), h.deadLetters(), "one retry left, a minute away");
+        List<RunRecord> retried = h.advance(Duration.ofMinutes(1));
+
+        assertEquals(List.of(RunTrigger.RETRY), retried.stream().map(RunRecord::trigger).toList());
+        assertEquals(1, h.deadLetters().size(), "" + h.deadLetters());
+        assertEquals("doomed", h.deadLetters().get(0).taskId().id());
+    }
+
+    @Test
+    void anAdHocTaskBelongsToTheCurrentOwner() {
+        TaskHarness h = harness().owner("my.plugin");
+        TaskId id = h.scheduler().addTask(TaskDefinition.builder("once").schedule("on-demand").build(),
+                execution -> TaskResult.success(), false);
+        assertEquals("my.plugin", id.owner());
     }
 
     @Test

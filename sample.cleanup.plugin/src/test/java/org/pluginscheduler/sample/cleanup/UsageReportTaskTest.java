@@ -63,8 +63,8 @@ class UsageReportTaskTest {
     void runsEveryFiveMinutesInTheBackgroundWithoutRetries() {
         harness.task(task);
 
-        TaskDefinition definition = harness.task(ID).definition().orElseThrow();
-        assertEquals(TaskState.ACTIVE, harness.task(ID).state());
+        TaskDefinition definition = harness.taskInfo(ID).definition().orElseThrow();
+        assertEquals(TaskState.ACTIVE, harness.taskInfo(ID).state());
         assertEquals("every:PT5M", definition.scheduleText());
         assertEquals(OverlapPolicy.SKIP, definition.overlapPolicy());
         assertEquals(Priority.BACKGROUND, definition.priority());
@@ -123,8 +123,8 @@ class UsageReportTaskTest {
     void aBadScheduleInItsConfigurationIsInvalidNamingTheProperty() {
         harness.task(task, Map.of("scheduler.task.schedule", "cron:61 * * * *"));
 
-        assertEquals(TaskState.INVALID, harness.task(ID).state());
-        String problem = harness.task(ID).problem().orElseThrow();
+        assertEquals(TaskState.INVALID, harness.taskInfo(ID).state());
+        String problem = harness.taskInfo(ID).problem().orElseThrow();
         assertTrue(problem.startsWith("scheduler.task.schedule"), problem);
         assertEquals(List.of(), harness.advance(Duration.ofHours(1)));
     }
@@ -156,8 +156,8 @@ class UsageReportTaskTest {
 
         TaskServices.Described fromBnd = TaskServices.describe(written);
         assertEquals(List.of(), fromBnd.problems());
-        assertEquals(TaskState.ACTIVE, harness.task(ID).state(), "no problem in what the harness read either");
-        assertEquals(fromBnd.definition(), harness.task(ID).definition().orElseThrow());
+        assertEquals(TaskState.ACTIVE, harness.taskInfo(ID).state(), "no problem in what the harness read either");
+        assertEquals(fromBnd.definition(), harness.taskInfo(ID).definition().orElseThrow());
     }
 
     /** @return the properties of a DS component description, typed as SCR types them */
