@@ -160,6 +160,26 @@ class TaskHarnessTest {
         assertEquals(2, runs.get(), "the skipped fire never ran the code");
     }
 
+    @Test
+    void aRunThatMovesTheClockPastTheWindowNeverSendsItBack() {
+        TaskHarness[] ref = new TaskHarness[1];
+        List<Instant> starts = new ArrayList<>();
+        TaskAction slow = execution -> {
+            starts.add(execution.startTime());
+            if (starts.size() == 1) {
+                ref[0].advance(Duration.ofSeconds(90));
+            }
+            return TaskResult.success();
+        };
+        ref[0] = harness().task(slow, Map.of("scheduler.id", "slow", "scheduler.task.schedule", "every:PT1M"));
+
+        ref[0].advance(Duration.ofSeconds(30)); // the run at T0 ends at T0 + 90 s, past the window's end
+
+        assertEquals(T0.plusSeconds(90), ref[0].now(), "time does not run backwards");
+        ref[0].advance(Duration.ofSeconds(30));
+        assertEquals(List.of(T0, T0.plusSeconds(120)), starts);
+    }
+
     @TaskSchedule(value = "on-demand", id = "reindex")
     static final class Reindex implements TaskAction {
         final List<Map<String, String>> arguments = new ArrayList<>();
