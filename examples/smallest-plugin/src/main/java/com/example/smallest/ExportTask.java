@@ -1,0 +1,38 @@
+package com.example.smallest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.osgi.service.component.annotations.Component;
+import org.pluginscheduler.api.TaskAction;
+import org.pluginscheduler.api.TaskExecution;
+import org.pluginscheduler.api.TaskResult;
+import org.pluginscheduler.api.TaskSchedule;
+
+@Component
+@TaskSchedule(value = "on-demand", id = "export", timeout = "PT10M", retries = 3, retry_delay = "PT1M",
+        lock_keys = "exports")
+public class ExportTask implements TaskAction {
+
+    private final Path folder;
+
+    public ExportTask() {
+        this(Path.of("exports")); // relative to the runtime's working directory
+    }
+
+    ExportTask(Path folder) {
+        this.folder = folder;
+    }
+
+    @Override
+    public TaskResult execute(TaskExecution run) throws IOException {
+        String customer = run.arguments().get("customer");
+        if (customer == null || !customer.matches("[a-z0-9-]+")) {
+            return TaskResult.failure("argument customer must be lower-case letters, digits or '-', not " + customer);
+        }
+        Path file = Files.createDirectories(folder).resolve(customer + ".txt");
+        Files.writeString(file, "export of " + customer + " at " + run.startTime() + System.lineSeparator());
+        return TaskResult.success("wrote " + file).withData("file", file);
+    }
+}
