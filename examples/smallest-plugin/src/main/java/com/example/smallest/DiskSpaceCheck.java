@@ -24,7 +24,7 @@ public class DiskSpaceCheck implements Runnable {
     @Override
     public void run() {
         long free = folder.getUsableSpace();
-        if (free < minFreeBytes) { // a failed run: task:list and task:history show why
+        if (free < minFreeBytes) { // a failed run: task:list and task:runs show why
             throw new IllegalStateException((free >> 20) + " MiB free under " + folder.getAbsolutePath());
         }
     }
