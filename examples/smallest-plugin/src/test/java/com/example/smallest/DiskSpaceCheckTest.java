@@ -38,6 +38,8 @@ class DiskSpaceCheckTest {
     @Test
     void tooLittleFreeSpaceFailsTheRunNamingTheFolder() {
         try (TaskHarness harness = TaskHarness.at(START).task(new DiskSpaceCheck(folder, Long.MAX_VALUE))) {
+            harness.advance(Duration.ofMinutes(5));
+
             RunRecord run = harness.runs("DiskSpaceCheck").get(0);
             assertEquals(RunStatus.FAILED, run.status());
             assertTrue(run.message().contains("MiB free under " + folder.getAbsolutePath()), run.message());
