@@ -35,7 +35,6 @@ import org.pluginscheduler.impl.core.ProviderHandle;
 import org.pluginscheduler.impl.core.SchedulerEngine;
 import org.pluginscheduler.impl.core.Settings;
 import org.pluginscheduler.impl.core.TaskServices;
-import org.pluginscheduler.impl.core.TestKitAccess;
 import org.pluginscheduler.impl.store.InMemoryTaskStore;
 
 /**
@@ -381,7 +380,7 @@ public final class TaskHarness implements AutoCloseable {
                 throw new IllegalStateException("more than a million fires at " + now()
                         + ": a task that makes work due at once without end?");
             }
-            Optional<Instant> next = TestKitAccess.runDue(engine);
+            Optional<Instant> next = engine.runDue();
             Optional<Instant> deadline = runQueue.fireDeadlines(clock.instant());
             ExecutableRun run = runQueue.poll();
             if (run == null) {

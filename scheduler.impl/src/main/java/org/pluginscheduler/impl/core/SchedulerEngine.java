@@ -176,6 +176,16 @@ public final class SchedulerEngine {
         return timer;
     }
 
+    /**
+     * Fires every timer entry due at the clock's current instant (fires, retries, lock waits) on the calling thread.
+     * For a hand-moved clock: the test kit drives the core with it; a running timer thread calls the same.
+     *
+     * @return when the next entry is due, if any
+     */
+    public Optional<Instant> runDue() {
+        return timer.runDue();
+    }
+
     public Clock clock() {
         return ctx.clock;
     }
