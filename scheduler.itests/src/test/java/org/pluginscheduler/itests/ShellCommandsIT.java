@@ -330,6 +330,15 @@ public class ShellCommandsIT extends SchedulerTestBase {
         assertTrue(exec("task:reschedule shl-knob \"30 5 * * *\"").startsWith("rescheduled " + knob
                 + ": cron:30 5 * * * ("));
         assertEquals("cron:30 5 * * *", info(knob).scheduleText());
+        // on demand for a while: no next fire, listed as such
+        assertEquals("rescheduled " + knob + ": on-demand (on demand: only when triggered, submitted or called)",
+                exec("task:reschedule shl-knob on-demand"));
+        assertTrue(info(knob).nextFire().isEmpty());
+        String onDemand = exec("task:list --owner " + owner());
+        assertTrue(onDemand, onDemand.lines().anyMatch(l -> l.startsWith(knob + " ") && l.contains(" on-demand ")
+                && l.contains(" when asked ")));
+        assertTrue(exec("task:info shl-knob").contains("\nnext fires: none: on demand, it runs only when triggered, "
+                + "submitted or called\n"));
 
         assertEquals("schedule of " + knob + " reset to its definition's", exec("task:reschedule --reset shl-knob"));
         TaskInfo reset = info(knob);

@@ -351,7 +351,8 @@ public final class TaskCommands {
     /** A bare cron expression (no kind prefix) is accepted where a schedule is expected. */
     static Schedule parseSchedule(String text) {
         String trimmed = text.trim();
-        boolean hasKind = trimmed.matches("(?i)^(cron|every|at|rrule):.*");
+        boolean hasKind = trimmed.matches("(?i)^(cron|every|at|rrule):.*")
+                || trimmed.equalsIgnoreCase(Schedule.OnDemand.TEXT);
         return Schedule.parse(hasKind ? trimmed : "cron:" + trimmed);
     }
 

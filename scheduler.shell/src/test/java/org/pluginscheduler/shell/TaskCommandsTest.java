@@ -23,6 +23,8 @@ class TaskCommandsTest {
     void aBareCronIsAcceptedWhereAScheduleIsExpected() {
         assertEquals(Schedule.parse("cron:0 3 * * 1-5"), TaskCommands.parseSchedule("0 3 * * 1-5"));
         assertEquals(Schedule.parse("every:PT5M"), TaskCommands.parseSchedule("every:PT5M"));
+        assertEquals(Schedule.onDemand(), TaskCommands.parseSchedule("on-demand"), "not a bare cron");
+        assertEquals(Schedule.onDemand(), TaskCommands.parseSchedule(" On-Demand "));
         ScheduleParseException e = assertThrows(ScheduleParseException.class,
                 () -> TaskCommands.parseSchedule("61 * * * *"));
         assertEquals("minute: 61 is not in 0–59", e.getMessage());
