@@ -226,11 +226,14 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
 
     /**
      * No schedule: a task that runs only when asked ({@link TaskScheduler#trigger}, {@link TaskScheduler#submit},
-     * {@link TaskScheduler#call}, the shell's {@code task:run}, {@code task:submit} and {@code task:call}). Its text
-     * form is {@value #TEXT}. It has no fires, so misfire policies never apply to it; its runs are not subject to its
-     * overlap policy (each one asked for runs, as a submission does), while its lock keys and group limits hold. An
-     * operator can make any task on-demand with {@code task:reschedule <task> on-demand} and give its schedule back
-     * with {@code task:reset}.
+     * {@link TaskScheduler#call}, the shell's {@code task:trigger}, {@code task:submit} and {@code task:call}). Its
+     * text form is {@value #TEXT}. The runs asked for behave as a periodic task's: a trigger follows the task's
+     * overlap policy (with the default {@link OverlapPolicy#SKIP}, a trigger while a run is going is recorded
+     * SKIPPED), submissions and retries wait for the running execution, a call runs beside it; lock keys and group
+     * limits hold. It has no fires, so it never misses one (a submission whose time passed while the runtime was
+     * down follows the misfire policy, as for any task). An operator can make any task on-demand with
+     * {@code task:reschedule <task> on-demand} (fires it missed while paused are dropped then) and give its schedule
+     * back with {@code task:reschedule --reset <task>}.
      */
     record OnDemand() implements Schedule {
 

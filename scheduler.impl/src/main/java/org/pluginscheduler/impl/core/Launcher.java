@@ -19,6 +19,7 @@ import org.pluginscheduler.api.OverlapPolicy;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.RunTrigger;
+import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.execution.RunExecutor;
 import org.pluginscheduler.api.store.PendingRun;
@@ -370,7 +371,9 @@ final class Launcher implements Completion.Followups {
 
     static Set<String> ownLockKeys(TaskSlot slot, Set<String> extra) {
         Set<String> defined = slot.definition.lockKeys();
-        boolean mutex = slot.definition.overlapPolicy() != OverlapPolicy.ALLOW && slot.schedule.isPeriodic();
+        // an on-demand task is no one-shot: each run asked for waits for the running one, as a periodic task's does
+        boolean mutex = slot.definition.overlapPolicy() != OverlapPolicy.ALLOW
+                && (slot.schedule.isPeriodic() || slot.schedule instanceof Schedule.OnDemand);
         if (defined.isEmpty() && extra.isEmpty()) {
             return mutex ? Set.of("task:" + slot.id) : Set.of();
         }

@@ -169,6 +169,9 @@ final class Planner {
         slot.sequence = Schedules.sequence(schedule, ctx.settings().defaultZone(), now);
         slot.anchor = now;
         slot.schedule = schedule;
+        if (schedule instanceof Schedule.OnDemand) {
+            slot.missed().clear(); // fires missed while paused under the old schedule: it has none to run on resume
+        }
         if (schedule instanceof Schedule.Once once && !once.at().isAfter(now)
                 && (slot.stored.lastFire().map(last -> !last.isBefore(once.at())).orElse(false)
                 || misfirePolicy(slot).kind() == MisfirePolicy.Kind.SKIP)) {

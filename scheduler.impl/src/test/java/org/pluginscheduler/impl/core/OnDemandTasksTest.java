@@ -74,14 +74,43 @@ class OnDemandTasksTest {
         engine.submit(id, Map.of("scope", "all"), Optional.empty(), Set.of());
         engine.submit(id, Map.of("scope", "later"), Optional.of(clock.instant().plusSeconds(60)), Set.of());
         workers.runAll();
-        assertEquals(2, provider.calls.size(), "the trigger and the submission for now both ran");
-        advance(Duration.ofSeconds(60));
+        assertEquals(1, provider.calls.size(), "the submission waits for the triggered run, as a periodic task's does");
+        advance(Duration.ofSeconds(1)); // the lock retry delay
+        assertEquals(2, provider.calls.size(), "then it runs");
+        advance(Duration.ofSeconds(59));
         RunRecord called = engine.call(id, Map.of());
         assertEquals(RunStatus.SUCCEEDED, called.status());
         assertEquals(List.of(RunTrigger.CALL, RunTrigger.SUBMISSION, RunTrigger.SUBMISSION, RunTrigger.MANUAL),
                 runs("p:rebuild").stream().map(RunRecord::trigger).toList(), "newest first: nothing else ran");
         assertEquals(Optional.empty(), engine.task(id).orElseThrow().nextFire());
         assertTrue(engine.describe(Schedule.onDemand()).startsWith("on demand"));
+    }
+
+    @Test
+    void aTriggerWhileARunIsGoingFollowsTheOverlapPolicyAsForAPeriodicTask() {
+        TestProvider provider = new TestProvider(TaskDefinition.builder("rebuild").schedule("on-demand").build());
+        register("p", provider);
+        TaskId id = TaskId.parse("p:rebuild");
+        engine.trigger(id, RunTrigger.MANUAL, Map.of()); // handed to the workers, not yet run
+        engine.trigger(id, RunTrigger.MANUAL, Map.of());
+        workers.runAll();
+        assertEquals(1, provider.calls.size());
+        assertEquals(List.of(RunStatus.SKIPPED, RunStatus.SUCCEEDED).stream().sorted().toList(),
+                runs("p:rebuild").stream().map(RunRecord::status).sorted().toList(), "SKIP: the second is skipped");
+    }
+
+    @Test
+    void aPausedTaskMadeOnDemandDoesNotRunTheFiresItMissedWhenResumed() {
+        TestProvider provider = new TestProvider(TaskDefinition.builder("sync").schedule("every:PT1M").build());
+        register("p", provider);
+        TaskId id = TaskId.parse("p:sync");
+        advance(Duration.ZERO);
+        engine.setPaused(id, true);
+        advance(Duration.ofMinutes(5));
+        engine.reschedule(id, Optional.of(Schedule.onDemand()));
+        engine.setPaused(id, false);
+        advance(Duration.ofMinutes(5));
+        assertEquals(1, provider.calls.size(), "no misfire run: an on-demand task has no fires to make up");
     }
 
     @Test
