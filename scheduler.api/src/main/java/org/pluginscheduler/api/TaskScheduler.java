@@ -80,7 +80,8 @@ public interface TaskScheduler {
      * contention delays it and does not spend retries). The call itself does not wait: if one of its locks is held,
      * it fails at once, naming the lock, and nothing runs.
      *
-     * @param lockKeys extra lock keys for this run, each matching {@link TaskId#ID_PATTERN}
+     * @param lockKeys extra lock keys for this run, each matching {@link TaskId#ID_PATTERN}; taken as given, also
+     *                 for a tenant instance
      * @throws IllegalArgumentException naming {@code lockKeys} if a key does not match the pattern
      * @throws IllegalStateException    if the task cannot run, or one of its locks is held
      * @since 1.4
@@ -107,7 +108,8 @@ public interface TaskScheduler {
      * Submits a one-shot run that also holds named locks while it runs (e.g. a mutex per customer), in addition
      * to the task's own lock keys. Lock contention delays the run; it does not spend retries.
      *
-     * @param lockKeys extra lock keys for this run, each matching {@link TaskId#ID_PATTERN}
+     * @param lockKeys extra lock keys for this run, each matching {@link TaskId#ID_PATTERN}; taken as given, also
+     *                 for a tenant instance (a per-tenant task's own keys are per tenant)
      * @return the run id
      */
     String submit(TaskId id, Map<String, String> arguments, Optional<Instant> at, Set<String> lockKeys);

@@ -76,6 +76,11 @@ public final class SchedulerComponent {
      * fired, first. Guarded by this.
      */
     private final Map<Long, ProviderHandle> handles = new TreeMap<>();
+    /**
+     * Task services by service id; apart from {@link #handles}, so a service that is a provider and a task service
+     * too counts as both, and each goes with its own unbinding.
+     */
+    private final Map<Long, ProviderHandle> taskServices = new TreeMap<>();
     private final Map<Long, RetryDecider.Ranked> failureHandlers = new HashMap<>(); // guarded by this
     private volatile TaskStore store;
     private SchedulerEngine engine; // guarded by this
@@ -109,6 +114,7 @@ public final class SchedulerComponent {
             engine.handlers(List.copyOf(failureHandlers.values()));
             engine.start();
             handles.values().forEach(engine::providerAdded);
+            taskServices.values().forEach(engine::providerAdded);
         }
         shutdownGuard = FrameworkShutdownGuard.register(context, this::quiesceForShutdown);
         LOG.info("Scheduler started: {}{}", CoreSettings.describe(validated),
@@ -184,20 +190,28 @@ public final class SchedulerComponent {
         }
     }
 
-    void updatedProvider(ServiceReference<?> reference) {
+    void updatedProvider(ServiceReference<ScheduledTaskProvider> reference) {
+        updated(handles, reference);
+    }
+
+    void unbindProvider(ServiceReference<ScheduledTaskProvider> reference) {
+        unbind(handles, reference);
+    }
+
+    private void updated(Map<Long, ProviderHandle> from, ServiceReference<?> reference) {
         synchronized (this) {
-            ProviderHandle handle = handles.get((Long) reference.getProperty(Constants.SERVICE_ID));
+            ProviderHandle handle = from.get((Long) reference.getProperty(Constants.SERVICE_ID));
             if (handle != null && engine != null) {
                 engine.providerModified(handle);
             }
         }
     }
 
-    void unbindProvider(ServiceReference<?> reference) {
+    private void unbind(Map<Long, ProviderHandle> from, ServiceReference<?> reference) {
         ProviderHandle handle;
         SchedulerEngine current;
         synchronized (this) {
-            handle = handles.remove((Long) reference.getProperty(Constants.SERVICE_ID));
+            handle = from.remove((Long) reference.getProperty(Constants.SERVICE_ID));
             current = engine;
         }
         if (handle != null && current != null) {
@@ -214,11 +228,11 @@ public final class SchedulerComponent {
     }
 
     void updatedTaskAction(ServiceReference<TaskAction> reference) {
-        updatedProvider(reference);
+        updated(taskServices, reference);
     }
 
     void unbindTaskAction(ServiceReference<TaskAction> reference) {
-        unbindProvider(reference);
+        unbind(taskServices, reference);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -228,11 +242,11 @@ public final class SchedulerComponent {
     }
 
     void updatedRunnable(ServiceReference<Runnable> reference) {
-        updatedProvider(reference);
+        updated(taskServices, reference);
     }
 
     void unbindRunnable(ServiceReference<Runnable> reference) {
-        unbindProvider(reference);
+        unbind(taskServices, reference);
     }
 
     /** A task service becomes a provider of its one task; a service registered as both kinds counts once. */
@@ -248,10 +262,10 @@ public final class SchedulerComponent {
                 ownerLabel, "task service " + serviceId + " (" + service.getClass().getName() + ") of " + ownerLabel,
                 adapter);
         synchronized (this) {
-            if (handles.containsKey(serviceId)) {
+            if (taskServices.containsKey(serviceId)) {
                 return; // the same service, bound as its other kind (Runnable and TaskAction)
             }
-            handles.put(serviceId, handle);
+            taskServices.put(serviceId, handle);
             if (engine != null) {
                 engine.providerAdded(handle);
             }
@@ -270,6 +284,7 @@ public final class SchedulerComponent {
     void reload(long bundleId) {
         synchronized (this) {
             handles.values().stream().filter(h -> h.bundleId == bundleId).forEach(engine()::providerModified);
+            taskServices.values().stream().filter(h -> h.bundleId == bundleId).forEach(engine()::providerModified);
         }
     }
 

@@ -124,6 +124,54 @@ public class PluginAuthoringIT extends SchedulerTestBase {
         assertTrue(runs(bad).isEmpty());
     }
 
+    /** A service that is a provider and a task service at once. */
+    static final class Both implements Runnable, org.pluginscheduler.api.ScheduledTaskProvider {
+        final java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void run() {
+            runs.incrementAndGet();
+        }
+
+        @Override
+        public List<org.pluginscheduler.api.TaskDefinition> tasks() {
+            return List.of(org.pluginscheduler.api.TaskDefinition.builder("viaProvider").schedule(FAST).build());
+        }
+
+        @Override
+        public org.pluginscheduler.api.TaskResult execute(org.pluginscheduler.api.TaskExecution execution) {
+            return org.pluginscheduler.api.TaskResult.success();
+        }
+    }
+
+    @Test
+    public void aServiceThatIsAProviderAndATaskServiceCountsAsBothAndLeavesNothingBehind() throws Exception {
+        Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put("scheduler.task.schedule", FAST);
+        properties.put("scheduler.id", "viaService");
+        Both both = new Both();
+        org.osgi.framework.ServiceRegistration<?> registration = context.registerService(new String[] {
+                Runnable.class.getName(), org.pluginscheduler.api.ScheduledTaskProvider.class.getName()}, both,
+                properties);
+        String owner = context.getBundle().getSymbolicName();
+        TaskId viaService = TaskId.of(owner, "viaService");
+        TaskId viaProvider = TaskId.of(owner, "viaProvider");
+        try {
+            awaitState(viaService, TaskState.ACTIVE);
+            awaitState(viaProvider, TaskState.ACTIVE);
+            await("run() called", () -> both.runs.get() > 0 ? Optional.of(true) : Optional.empty());
+        } finally {
+            registration.unregister();
+        }
+        awaitState(viaService, TaskState.DORMANT);
+        awaitState(viaProvider, TaskState.DORMANT);
+        int runs = both.runs.get();
+        letTheSchedulerTick(5);
+        assertEquals("run() is never called after the service went away", runs, both.runs.get());
+        scheduler.removeTask(viaService); // forget the dormant state: other tests of this framework list tasks
+        scheduler.removeTask(viaProvider);
+    }
+
     @Test
     public void anOnDemandTaskRunsOnlyWhenAsked() throws Exception {
         start(plugin("itest.ondemand").tasks("rebuild=on-demand"));

@@ -364,7 +364,7 @@ final class TaskRegistry {
             if (handle.provider instanceof TaskServices.Adapter service) { // its problems name its properties
                 problems = service.problems(definition, problems);
             }
-            if (problems.stream().anyMatch(p -> p.startsWith("id:") || p.startsWith(TaskServices.ID + ":"))) {
+            if (problems.stream().anyMatch(p -> p.startsWith("id:"))) { // (a task service's id is always valid)
                 if (tellWarn()) {
                     LOG.warn("Rejected a task of {}: {}", handle, String.join("; ", problems));
                 }

@@ -16,6 +16,7 @@ import org.pluginscheduler.api.ScheduledTaskProvider;
 import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.TaskDefinition;
 import org.pluginscheduler.api.TaskExecution;
+import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskResult;
 import org.pluginscheduler.api.TaskSchedule;
 import org.pluginscheduler.internal.config.ConfigReader;
@@ -79,6 +80,15 @@ public final class TaskServices {
      *                   included)
      */
     public static Described describe(Map<String, ?> properties) {
+        return describe(properties, null);
+    }
+
+    /**
+     * @param fallbackId the id to describe the task under if its {@value #ID} is not a valid id (the problem still
+     *                   names the property): the last good one, so a bad configuration does not take a running task
+     *                   away; null for a valid form of the bad one
+     */
+    static Described describe(Map<String, ?> properties, String fallbackId) {
         ConfigReader r = new ConfigReader(properties, KEYS);
         r.unknownKeys().forEach((key, closest) -> {
             if (key.startsWith(P)) { // a misspelt option would silently not apply
@@ -90,8 +100,11 @@ public final class TaskServices {
             id = defaultId(properties.get(COMPONENT_NAME));
             if (id.isEmpty()) {
                 r.problem(ID, "is required: the service has no component.name to take a default from");
-                id = "invalid-id";
+                id = fallbackId != null ? fallbackId : "invalid-id";
             }
+        } else if (!TaskId.ID_PATTERN.matcher(id).matches()) {
+            r.problem(ID, "'" + id + "' must match " + TaskId.ID_PATTERN.pattern());
+            id = fallbackId != null ? fallbackId : validId(id);
         }
         String schedule = r.string(SCHEDULE, "").trim();
         TaskDefinition.Builder b = TaskDefinition.builder(id).schedule(schedule);
@@ -137,13 +150,23 @@ public final class TaskServices {
         return property == null ? problem : property + problem.substring(colon);
     }
 
-    /** @return the default task id: the component name's last segment, e.g. {@code NightlyCleanup} */
+    /**
+     * @return the default task id: the component name's last segment, e.g. {@code NightlyCleanup}, made a valid id
+     *         (a character an id cannot have becomes {@code -})
+     */
     static String defaultId(Object componentName) {
         if (!(componentName instanceof String text) || text.isBlank()) {
             return "";
         }
-        String last = text.substring(text.lastIndexOf('.') + 1).replace('$', '-');
-        return last.isEmpty() ? text : last;
+        String last = text.substring(text.lastIndexOf('.') + 1);
+        return validId(last.isEmpty() ? text : last);
+    }
+
+    /** @return {@code text} with what an id cannot have replaced by {@code -}, and at most 100 characters */
+    static String validId(String text) {
+        String id = text.replaceAll("[^A-Za-z0-9._-]", "-").replaceFirst("^[^A-Za-z0-9]+", "");
+        id = id.length() > 100 ? id.substring(0, 100) : id;
+        return id.isEmpty() ? "task" : id;
     }
 
     /**
@@ -166,7 +189,15 @@ public final class TaskServices {
     public static final class Adapter implements ScheduledTaskProvider {
         private final Supplier<Map<String, ?>> properties;
         private final Object service;
-        private volatile Described last;
+        /**
+         * The lists read lately, newest last, to find a definition's problems by identity: a read may end while the
+         * previous list is still being applied, and an invalid configuration may describe a definition equal to the
+         * last good one. Reads of one provider are one at a time and at most one list waits to be applied, so a few
+         * suffice. Guarded by itself.
+         */
+        private final java.util.ArrayDeque<Described> read = new java.util.ArrayDeque<>();
+        /** The id of the last definition without problems: a bad {@code scheduler.id} keeps describing that task. */
+        private volatile String lastGoodId;
 
         /**
          * @param properties the service's current properties
@@ -183,15 +214,30 @@ public final class TaskServices {
 
         @Override
         public List<TaskDefinition> tasks() {
-            Described described = describe(properties.get());
-            last = described;
+            Described described = describe(properties.get(), lastGoodId);
+            if (described.problems().isEmpty()) {
+                lastGoodId = described.definition().id();
+            }
+            synchronized (read) {
+                read.addLast(described);
+                while (read.size() > 8) {
+                    read.removeFirst();
+                }
+            }
             return List.of(described.definition());
         }
 
-        /** @return the problems of {@code definition}, naming their properties, if it is the one last read */
+        /** @return the problems of {@code definition} (one this adapter listed), naming their properties */
         List<String> problems(TaskDefinition definition, List<String> found) {
-            Described described = last;
-            if (described == null || described.definition() != definition) {
+            Described described = null;
+            synchronized (read) {
+                for (Described d : read) {
+                    if (d.definition() == definition) {
+                        described = d;
+                    }
+                }
+            }
+            if (described == null) {
                 return found;
             }
             List<String> problems = new ArrayList<>(described.problems());

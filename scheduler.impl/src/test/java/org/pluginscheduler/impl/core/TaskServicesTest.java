@@ -108,11 +108,50 @@ class TaskServicesTest {
                 problems.toString());
         assertTrue(problems.stream().anyMatch(x -> x.startsWith("scheduler.id: 'has space' must match")),
                 problems.toString());
+        assertEquals("has-space", d.definition().id(), "described under a valid form of it");
         assertTrue(problems.contains("scheduler.task.schedule: minute: 61 is not in 0–59"), problems.toString());
         assertTrue(problems.stream().anyMatch(x -> x.startsWith("scheduler.lock.keys: 'not:ok' must match")),
                 problems.toString());
         assertTrue(TaskServices.describe(Map.of("scheduler.task.schedule", "every:PT1M")).problems()
                 .contains("scheduler.id: is required: the service has no component.name to take a default from"));
+    }
+
+    @Test
+    void aBadIdIsAProblemNamingTheProperty_theTaskIsListedUnderAValidFormOrItsLastGoodId() {
+        AtomicInteger ran = new AtomicInteger();
+        Map<String, Object> properties = new HashMap<>(Map.of("scheduler.task.schedule", "every:PT1M",
+                "scheduler.id", "tick tock"));
+        ProviderHandle handle = ProviderHandle.forProvider("p", 1, "p 1.0.0", "task service 4",
+                new TaskServices.Adapter(() -> Map.copyOf(properties), (Runnable) ran::incrementAndGet));
+        engine.providerAdded(handle);
+        TaskInfo listed = engine.task(TaskId.parse("p:tick-tock")).orElseThrow();
+        assertEquals(TaskState.INVALID, listed.state(), "listed, not dropped with a log line only");
+        assertEquals(Optional.of("scheduler.id: 'tick tock' must match " + TaskId.ID_PATTERN.pattern()),
+                listed.problem());
+
+        properties.put("scheduler.id", "tick"); // fixed
+        engine.providerModified(handle);
+        assertEquals(TaskState.ACTIVE, engine.task(TaskId.parse("p:tick")).orElseThrow().state());
+        properties.put("scheduler.id", "tick/tock"); // a later typo: the running task keeps its last good definition
+        engine.providerModified(handle);
+        assertEquals(TaskState.ACTIVE, engine.task(TaskId.parse("p:tick")).orElseThrow().state());
+        assertEquals("every:PT1M", engine.task(TaskId.parse("p:tick")).orElseThrow().scheduleText());
+
+        assertEquals("my-component", TaskServices.defaultId("com.example.my component"), "a default is made valid");
+    }
+
+    @Test
+    void theProblemsOfAListAreFoundEvenAfterANewerReadOfTheSameService() {
+        Map<String, Object> properties = new HashMap<>(Map.of("scheduler.task.schedule", "every:PT1M",
+                "scheduler.id", "t", "scheduler.timeout", "soon"));
+        TaskServices.Adapter adapter = new TaskServices.Adapter(() -> Map.copyOf(properties), (Runnable) () -> { });
+        TaskDefinition first = adapter.tasks().get(0);
+        properties.remove("scheduler.timeout");
+        TaskDefinition second = adapter.tasks().get(0); // read while the first list was still being applied
+        assertEquals(first, second, "equal definitions: the bad timeout was left out of the first");
+        assertEquals(List.of("scheduler.timeout: 'soon' is not an ISO-8601 duration such as PT5M"),
+                adapter.problems(first, List.of()));
+        assertEquals(List.of(), adapter.problems(second, List.of()));
     }
 
     @Test
