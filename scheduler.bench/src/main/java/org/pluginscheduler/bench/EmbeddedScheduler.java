@@ -27,8 +27,54 @@ import org.pluginscheduler.api.store.TaskStore;
  */
 final class EmbeddedScheduler implements AutoCloseable {
 
-    static final String API_PACKAGES = "org.pluginscheduler.api;version=1.3.0,org.pluginscheduler.api.store;version=2.1.0,"
-            + "org.pluginscheduler.api.execution;version=1.1.0";
+    /**
+     * The API packages with their versions, as the scheduler.api bundle on the class path exports them (read from its
+     * manifest, so a new API version needs no edit here: the bundles import the version they were built against).
+     */
+    static final String API_PACKAGES = apiPackages();
+
+    private static String apiPackages() {
+        try {
+            java.net.URL where = SchedulerAdmin.class.getProtectionDomain().getCodeSource().getLocation();
+            Path location = Path.of(where.toURI());
+            java.util.jar.Manifest manifest;
+            if (Files.isDirectory(location)) {
+                try (var in = Files.newInputStream(location.resolve("META-INF/MANIFEST.MF"))) {
+                    manifest = new java.util.jar.Manifest(in);
+                }
+            } else {
+                try (var jar = new java.util.jar.JarFile(location.toFile())) {
+                    manifest = jar.getManifest();
+                }
+            }
+            String exported = manifest.getMainAttributes().getValue(Constants.EXPORT_PACKAGE);
+            java.util.List<String> packages = new java.util.ArrayList<>();
+            StringBuilder clause = new StringBuilder();
+            boolean quoted = false;
+            for (char c : (exported + ",").toCharArray()) {
+                if (c == '"') {
+                    quoted = !quoted;
+                } else if (c == ',' && !quoted) {
+                    String[] parts = clause.toString().split(";");
+                    for (String part : parts) {
+                        if (part.startsWith("version=")) {
+                            packages.add(parts[0] + ";" + part);
+                        }
+                    }
+                    clause.setLength(0);
+                    continue;
+                }
+                clause.append(c);
+            }
+            if (packages.isEmpty()) {
+                throw new IllegalStateException("no versioned package in " + exported);
+            }
+            return String.join(",", packages);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the API packages' versions from the scheduler.api bundle's "
+                    + "manifest: " + e, e);
+        }
+    }
 
     private final Framework framework;
     private final SchedulerAdmin scheduler;
