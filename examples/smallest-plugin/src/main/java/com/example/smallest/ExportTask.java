@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.pluginscheduler.api.OverlapPolicy;
 import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.TaskExecution;
 import org.pluginscheduler.api.TaskResult;
@@ -12,7 +14,7 @@ import org.pluginscheduler.api.TaskSchedule;
 
 @Component
 @TaskSchedule(value = "on-demand", id = "export", timeout = "PT10M", retries = 3, retry_delay = "PT1M",
-        lock_keys = "exports")
+        overlap = OverlapPolicy.ALLOW) // exports of different customers run side by side
 public class ExportTask implements TaskAction {
 
     private final Path folder;
@@ -23,6 +25,10 @@ public class ExportTask implements TaskAction {
 
     ExportTask(Path folder) {
         this.folder = folder;
+    }
+
+    @Modified // a new configuration changes the task in place: an export in progress goes on
+    void modified() {
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.TaskExecution;
 import org.pluginscheduler.api.TaskResult;
@@ -30,6 +31,16 @@ public class HeartbeatTask implements TaskAction {
 
     HeartbeatTask(Path file) {
         this.file = file;
+    }
+
+    /**
+     * A new configuration (etc/${package}.HeartbeatTask.cfg) changes the task in place. Without this method,
+     * Declarative Services would deactivate and activate the component again: its task would go away for a moment
+     * and a run in progress would be cancelled.
+     */
+    @Modified
+    void modified() {
+        // the scheduler re-reads the scheduler.* properties itself
     }
 
     @Override
