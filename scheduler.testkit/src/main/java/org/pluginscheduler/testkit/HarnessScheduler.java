@@ -21,8 +21,10 @@ import org.pluginscheduler.api.TaskScheduler;
 import org.pluginscheduler.impl.core.SchedulerEngine;
 
 /**
- * The {@link TaskScheduler} of a {@link TaskHarness}: the administrator's view of the core; after each operation
- * that can make work due, that work runs (on the calling thread) before the operation returns.
+ * The {@link TaskScheduler} of a {@link TaskHarness}: the administrator's view of the core (every owner's tasks and
+ * the whole-scheduler operations; a plugin's own {@code TaskScheduler} at run time throws
+ * {@code TaskAccessException} for those); after each operation that can make work due, that work runs (on the
+ * calling thread) before the operation returns.
  */
 final class HarnessScheduler implements TaskScheduler {
 
@@ -146,9 +148,14 @@ final class HarnessScheduler implements TaskScheduler {
         return settled(engine().removeTask(id));
     }
 
-    /** Nothing to do: the harness re-reads a task service on {@link TaskHarness#configure}. */
+    /**
+     * Re-reads every provider and task service of the harness's current owner ({@link TaskHarness#reload()}), as
+     * the runtime re-reads the calling plugin's; what that makes due now runs before it returns.
+     */
     @Override
     public void reloadTasks() {
+        harness.reload();
+        harness.settle();
     }
 
     @Override

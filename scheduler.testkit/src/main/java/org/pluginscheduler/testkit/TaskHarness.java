@@ -9,7 +9,8 @@ import java.time.ZonedDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.ScheduledTaskProvider;
+import org.pluginscheduler.api.SchedulerStats;
 import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.api.TaskInfo;
@@ -31,11 +33,17 @@ import org.pluginscheduler.api.TaskScheduler;
 import org.pluginscheduler.api.execution.ExecutableRun;
 import org.pluginscheduler.api.execution.ExecutionStats;
 import org.pluginscheduler.api.execution.RunExecutor;
+import org.pluginscheduler.api.store.PendingRun;
+import org.pluginscheduler.api.store.RunBatch;
+import org.pluginscheduler.api.store.StoredTask;
+import org.pluginscheduler.api.store.TaskStore;
 import org.pluginscheduler.impl.core.ProviderHandle;
 import org.pluginscheduler.impl.core.SchedulerEngine;
 import org.pluginscheduler.impl.core.Settings;
 import org.pluginscheduler.impl.core.TaskServices;
 import org.pluginscheduler.impl.store.InMemoryTaskStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a plugin's tasks in the test's JVM, on the test's thread, against a clock the test moves: the real scheduler
@@ -50,13 +58,15 @@ import org.pluginscheduler.impl.store.InMemoryTaskStore;
  * </pre>
  *
  * <p><b>Tasks.</b> {@link #provider} registers a {@link ScheduledTaskProvider}; {@link #task(Object)} a task service
- * (a {@link Runnable} or {@link TaskAction} whose class carries {@link TaskSchedule}), whose properties are read
- * from the annotation as Declarative Services (bnd) writes them, plus {@code component.name} = the class name (the
- * DS default; a component with another {@code name} must give {@code scheduler.id} or {@code component.name} in a
- * configuration). {@link #task(Object, Map)} lays a Config Admin configuration over those values and
- * {@link #configure} replaces it later, as a new configuration does at run time. Tasks belong to the owner set
- * with {@link #owner} when they are added (default {@value TestExecution#DEFAULT_OWNER}); wherever a task id is
- * taken, a bare id ({@code cleanup}) or a qualified one ({@code test.plugin:cleanup}) works.
+ * (a {@link Runnable} or {@link TaskAction} component with {@link TaskSchedule}), whose properties are those of the
+ * component description bnd wrote for it ({@code OSGI-INF/*.xml}, in {@code target/classes} when Maven runs the
+ * tests): its properties, name, configuration policy, modified method and services, as Declarative Services reads
+ * them. Only where no description exists (test classes, a build without bnd) are they read from the annotation;
+ * see {@link #task(Object, Map)}. {@link #task(Object, Map)} lays a Config Admin configuration over those values
+ * and {@link #configure} replaces it later, as a new configuration does at run time (a modification, or a new
+ * component if it has no modified method). Tasks belong to the owner set with {@link #owner} when they are added
+ * (default {@value TestExecution#DEFAULT_OWNER}); wherever a task id is taken, a bare id ({@code cleanup}) or a
+ * qualified one ({@code test.plugin:cleanup}) works.
  *
  * <p><b>Time.</b> The clock moves only in {@link #advance}/{@link #advanceTo}, which walk the window fire by fire:
  * the clock is set to each instant at which something is due (a fire, a retry, a run waiting for a lock, a
@@ -69,44 +79,113 @@ import org.pluginscheduler.impl.store.InMemoryTaskStore;
  * included. Trigger, submit, call and the other {@link #scheduler()} operations do run what they make due now
  * before they return.
  *
- * <p><b>Limits.</b> A timeout cannot stop code running on the test's own thread: when the clock passes a run's
- * deadline (only possible if the task code advances the clock itself) the core records the timeout as in
- * production, {@link org.pluginscheduler.api.TaskExecution#isCancelled()} answers true and the test thread's
- * interrupt flag is set until the run returns (it is cleared then); a run that never returns hangs the test.
- * There are no worker pools: priorities and pool sizes have no effect, runs never execute in parallel, and stuck
- * runs are not detected. Group limits, tenants other than those given to {@link #tenants}, persistent stores,
- * Config Admin jobs and failure handler services are not part of the harness. Not thread-safe: drive it from one
- * thread.
+ * <p><b>Limits.</b>
+ * <ul>
+ * <li>A timeout cannot stop code running on the test's own thread: when the clock passes a run's deadline (only
+ * possible if the task code advances the clock itself) the core records the timeout as in production,
+ * {@link org.pluginscheduler.api.TaskExecution#isCancelled()} answers true and the test thread's interrupt flag is
+ * set until the run returns (it is cleared then); a run that never returns hangs the test.</li>
+ * <li>There are no worker pools: priorities and pool sizes have no effect, runs never execute in parallel, and
+ * stuck runs are not detected. Contention (overlap, lock keys, timeouts) is tested by a run that calls
+ * {@link #advance} inside its own code: other work falls due while it is still going.</li>
+ * <li>The default zone is UTC, so a test gives the same fires on every machine; the runtime's default is the JVM's
+ * zone. Set it with {@link #zone} to test a plugin as it runs where the JVM's zone is another.</li>
+ * <li>{@link #scheduler()} has an administrator's scope: it sees and changes every owner's tasks and allows the
+ * whole-scheduler operations ({@code pauseAll}, {@code purgeHistory}, ...); a plugin's own {@link TaskScheduler}
+ * at run time throws {@code TaskAccessException} for another owner's task and for those.</li>
+ * <li>Exponential retries with jitter ({@link org.pluginscheduler.api.RetryPolicy#exponential}) draw their jitter
+ * from {@code ThreadLocalRandom}, as in production: their times differ from run to run of a test. Run ids are
+ * random too. Assert ranges of retry times (or give the test a jitter of 0) and find runs by task and time, not
+ * by a run id written in the test.</li>
+ * <li>When a later configuration of a task service is rejected, the scheduler keeps the last good definition
+ * where it can and writes the problems as a WARN to SLF4J only (add an SLF4J binding to the test class path to see
+ * it); {@link #problems} gives them to the test.</li>
+ * <li>The in-memory history keeps {@link #historyLimit} runs per task ({@value #DEFAULT_HISTORY_LIMIT} by
+ * default): {@link #runs} lists no more; {@link #advance} returns every run that ended in its window all the
+ * same.</li>
+ * <li>Group limits, tenants other than those given to {@link #tenants}, persistent stores, Config Admin jobs and
+ * failure handler services are not part of the harness. Not thread-safe: drive it from one thread.</li>
+ * </ul>
  */
 public final class TaskHarness implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(TaskHarness.class);
+    /** The service interfaces the scheduler tracks task services under. */
+    private static final Set<String> TASK_SERVICES = Set.of(Runnable.class.getName(), TaskAction.class.getName());
+    /** The classes whose properties were read from the annotation, logged once each. */
+    private static final Set<Class<?>> ANNOTATION_READ = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The default of {@link #historyLimit}: runs kept per task. */
+    public static final int DEFAULT_HISTORY_LIMIT = 10_000;
+
     private final HarnessClock clock;
     private final RunQueue runQueue;
-    private final SchedulerEngine engine;
+    private final ComponentXml.Source components;
+    private final EndedRuns ended = new EndedRuns();
+    private SchedulerEngine engine;
+    private int historyLimit = DEFAULT_HISTORY_LIMIT;
     private final HarnessScheduler scheduler;
     private final Map<Object, Registered> registered = new IdentityHashMap<>();
     private String owner = TestExecution.DEFAULT_OWNER;
     private long nextBundleId = 1;
     private boolean closed;
 
-    private TaskHarness(Instant start) {
+    private TaskHarness(Instant start, ComponentXml.Source components) {
         this.clock = new HarnessClock(start);
         this.runQueue = new RunQueue(clock);
-        this.engine = new SchedulerEngine(clock, Runnable::run, runQueue, new InMemoryTaskStore(10_000),
-                Settings.defaults(ZoneOffset.UTC, Duration.ofSeconds(1)));
+        this.components = components;
+        this.engine = newEngine(Settings.defaults(ZoneOffset.UTC, Duration.ofSeconds(1)));
         this.scheduler = new HarnessScheduler(this);
+    }
+
+    private SchedulerEngine newEngine(Settings settings) {
+        return new SchedulerEngine(clock, Runnable::run, runQueue,
+                new RecordingStore(new InMemoryTaskStore(historyLimit), ended), settings);
     }
 
     /**
      * @param start the clock's first instant
-     * @return a harness with no task, the default zone UTC and the owner {@value TestExecution#DEFAULT_OWNER}
+     * @return a harness with no task, the default zone UTC (the runtime's default is the JVM's, see {@link #zone}),
+     *         the owner {@value TestExecution#DEFAULT_OWNER} and a history of {@value #DEFAULT_HISTORY_LIMIT} runs
+     *         per task
      */
     public static TaskHarness at(Instant start) {
-        return new TaskHarness(Objects.requireNonNull(start, "start"));
+        return new TaskHarness(Objects.requireNonNull(start, "start"), ComponentXml.CLASS_PATH);
+    }
+
+    /** A harness reading component descriptions from {@code components} (tests of the kit). */
+    static TaskHarness at(Instant start, ComponentXml.Source components) {
+        return new TaskHarness(Objects.requireNonNull(start, "start"), components);
     }
 
     /**
-     * Sets the zone of schedules that name none (the runtime's {@code default.zone}); tasks already registered are
+     * Sets how many runs the harness's in-memory store keeps per task (the oldest finished ones go first), as the
+     * runtime's {@code max.runs.per.task} does; {@link #runs} lists at most this many. Set it before adding tasks.
+     *
+     * @param limit runs kept per task, at least 1 (default {@value #DEFAULT_HISTORY_LIMIT})
+     * @throws IllegalArgumentException if {@code limit} is below 1
+     * @throws IllegalStateException    if tasks were added already
+     * @return this harness
+     */
+    public TaskHarness historyLimit(int limit) {
+        open();
+        if (limit < 1) {
+            throw new IllegalArgumentException("historyLimit: " + limit + " must be at least 1");
+        }
+        if (!registered.isEmpty() || !engine.tasks().isEmpty()) {
+            throw new IllegalStateException("historyLimit: set it before adding tasks (" + registered.size()
+                    + " registered)");
+        }
+        Settings settings = engine.settings();
+        engine.stop();
+        historyLimit = limit;
+        engine = newEngine(settings);
+        return this;
+    }
+
+    /**
+     * Sets the zone of schedules that name none (the runtime's {@code default.zone}, whose own default is the JVM's
+     * zone; the harness's is UTC so that a test gives the same fires on every machine); tasks already registered are
      * re-planned.
      *
      * @return this harness
@@ -151,16 +230,20 @@ public final class TaskHarness implements AutoCloseable {
      */
     public TaskHarness provider(ScheduledTaskProvider provider) {
         Objects.requireNonNull(provider, "provider");
-        add(provider, provider, "provider " + provider.getClass().getName(), null);
+        addProvider(provider);
         return this;
     }
 
     /**
-     * Registers a task service with the properties its class's {@link TaskSchedule} gives it.
+     * Registers a task service with the component properties bnd wrote for it, as Declarative Services registers
+     * its component without a configuration.
      *
-     * @param service a {@link Runnable} or a {@link TaskAction} whose class carries {@code @TaskSchedule}
-     * @throws IllegalArgumentException if it is neither, or its class has no {@code @TaskSchedule}
-     *
+     * @param service a {@link Runnable} or a {@link TaskAction}, the implementation of a {@code @Component} with
+     *                {@code @TaskSchedule}
+     * @throws IllegalArgumentException naming the class if it is neither, if its component registers no
+     *                                  {@code Runnable}/{@code TaskAction} service, if bnd wrote no component for
+     *                                  it (no {@code @Component}), or if no description exists and its class has no
+     *                                  {@code @TaskSchedule}; see {@link #task(Object, Map)}
      * @return this harness
      */
     public TaskHarness task(Object service) {
@@ -168,45 +251,153 @@ public final class TaskHarness implements AutoCloseable {
     }
 
     /**
-     * Registers a task service whose component has a configuration: {@code configuration} is laid over the
-     * annotation's values, as Declarative Services does with a Config Admin configuration. If the class carries no
-     * {@code @TaskSchedule}, the configuration alone gives the properties (it then needs
-     * {@value TaskSchedule#SCHEDULE_PROPERTY}, and {@code scheduler.id} or {@code component.name}).
+     * Registers a task service whose component has a configuration ({@code configuration} is laid over its
+     * component properties, as Declarative Services does with a Config Admin configuration; empty stands for none).
+     *
+     * <p>The component properties are those of the component description bnd wrote: during {@code mvn test},
+     * bnd-maven-plugin has already written {@code OSGI-INF/<component name>.xml} into {@code target/classes}
+     * (process-classes), and the harness reads the one whose {@code <implementation class>} is the service's class,
+     * in the directory or jar that class was loaded from: its {@code <property>} and {@code <properties>} values
+     * (so {@code @Component(property = ...)} values win over the annotation's, as in the XML), its name
+     * ({@code component.name}, which gives the default task id: {@code @Component(name = "acme.named")} gives
+     * {@code named}), its {@code configuration-policy}, its {@code modified} method (see {@link #configure}) and
+     * its services. A component whose configuration is required ({@code configurationPolicy = REQUIRE}) is not
+     * registered without one: its task appears once {@link #configure} gives a configuration.
+     *
+     * <p>Only where that directory or jar holds no component description at all (a class of the test sources,
+     * or a build that has not run bnd, such as some IDE builds) are the properties read from the class's
+     * {@link TaskSchedule} by the rules bnd follows, with {@code component.name} = the class name (logged at INFO
+     * once per class): {@code @Component} attributes are then unknown (DS annotations are not kept at run time).
+     * A class without {@code @TaskSchedule} then takes its properties from {@code configuration} alone (it needs
+     * {@value TaskSchedule#SCHEDULE_PROPERTY}, and {@code scheduler.id} or {@code component.name}). A description
+     * left by an earlier build is read as it is: build with Maven (or let the IDE run bnd) after changing
+     * {@code @Component} or {@code @TaskSchedule}.
      *
      * @param service       a {@link Runnable} or a {@link TaskAction}
      * @param configuration property name to value, e.g. {@code scheduler.task.schedule} → {@code every:PT1H}
-     *
+     * @throws IllegalArgumentException as {@link #task(Object)} does, and if the component's
+     *                                  {@code configuration-policy} is {@code ignore} and a configuration is given
      * @return this harness
      */
     public TaskHarness task(Object service, Map<String, ?> configuration) {
         Objects.requireNonNull(service, "service");
         Objects.requireNonNull(configuration, "configuration");
+        open();
+        Class<?> type = service.getClass();
         if (!(service instanceof Runnable) && !(service instanceof TaskAction)) {
-            throw new IllegalArgumentException("a task service is a Runnable or a TaskAction, not "
-                    + service.getClass().getName());
+            throw new IllegalArgumentException("a task service is a Runnable or a TaskAction, not " + type.getName());
         }
-        AtomicReference<Map<String, ?>> properties = new AtomicReference<>(properties(service, configuration));
-        TaskServices.Adapter adapter = new TaskServices.Adapter(properties::get, service);
-        add(service, adapter, "task service " + service.getClass().getName(), properties);
+        if (registered.containsKey(service)) {
+            throw new IllegalArgumentException("already registered: " + service);
+        }
+        ComponentXml.Found found = components.find(type);
+        ComponentXml.Component component = found.of(type).orElse(null);
+        Map<String, ?> base;
+        if (component != null) {
+            if (component.provides().stream().noneMatch(TASK_SERVICES::contains)) {
+                throw new IllegalArgumentException(type.getName() + ": its component " + component.name() + " ("
+                        + component.source() + ") registers no Runnable or TaskAction service (it provides "
+                        + (component.provides().isEmpty() ? "none" : String.join(", ", component.provides()))
+                        + "), so the scheduler never sees it; bnd names only the interfaces the class itself "
+                        + "implements: give them with @Component(service = Runnable.class) or TaskAction.class");
+            }
+            ignoredConfiguration(component, type, configuration);
+            base = component.properties();
+        } else if (found.anyXml() && type.isAnnotationPresent(TaskSchedule.class)) {
+            throw new IllegalArgumentException(type.getName() + " carries @TaskSchedule but bnd wrote no component "
+                    + "for it among the component descriptions (OSGI-INF/*.xml) of " + found.root()
+                    + ": without @Component the runtime never registers it");
+        } else {
+            base = annotated(type, configuration);
+        }
+        Registered r = new Registered(service, owner, nextBundleId++, "task service " + type.getName(), component,
+                base);
+        registered.put(service, r);
+        if (r.required() && configuration.isEmpty()) {
+            LOG.info("Component {} requires a configuration: its task appears once configure(...) gives one",
+                    component.name());
+            return this;
+        }
+        r.properties.set(merged(base, configuration));
+        activate(r);
         return this;
     }
 
+    private static void ignoredConfiguration(ComponentXml.Component component, Class<?> type,
+                                             Map<String, ?> configuration) {
+        if ("ignore".equals(component.configurationPolicy()) && !configuration.isEmpty()) {
+            throw new IllegalArgumentException(type.getName() + ": its component " + component.name()
+                    + " has configuration-policy ignore: Declarative Services never gives it a configuration");
+        }
+    }
+
+    /** The fallback without component descriptions: the annotation's properties, as bnd would write them. */
+    private static Map<String, ?> annotated(Class<?> type, Map<String, ?> configuration) {
+        if (!type.isAnnotationPresent(TaskSchedule.class)) {
+            if (configuration.isEmpty()) {
+                ComponentProperties.ofTaskService(type); // throws: says what is missing
+            }
+            return Map.of();
+        }
+        if (ANNOTATION_READ.add(type)) {
+            LOG.info("No component description (OSGI-INF/*.xml) next to {} (bnd has not processed its folder or "
+                    + "jar): its properties are read from its @TaskSchedule", type.getName());
+        }
+        return ComponentProperties.ofTaskService(type);
+    }
+
+    private static Map<String, ?> merged(Map<String, ?> base, Map<String, ?> configuration) {
+        Map<String, Object> merged = new LinkedHashMap<>(base);
+        merged.putAll(configuration);
+        return merged;
+    }
+
     /**
-     * Replaces the configuration of a task service added with {@link #task}: its properties become the
-     * annotation's values with {@code configuration} laid over them, and the task is re-read like a modified
-     * service (a changed schedule is re-planned; an unchanged one keeps its next fire).
+     * Replaces the configuration of a task service added with {@link #task}: its properties become its component
+     * properties with {@code configuration} laid over them (an empty one stands for a deleted configuration), and
+     * the task follows as it does at run time:
+     * <ul>
+     * <li>if its component has a {@code modified} method ({@code @Modified}), Declarative Services modifies it: the
+     * service is re-read like a modified service (a changed schedule is re-planned, an unchanged one keeps its next
+     * fire, a run in progress goes on);</li>
+     * <li>if it has none, Declarative Services deactivates the component and activates a new one: the task service
+     * goes away and comes back (a run in progress is cancelled, an {@code every:} schedule starts again and fires
+     * at once, in the next {@link #advance});</li>
+     * <li>a component whose configuration is required appears with its first configuration and goes away when it
+     * is deleted (empty).</li>
+     * </ul>
+     * Without a component description (see {@link #task(Object, Map)}) whether the component has a modified method
+     * is unknown: a change is then a modification. A definition that a configuration makes invalid is reported as
+     * at run time (see {@link #problems}). Runs nothing.
      *
-     * @throws IllegalArgumentException if {@code service} was not added as a task service
-     *
+     * @throws IllegalArgumentException if {@code service} was not added as a task service, or its component's
+     *                                  {@code configuration-policy} is {@code ignore}
      * @return this harness
      */
     public TaskHarness configure(Object service, Map<String, ?> configuration) {
+        Objects.requireNonNull(configuration, "configuration");
+        open();
         Registered r = registered.get(service);
         if (r == null || r.properties == null) {
             throw new IllegalArgumentException("not a task service of this harness: " + service);
         }
-        r.properties.set(properties(service, configuration));
-        engine.providerModified(r.handle);
+        if (r.component != null) {
+            ignoredConfiguration(r.component, service.getClass(), configuration);
+        }
+        if (r.required() && configuration.isEmpty()) {
+            deactivate(r);
+            r.properties.set(null);
+            return this;
+        }
+        r.properties.set(merged(r.base, configuration));
+        if (r.handle == null) {
+            activate(r);
+        } else if (r.component == null || r.component.modified() != null) {
+            engine.providerModified(r.handle);
+        } else {
+            deactivate(r);
+            activate(r);
+        }
         return this;
     }
 
@@ -217,26 +408,96 @@ public final class TaskHarness implements AutoCloseable {
      * @return this harness
      */
     public TaskHarness remove(Object providerOrService) {
+        open();
         Registered r = registered.remove(providerOrService);
         if (r == null) {
             throw new IllegalArgumentException("not registered with this harness: " + providerOrService);
         }
-        engine.providerRemoved(r.handle);
+        deactivate(r);
         return this;
+    }
+
+    /**
+     * Re-reads the task lists of every provider and task service of the current {@link #owner}, as
+     * {@link TaskScheduler#reloadTasks()} does for the calling plugin; like {@link #configure}, runs nothing.
+     *
+     * @return this harness
+     */
+    public TaskHarness reload() {
+        open();
+        registered.values().stream().filter(r -> r.owner.equals(owner) && r.handle != null)
+                .forEach(r -> engine.providerModified(r.handle));
+        return this;
+    }
+
+    /**
+     * Re-reads the task list of one provider or task service, as a modified service is re-read; runs nothing.
+     *
+     * @throws IllegalArgumentException if it is not registered
+     * @return this harness
+     */
+    public TaskHarness reload(Object providerOrService) {
+        open();
+        Registered r = registered.get(providerOrService);
+        if (r == null) {
+            throw new IllegalArgumentException("not registered with this harness: " + providerOrService);
+        }
+        if (r.handle != null) {
+            engine.providerModified(r.handle);
+        }
+        return this;
+    }
+
+    /**
+     * The problems of the last definition read for a task service, each {@code "<property>: detail"}; empty if it
+     * is good. When a later configuration is bad the scheduler keeps the task on its last good definition where
+     * it can (and lists the task INVALID where it cannot) and writes the problems as a WARN to SLF4J: this is
+     * where a test sees them. A schedule that parses but that the scheduling libraries reject is reported in
+     * {@link #taskInfo}'s problem only.
+     *
+     * @param taskId the task's id, bare or qualified: the id of its last good definition if a later
+     *               {@code scheduler.id} is bad
+     * @throws IllegalArgumentException if no task service of this harness has that task
+     * @return the problems, in the order the scheduler reports them
+     */
+    public List<String> problems(String taskId) {
+        TaskId id = id(taskId);
+        for (Registered r : registered.values()) {
+            Map<String, ?> properties = r.properties == null ? null : r.properties.get();
+            if (properties == null || !r.owner.equals(id.owner())) {
+                continue;
+            }
+            TaskServices.Described described = TaskServices.describe(properties);
+            if (described.definition().id().equals(id.id()) || id.id().equals(r.lastGoodId)) {
+                return described.problems();
+            }
+        }
+        throw new IllegalArgumentException("no task service of this harness has task " + taskId);
     }
 
     /**
      * Moves the clock forward by {@code duration}, running everything that falls due on the way, in time order.
      *
      * @return the runs that ended in the window (skipped fires, failed and retried attempts included), in the
-     *         order they ended (a skipped fire at its scheduled time); runs that end inside a nested advance
-     *         (task code moving the clock) are returned by it and by the enclosing one
+     *         order they ended (a skipped fire at its scheduled time); runs that end inside a nested advance (task code moving the clock) are returned by
+     *         it and by the enclosing one. Gathered as the runs end, not from the history, so a history shorter
+     *         than the window ({@link #historyLimit}) loses none of them.
+     * @throws IllegalArgumentException naming {@code duration} if it is negative or takes the clock past
+     *                                  {@link Instant#MAX}
      */
     public List<RunRecord> advance(Duration duration) {
+        Objects.requireNonNull(duration, "duration");
         if (duration.isNegative()) {
             throw new IllegalArgumentException("duration must not be negative: " + duration);
         }
-        return advanceTo(clock.instant().plus(duration));
+        Instant target;
+        try {
+            target = clock.instant().plus(duration);
+        } catch (ArithmeticException | java.time.DateTimeException e) {
+            throw new IllegalArgumentException("advance(" + duration + ") takes the clock past " + Instant.MAX
+                    + " from " + now(), e);
+        }
+        return advanceTo(target);
     }
 
     /**
@@ -247,23 +508,28 @@ public final class TaskHarness implements AutoCloseable {
      * @throws IllegalArgumentException if {@code target} is before {@link #now()}
      */
     public List<RunRecord> advanceTo(Instant target) {
+        Objects.requireNonNull(target, "target");
         open();
         if (target.isBefore(clock.instant())) {
             throw new IllegalArgumentException("the clock cannot go back: " + target + " is before " + now());
         }
-        Set<String> before = runIds();
-        Optional<Instant> next = settle();
-        while (next.isPresent() && !next.get().isAfter(target)) {
-            if (next.get().isAfter(clock.instant())) {
-                clock.now = next.get();
+        int from = ended.open();
+        try {
+            Optional<Instant> next = settle();
+            while (next.isPresent() && !next.get().isAfter(target)) {
+                if (next.get().isAfter(clock.instant())) {
+                    clock.now = next.get();
+                }
+                next = settle();
             }
-            next = settle();
+            if (target.isAfter(clock.instant())) { // a run's own advance may have gone past the window already
+                clock.now = target;
+            }
+            settle();
+            return ended.since(from);
+        } finally {
+            ended.close();
         }
-        if (target.isAfter(clock.instant())) { // a run's own advance may have gone past the window already
-            clock.now = target;
-        }
-        settle();
-        return finishedSince(before);
     }
 
     /** @return the clock's current instant */
@@ -276,7 +542,10 @@ public final class TaskHarness implements AutoCloseable {
         return clock;
     }
 
-    /** @return the task's runs, newest first, as {@link TaskScheduler#runs} lists them */
+    /**
+     * @return the task's runs, newest first, as {@link TaskScheduler#runs} lists them: at most
+     *         {@link #historyLimit} of them
+     */
     public List<RunRecord> runs(String taskId) {
         return engine.runs(id(taskId), Integer.MAX_VALUE);
     }
@@ -344,28 +613,42 @@ public final class TaskHarness implements AutoCloseable {
         }
     }
 
-    private void add(Object key, ScheduledTaskProvider provider, String label,
-                     AtomicReference<Map<String, ?>> properties) {
+    private void addProvider(ScheduledTaskProvider provider) {
         open();
-        if (registered.containsKey(key)) {
-            throw new IllegalArgumentException("already registered: " + key);
+        if (registered.containsKey(provider)) {
+            throw new IllegalArgumentException("already registered: " + provider);
         }
-        long bundleId = nextBundleId++;
-        ProviderHandle handle = ProviderHandle.forProvider(owner, bundleId, owner + " 0.0.0", label + " of " + owner,
+        Registered r = new Registered(provider, owner, nextBundleId++, "provider " + provider.getClass().getName(),
+                null, null);
+        registered.put(provider, r);
+        r.handle = ProviderHandle.forProvider(r.owner, r.bundleId, r.owner + " 0.0.0", r.label + " of " + r.owner,
                 provider);
-        registered.put(key, new Registered(handle, properties));
-        engine.providerAdded(handle);
+        engine.providerAdded(r.handle);
     }
 
-    private static Map<String, ?> properties(Object service, Map<String, ?> configuration) {
-        Map<String, Object> merged = new LinkedHashMap<>();
-        if (service.getClass().isAnnotationPresent(TaskSchedule.class)) {
-            merged.putAll(ComponentProperties.ofTaskService(service.getClass()));
-        } else if (configuration.isEmpty()) {
-            ComponentProperties.ofTaskService(service.getClass()); // throws: says what is missing
+    /** Registers a task service as a new service: a new adapter (nothing remembered) under a new handle. */
+    private void activate(Registered r) {
+        AtomicReference<Map<String, ?>> properties = r.properties;
+        TaskServices.Adapter adapter = new TaskServices.Adapter(() -> {
+            Map<String, ?> read = properties.get();
+            TaskServices.Described d = TaskServices.describe(read);
+            if (d.problems().isEmpty()) {
+                r.lastGoodId = d.definition().id();
+            }
+            return read;
+        }, r.key);
+        r.handle = ProviderHandle.forProvider(r.owner, r.bundleId, r.owner + " 0.0.0", r.label + " of " + r.owner,
+                adapter);
+        engine.providerAdded(r.handle);
+    }
+
+    /** Takes a provider or task service away, as its service's unregistration does. */
+    private void deactivate(Registered r) {
+        if (r.handle != null) {
+            ProviderHandle handle = r.handle;
+            r.handle = null;
+            engine.providerRemoved(handle);
         }
-        merged.putAll(configuration);
-        return merged;
     }
 
     /**
@@ -400,29 +683,191 @@ public final class TaskHarness implements AutoCloseable {
         return a.get().isBefore(b.get()) ? a : b;
     }
 
-    private Set<String> runIds() {
-        Set<String> ids = new HashSet<>();
-        for (TaskInfo t : engine.tasks()) {
-            engine.runs(t.id(), Integer.MAX_VALUE).forEach(r -> ids.add(r.runId()));
+    /** A provider or task service of this harness. */
+    private static final class Registered {
+        final Object key;
+        final String owner;
+        final long bundleId;
+        final String label;
+        /** Its component description; null for a provider, or a task service read from its annotation. */
+        final ComponentXml.Component component;
+        /** A task service's component properties (before any configuration); null for a provider. */
+        final Map<String, ?> base;
+        /** A task service's current properties, null while a required configuration is missing. */
+        final AtomicReference<Map<String, ?>> properties;
+        /** Null while it is not registered with the core (a required configuration is missing). */
+        ProviderHandle handle;
+        /** The id of a task service's last definition without problems. */
+        volatile String lastGoodId;
+
+        Registered(Object key, String owner, long bundleId, String label, ComponentXml.Component component,
+                   Map<String, ?> base) {
+            this.key = key;
+            this.owner = owner;
+            this.bundleId = bundleId;
+            this.label = label;
+            this.component = component;
+            this.base = base;
+            this.properties = base == null ? null : new AtomicReference<>();
         }
-        return ids;
+
+        boolean required() {
+            return component != null && "require".equals(component.configurationPolicy());
+        }
     }
 
-    private List<RunRecord> finishedSince(Set<String> before) {
-        List<RunRecord> finished = new ArrayList<>();
-        for (TaskInfo t : engine.tasks()) {
-            for (RunRecord r : engine.runs(t.id(), Integer.MAX_VALUE)) {
-                if (!before.contains(r.runId()) && r.status().isFinal()) {
-                    finished.add(r);
-                }
+    /**
+     * The runs that ended while an advance is going on, in the order their final records were written; kept only
+     * while an advance runs (nested ones included), so it holds no more than the outermost window's runs.
+     */
+    static final class EndedRuns {
+        private final List<RunRecord> runs = new ArrayList<>();
+        private final Map<String, Integer> index = new HashMap<>();
+        private int depth;
+
+        /** @return where the opening window's runs begin */
+        int open() {
+            depth++;
+            return runs.size();
+        }
+
+        void close() {
+            if (--depth == 0) {
+                runs.clear();
+                index.clear();
             }
         }
-        finished.sort(Comparator.comparing((RunRecord r) -> r.endTime().orElse(r.scheduledTime())) // skipped: none
-                .thenComparing(RunRecord::scheduledTime).thenComparing(RunRecord::attempt));
-        return finished;
+
+        /** Notes a written run record: a final one ended its run (a later final record of it replaces it). */
+        void written(RunRecord run) {
+            if (depth == 0 || !run.status().isFinal()) {
+                return;
+            }
+            Integer at = index.get(run.runId());
+            if (at == null) {
+                index.put(run.runId(), runs.size());
+                runs.add(run);
+            } else {
+                runs.set(at, run);
+            }
+        }
+
+        /** @return the runs that ended since {@code from}, in the order they ended */
+        List<RunRecord> since(int from) {
+            List<RunRecord> window = new ArrayList<>(runs.subList(from, runs.size()));
+            window.sort(Comparator.comparing((RunRecord r) -> r.endTime().orElse(r.scheduledTime())) // skipped
+                    .thenComparing(RunRecord::scheduledTime).thenComparing(RunRecord::attempt));
+            return window;
+        }
     }
 
-    private record Registered(ProviderHandle handle, AtomicReference<Map<String, ?>> properties) {
+    /** The in-memory store, telling {@link EndedRuns} of every run record written. */
+    static final class RecordingStore implements TaskStore {
+        private final TaskStore store;
+        private final EndedRuns ended;
+
+        RecordingStore(TaskStore store, EndedRuns ended) {
+            this.store = store;
+            this.ended = ended;
+        }
+
+        @Override
+        public List<StoredTask> loadTasks() {
+            return store.loadTasks();
+        }
+
+        @Override
+        public Optional<StoredTask> loadTask(TaskId id) {
+            return store.loadTask(id);
+        }
+
+        @Override
+        public void saveTask(StoredTask task) {
+            store.saveTask(task);
+        }
+
+        @Override
+        public void saveTasks(List<StoredTask> tasks) {
+            store.saveTasks(tasks);
+        }
+
+        @Override
+        public void deleteTask(TaskId id) {
+            store.deleteTask(id);
+        }
+
+        @Override
+        public void recordRun(RunRecord run) {
+            store.recordRun(run);
+            ended.written(run);
+        }
+
+        @Override
+        public void recordRuns(List<RunRecord> runs) {
+            store.recordRuns(runs);
+            runs.forEach(ended::written);
+        }
+
+        @Override
+        public void write(RunBatch batch) {
+            store.write(batch);
+            batch.runs().forEach(ended::written);
+        }
+
+        @Override
+        public void savePending(List<PendingRun> runs) {
+            store.savePending(runs);
+        }
+
+        @Override
+        public List<PendingRun> pendingRuns() {
+            return store.pendingRuns();
+        }
+
+        @Override
+        public void removePending(Collection<String> runIds) {
+            store.removePending(runIds);
+        }
+
+        @Override
+        public List<RunRecord> runs(TaskId id, int limit) {
+            return store.runs(id, limit);
+        }
+
+        @Override
+        public Optional<RunRecord> run(String runId) {
+            return store.run(runId);
+        }
+
+        @Override
+        public List<RunRecord> runningRuns() {
+            return store.runningRuns();
+        }
+
+        @Override
+        public void addDeadLetter(DeadLetter deadLetter) {
+            store.addDeadLetter(deadLetter);
+        }
+
+        @Override
+        public List<DeadLetter> deadLetters() {
+            return store.deadLetters();
+        }
+
+        @Override
+        public boolean removeDeadLetter(String runId) {
+            return store.removeDeadLetter(runId);
+        }
+
+        @Override
+        public int pruneRuns(Instant endedBefore, int keepPerTask) {
+            return store.pruneRuns(endedBefore, keepPerTask);
+        }
+
+        @Override
+        public Optional<SchedulerStats.History> history() {
+            return store.history();
+        }
     }
 
     /** The clock the test moves; its zone is the harness's. */
@@ -439,14 +884,41 @@ public final class TaskHarness implements AutoCloseable {
             return zone;
         }
 
+        /** @return a view of this clock in another zone: it reads the harness's current instant too */
         @Override
         public Clock withZone(ZoneId newZone) {
-            return Clock.fixed(now, newZone); // a snapshot: the core only asks for instants
+            return new Zoned(this, Objects.requireNonNull(newZone, "zone"));
         }
 
         @Override
         public Instant instant() {
             return now;
+        }
+    }
+
+    /** The harness clock seen in another zone. */
+    private static final class Zoned extends Clock {
+        private final HarnessClock clock;
+        private final ZoneId zone;
+
+        Zoned(HarnessClock clock, ZoneId zone) {
+            this.clock = clock;
+            this.zone = zone;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return zone;
+        }
+
+        @Override
+        public Clock withZone(ZoneId newZone) {
+            return new Zoned(clock, Objects.requireNonNull(newZone, "zone"));
+        }
+
+        @Override
+        public Instant instant() {
+            return clock.instant();
         }
     }
 

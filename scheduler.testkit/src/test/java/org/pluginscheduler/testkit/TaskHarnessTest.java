@@ -355,4 +355,99 @@ class TaskHarnessTest {
         assertEquals(2, ping.runs);
         assertTrue(h.tasks().stream().noneMatch(t -> t.state() == TaskState.ACTIVE), "" + h.tasks());
     }
+
+    @Test
+    void theClockInAnotherZoneIsLiveNotASnapshot() {
+        TaskHarness h = harness();
+        java.time.Clock paris = h.clock().withZone(ZoneId.of("Europe/Paris"));
+
+        h.advance(Duration.ofHours(1));
+
+        assertEquals(T0.plus(Duration.ofHours(1)), paris.instant(), "the view reads the harness's instant");
+        assertEquals(ZoneId.of("Europe/Paris"), paris.getZone());
+        assertEquals(ZoneId.of("UTC").normalized(), h.clock().getZone().normalized(), "the harness's own zone stays");
+    }
+
+    @Test
+    void anOverflowingAdvanceIsRefusedNamingTheDuration() {
+        TaskHarness h = harness();
+        Duration huge = Duration.ofSeconds(Long.MAX_VALUE);
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> h.advance(huge));
+
+        assertTrue(e.getMessage().contains(huge.toString()), e.getMessage());
+        assertEquals(T0, h.now(), "the clock did not move");
+    }
+
+    /** A provider whose task list the test changes. */
+    static final class Changing implements ScheduledTaskProvider {
+        volatile List<TaskDefinition> definitions;
+
+        Changing(TaskDefinition... definitions) {
+            this.definitions = List.of(definitions);
+        }
+
+        @Override
+        public List<TaskDefinition> tasks() {
+            return definitions;
+        }
+
+        @Override
+        public TaskResult execute(TaskExecution execution) {
+            return TaskResult.success();
+        }
+    }
+
+    @Test
+    void reloadTasksRereadsTheCurrentOwnersProviders() {
+        Changing mine = new Changing(TaskDefinition.builder("one").schedule("every:PT1H").build());
+        Changing theirs = new Changing(TaskDefinition.builder("theirs").schedule("every:PT1H").build());
+        TaskHarness h = harness().owner("other.plugin").provider(theirs).owner("my.plugin").provider(mine);
+        mine.definitions = List.of(TaskDefinition.builder("two").schedule("every:PT1H").build());
+        theirs.definitions = List.of();
+
+        h.scheduler().reloadTasks();
+
+        assertEquals(TaskState.ACTIVE, h.taskInfo("my.plugin:two").state());
+        assertTrue(h.tasks().stream().noneMatch(t -> t.id().id().equals("one") && t.state() == TaskState.ACTIVE),
+                "" + h.tasks());
+        assertEquals(TaskState.ACTIVE, h.taskInfo("other.plugin:theirs").state(), "another owner's is not re-read");
+
+        h.owner("other.plugin").reload();
+        assertTrue(h.tasks().stream().noneMatch(t -> t.id().id().equals("theirs") && t.state() == TaskState.ACTIVE),
+                "" + h.tasks());
+    }
+
+    @Test
+    void advanceReturnsEveryRunThatEndedEvenBeyondTheHistoryLimit() {
+        Recorder provider = new Recorder(TaskDefinition.builder("tick").schedule("every:PT1M").build());
+        TaskHarness h = harness().historyLimit(5).provider(provider);
+
+        List<RunRecord> finished = h.advance(Duration.ofMinutes(19)); // fires at 0, 1, ..., 19
+
+        assertEquals(20, finished.size(), "gathered as they ended, not from the history");
+        assertEquals(5, h.runs("tick").size(), "the history keeps the newest five");
+        assertEquals(T0.plus(Duration.ofMinutes(19)), h.runs("tick").get(0).scheduledTime());
+        assertEquals(List.of(T0.plus(Duration.ofMinutes(20))),
+                h.advance(Duration.ofMinutes(1)).stream().map(RunRecord::scheduledTime).toList(),
+                "the next window returns only its own run");
+        assertThrows(IllegalStateException.class, () -> h.historyLimit(10), "too late once tasks are added");
+        assertThrows(IllegalArgumentException.class, () -> harness().historyLimit(0));
+    }
+
+    @Test
+    void theProblemsOfARejectedLaterConfigurationAreThereWhileTheLastGoodDefinitionRuns() {
+        Ping ping = new Ping();
+        TaskHarness h = harness().task(ping, Map.of("scheduler.id", "ping"));
+        assertEquals(List.of(), h.problems("ping"));
+
+        h.configure(ping, Map.of("scheduler.id", "bad id!"));
+
+        assertEquals(TaskState.ACTIVE, h.taskInfo("ping").state(), "a bad id keeps the last good task: "
+                + h.taskInfo("ping"));
+        List<String> problems = h.problems("ping");
+        assertEquals(1, problems.size(), "" + problems);
+        assertTrue(problems.get(0).startsWith("scheduler.id") && problems.get(0).contains("bad id!"), problems.get(0));
+        assertThrows(IllegalArgumentException.class, () -> h.problems("nothing"));
+    }
 }
