@@ -181,4 +181,43 @@ class TaskHarnessXmlTest {
         assertEquals(List.of(T0.plus(Duration.ofMinutes(10))),
                 h.advance(Duration.ofMinutes(5)).stream().map(RunRecord::scheduledTime).toList());
     }
+
+    /** A task whose run changes its own configuration, as an administrator could while it runs. */
+    @TaskSchedule("on-demand")
+    static final class Reconfigured implements org.pluginscheduler.api.TaskAction {
+        TaskHarness harness;
+        final List<Boolean> cancelled = new ArrayList<>();
+
+        @Override
+        public org.pluginscheduler.api.TaskResult execute(org.pluginscheduler.api.TaskExecution execution) {
+            harness.configure(this, Map.of("scheduler.name", "changed while running"));
+            cancelled.add(execution.isCancelled());
+            return org.pluginscheduler.api.TaskResult.success();
+        }
+    }
+
+    private static final String TASK_ACTION =
+            "<service><provide interface=\"org.pluginscheduler.api.TaskAction\"/></service>";
+
+    @Test
+    void aReactivationCancelsTheRunInProgressAndAModificationDoesNot() throws IOException {
+        component(Reconfigured.class, "", schedule("on-demand") + TASK_ACTION);
+        Reconfigured task = new Reconfigured();
+        TaskHarness h = harness().task(task);
+        task.harness = h;
+
+        h.scheduler().trigger(h.scheduler().resolve("TaskHarnessXmlTest-Reconfigured"));
+
+        assertEquals(List.of(true), task.cancelled, "the component it ran in was deactivated");
+
+        component(Reconfigured.class, "modified=\"modified\"", schedule("on-demand") + TASK_ACTION);
+        Reconfigured modified = new Reconfigured();
+        TaskHarness m = TaskHarness.at(T0, type -> ComponentXml.read(classes));
+        harnesses.add(m);
+        modified.harness = m.task(modified);
+
+        m.scheduler().trigger(m.scheduler().resolve("TaskHarnessXmlTest-Reconfigured"));
+
+        assertEquals(List.of(false), modified.cancelled, "a modified component keeps running");
+    }
 }
