@@ -21,6 +21,9 @@ import org.pluginscheduler.api.TaskSchedule;
  * a single-element annotation (every other element has a default) is named after the annotation type
  * ({@code TaskSchedule} gives {@code task.schedule}); enums become their names, classes their names, arrays arrays
  * of those; every element is a property, defaults included, except an empty array (bnd writes none).
+ *
+ * <p>{@link TaskHarness} uses it only where no component description bnd wrote is at hand ({@link ComponentXml}
+ * reads those): a class of the test sources, or a build that has not run bnd.
  */
 final class ComponentProperties {
 
