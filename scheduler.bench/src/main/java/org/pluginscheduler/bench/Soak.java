@@ -74,10 +74,14 @@ final class Soak {
      * @param lagSlackMillis how much more than 5 ms the fire lag p99 may rise: 0 for the hour-long runs; the short
      *                       form allows more, because over 90 s on H2 the window's p99 swings between ~13 and ~34 ms
      *                       from one 5-second sample to the next
+     * @param fileSlack      how much more than 10% of its size the file may grow over the second half: 0 for the
+     *                       hour-long runs; the short form allows more, because over 90 s its size, judged from two
+     *                       single samples, swings by ~10% as H2 writes and frees chunks (54.0 → 59.8 → 55.9 →
+     *                       63.6 MB from one 5-second sample to the next in a CI run)
      */
     record Plan(String store, int tasks, Duration every, int workMillis, Duration duration, Duration sample,
                 int maxRunsPerTask, int pruneMinutes, Path out, String name, long heapSlackBytes,
-                double lagSlackMillis) {
+                double lagSlackMillis, double fileSlack) {
 
         static Plan parse(Map<String, String> options) {
             String store = options.getOrDefault("--soak", "h2").toLowerCase(Locale.ROOT);
@@ -107,7 +111,7 @@ final class Soak {
             int prune = Integer.parseInt(options.getOrDefault("--prune-minutes", "1"));
             Path out = Path.of(options.getOrDefault("--out", Env.target().resolve("soak").toString()));
             String name = options.getOrDefault("--name", "soak-" + store + "-" + load);
-            return new Plan(store, tasks, every, work, duration, sample, cap, prune, out, name, 0, 0);
+            return new Plan(store, tasks, every, work, duration, sample, cap, prune, out, name, 0, 0, 0);
         }
 
         boolean durable() {
@@ -339,8 +343,10 @@ final class Soak {
             Sample last = samples.get(samples.size() - 1);
             if (plan.durable()) {
                 double growth = (last.fileBytes() - mid.fileBytes()) / (double) last.fileBytes();
-                goals.put("file size plateaus (growth over the second half ≤ 10% of its size)",
-                        verdict(growth <= 0.10, String.format(Locale.ROOT, "%.1f MB at %.1f min → %.1f MB at the "
+                double allowed = 0.10 + plan.fileSlack();
+                goals.put(String.format(Locale.ROOT, "file size plateaus (growth over the second half ≤ %.0f%% of its "
+                        + "size%s)", allowed * 100, plan.fileSlack() > 0 ? ", the short form's allowance" : ""),
+                        verdict(growth <= allowed, String.format(Locale.ROOT, "%.1f MB at %.1f min → %.1f MB at the "
                                 + "end: %+.1f%%", mid.fileBytes() / 1e6, mid.minutes(), last.fileBytes() / 1e6,
                                 growth * 100)));
             }
