@@ -140,7 +140,7 @@ final class HarnessScheduler implements TaskScheduler {
     @Override
     public TaskId addTask(TaskDefinition definition, TaskAction action, boolean replace) {
         String owner = harness.owner();
-        return settled(engine().addTask(0, owner, owner + " 0.0.0", definition, action, replace));
+        return settled(engine().addTask(harness.bundleId(owner), owner, owner + " 0.0.0", definition, action, replace));
     }
 
     @Override

@@ -84,7 +84,9 @@ import org.slf4j.LoggerFactory;
  * <li>A timeout cannot stop code running on the test's own thread: when the clock passes a run's deadline (only
  * possible if the task code advances the clock itself) the core records the timeout as in production,
  * {@link org.pluginscheduler.api.TaskExecution#isCancelled()} answers true and the test thread's interrupt flag is
- * set until the run returns (it is cleared then); a run that never returns hangs the test.</li>
+ * set until the run returns (it is cleared then); a run that never returns hangs the test. Runs that start while
+ * it is still going (its code advances the clock) start with the flag clear, and it is set again when control is
+ * back in the timed-out run.</li>
  * <li>There are no worker pools: priorities and pool sizes have no effect, runs never execute in parallel, and
  * stuck runs are not detected. Contention (overlap, lock keys, timeouts) is tested by a run that calls
  * {@link #advance} inside its own code: other work falls due while it is still going.</li>
@@ -127,7 +129,8 @@ public final class TaskHarness implements AutoCloseable {
     private final HarnessScheduler scheduler;
     private final Map<Object, Registered> registered = new IdentityHashMap<>();
     private String owner = TestExecution.DEFAULT_OWNER;
-    private long nextBundleId = 1;
+    /** One bundle id per owner, as each plugin is one bundle: its providers, services and ad-hoc tasks share it. */
+    private final Map<String, Long> bundleIds = new HashMap<>();
     private boolean closed;
 
     private TaskHarness(Instant start, ComponentXml.Source components) {
@@ -310,7 +313,7 @@ public final class TaskHarness implements AutoCloseable {
         } else {
             base = annotated(type, configuration);
         }
-        Registered r = new Registered(service, owner, nextBundleId++, "task service " + type.getName(), component,
+        Registered r = new Registered(service, owner, bundleId(owner), "task service " + type.getName(), component,
                 base);
         registered.put(service, r);
         if (r.required() && configuration.isEmpty()) {
@@ -602,6 +605,11 @@ public final class TaskHarness implements AutoCloseable {
         return owner;
     }
 
+    /** @return the bundle id of {@code owner}, the same for every provider, task service and ad-hoc task of it */
+    long bundleId(String owner) {
+        return bundleIds.computeIfAbsent(owner, o -> (long) bundleIds.size() + 1);
+    }
+
     TaskId id(String taskId) {
         Objects.requireNonNull(taskId, "taskId");
         return engine.resolve(taskId);
@@ -618,7 +626,7 @@ public final class TaskHarness implements AutoCloseable {
         if (registered.containsKey(provider)) {
             throw new IllegalArgumentException("already registered: " + provider);
         }
-        Registered r = new Registered(provider, owner, nextBundleId++, "provider " + provider.getClass().getName(),
+        Registered r = new Registered(provider, owner, bundleId(owner), "provider " + provider.getClass().getName(),
                 null, null);
         registered.put(provider, r);
         r.handle = ProviderHandle.forProvider(r.owner, r.bundleId, r.owner + " 0.0.0", r.label + " of " + r.owner,
@@ -935,8 +943,25 @@ public final class TaskHarness implements AutoCloseable {
             this.clock = clock;
         }
 
-        private record Deadline(Instant at, Duration timeout, ExecutableRun run, boolean[] returned) {
+        private record Deadline(Instant at, Duration timeout, Running running) {
         }
+
+        /** A run in progress on the test's thread. */
+        private static final class Running {
+            final ExecutableRun run;
+            /** Whether its interrupt flag is set (by its timeout); the thread's flag shows it while it is on top. */
+            boolean interrupted;
+            boolean returned;
+
+            Running(ExecutableRun run) {
+                this.run = run;
+            }
+        }
+
+        /** The runs in progress, innermost first: a run's code may advance the clock and so run others. */
+        private final ArrayDeque<Running> running = new ArrayDeque<>();
+        /** The flag was set outside any run when the outermost run started: set again when it returns. */
+        private boolean outsideInterrupted;
 
         @Override
         public void execute(ExecutableRun run) {
@@ -952,21 +977,43 @@ public final class TaskHarness implements AutoCloseable {
             return queue.poll();
         }
 
+        /**
+         * Runs one run on this thread. Runs nest when task code advances the clock, and they share the thread's
+         * interrupt flag: so the flag of the enclosing run (set by its timeout) is saved and cleared before a nested
+         * run starts and set again when control is back in it, and a timeout that falls due while a nested run is
+         * on top is noted for its own run and set only once that run is on top again.
+         */
         void runWatched(ExecutableRun run) {
-            boolean[] returned = new boolean[1];
+            Running enclosing = running.peek();
+            if (Thread.interrupted()) { // set for the enclosing run (or by code outside any run): keep it for it
+                if (enclosing != null) {
+                    enclosing.interrupted = true;
+                } else {
+                    outsideInterrupted = true;
+                }
+            }
+            Running current = new Running(run);
+            running.push(current);
             Deadline deadline = null;
             if (run.timeout().isPresent()) {
-                deadline = new Deadline(clock.instant().plus(run.timeout().get()), run.timeout().get(), run, returned);
+                deadline = new Deadline(clock.instant().plus(run.timeout().get()), run.timeout().get(), current);
                 deadlines.add(deadline);
             }
             try {
                 run.run();
             } finally {
-                returned[0] = true;
+                current.returned = true;
+                running.pop();
                 if (deadline != null) {
                     deadlines.remove(deadline);
                 }
-                Thread.interrupted(); // a timeout interrupted the test's thread: that ends with the run
+                Thread.interrupted(); // a timeout interrupted this run: that ends with the run
+                if (enclosing != null ? enclosing.interrupted : outsideInterrupted) {
+                    if (enclosing == null) {
+                        outsideInterrupted = false;
+                    }
+                    Thread.currentThread().interrupt();
+                }
             }
         }
 
@@ -974,8 +1021,16 @@ public final class TaskHarness implements AutoCloseable {
         Optional<Instant> fireDeadlines(Instant now) {
             while (!deadlines.isEmpty() && !deadlines.peek().at().isAfter(now)) {
                 Deadline d = deadlines.poll();
-                if (!d.returned()[0]) {
-                    d.run().timedOut(d.timeout());
+                if (!d.running().returned) {
+                    boolean flag = Thread.interrupted();
+                    d.running().run.timedOut(d.timeout());
+                    if (Thread.interrupted()) { // the core interrupted "its thread": the flag is that run's
+                        d.running().interrupted = true;
+                    }
+                    Running top = running.peek();
+                    if (flag || top != null && top.interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
             }
             return deadlines.isEmpty() ? Optional.empty() : Optional.of(deadlines.peek().at());

@@ -450,4 +450,69 @@ class TaskHarnessTest {
         assertTrue(problems.get(0).startsWith("scheduler.id") && problems.get(0).contains("bad id!"), problems.get(0));
         assertThrows(IllegalArgumentException.class, () -> h.problems("nothing"));
     }
+    // --- an interrupt belongs to the run it was meant for ----------------------------------------------------------
+
+    static final List<Boolean> seenByInner = new ArrayList<>();
+    static final List<Boolean> seenByOuterAfterAdvance = new ArrayList<>();
+
+    /** A run that passes its own one-minute deadline inside its code while another task's runs fall due. */
+    @TaskSchedule(value = "on-demand", timeout = "PT1M")
+    static final class SlowOuter implements TaskAction {
+        TaskHarness harness;
+
+        @Override
+        public TaskResult execute(TaskExecution execution) {
+            harness.advance(Duration.ofMinutes(5)); // its deadline at +1m; Inner runs at +2m and +4m
+            seenByOuterAfterAdvance.add(Thread.currentThread().isInterrupted());
+            return TaskResult.success();
+        }
+    }
+
+    @TaskSchedule("every:PT2M")
+    static final class Inner implements Runnable {
+        @Override
+        public void run() {
+            seenByInner.add(Thread.currentThread().isInterrupted());
+        }
+    }
+
+    @Test
+    void aTimedOutRunsInterruptStaysWithItUntilItReturnsAndNoOtherRunStartsInterrupted() {
+        seenByInner.clear();
+        seenByOuterAfterAdvance.clear();
+        TaskHarness h = harness();
+        SlowOuter outer = new SlowOuter();
+        outer.harness = h;
+        h.task(outer).task(new Inner());
+        h.advance(Duration.ofSeconds(30)); // Inner's first fire, not nested
+        seenByInner.clear();
+
+        h.scheduler().trigger(h.scheduler().resolve("TaskHarnessTest-SlowOuter"));
+
+        assertEquals(List.of(false, false), seenByInner, "Inner's runs at +2m and +4m did not time out");
+        assertEquals(List.of(true), seenByOuterAfterAdvance, "the timed-out run's flag is set until it returns");
+        assertFalse(Thread.currentThread().isInterrupted(), "cleared once the timed-out run returned");
+        assertEquals(RunStatus.TIMED_OUT, h.runs("TaskHarnessTest-SlowOuter").get(0).status());
+    }
+
+    @Test
+    void adHocTasksOfEachOwnerAreRegisteredUnderThatOwner() {
+        TaskHarness h = harness();
+        h.owner("plugin.a");
+        TaskId one = h.scheduler().addTask(TaskDefinition.builder("one").schedule("on-demand").build(),
+                e -> TaskResult.success(), false);
+        h.owner("plugin.b");
+        TaskId two = h.scheduler().addTask(TaskDefinition.builder("two").schedule("on-demand").build(),
+                e -> TaskResult.success(), false);
+        h.owner("plugin.a");
+        TaskId three = h.scheduler().addTask(TaskDefinition.builder("three").schedule("on-demand").build(),
+                e -> TaskResult.success(), false);
+
+        assertEquals("plugin.b", two.owner());
+        assertEquals("plugin.a", three.owner());
+        for (TaskId id : List.of(one, two, three)) {
+            assertTrue(h.tasks().stream().anyMatch(t -> t.id().equals(id)), id + " registered as returned: "
+                    + h.tasks());
+        }
+    }
 }
