@@ -17,6 +17,9 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import javax.xml.XMLConstants;
@@ -51,9 +54,23 @@ final class ComponentXml {
      *                            and reactivates the component
      * @param properties          its component properties, {@code component.name} included
      * @param source              where it was read from, for messages
+     * @param enabled             its {@code enabled} attribute: SCR does not enable a component that says false
+     * @param factory             its {@code factory} attribute, or null: SCR registers a {@code ComponentFactory}
+     *                            for a factory component, not its services
      */
     record Component(String name, String implementation, List<String> provides, String configurationPolicy,
-                     List<String> configurationPids, String modified, Map<String, Object> properties, String source) {
+                     List<String> configurationPids, String modified, Map<String, Object> properties, String source,
+                     boolean enabled, String factory) {
+    }
+
+    /**
+     * A description that could not be read.
+     *
+     * @param source         the file
+     * @param implementation the implementation class it names, null if that cannot be told (not well-formed XML)
+     * @param problem        what is wrong
+     */
+    record Broken(String source, String implementation, String problem) {
     }
 
     /**
@@ -63,10 +80,36 @@ final class ComponentXml {
      * @param anyXml     whether that entry holds any component description: if it does, bnd has run
      * @param components every component description in it
      */
-    record Found(String root, boolean anyXml, List<Component> components) {
-        /** @return the component whose implementation class is {@code type} */
+    record Found(String root, boolean anyXml, List<Component> components, List<Broken> broken) {
+        /**
+         * @return the component whose implementation class is {@code type}
+         * @throws IllegalStateException naming the files if two descriptions name that class (a stale one left by
+         *                               a build without {@code clean}), if the one describing it cannot be read, or
+         *                               if none does and a description that cannot be read might
+         */
         Optional<Component> of(Class<?> type) {
-            return components.stream().filter(c -> c.implementation().equals(type.getName())).findFirst();
+            String name = type.getName();
+            List<Component> matches = components.stream().filter(c -> c.implementation().equals(name)).toList();
+            List<Broken> itsBroken = broken.stream().filter(b -> name.equals(b.implementation())).toList();
+            if (!itsBroken.isEmpty()) {
+                throw new IllegalStateException(name + ": its component description cannot be read: "
+                        + itsBroken.get(0).problem());
+            }
+            if (matches.size() > 1) {
+                throw new IllegalStateException(name + " is the implementation of " + matches.size()
+                        + " component descriptions: " + matches.stream().map(Component::source).toList()
+                        + "; a renamed component leaves its old file in target/classes until mvn clean (and SCR "
+                        + "reads only those the manifest's Service-Component lists): run mvn clean");
+            }
+            if (matches.isEmpty()) {
+                List<Broken> unknown = broken.stream().filter(b -> b.implementation() == null).toList();
+                if (!unknown.isEmpty()) {
+                    throw new IllegalStateException("no readable component description of " + name + " in " + root
+                            + ", and these cannot be read, so whether one of them describes it cannot be told: "
+                            + unknown.stream().map(Broken::problem).toList());
+                }
+            }
+            return matches.stream().findFirst();
         }
     }
 
@@ -82,7 +125,7 @@ final class ComponentXml {
     static final Source CLASS_PATH = type -> {
         Optional<Path> root = rootOf(type);
         if (root.isEmpty()) {
-            return new Found("(no code source for " + type.getName() + ")", false, List.of());
+            return new Found("(no code source for " + type.getName() + ")", false, List.of(), List.of());
         }
         return CACHE.computeIfAbsent(root.get().toString(), k -> read(root.get()));
     };
@@ -105,54 +148,103 @@ final class ComponentXml {
     }
 
     /**
-     * Reads every component description of a class path entry: the {@code OSGI-INF/*.xml} files of a directory or
-     * a jar (the metatype descriptions, in a sub-folder, are not components).
+     * Reads the component descriptions of a class path entry as SCR does: those its manifest's
+     * {@code Service-Component} header lists (entries may hold wildcards in their last segment, e.g.
+     * {@code OSGI-INF/*.xml}) when it has that header, otherwise every {@code OSGI-INF/*.xml} of the directory or
+     * jar (the metatype descriptions, in a sub-folder, are not components). A file that cannot be read is kept as
+     * {@link Broken}: it fails only a lookup it may concern ({@link Found#of}).
      *
-     * @throws IllegalStateException naming the file if one cannot be read
+     * @throws IllegalStateException naming the entry if its manifest or file list cannot be read
      */
     static Found read(Path root) {
         List<Component> components = new ArrayList<>();
-        boolean anyXml = false;
+        List<Broken> broken = new ArrayList<>();
         if (Files.isDirectory(root)) {
-            Path dir = root.resolve("OSGI-INF");
-            if (Files.isDirectory(dir)) {
-                List<Path> files;
-                try (Stream<Path> list = Files.list(dir)) {
-                    files = list.filter(p -> p.getFileName().toString().endsWith(".xml") && Files.isRegularFile(p))
-                            .sorted().toList();
+            List<String> files;
+            try (Stream<Path> walk = Files.walk(root)) {
+                files = walk.filter(Files::isRegularFile).map(p -> root.relativize(p).toString().replace('\\', '/'))
+                        .sorted().toList();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot list " + root + ": " + e, e);
+            }
+            Manifest manifest = null;
+            Path mf = root.resolve("META-INF/MANIFEST.MF");
+            if (Files.isRegularFile(mf)) {
+                try (InputStream in = Files.newInputStream(mf)) {
+                    manifest = new Manifest(in);
                 } catch (IOException e) {
-                    throw new IllegalStateException("cannot list " + dir + ": " + e, e);
+                    throw new IllegalStateException("cannot read " + mf + ": " + e, e);
                 }
-                for (Path file : files) {
-                    try (InputStream in = Files.newInputStream(file)) {
-                        List<Component> read = parse(in, file.toString(), entry -> open(root.resolve(entry)));
-                        anyXml |= !read.isEmpty();
-                        components.addAll(read);
-                    } catch (IOException e) {
-                        throw new IllegalStateException("cannot read " + file + ": " + e, e);
-                    }
+            }
+            for (String name : descriptions(manifest, files, root + "/", broken)) {
+                Path file = root.resolve(name);
+                try (InputStream in = Files.newInputStream(file)) {
+                    parse(in, file.toString(), entry -> open(root.resolve(entry)), components, broken);
+                } catch (IOException e) {
+                    broken.add(new Broken(file.toString(), null, "cannot read " + file + ": " + e));
                 }
             }
         } else if (Files.isRegularFile(root)) {
             try (JarFile jar = new JarFile(root.toFile())) {
-                for (JarEntry e : Collections.list(jar.entries())) {
-                    String name = e.getName();
-                    if (name.startsWith("OSGI-INF/") && name.endsWith(".xml") && name.indexOf('/', 9) < 0) {
-                        try (InputStream in = jar.getInputStream(e)) {
-                            List<Component> read = parse(in, root + "!/" + name, entry -> {
-                                JarEntry properties = jar.getJarEntry(entry);
-                                return properties == null ? null : jar.getInputStream(properties);
-                            });
-                            anyXml |= !read.isEmpty();
-                            components.addAll(read);
-                        }
+                List<String> files = Collections.list(jar.entries()).stream().filter(e -> !e.isDirectory())
+                        .map(JarEntry::getName).sorted().toList();
+                for (String name : descriptions(jar.getManifest(), files, root + "!/", broken)) {
+                    try (InputStream in = jar.getInputStream(jar.getJarEntry(name))) {
+                        parse(in, root + "!/" + name, entry -> {
+                            JarEntry properties = jar.getJarEntry(entry);
+                            return properties == null ? null : jar.getInputStream(properties);
+                        }, components, broken);
                     }
                 }
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read " + root + ": " + e, e);
             }
         }
-        return new Found(root.toString(), anyXml, List.copyOf(components));
+        return new Found(root.toString(), !components.isEmpty() || !broken.isEmpty(), List.copyOf(components),
+                List.copyOf(broken));
+    }
+
+    /**
+     * @param manifest the entry's manifest, or null
+     * @param files    every file of the entry, as paths relative to it
+     * @return the files SCR reads as component descriptions: the manifest's {@code Service-Component} entries if
+     *         it has that header (a listed file that does not exist is noted as broken), else
+     *         {@code OSGI-INF/*.xml}
+     */
+    static List<String> descriptions(Manifest manifest, List<String> files, String prefix, List<Broken> broken) {
+        String header = manifest == null ? null : manifest.getMainAttributes().getValue("Service-Component");
+        if (header == null) {
+            return files.stream().filter(f -> f.startsWith("OSGI-INF/") && f.endsWith(".xml")
+                    && f.indexOf('/', 9) < 0).toList();
+        }
+        List<String> out = new ArrayList<>();
+        for (String clause : header.split(",")) {
+            String path = clause.split(";")[0].trim();
+            if (path.startsWith("/")) {
+                path = path.substring(1);
+            }
+            if (path.isEmpty()) {
+                continue;
+            }
+            int slash = path.lastIndexOf('/');
+            String folder = path.substring(0, slash + 1);
+            String last = path.substring(slash + 1);
+            if (last.contains("*")) {
+                Pattern glob = Pattern.compile(Stream.of(last.split("\\*", -1)).map(Pattern::quote)
+                        .collect(Collectors.joining(".*")));
+                files.stream().filter(f -> f.startsWith(folder) && f.indexOf('/', folder.length()) < 0
+                        && glob.matcher(f.substring(folder.length())).matches() && !out.contains(f))
+                        .forEach(out::add);
+            } else if (files.contains(path)) {
+                if (!out.contains(path)) {
+                    out.add(path);
+                }
+            } else {
+                broken.add(new Broken(prefix + path, null, prefix + path
+                        + " is listed in the manifest's Service-Component but does not exist"));
+            }
+        }
+        return out;
     }
 
     private static InputStream open(Path file) throws IOException {
@@ -165,11 +257,15 @@ final class ComponentXml {
     }
 
     /**
-     * @param xml    a component description: a {@code component} element, or any element holding some
+     * Reads one file: its components go to {@code components}; if it is not well-formed, or a component of it
+     * cannot be read, that goes to {@code broken} (with the implementation class where it can be told).
+     *
+     * @param xml    a component description: a {@code component} element, or any element holding some (a file
+     *               that is neither holds none)
      * @param source its name, for messages
-     * @return its components; none if it is not a component description
      */
-    static List<Component> parse(InputStream xml, String source, Entries entries) throws IOException {
+    static void parse(InputStream xml, String source, Entries entries, List<Component> components,
+                      List<Broken> broken) throws IOException {
         Element root;
         try {
             DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
@@ -180,17 +276,34 @@ final class ComponentXml {
             builder.setErrorHandler(null);
             root = builder.parse(xml).getDocumentElement();
         } catch (ParserConfigurationException | SAXException e) {
-            throw new IllegalStateException(source + " is not well-formed XML: " + e.getMessage(), e);
+            broken.add(new Broken(source, null, source + " is not well-formed XML: " + e.getMessage()));
+            return;
         }
-        List<Component> components = new ArrayList<>();
+        List<Element> elements = new ArrayList<>();
         if (isComponent(root, true)) {
-            components.add(component(root, source, entries));
+            elements.add(root);
         } else {
-            for (Element child : children(root)) {
-                if (isComponent(child, false)) {
-                    components.add(component(child, source, entries));
-                }
+            children(root).stream().filter(child -> isComponent(child, false)).forEach(elements::add);
+        }
+        for (Element element : elements) {
+            try {
+                components.add(component(element, source, entries));
+            } catch (IllegalStateException e) {
+                String implementation = children(element).stream()
+                        .filter(c -> "implementation".equals(c.getLocalName()))
+                        .map(c -> c.getAttribute("class").trim()).filter(c -> !c.isEmpty()).findFirst().orElse(null);
+                broken.add(new Broken(source, implementation, e.getMessage()));
             }
+        }
+    }
+
+    /** @return the components of one file; throws naming the file if it or one of them cannot be read */
+    static List<Component> parse(InputStream xml, String source, Entries entries) throws IOException {
+        List<Component> components = new ArrayList<>();
+        List<Broken> broken = new ArrayList<>();
+        parse(xml, source, entries, components, broken);
+        if (!broken.isEmpty()) {
+            throw new IllegalStateException(broken.get(0).problem());
         }
         return components;
     }
@@ -230,9 +343,12 @@ final class ComponentXml {
         List<String> pids = c.hasAttribute("configuration-pid")
                 ? List.of(c.getAttribute("configuration-pid").trim().split("\\s+")) : List.of(name);
         String modified = c.hasAttribute("modified") ? c.getAttribute("modified").trim() : null;
+        boolean enabled = !c.hasAttribute("enabled") || Boolean.parseBoolean(c.getAttribute("enabled").trim());
+        String factory = c.hasAttribute("factory") && !c.getAttribute("factory").isBlank()
+                ? c.getAttribute("factory").trim() : null;
         return new Component(name, implementation, List.copyOf(provides), policy, pids,
                 modified == null || modified.isEmpty() ? null : modified, Collections.unmodifiableMap(properties),
-                source);
+                source, enabled, factory);
     }
 
     private static Map<String, Object> entry(String entry, String source, Entries entries) throws IOException {

@@ -137,9 +137,11 @@ class ComponentXmlTest {
                   <property name="scheduler.retries" type="Integer" value="three"/>
                   <implementation class="com.acme.Bad"/>
                 </scr:component>""");
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ComponentXml.read(root));
-        assertTrue(e.getMessage().contains("bad.xml") && e.getMessage().contains("scheduler.retries"),
-                e.getMessage());
+        ComponentXml.Found found = ComponentXml.read(root); // fails only a lookup of com.acme.Bad
+        assertEquals(1, found.broken().size(), "" + found);
+        ComponentXml.Broken bad = found.broken().get(0);
+        assertEquals("com.acme.Bad", bad.implementation());
+        assertTrue(bad.problem().contains("bad.xml") && bad.problem().contains("scheduler.retries"), bad.problem());
     }
 
     @Test
