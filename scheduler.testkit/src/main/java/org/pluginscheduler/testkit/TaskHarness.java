@@ -107,6 +107,12 @@ import org.slf4j.LoggerFactory;
  * same.</li>
  * <li>Group limits, tenants other than those given to {@link #tenants}, persistent stores, Config Admin jobs and
  * failure handler services are not part of the harness. Not thread-safe: drive it from one thread.</li>
+ * <li>{@link #configure} changes only the service properties the scheduler reads: it does not call the
+ * component's {@code @Activate}/{@code @Modified} methods (fields the component reads from its configuration keep
+ * their values: a test calls those methods itself), and a component without a {@code modified} method is re-added
+ * as the same object, where the runtime creates a new instance.</li>
+ * <li>Factory components and components that are not enabled register no task (see {@link #task(Object, Map)}).
+ * </li>
  * </ul>
  */
 public final class TaskHarness implements AutoCloseable {
@@ -265,7 +271,18 @@ public final class TaskHarness implements AutoCloseable {
      * ({@code component.name}, which gives the default task id: {@code @Component(name = "acme.named")} gives
      * {@code named}), its {@code configuration-policy}, its {@code modified} method (see {@link #configure}) and
      * its services. A component whose configuration is required ({@code configurationPolicy = REQUIRE}) is not
-     * registered without one: its task appears once {@link #configure} gives a configuration.
+     * registered without one: its task appears once {@link #configure} gives a configuration. As SCR, the harness
+     * reads only the descriptions the manifest's {@code Service-Component} header lists when the folder or jar has
+     * a {@code META-INF/MANIFEST.MF} with that header (bnd-maven-plugin writes one), so a description left in
+     * {@code target/classes} by a renamed component is not read; two descriptions of one class are refused, naming
+     * both files. A description that cannot be read fails only the class it describes (or, if it does not say,
+     * a class that no readable description describes). A component that is not enabled ({@code enabled="false"})
+     * or is a factory component ({@code factory="..."}) registers no task: SCR registers no such service (its
+     * {@code Runnable}/{@code TaskAction} only once a factory's {@code newInstance} is called, which the harness
+     * does not do); the harness logs that at INFO. A configuration cannot change {@code component.name} or
+     * {@code component.id}: SCR sets them after laying the configuration over the properties. An instance of a
+     * subclass (an anonymous stub, a spy) takes the description of the nearest superclass that has one, each
+     * looked up in the folder or jar that class was loaded from.
      *
      * <p>Only where that directory or jar holds no component description at all (a class of the test sources,
      * or a build that has not run bnd, such as some IDE builds) are the properties read from the class's
@@ -274,12 +291,18 @@ public final class TaskHarness implements AutoCloseable {
      * A class without {@code @TaskSchedule} then takes its properties from {@code configuration} alone (it needs
      * {@value TaskSchedule#SCHEDULE_PROPERTY}, and {@code scheduler.id} or {@code component.name}). A description
      * left by an earlier build is read as it is: build with Maven (or let the IDE run bnd) after changing
-     * {@code @Component} or {@code @TaskSchedule}.
+     * {@code @Component} or {@code @TaskSchedule}. In that fallback the nearest class up the hierarchy that carries
+     * {@code @TaskSchedule} gives the properties (and the class name).
      *
      * @param service       a {@link Runnable} or a {@link TaskAction}
      * @param configuration property name to value, e.g. {@code scheduler.task.schedule} → {@code every:PT1H}
      * @throws IllegalArgumentException as {@link #task(Object)} does, and if the component's
-     *                                  {@code configuration-policy} is {@code ignore} and a configuration is given
+     *                                  {@code configuration-policy} is {@code ignore} and a configuration is given, or
+     *                                  if its properties (with the configuration) have no
+     *                                  {@value TaskSchedule#SCHEDULE_PROPERTY}: the runtime tracks only services
+     *                                  with it, so such a service is not a task
+     * @throws IllegalStateException    naming the files if two component descriptions name the service's class, or
+     *                                  the one that may describe it cannot be read
      * @return this harness
      */
     public TaskHarness task(Object service, Map<String, ?> configuration) {
@@ -293,10 +316,33 @@ public final class TaskHarness implements AutoCloseable {
         if (registered.containsKey(service)) {
             throw new IllegalArgumentException("already registered: " + service);
         }
-        ComponentXml.Found found = components.find(type);
-        ComponentXml.Component component = found.of(type).orElse(null);
+        ComponentXml.Component component = null;
+        Class<?> described = null; // the class whose description or @TaskSchedule gives the properties
+        for (Class<?> c = type; c != null && c != Object.class && component == null; c = c.getSuperclass()) {
+            ComponentXml.Found found = components.find(c); // each class in its own folder or jar
+            component = found.of(c).orElse(null);
+            if (component == null && found.anyXml() && c.isAnnotationPresent(TaskSchedule.class)) {
+                throw new IllegalArgumentException(c.getName() + " carries @TaskSchedule but bnd wrote no component"
+                        + " for it among the component descriptions (OSGI-INF/*.xml) of " + found.root()
+                        + ": without @Component the runtime never registers it");
+            }
+            described = c;
+        }
         Map<String, ?> base;
         if (component != null) {
+            if (!component.enabled() || component.factory() != null) {
+                String why = component.enabled() ? "a factory component (factory=\"" + component.factory()
+                        + "\"): SCR registers a ComponentFactory, not its services, until newInstance"
+                        : "not enabled (enabled=\"false\"): SCR registers none of its services";
+                LOG.info("Component {} ({}) is {}; no task is registered for it", component.name(),
+                        component.source(), why);
+                Registered r = new Registered(service, owner, bundleId(owner), "task service " + type.getName(),
+                        component, component.properties());
+                r.inactive = true;
+                r.configured = !configuration.isEmpty();
+                registered.put(service, r);
+                return this;
+            }
             if (component.provides().stream().noneMatch(TASK_SERVICES::contains)) {
                 throw new IllegalArgumentException(type.getName() + ": its component " + component.name() + " ("
                         + component.source() + ") registers no Runnable or TaskAction service (it provides "
@@ -306,24 +352,40 @@ public final class TaskHarness implements AutoCloseable {
             }
             ignoredConfiguration(component, type, configuration);
             base = component.properties();
-        } else if (found.anyXml() && type.isAnnotationPresent(TaskSchedule.class)) {
-            throw new IllegalArgumentException(type.getName() + " carries @TaskSchedule but bnd wrote no component "
-                    + "for it among the component descriptions (OSGI-INF/*.xml) of " + found.root()
-                    + ": without @Component the runtime never registers it");
         } else {
-            base = annotated(type, configuration);
+            Class<?> annotated = type;
+            while (annotated != null && !annotated.isAnnotationPresent(TaskSchedule.class)) {
+                annotated = annotated.getSuperclass();
+            }
+            base = annotated(annotated == null ? type : annotated, configuration);
         }
         Registered r = new Registered(service, owner, bundleId(owner), "task service " + type.getName(), component,
                 base);
-        registered.put(service, r);
         if (r.required() && configuration.isEmpty()) {
+            registered.put(service, r);
             LOG.info("Component {} requires a configuration: its task appears once configure(...) gives one",
                     component.name());
             return this;
         }
-        r.properties.set(merged(base, configuration));
+        Map<String, ?> properties = merged(r, configuration);
+        scheduled(type, properties);
+        registered.put(service, r);
+        r.configured = !configuration.isEmpty();
+        r.properties.set(properties);
         activate(r);
         return this;
+    }
+
+    /**
+     * A service without {@value TaskSchedule#SCHEDULE_PROPERTY} is not a task: the runtime's reference targets
+     * {@code (scheduler.task.schedule=*)}, so it never sees it.
+     */
+    private static void scheduled(Class<?> type, Map<String, ?> properties) {
+        if (properties.get(TaskSchedule.SCHEDULE_PROPERTY) == null) {
+            throw new IllegalArgumentException(type.getName() + ": its properties have no "
+                    + TaskSchedule.SCHEDULE_PROPERTY + " (from @TaskSchedule or the configuration), so the "
+                    + "scheduler, which tracks only services with that property, never sees it");
+        }
     }
 
     private static void ignoredConfiguration(ComponentXml.Component component, Class<?> type,
@@ -349,9 +411,22 @@ public final class TaskHarness implements AutoCloseable {
         return ComponentProperties.ofTaskService(type);
     }
 
-    private static Map<String, ?> merged(Map<String, ?> base, Map<String, ?> configuration) {
-        Map<String, Object> merged = new LinkedHashMap<>(base);
+    /**
+     * The configuration laid over the component properties; with a description, {@code component.name} and
+     * {@code component.id} stay SCR's (it sets them after the configuration), so a configuration cannot rename it.
+     */
+    private static Map<String, ?> merged(Registered r, Map<String, ?> configuration) {
+        Map<String, Object> merged = new LinkedHashMap<>(r.base);
         merged.putAll(configuration);
+        if (r.component != null) {
+            for (String key : List.of("component.name", "component.id")) {
+                if (r.base.containsKey(key)) {
+                    merged.put(key, r.base.get(key));
+                } else {
+                    merged.remove(key);
+                }
+            }
+        }
         return merged;
     }
 
@@ -371,10 +446,18 @@ public final class TaskHarness implements AutoCloseable {
      * </ul>
      * Without a component description (see {@link #task(Object, Map)}) whether the component has a modified method
      * is unknown: a change is then a modification. A definition that a configuration makes invalid is reported as
-     * at run time (see {@link #problems}). Runs nothing.
+     * at run time (see {@link #problems}). Deleting a configuration that does not exist (empty when the service
+     * has none) does nothing, as in SCR. Runs nothing.
+     *
+     * <p>{@code configure} changes the service properties the scheduler reads, nothing else: it does not call the
+     * component's own {@code @Activate} or {@code @Modified} methods, so fields the component sets from its
+     * configuration keep their values (a test that needs them changed calls those methods itself, with the same
+     * values). Without a {@code modified} method the harness re-registers the same object, where the runtime
+     * creates a new instance of the component.
      *
      * @throws IllegalArgumentException if {@code service} was not added as a task service, or its component's
-     *                                  {@code configuration-policy} is {@code ignore}
+     *                                  {@code configuration-policy} is {@code ignore}, or if the properties with
+     *                                  this configuration have no {@value TaskSchedule#SCHEDULE_PROPERTY}
      * @return this harness
      */
     public TaskHarness configure(Object service, Map<String, ?> configuration) {
@@ -387,12 +470,23 @@ public final class TaskHarness implements AutoCloseable {
         if (r.component != null) {
             ignoredConfiguration(r.component, service.getClass(), configuration);
         }
+        if (configuration.isEmpty() && !r.configured) {
+            return this; // deleting a configuration that does not exist: SCR does nothing
+        }
+        if (r.inactive) {
+            r.configured = !configuration.isEmpty();
+            return this;
+        }
         if (r.required() && configuration.isEmpty()) {
+            r.configured = false;
             deactivate(r);
             r.properties.set(null);
             return this;
         }
-        r.properties.set(merged(r.base, configuration));
+        Map<String, ?> properties = merged(r, configuration);
+        scheduled(service.getClass(), properties);
+        r.configured = !configuration.isEmpty();
+        r.properties.set(properties);
         if (r.handle == null) {
             activate(r);
         } else if (r.component == null || r.component.modified() != null) {
@@ -707,6 +801,10 @@ public final class TaskHarness implements AutoCloseable {
         ProviderHandle handle;
         /** The id of a task service's last definition without problems. */
         volatile String lastGoodId;
+        /** Whether a task service has a configuration now (a deletion of none does nothing). */
+        boolean configured;
+        /** A disabled or factory component: SCR registers none of its services, so it is never activated. */
+        boolean inactive;
 
         Registered(Object key, String owner, long bundleId, String label, ComponentXml.Component component,
                    Map<String, ?> base) {

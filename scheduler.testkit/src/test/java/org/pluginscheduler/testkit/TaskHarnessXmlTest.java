@@ -45,7 +45,12 @@ class TaskHarnessXmlTest {
 
     /** Writes the component description of {@code type} as bnd would. */
     private void component(Class<?> type, String attributes, String body) throws IOException {
-        ComponentXmlTest.write(classes, "OSGI-INF/" + type.getName() + ".xml", """
+        component(type.getName(), type, attributes, body);
+    }
+
+    /** Writes a component description of {@code type} into {@code OSGI-INF/<file>.xml}. */
+    private void component(String file, Class<?> type, String attributes, String body) throws IOException {
+        ComponentXmlTest.write(classes, "OSGI-INF/" + file + ".xml", """
                 <?xml version="1.0" encoding="UTF-8"?>
                 <scr:component xmlns:scr="http://www.osgi.org/xmlns/scr/v1.3.0" %s>
                 %s
@@ -219,5 +224,151 @@ class TaskHarnessXmlTest {
         m.scheduler().trigger(m.scheduler().resolve("TaskHarnessXmlTest-Reconfigured"));
 
         assertEquals(List.of(false), modified.cancelled, "a modified component keeps running");
+    }
+    // --- what SCR registers, and what it does not ------------------------------------------------------------------
+
+    @TaskSchedule("every:PT1M")
+    static final class Plain implements Runnable {
+        @Override
+        public void run() {
+        }
+    }
+
+    @Test
+    void onlyTheDescriptionsTheManifestListsAreRead() throws IOException {
+        // renamed from a.old to b.new without mvn clean: bnd leaves OSGI-INF/a.old.xml in target/classes
+        component("a.old", Plain.class, "name=\"a.old\"", schedule("every:PT1M") + RUNNABLE);
+        component("b.new", Plain.class, "name=\"b.new\"", schedule("every:PT7M") + RUNNABLE);
+        ComponentXmlTest.write(classes, "META-INF/MANIFEST.MF",
+                "Manifest-Version: 1.0\nService-Component: OSGI-INF/b.new.xml\n\n");
+
+        TaskHarness h = harness().task(new Plain());
+
+        assertEquals(List.of("new"), h.tasks().stream().map(t -> t.id().id()).toList());
+        assertEquals("every:PT7M", h.taskInfo("new").scheduleText());
+    }
+
+    @Test
+    void theManifestsServiceComponentMayHoldWildcards() throws IOException {
+        component("b.new", Plain.class, "name=\"b.new\"", schedule("every:PT7M") + RUNNABLE);
+        ComponentXmlTest.write(classes, "OSGI-INF/stale/a.old.xml", "not even XML");
+        ComponentXmlTest.write(classes, "META-INF/MANIFEST.MF",
+                "Manifest-Version: 1.0\nService-Component: OSGI-INF/b.*.xml, OSGI-INF/missing-only-if-asked.xml\n\n");
+
+        assertEquals("every:PT7M", harness().task(new Plain()).taskInfo("new").scheduleText());
+    }
+
+    @Test
+    void twoDescriptionsOfOneClassAreRefusedNamingBothFiles() throws IOException {
+        component("a.old", Plain.class, "name=\"a.old\"", schedule("every:PT1M") + RUNNABLE);
+        component("b.new", Plain.class, "name=\"b.new\"", schedule("every:PT7M") + RUNNABLE);
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> harness().task(new Plain()));
+
+        assertTrue(e.getMessage().contains("a.old.xml") && e.getMessage().contains("b.new.xml"), e.getMessage());
+    }
+
+    @Test
+    void aComponentThatIsNotEnabledRegistersNoTask() throws IOException {
+        component(Plain.class, "name=\"p\" enabled=\"false\"", schedule("every:PT1M") + RUNNABLE);
+        Plain task = new Plain();
+
+        TaskHarness h = harness().task(task).configure(task, Map.of("scheduler.retries", 1));
+
+        assertEquals(List.of(), h.tasks(), "SCR does not enable it: its service is never registered");
+    }
+
+    @Test
+    void aFactoryComponentRegistersNoTask() throws IOException {
+        component(Plain.class, "name=\"p\" factory=\"acme.factory\"", schedule("every:PT1M") + RUNNABLE);
+
+        assertEquals(List.of(), harness().task(new Plain()).tasks(),
+                "SCR registers a ComponentFactory, not the Runnable, until newInstance");
+    }
+
+    @Test
+    void aConfigurationDoesNotRenameTheComponent() throws IOException {
+        component(Plain.class, "name=\"acme.named\"", schedule("every:PT1M") + RUNNABLE);
+        Plain task = new Plain();
+
+        TaskHarness h = harness().task(task, Map.of("component.name", "acme.other", "component.id", 99L));
+        assertEquals(List.of("named"), h.tasks().stream().map(t -> t.id().id()).toList());
+        h.configure(task, Map.of("component.name", "acme.third"));
+        assertEquals(List.of("named"), h.tasks().stream().map(t -> t.id().id()).toList());
+    }
+
+    static final class NotATask implements Runnable {
+        @Override
+        public void run() {
+        }
+    }
+
+    @Test
+    void aRunnableComponentWithoutScheduleIsRefusedNamingTheProperty() throws IOException {
+        component(NotATask.class, "name=\"n\"", RUNNABLE);
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> harness().task(new NotATask()));
+
+        assertTrue(e.getMessage().contains(TaskSchedule.SCHEDULE_PROPERTY), e.getMessage());
+    }
+
+    @Test
+    void deletingAConfigurationThatNeverExistedDoesNothing() throws IOException {
+        component(Plain.class, "name=\"acme.none\"", schedule("every:PT10M") + RUNNABLE);
+        Plain task = new Plain();
+        TaskHarness h = harness().task(task);
+        h.advance(Duration.ofMinutes(1)); // the run at T0
+
+        h.configure(task, Map.of());
+
+        assertEquals(List.of(), h.advance(Duration.ZERO), "no new component: an every: schedule would fire now");
+    }
+
+    @TaskSchedule("every:PT1M")
+    static class Open implements Runnable {
+        @Override
+        public void run() {
+        }
+    }
+
+    @Test
+    void aSubclassInstanceUsesTheDescriptionOfItsSuperclass() throws IOException {
+        component(Open.class, "name=\"acme.sub\"", schedule("every:PT3M") + RUNNABLE);
+        Open stub = new Open() {
+        };
+
+        assertEquals("every:PT3M", harness().task(stub).taskInfo("sub").scheduleText());
+    }
+
+    @Test
+    void aSubclassInstanceWithoutDescriptionsUsesTheSuperclassesTaskSchedule() {
+        TaskHarness h = TaskHarness.at(T0, type -> new ComponentXml.Found("(none)", false, List.of(), List.of()));
+        harnesses.add(h);
+        Open stub = new Open() {
+        };
+
+        h.task(stub);
+
+        assertEquals(List.of("TaskHarnessXmlTest-Open"), h.tasks().stream().map(t -> t.id().id()).toList());
+    }
+
+    @Test
+    void aBrokenUnrelatedDescriptionDoesNotStopTheOthers() throws IOException {
+        component(Plain.class, "name=\"acme.fine\"", schedule("every:PT10M") + RUNNABLE);
+        component(NotATask.class, "name=\"acme.broken\"",
+                "<property name=\"x\" type=\"Integer\" value=\"nope\"/>" + RUNNABLE);
+        ComponentXmlTest.write(classes, "OSGI-INF/unrelated.xml", "<not-closed>");
+
+        TaskHarness h = harness().task(new Plain());
+        assertEquals("every:PT10M", h.taskInfo("fine").scheduleText());
+
+        IllegalStateException broken = assertThrows(IllegalStateException.class,
+                () -> harness().task(new NotATask()));
+        assertTrue(broken.getMessage().contains("acme.broken.xml") || broken.getMessage().contains("NotATask.xml"),
+                broken.getMessage());
+        IllegalStateException unknown = assertThrows(IllegalStateException.class,
+                () -> harness().task(new Open()));
+        assertTrue(unknown.getMessage().contains("unrelated.xml"), unknown.getMessage());
     }
 }
