@@ -36,7 +36,8 @@ import org.osgi.service.component.annotations.ComponentPropertyType;
  * {@code @Modified} method (it may be empty): without one, DS applies a new configuration by deactivating and
  * activating the component again, so its task goes away for a moment and a run in progress is cancelled. A
  * component with {@code configurationPolicy = REQUIRE} has its task only while its configuration exists. A value
- * that is not valid leaves the task on its last good definition, with a WARN naming the property.
+ * that is not valid leaves the task on its last good definition, with a WARN naming the property; {@code task:list}
+ * shows the rejected definition beside it, as an INVALID entry with that problem.
  *
  * <p><b>Validation.</b> A task service whose first definition is not valid is INVALID in {@code task:list}, with a
  * problem that names the property, e.g. {@code scheduler.timeout: 'PT5X' is not an ISO-8601 duration such as PT5M};

@@ -101,6 +101,9 @@ public class PluginAuthoringIT extends SchedulerTestBase {
         properties.put("scheduler.timeout", "soon");
         properties.put("scheduler.task.schedule", FAST);
         configuration.update(properties);
+        TaskInfo rejected = awaitState(tick, TaskState.INVALID); // listed beside the running one, naming the property
+        assertEquals(Optional.of("scheduler.timeout: 'soon' is not an ISO-8601 duration such as PT5M"),
+                rejected.problem());
         letTheSchedulerTick(5);
         TaskInfo kept = awaitState(tick, TaskState.ACTIVE);
         assertEquals("cron:0 3 * * *", kept.scheduleText());

@@ -100,8 +100,9 @@ import org.slf4j.LoggerFactory;
  * random too. Assert ranges of retry times (or give the test a jitter of 0) and find runs by task and time, not
  * by a run id written in the test.</li>
  * <li>When a later configuration of a task service is rejected, the scheduler keeps the last good definition
- * where it can and writes the problems as a WARN to SLF4J only (add an SLF4J binding to the test class path to see
- * it); {@link #problems} gives them to the test.</li>
+ * where it can, lists the rejected one beside it in {@link #tasks} as an INVALID entry with its problem (as
+ * {@code task:list} does) and writes the problems as a WARN to SLF4J (add an SLF4J binding to the test class path
+ * to see it); {@link #problems} gives them to the test.</li>
  * <li>The in-memory history keeps {@link #historyLimit} runs per task ({@value #DEFAULT_HISTORY_LIMIT} by
  * default): {@link #runs} lists no more; {@link #advance} returns every run that ended in its window all the
  * same.</li>
@@ -548,8 +549,9 @@ public final class TaskHarness implements AutoCloseable {
     /**
      * The problems of the last definition read for a task service, each {@code "<property>: detail"}; empty if it
      * is good. When a later configuration is bad the scheduler keeps the task on its last good definition where
-     * it can (and lists the task INVALID where it cannot) and writes the problems as a WARN to SLF4J: this is
-     * where a test sees them. A schedule that parses but that the scheduling libraries reject is reported in
+     * it can (listing the rejected definition beside it as an INVALID entry of {@link #tasks}; where it cannot, the
+     * task is INVALID) and writes the problems as a WARN to SLF4J: this is the direct way for a test to see them. A
+     * schedule that parses but that the scheduling libraries reject is reported in
      * {@link #taskInfo}'s problem only.
      *
      * @param taskId the task's id, bare or qualified: the id of its last good definition if a later

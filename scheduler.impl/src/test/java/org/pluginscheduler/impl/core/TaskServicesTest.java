@@ -199,6 +199,12 @@ class TaskServicesTest {
         info = engine.task(TaskId.parse("p:Tick")).orElseThrow();
         assertEquals(TaskState.ACTIVE, info.state());
         assertEquals("cron:0 3 * * *", info.scheduleText(), "not the bad configuration's schedule");
+        List<TaskInfo> listed = engine.tasks().stream().filter(t -> t.id().equals(TaskId.parse("p:Tick"))).toList();
+        assertEquals(List.of(TaskState.ACTIVE, TaskState.INVALID), listed.stream().map(TaskInfo::state).toList(),
+                "task:list shows the rejected definition beside the running one");
+        assertEquals(Optional.of("scheduler.timeout: 'soon' is not an ISO-8601 duration such as PT5M"),
+                listed.get(1).problem());
+        assertEquals("every:PT1S", listed.get(1).scheduleText(), "the rejected definition's schedule");
 
         ProviderHandle fresh = ProviderHandle.forProvider("p", 1, "p 1.0.0", "task service 3",
                 new TaskServices.Adapter(() -> Map.of("scheduler.task.schedule", "every:PT1M", "scheduler.id", "new",
