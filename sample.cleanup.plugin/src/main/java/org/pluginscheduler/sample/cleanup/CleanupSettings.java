@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.pluginscheduler.api.Schedule;
 import org.pluginscheduler.api.ScheduleParseException;
 import org.pluginscheduler.internal.config.ConfigReader;
@@ -65,6 +67,16 @@ record CleanupSettings(Path folder, int maxAgeDays, String schedule, boolean ena
     static final List<String> RUNTIME_FOLDERS = List.of("data", "etc", "deploy", "log");
 
     /** @return {@link #RUNTIME_FOLDERS} and the framework's cache folder {@code cache} */
+    /**
+     * @param framework gives the framework's cache folder ({@code org.osgi.framework.storage}, default
+     *                  {@code felix-cache}); null in tests
+     * @return the folders never to clean: the runtime's and that cache
+     */
+    static List<String> protectedFolders(BundleContext framework) {
+        String storage = framework == null ? null : framework.getProperty(Constants.FRAMEWORK_STORAGE);
+        return protectedFolders(storage == null || storage.isBlank() ? "felix-cache" : storage.trim());
+    }
+
     static List<String> protectedFolders(String cache) {
         List<String> folders = new ArrayList<>(RUNTIME_FOLDERS);
         folders.add(cache);

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
@@ -67,9 +66,7 @@ public class UsageReportTask implements TaskAction {
      */
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
-        String storage = context == null ? null : context.getProperty(Constants.FRAMEWORK_STORAGE);
-        protectedFolders = CleanupSettings.protectedFolders(
-                storage == null || storage.isBlank() ? "felix-cache" : storage.trim());
+        protectedFolders = CleanupSettings.protectedFolders(context);
         configure(properties);
     }
 
