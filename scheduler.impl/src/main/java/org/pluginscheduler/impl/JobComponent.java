@@ -163,8 +163,8 @@ public final class JobComponent {
         boolean deadLetter = r.bool("dead.letter", false);
         int maxRetries = r.integer("max.retries", 0, 0, 1000);
         Duration retryDelay = r.parse("retry.delay", Duration.ofSeconds(30),
-                v -> TaskOverrideComponent.duration(v, true));
-        Duration timeout = r.parse("timeout", null, v -> TaskOverrideComponent.duration(v, false));
+                v -> ConfigReader.duration(v, true));
+        Duration timeout = r.parse("timeout", null, v -> ConfigReader.duration(v, false));
         List<String> lockKeys = r.list("lock.keys", "[,\\s]+");
         r.check();
         TaskDefinition.Builder b = TaskDefinition.builder(id).schedule(schedule)

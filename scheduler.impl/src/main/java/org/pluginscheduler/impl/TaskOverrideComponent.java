@@ -1,9 +1,7 @@
 package org.pluginscheduler.impl;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -98,8 +96,8 @@ public final class TaskOverrideComponent {
         }));
         Optional<Integer> maxRetries = blank(r, "max.retries") ? Optional.empty()
                 : Optional.of(r.integer("max.retries", 0, 0, 1000));
-        Optional<Duration> retryDelay = Optional.ofNullable(r.parse("retry.delay", null, v -> duration(v, true)));
-        Optional<Duration> timeout = Optional.ofNullable(r.parse("timeout", null, v -> duration(v, false)));
+        Optional<Duration> retryDelay = Optional.ofNullable(r.parse("retry.delay", null, v -> ConfigReader.duration(v, true)));
+        Optional<Duration> timeout = Optional.ofNullable(r.parse("timeout", null, v -> ConfigReader.duration(v, false)));
         r.check();
         return new TaskOverride(task, enabled, schedule, maxRetries, retryDelay, timeout);
     }
@@ -109,19 +107,4 @@ public final class TaskOverrideComponent {
         Object raw = r.raw(key);
         return raw == null || raw instanceof String text && text.isBlank();
     }
-
-    /** Parses an ISO-8601 duration; its message names the value, not the field (the reader adds that). */
-    static Duration duration(String value, boolean zeroAllowed) {
-        Duration d;
-        try {
-            d = Duration.parse(value.trim().toUpperCase(Locale.ROOT));
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("'" + value + "' is not an ISO-8601 duration such as PT5M");
-        }
-        if (d.isNegative() || !zeroAllowed && d.isZero()) {
-            throw new IllegalArgumentException("'" + value + "' must be positive");
-        }
-        return d;
-    }
-
 }

@@ -279,6 +279,25 @@ public final class ConfigReader {
         return warnings;
     }
 
+    /**
+     * A parser for {@link #parse}: an ISO-8601 duration such as {@code PT5M}, any case.
+     *
+     * @param zeroAllowed whether {@code PT0S} is accepted; a negative duration never is
+     * @throws IllegalArgumentException naming the value
+     */
+    public static java.time.Duration duration(String value, boolean zeroAllowed) {
+        java.time.Duration d;
+        try {
+            d = java.time.Duration.parse(value.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("'" + value + "' is not an ISO-8601 duration such as PT5M");
+        }
+        if (d.isNegative() || !zeroAllowed && d.isZero()) {
+            throw new IllegalArgumentException("'" + value + "' must be positive");
+        }
+        return d;
+    }
+
     /** @return the known key with the smallest edit distance to {@code key}; the first of them on a tie */
     public static String closest(String key, List<String> known) {
         String best = known.isEmpty() ? "" : known.get(0);

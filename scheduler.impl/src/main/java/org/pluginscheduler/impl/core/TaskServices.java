@@ -113,12 +113,12 @@ public final class TaskServices {
             b.name(name);
         }
         b.description(r.string(DESCRIPTION, ""));
-        Duration timeout = r.parse(TIMEOUT, null, v -> v.isBlank() ? null : duration(v, false));
+        Duration timeout = r.parse(TIMEOUT, null, v -> v.isBlank() ? null : ConfigReader.duration(v, false));
         if (timeout != null) {
             b.timeout(timeout);
         }
         int retries = r.integer(RETRIES, 0, 0, 1000);
-        Duration retryDelay = r.parse(RETRY_DELAY, Duration.ofSeconds(30), v -> duration(v, true));
+        Duration retryDelay = r.parse(RETRY_DELAY, Duration.ofSeconds(30), v -> ConfigReader.duration(v, true));
         b.retry(retries == 0 ? RetryPolicy.none() : RetryPolicy.fixed(retries, retryDelay));
         b.overlap(r.parse(OVERLAP, OverlapPolicy.SKIP, v -> named(OverlapPolicy.class, v)));
         b.priority(r.parse(PRIORITY, Priority.NORMAL, v -> named(Priority.class, v)));
@@ -259,19 +259,6 @@ public final class TaskServices {
         public String toString() {
             return "task service " + service.getClass().getName();
         }
-    }
-
-    private static Duration duration(String value, boolean zeroAllowed) {
-        Duration d;
-        try {
-            d = Duration.parse(value.trim().toUpperCase(Locale.ROOT));
-        } catch (java.time.format.DateTimeParseException e) {
-            throw new IllegalArgumentException("'" + value + "' is not an ISO-8601 duration such as PT5M");
-        }
-        if (d.isNegative() || !zeroAllowed && d.isZero()) {
-            throw new IllegalArgumentException("'" + value + "' must be positive");
-        }
-        return d;
     }
 
     private static <E extends Enum<E>> E named(Class<E> type, String value) {
