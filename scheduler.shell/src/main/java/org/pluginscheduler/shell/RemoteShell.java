@@ -16,11 +16,8 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -41,6 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
+import org.pluginscheduler.internal.config.SecretFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -209,44 +207,18 @@ final class RemoteShell implements AutoCloseable {
     }
 
     static String loadOrCreateToken(Path file) throws IOException {
-        if (Files.exists(file)) {
-            tightenPermissions(file);
-            String existing = Files.readString(file, StandardCharsets.UTF_8).trim();
-            if (existing.length() < 32) {
-                throw new IOException("token file " + file.toAbsolutePath() + " holds fewer than 32 characters; "
-                        + "delete it and a new token is generated at the next start");
-            }
-            return existing;
-        }
-        byte[] random = new byte[32];
-        new SecureRandom().nextBytes(random);
-        String generated = HexFormat.of().formatHex(random);
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        try {
-            if (Files.getFileStore(parent).supportsFileAttributeView("posix")) {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } else {
-                Files.createFile(file);
-            }
-        } catch (FileAlreadyExistsException raced) {
-            return loadOrCreateToken(file);
-        }
-        Files.writeString(file, generated + "\n", StandardCharsets.UTF_8);
-        LOG.info("Generated the remote shell token in {} (readable by its owner only)", file.toAbsolutePath());
-        return generated;
-    }
-
-    private static void tightenPermissions(Path file) throws IOException {
-        if (!Files.getFileStore(file).supportsFileAttributeView("posix")) {
-            return;
-        }
-        Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-        Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
-        if (!ownerOnly.containsAll(permissions)) {
-            Files.setPosixFilePermissions(file, ownerOnly);
+        SecretFiles.Secret secret = SecretFiles.readOrCreate(file, () -> {
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            return HexFormat.of().formatHex(random);
+        }, 32, "token file");
+        if (secret.tightened()) {
             LOG.warn("Token file {} was readable by others; its permissions are now rw-------", file.toAbsolutePath());
         }
+        if (secret.created()) {
+            LOG.info("Generated the remote shell token in {} (readable by its owner only)", file.toAbsolutePath());
+        }
+        return secret.value();
     }
 
     private void accept() {
