@@ -1,0 +1,199 @@
+package org.pluginscheduler.web;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.pluginscheduler.internal.config.ConfigReader;
+import org.pluginscheduler.internal.config.SecretFiles;
+import org.pluginscheduler.web.auth.Authenticator;
+import org.pluginscheduler.web.auth.LoginThrottle;
+import org.pluginscheduler.web.auth.Passwords;
+import org.pluginscheduler.web.auth.Role;
+import org.pluginscheduler.web.auth.Sessions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The web surface's authentication state, configured by {@value WebConfiguration#PID}: the users and tokens of
+ * their factory configurations, the generated admin, the log-in sessions and throttle, and the read-only switch.
+ * A bad configuration is refused naming the field; the settings in force stay (at first start: the defaults).
+ */
+@Component(service = WebAuthComponent.class, configurationPid = WebConfiguration.PID, immediate = true)
+@Designate(ocd = WebConfiguration.class)
+public final class WebAuthComponent {
+
+    /** Who did what: one line per state-changing request, log-in and refusal. */
+    static final Logger AUDIT = LoggerFactory.getLogger("org.pluginscheduler.web.audit");
+    private static final Logger LOG = LoggerFactory.getLogger(WebAuthComponent.class);
+    static final List<String> KEYS = List.of("read.only", "admin.generate", "admin.credential.file",
+            "session.timeout", "max.sessions", "login.max.failures", "login.lockout");
+    static final String ADMIN = "admin";
+
+    /** The settings read from the configuration. */
+    record Settings(boolean readOnly, boolean generateAdmin, Path credentialFile, Duration sessionTimeout,
+                    int maxSessions, int maxFailures, Duration lockout) {
+    }
+
+    private final List<WebUserComponent> users = new CopyOnWriteArrayList<>();
+    private final List<WebTokenComponent> tokens = new CopyOnWriteArrayList<>();
+    private volatile Settings settings;
+    private volatile Authenticator authenticator;
+    private volatile Optional<Authenticator.User> generatedAdmin = Optional.empty();
+
+    @Activate
+    public WebAuthComponent(Map<String, Object> properties) {
+        Settings read;
+        try {
+            read = settings(properties);
+        } catch (IllegalArgumentException e) {
+            LOG.error("Configuration {} rejected: {}; the defaults are in force", WebConfiguration.PID,
+                    e.getMessage());
+            read = settings(Map.of());
+        }
+        apply(read);
+    }
+
+    @Modified
+    synchronized void modified(Map<String, Object> properties) {
+        try {
+            apply(settings(properties));
+        } catch (IllegalArgumentException e) {
+            LOG.error("Configuration {} rejected: {}; the settings in force stay", WebConfiguration.PID,
+                    e.getMessage());
+        }
+    }
+
+    static Settings settings(Map<String, ?> properties) {
+        ConfigReader r = new ConfigReader(properties, KEYS);
+        r.unknownKeyWarnings().forEach(w -> LOG.warn("Configuration {}: {}", WebConfiguration.PID, w));
+        boolean readOnly = r.bool("read.only", false);
+        boolean generate = r.bool("admin.generate", true);
+        String file = r.string("admin.credential.file", "data/web-admin.credential");
+        if (file.isBlank()) {
+            r.problem("admin.credential.file", "must not be blank");
+        }
+        Duration timeout = r.parse("session.timeout", Duration.ofMinutes(30), v -> ConfigReader.duration(v, false));
+        int maxSessions = r.integer("max.sessions", 1000, 1, 100_000);
+        int maxFailures = r.integer("login.max.failures", 5, 1, 1000);
+        Duration lockout = r.parse("login.lockout", Duration.ofMinutes(1), v -> ConfigReader.duration(v, false));
+        r.check();
+        return new Settings(readOnly, generate, Path.of(file.trim()), timeout, maxSessions, maxFailures, lockout);
+    }
+
+    private synchronized void apply(Settings next) {
+        Settings previous = settings;
+        boolean sameSessions = previous != null && previous.sessionTimeout().equals(next.sessionTimeout())
+                && previous.maxSessions() == next.maxSessions() && previous.maxFailures() == next.maxFailures()
+                && previous.lockout().equals(next.lockout());
+        settings = next;
+        generatedAdmin = next.generateAdmin() ? readOrCreateAdmin(next.credentialFile()) : Optional.empty();
+        if (!sameSessions) {
+            Clock clock = Clock.systemUTC();
+            authenticator = new Authenticator(clock,
+                    new Sessions(clock, next.sessionTimeout(), next.maxSessions()),
+                    new LoginThrottle(clock, next.maxFailures(), next.lockout()));
+        }
+        refresh();
+        LOG.info("Web console: {}; {} user(s), {} token(s){}", next.readOnly() ? "read-only" : "read-write",
+                authenticator.userNames().size(), tokens.size(), generatedAdmin.isPresent()
+                        ? "; log in as '" + ADMIN + "' with the password in " + next.credentialFile().toAbsolutePath()
+                        : "");
+    }
+
+    private static Optional<Authenticator.User> readOrCreateAdmin(Path file) {
+        try {
+            SecretFiles.Secret secret = SecretFiles.readOrCreate(file,
+                    () -> "user=" + ADMIN + "\npassword=" + Passwords.randomSecret(24), 20, "credential file");
+            if (secret.tightened()) {
+                LOG.warn("Credential file {} was readable by others; its permissions are now rw-------",
+                        file.toAbsolutePath());
+            }
+            String password = null;
+            for (String line : secret.value().split("\n")) {
+                if (line.startsWith("password=")) {
+                    password = line.substring("password=".length()).trim();
+                }
+            }
+            if (password == null || password.length() < 16) {
+                LOG.error("Credential file {} has no 'password=' line of at least 16 characters; the generated admin "
+                        + "cannot log in (delete the file and a new one is made)", file.toAbsolutePath());
+                return Optional.empty();
+            }
+            if (secret.created()) {
+                LOG.info("Generated the web console's admin credential in {} (readable by its owner only)",
+                        file.toAbsolutePath());
+            }
+            return Optional.of(new Authenticator.User(ADMIN, Role.OPERATOR,
+                    Passwords.parse(Passwords.hash(password.toCharArray()))));
+        } catch (IOException e) {
+            LOG.error("The web console's admin credential {} cannot be read or written ({}); the generated admin "
+                    + "cannot log in", file.toAbsolutePath(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addUser(WebUserComponent user) {
+        users.add(user);
+        refresh();
+    }
+
+    void removeUser(WebUserComponent user) {
+        users.remove(user);
+        refresh();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addToken(WebTokenComponent token) {
+        tokens.add(token);
+        refresh();
+    }
+
+    void removeToken(WebTokenComponent token) {
+        tokens.remove(token);
+        refresh();
+    }
+
+    private synchronized void refresh() {
+        Authenticator current = authenticator;
+        if (current == null) {
+            return; // bound before activation: apply() refreshes
+        }
+        List<Authenticator.User> all = new ArrayList<>();
+        generatedAdmin.ifPresent(all::add);
+        for (WebUserComponent user : users) {
+            if (all.stream().anyMatch(u -> u.name().equals(user.user().name()))) {
+                LOG.warn("Web user '{}' is configured more than once (or is the generated admin); the first one "
+                        + "counts", user.user().name());
+                continue;
+            }
+            all.add(user.user());
+        }
+        current.setUsers(all);
+        current.setTokens(tokens.stream().map(WebTokenComponent::token).toList());
+    }
+
+    Authenticator authenticator() {
+        return authenticator;
+    }
+
+    boolean readOnly() {
+        return settings.readOnly();
+    }
+}
