@@ -18,7 +18,7 @@ import org.pluginscheduler.web.api.Problems;
  * everything through the authenticated API.
  */
 @Component(service = Servlet.class)
-@HttpWhiteboardServletPattern({"/ui/*", ""})
+@HttpWhiteboardServletPattern({"/ui/*", "/"})
 @HttpWhiteboardContextSelect(SecurityContext.SELECT)
 public final class UiComponent extends HttpServlet {
 
@@ -36,7 +36,13 @@ public final class UiComponent extends HttpServlet {
         String servletPath = request.getServletPath() == null ? "" : request.getServletPath();
         String info = request.getPathInfo();
         if (!servletPath.startsWith("/ui")) {
-            response.sendRedirect(request.getContextPath() + "/ui/");
+            // the context's default servlet: "/" goes to the dashboard, anything else is unknown
+            if (servletPath.isEmpty() || servletPath.equals("/")) {
+                response.sendRedirect(request.getContextPath() + "/ui/");
+            } else {
+                Problems.write(response, 404, "Not found", "nothing here; the dashboard is at /ui/ and the API at "
+                        + "/api/v1/", null, request.getRequestURI());
+            }
             return;
         }
         if (info == null) {
