@@ -59,6 +59,8 @@ final class RuntimeProcess implements AutoCloseable {
     /** The test plugins' call logs ({@link TestPluginActivator#LOG_DIR}). */
     final Path calls;
     final int port;
+    /** The web console's port (given as -Dorg.osgi.service.http.port). */
+    final int httpPort;
     private final Path jar;
     private final Path taskctl;
     private Process process;
@@ -85,6 +87,8 @@ final class RuntimeProcess implements AutoCloseable {
         lines.add("# " + RuntimeProcess.class.getSimpleName());
         lines.add("port = " + port);
         Files.write(remote, lines);
+        // the web console on a free loopback port too (a -D option overrides the bndrun's framework property)
+        httpPort = freeLoopbackPort();
         tokenFile = work.resolve("data/remote-shell.token");
         schedulerLog = work.resolve("log/scheduler.log");
         calls = work.resolve("calls");
@@ -164,7 +168,8 @@ final class RuntimeProcess implements AutoCloseable {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         // a system temp directory of its own, to see what the runtime leaves there
         List<String> arguments = new ArrayList<>(List.of(java.toString(), "-Dgosh.args=--nointeractive",
-                "-D" + TestPluginActivator.LOG_DIR + "=" + calls, "-Djava.io.tmpdir=" + work.resolve("tmp")));
+                "-D" + TestPluginActivator.LOG_DIR + "=" + calls, "-Djava.io.tmpdir=" + work.resolve("tmp"),
+                "-Dorg.osgi.service.http.port=" + httpPort));
         arguments.addAll(jvmOptions);
         arguments.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(arguments)

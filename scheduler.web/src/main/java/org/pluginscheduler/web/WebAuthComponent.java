@@ -53,6 +53,7 @@ public final class WebAuthComponent {
     private volatile Settings settings;
     private volatile Authenticator authenticator;
     private volatile Optional<Authenticator.User> generatedAdmin = Optional.empty();
+    private char[] adminPassword = new char[0];
 
     @Activate
     public WebAuthComponent(Map<String, Object> properties) {
@@ -100,7 +101,12 @@ public final class WebAuthComponent {
                 && previous.maxSessions() == next.maxSessions() && previous.maxFailures() == next.maxFailures()
                 && previous.lockout().equals(next.lockout());
         settings = next;
-        generatedAdmin = next.generateAdmin() ? readOrCreateAdmin(next.credentialFile()) : Optional.empty();
+        Optional<Authenticator.User> admin = next.generateAdmin() ? readOrCreateAdmin(next.credentialFile())
+                : Optional.empty();
+        Optional<Authenticator.User> old = generatedAdmin;
+        // the same password keeps the same user (and so the admin's sessions across other changes)
+        generatedAdmin = admin.isPresent() && old.isPresent() && old.get().hash().matches(adminPassword)
+                ? old : admin;
         if (!sameSessions) {
             Clock clock = Clock.systemUTC();
             authenticator = new Authenticator(clock,
@@ -114,10 +120,10 @@ public final class WebAuthComponent {
                         : "");
     }
 
-    private static Optional<Authenticator.User> readOrCreateAdmin(Path file) {
+    private Optional<Authenticator.User> readOrCreateAdmin(Path file) {
         try {
             SecretFiles.Secret secret = SecretFiles.readOrCreate(file,
-                    () -> "user=" + ADMIN + "\npassword=" + Passwords.randomSecret(24), 20, "credential file");
+                    () -> "user=" + ADMIN + "\npassword=" + Passwords.randomSecret(24), 30, "credential file");
             if (secret.tightened()) {
                 LOG.warn("Credential file {} was readable by others; its permissions are now rw-------",
                         file.toAbsolutePath());
@@ -128,8 +134,8 @@ public final class WebAuthComponent {
                     password = line.substring("password=".length()).trim();
                 }
             }
-            if (password == null || password.length() < 16) {
-                LOG.error("Credential file {} has no 'password=' line of at least 16 characters; the generated admin "
+            if (password == null || password.length() < 22) {
+                LOG.error("Credential file {} has no 'password=' line of at least 22 characters; the generated admin "
                         + "cannot log in (delete the file and a new one is made)", file.toAbsolutePath());
                 return Optional.empty();
             }
@@ -137,8 +143,9 @@ public final class WebAuthComponent {
                 LOG.info("Generated the web console's admin credential in {} (readable by its owner only)",
                         file.toAbsolutePath());
             }
+            adminPassword = password.toCharArray();
             return Optional.of(new Authenticator.User(ADMIN, Role.OPERATOR,
-                    Passwords.parse(Passwords.hash(password.toCharArray()))));
+                    Passwords.ofRandomSecret(password.toCharArray())));
         } catch (IOException e) {
             LOG.error("The web console's admin credential {} cannot be read or written ({}); the generated admin "
                     + "cannot log in", file.toAbsolutePath(), e.getMessage());

@@ -45,6 +45,20 @@ public final class Passwords {
         return hash(password, ITERATIONS);
     }
 
+    /**
+     * The hash of a generated secret of at least 128 random bits (the generated admin's password): guessing it is
+     * hopeless whatever the hashing, so one iteration is enough, and start-up and log-ins do not pay for 600,000.
+     * Never for a password a person chose.
+     */
+    public static Hash ofRandomSecret(char[] secret) {
+        if (secret.length < 22) {
+            throw new IllegalArgumentException("a generated secret has at least 22 base64 characters");
+        }
+        byte[] salt = new byte[SALT_BYTES];
+        RANDOM.nextBytes(salt);
+        return new Hash(1, salt, pbkdf2(secret, salt, 1));
+    }
+
     static String hash(char[] password, int iterations) {
         byte[] salt = new byte[SALT_BYTES];
         RANDOM.nextBytes(salt);

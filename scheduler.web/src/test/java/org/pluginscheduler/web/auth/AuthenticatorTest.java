@@ -1,0 +1,159 @@
+package org.pluginscheduler.web.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class AuthenticatorTest {
+
+    /** A clock the test moves by hand. */
+    static final class HandClock extends Clock {
+        Instant now = Instant.parse("2026-12-07T10:00:00Z");
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private final HandClock clock = new HandClock();
+    private final Sessions sessions = new Sessions(clock, Duration.ofMinutes(30), 3);
+    private final LoginThrottle throttle = new LoginThrottle(clock, 3, Duration.ofMinutes(1));
+    private final Authenticator auth = new Authenticator(clock, sessions, throttle);
+    private static final String HASH = Passwords.hash("s3cret-pass".toCharArray(), Passwords.MIN_ITERATIONS);
+
+    AuthenticatorTest() {
+        auth.setUsers(List.of(new Authenticator.User("ann", Role.OPERATOR, Passwords.parse(HASH)),
+                new Authenticator.User("vic", Role.VIEWER, Passwords.parse(HASH))));
+        auth.setTokens(List.of(new Authenticator.Token("ci", Role.VIEWER, Passwords.tokenDigest("tok-123"))));
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void basicBearerAndSessionAuthenticateWithTheirRoles() {
+        var ann = assertInstanceOf(Authenticator.Granted.class, auth.authenticate(basic("ann", "s3cret-pass"), null, "a"));
+        assertEquals(Role.OPERATOR, ann.principal().role());
+        assertEquals("basic", ann.principal().via());
+        var ci = assertInstanceOf(Authenticator.Granted.class, auth.authenticate("Bearer tok-123", null, "a"));
+        assertEquals(Role.VIEWER, ci.principal().role());
+        var login = assertInstanceOf(Authenticator.Granted.class, auth.logIn("vic", "s3cret-pass", "a"));
+        String id = login.principal().session().orElseThrow().id();
+        var viaCookie = assertInstanceOf(Authenticator.Granted.class, auth.authenticate(null, id, "a"));
+        assertEquals("vic", viaCookie.principal().user());
+        assertEquals(login.principal().session().get().csrfToken(), viaCookie.principal().session().get().csrfToken());
+    }
+
+    @Test
+    void wrongOrMalformedCredentialsAreDeniedWithoutSayingWhichPart() {
+        assertEquals("wrong user or password", ((Authenticator.Denied) auth.authenticate(basic("ann", "nope"), null,
+                "a")).reason());
+        assertEquals("wrong user or password", ((Authenticator.Denied) auth.authenticate(basic("nobody", "nope"),
+                null, "b")).reason());
+        assertInstanceOf(Authenticator.Denied.class, auth.authenticate("Basic ###", null, "a"));
+        assertInstanceOf(Authenticator.Denied.class, auth.authenticate("Basic " + Base64.getEncoder()
+                .encodeToString("no-colon".getBytes(StandardCharsets.UTF_8)), null, "a"));
+        assertInstanceOf(Authenticator.Denied.class, auth.authenticate("Bearer", null, "c"));
+        assertInstanceOf(Authenticator.Denied.class, auth.authenticate("Negotiate abc", null, "a"));
+        assertInstanceOf(Authenticator.Denied.class, auth.authenticate(null, "no-such-session", "a"));
+        assertInstanceOf(Authenticator.Denied.class, auth.authenticate(null, null, "a"));
+    }
+
+    @Test
+    void repeatedFailuresLockOutEvenTheRightPasswordThenDoubling() {
+        for (int i = 0; i < 3; i++) {
+            assertInstanceOf(Authenticator.Denied.class, auth.logIn("ann", "guess" + i, "10.0.0.1"));
+        }
+        var locked = assertInstanceOf(Authenticator.Throttled.class, auth.logIn("ann", "s3cret-pass", "10.0.0.1"));
+        assertEquals(Duration.ofMinutes(1), locked.retryAfter());
+        assertInstanceOf(Authenticator.Granted.class, auth.logIn("ann", "s3cret-pass", "10.0.0.2"),
+                "another address is not locked out");
+        clock.now = clock.now.plus(Duration.ofMinutes(1));
+        for (int i = 0; i < 3; i++) {
+            assertInstanceOf(Authenticator.Denied.class, auth.logIn("ann", "guess" + i, "10.0.0.1"));
+        }
+        assertEquals(Duration.ofMinutes(2), ((Authenticator.Throttled) auth.logIn("ann", "x", "10.0.0.1"))
+                .retryAfter(), "the second lock-out is twice as long");
+    }
+
+    @Test
+    void unknownBearerTokensAreThrottledToo() {
+        for (int i = 0; i < 12; i++) {
+            auth.authenticate("Bearer guess-" + i, null, "10.0.0.9");
+        }
+        assertInstanceOf(Authenticator.Throttled.class, auth.authenticate("Bearer tok-123", null, "10.0.0.9"));
+    }
+
+    @Test
+    void sessionsExpireAndEndWhenTheirUserChanges() {
+        String id = ((Authenticator.Granted) auth.logIn("ann", "s3cret-pass", "a")).principal().session().get().id();
+        clock.now = clock.now.plus(Duration.ofMinutes(29));
+        assertInstanceOf(Authenticator.Granted.class, auth.authenticate(null, id, "a"), "use keeps it alive");
+        clock.now = clock.now.plus(Duration.ofMinutes(29));
+        assertInstanceOf(Authenticator.Granted.class, auth.authenticate(null, id, "a"));
+        clock.now = clock.now.plus(Duration.ofMinutes(30));
+        assertInstanceOf(Authenticator.Denied.class, auth.authenticate(null, id, "a"), "30 minutes idle ends it");
+
+        String again = ((Authenticator.Granted) auth.logIn("ann", "s3cret-pass", "a")).principal().session().get()
+                .id();
+        auth.setUsers(List.of(new Authenticator.User("ann", Role.VIEWER, Passwords.parse(HASH))));
+        assertInstanceOf(Authenticator.Denied.class, auth.authenticate(null, again, "a"),
+                "a changed role ends the session");
+        assertEquals(Set.of("ann"), auth.userNames());
+        assertInstanceOf(Authenticator.Denied.class, auth.authenticate(basic("vic", "s3cret-pass"), null, "z"),
+                "a removed user cannot log in, even with a remembered credential");
+    }
+
+    @Test
+    void theLeastRecentlyUsedSessionMakesRoomAtTheLimit() {
+        String first = ((Authenticator.Granted) auth.logIn("ann", "s3cret-pass", "a")).principal().session().get().id();
+        for (int i = 0; i < 3; i++) {
+            clock.now = clock.now.plusSeconds(1);
+            auth.logIn("ann", "s3cret-pass", "a");
+        }
+        assertEquals(3, sessions.size());
+        assertInstanceOf(Authenticator.Denied.class, auth.authenticate(null, first, "a"));
+    }
+
+    @Test
+    void passwordHashesRoundTripAndBadOnesNameTheProblem() {
+        Passwords.Hash hash = Passwords.parse(HASH);
+        assertTrue(hash.matches("s3cret-pass".toCharArray()));
+        assertFalse(hash.matches("s3cret-pasS".toCharArray()));
+        assertTrue(hash.sameAs(Passwords.parse(HASH)));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Passwords.parse("secret")).getMessage()
+                .contains("web:hashpw"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Passwords.parse(
+                Passwords.hash("x".toCharArray(), 1000))).getMessage().contains("at least 100000"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Passwords.parse(
+                "pbkdf2-sha256$200000$***$***")).getMessage().contains("base64"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Passwords.parse(
+                "pbkdf2-sha256$lots$AAAAAAAAAAA$AAAA")).getMessage().contains("whole number"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Role.parse("admin")).getMessage()
+                .contains("viewer or operator"));
+    }
+}
