@@ -55,13 +55,13 @@ public final class ApiComponent extends HttpServlet implements ApiServlet.Sessio
         if (outcome instanceof Authenticator.Throttled throttled) {
             long seconds = Math.max(1, throttled.retryAfter().toSeconds());
             response.setHeader("Retry-After", Long.toString(seconds));
-            SecurityContext.audit(request, 429, user, "-", "session", "login=throttled");
+            SecurityContext.audit(auth, request, 429, user, "-", "session", "login=throttled");
             Problems.write(response, 429, "Too many failed log-ins", "try again in " + seconds + " s", null,
                     request.getRequestURI());
             return;
         }
         if (outcome instanceof Authenticator.Denied denied) {
-            SecurityContext.audit(request, 401, user, "-", "session", "login=failed");
+            SecurityContext.audit(auth, request, 401, user, "-", "session", "login=failed");
             Problems.write(response, 401, "Log-in failed", denied.reason(), null, request.getRequestURI());
             return;
         }
@@ -69,8 +69,13 @@ public final class ApiComponent extends HttpServlet implements ApiServlet.Sessio
         String id = principal.session().orElseThrow().id();
         response.addHeader("Set-Cookie", SecurityContext.SESSION_COOKIE + "=" + id + "; Path=/; HttpOnly; "
                 + "SameSite=Strict" + (request.isSecure() ? "; Secure" : ""));
-        SecurityContext.audit(request, 200, principal.user(), principal.role().text(), "session", "login=ok");
+        SecurityContext.audit(auth, request, 200, principal.user(), principal.role().text(), "session", "login=ok");
         sendSession(response, principal);
+    }
+
+    @Override
+    public com.google.gson.JsonArray audit(int limit) {
+        return auth.audit().recent(limit);
     }
 
     @Override

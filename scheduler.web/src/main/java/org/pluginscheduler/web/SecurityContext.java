@@ -29,8 +29,7 @@ import org.osgi.framework.Bundle;
  *   <li>{@code GET}/{@code HEAD} need the viewer role; any other method the operator role, and is refused when the
  *       console is read-only, when it comes from another site ({@code Origin} or {@code Sec-Fetch-Site}), and,
  *       with a session cookie, without the session's {@code X-CSRF-Token} header.</li>
- *   <li>Every state-changing request, log-in and refusal is an audit line (logger
- *       {@code org.pluginscheduler.web.audit}).</li>
+ *   <li>Every state-changing request, log-in and refusal is an audit entry ({@link AuditLog}).</li>
  * </ul>
  * Registered per bundle (bundle scope), as the whiteboard recommends; the state is shared in
  * {@link WebAuthComponent}.
@@ -136,22 +135,22 @@ public final class SecurityContext extends ServletContextHelper {
         }
         Object principal = request.getAttribute(PRINCIPAL);
         if (principal instanceof Principal p) {
-            audit(request, response.getStatus(), p.user(), p.role().text(), p.via(), "");
+            audit(auth, request, response.getStatus(), p.user(), p.role().text(), p.via(), "");
         }
     }
 
-    static void audit(HttpServletRequest request, int status, String user, String role, String via, String note) {
+    static void audit(WebAuthComponent auth, HttpServletRequest request, int status, String user, String role,
+                      String via, String note) {
         Object task = request.getAttribute(AUDIT_TASK);
-        WebAuthComponent.AUDIT.info("user={} role={} via={} {} {} task={} status={} remote={}{}", user, role, via,
-                request.getMethod(), path(request), task == null ? "-" : task, status, request.getRemoteAddr(),
-                note.isEmpty() ? "" : " " + note);
+        auth.audit().record(user, role, via, request.getMethod(), path(request), task == null ? null : task.toString(),
+                status, request.getRemoteAddr(), note);
     }
 
     private void refuse(HttpServletRequest request, HttpServletResponse response, int status, String title,
                         String detail, Principal principal) throws IOException {
         String method = request.getMethod().toUpperCase(Locale.ROOT);
         if (!(method.equals("GET") || method.equals("HEAD")) || status == 429) {
-            audit(request, status, principal == null ? "-" : principal.user(),
+            audit(auth, request, status, principal == null ? "-" : principal.user(),
                     principal == null ? "-" : principal.role().text(), principal == null ? "-" : principal.via(),
                     "refused=\"" + title + "\"");
         }

@@ -36,8 +36,6 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = WebConfiguration.class)
 public final class WebAuthComponent {
 
-    /** Who did what: one line per state-changing request, log-in and refusal. */
-    static final Logger AUDIT = LoggerFactory.getLogger("org.pluginscheduler.web.audit");
     private static final Logger LOG = LoggerFactory.getLogger(WebAuthComponent.class);
     static final List<String> KEYS = List.of("read.only", "admin.generate", "admin.credential.file",
             "session.timeout", "max.sessions", "login.max.failures", "login.lockout");
@@ -48,6 +46,7 @@ public final class WebAuthComponent {
                     int maxSessions, int maxFailures, Duration lockout) {
     }
 
+    private final AuditLog audit = new AuditLog(Clock.systemUTC());
     private final List<WebUserComponent> users = new CopyOnWriteArrayList<>();
     private final List<WebTokenComponent> tokens = new CopyOnWriteArrayList<>();
     private volatile Settings settings;
@@ -198,6 +197,10 @@ public final class WebAuthComponent {
 
     Authenticator authenticator() {
         return authenticator;
+    }
+
+    AuditLog audit() {
+        return audit;
     }
 
     boolean readOnly() {

@@ -53,7 +53,7 @@ public final class ApiServlet {
             "GET /runs/{runId}",
             "GET /dead-letters", "DELETE /dead-letters", "POST /dead-letters/{runId}/replay",
             "GET /scheduler", "POST /scheduler/pause", "POST /scheduler/resume",
-            "GET /stats", "GET /schedules/preview", "GET /openapi.json");
+            "GET /stats", "GET /schedules/preview", "GET /audit", "GET /openapi.json");
 
     /** What the session routes need from the authentication side. */
     public interface Sessions {
@@ -64,6 +64,9 @@ public final class ApiServlet {
                 throws IOException;
 
         void logOut(HttpServletRequest request, HttpServletResponse response) throws IOException;
+
+        /** @return the newest audit entries first */
+        JsonArray audit(int limit);
     }
 
     private final SchedulerAdmin admin;
@@ -156,6 +159,17 @@ public final class ApiServlet {
                 only(n == 2 && p.get(1).equals("preview"));
                 allow(method, "GET");
                 preview(request, response);
+            }
+            case "audit" -> {
+                only(n == 1);
+                allow(method, "GET");
+                if (!"operator".equals(request.getAttribute("org.pluginscheduler.web.role"))) {
+                    throw new Problems.ProblemException(403, "Operator role required",
+                            "the audit log is for operators", null);
+                }
+                JsonObject o = new JsonObject();
+                o.add("items", sessions.audit(intParam(request, "limit", 100, 1, 1000)));
+                send(response, 200, o);
             }
             case "openapi.json" -> {
                 only(n == 1);
