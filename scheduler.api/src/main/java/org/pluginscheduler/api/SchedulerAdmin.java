@@ -36,4 +36,36 @@ public interface SchedulerAdmin extends TaskScheduler {
      */
     @Override
     int purgeHistory(Duration olderThan);
+
+    /**
+     * Registers an observer of every task's finished runs and of store writes. The observer gets its own bounded
+     * queue and daemon thread (named after it), so a slow, blocking or throwing observer never delays the scheduler
+     * nor any other observer: when its queue is full, its events are dropped and counted. Events reach one observer
+     * in order, on one thread. Registering the same observer twice registers it twice.
+     *
+     * <p>Only the runs that finish after this call are observed. Observers are removed when the subscription is
+     * closed, when the admin service is released by the bundle that got it, and when the scheduler stops.
+     *
+     * @param observer the observer
+     * @return a handle; closing it removes the observer (idempotent)
+     * @since 1.5
+     */
+    Subscription observe(SchedulerObserver observer);
+
+    /**
+     * A registration that can be cancelled.
+     *
+     * @since 1.5
+     */
+    @ProviderType
+    interface Subscription extends AutoCloseable {
+
+        /**
+         * Cancels the registration: the observer's queued events are discarded and its thread stops; an event being
+         * delivered when this is called is the last one it gets. Does not wait for the observer. Idempotent; never
+         * throws.
+         */
+        @Override
+        void close();
+    }
 }

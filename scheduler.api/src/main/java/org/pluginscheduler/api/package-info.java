@@ -12,5 +12,5 @@
  * unless its Javadoc says so; absent values are {@link java.util.Optional} or empty collections.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package org.pluginscheduler.api;

@@ -1,0 +1,39 @@
+package org.pluginscheduler.api;
+
+import java.time.Duration;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * Observes the scheduler as a whole: finished runs and store writes. For metrics, audit trails and other
+ * monitoring; registered through {@link SchedulerAdmin#observe(SchedulerObserver)}, so only an administration tool
+ * sees every task's runs.
+ *
+ * <p>Delivery is asynchronous and never slows the scheduler: each registered observer has its own bounded queue,
+ * drained by its own daemon thread, and receives its events in order on that one thread. When an observer falls
+ * behind and its queue is full, further events are dropped (and counted, and logged once) rather than waiting.
+ * An observer that throws is logged and keeps receiving. Both methods have empty defaults, so an observer overrides
+ * only what it needs.
+ *
+ * @since 1.5
+ */
+@ConsumerType
+public interface SchedulerObserver {
+
+    /**
+     * A run reached a final status and was acknowledged (recorded): the store write of its final record returned,
+     * so every read path ({@link TaskScheduler#runs}, {@link TaskScheduler#run}) shows it as finished. Called once
+     * per run, for every trigger (schedule, manual trigger, call, submission, retry), skipped fires included.
+     *
+     * @param run the run's final record ({@link RunRecord#status()} is final, not {@link RunStatus#RUNNING})
+     */
+    default void runFinished(RunRecord run) {}
+
+    /**
+     * The store wrote one batch (runs finished, pending runs, ...) in {@code took}; {@code records} rows.
+     *
+     * @param took    how long the store write took, measured by the scheduler around the store call
+     * @param records how many rows the batch held
+     */
+    default void storeWrite(Duration took, int records) {}
+}
