@@ -113,9 +113,16 @@ final class AbandonedRuns {
         }
     }
 
-    private static boolean write(TaskStore s, List<RunRecord> abandoned) {
+    /** Records runs as ABANDONED: they are finished runs for the observers once the write returned. */
+    private boolean write(TaskStore s, List<RunRecord> abandoned) {
         try {
-            s.write(new RunBatch(abandoned, abandoned.stream().map(AbandonedRuns::decisionOf).toList(), List.of()));
+            RunBatch batch = new RunBatch(abandoned, abandoned.stream().map(AbandonedRuns::decisionOf).toList(),
+                    List.of());
+            ObserverHub observers = stores.observers();
+            long start = observers.start();
+            s.write(batch);
+            observers.storeWrite(start, RunRecorder.rows(batch));
+            observers.runsFinished(batch.runs());
             return true;
         } catch (RuntimeException e) {
             LOG.error("Could not record {} run(s) as ABANDONED: {}", abandoned.size(), e.getMessage(), e);
@@ -253,8 +260,13 @@ final class AbandonedRuns {
             DeadLetter letter = deadLetter ? new DeadLetter(run.runId(), slot.id, run.arguments(), run.message(),
                     run.attempt(), run.scheduledTime(), end) : null;
             try {
-                stores.store().write(new RunBatch(List.of(decided), retry == null ? List.of() : List.of(retry),
-                        letter == null ? List.of() : List.of(letter), List.of(decisionId(run.runId()))));
+                // the run finished (and was observed) when it was recorded ABANDONED: this write only completes it
+                RunBatch batch = new RunBatch(List.of(decided), retry == null ? List.of() : List.of(retry),
+                        letter == null ? List.of() : List.of(letter), List.of(decisionId(run.runId())));
+                ObserverHub observers = stores.observers();
+                long start = observers.start();
+                stores.store().write(batch);
+                observers.storeWrite(start, RunRecorder.rows(batch));
             } catch (RuntimeException e) {
                 LOG.error("Could not store the decision about abandoned run {} of {}; the next start decides again: "
                         + "{}", run.runId(), slot.id, e.getMessage(), e);

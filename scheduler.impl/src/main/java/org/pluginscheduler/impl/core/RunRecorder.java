@@ -136,6 +136,8 @@ final class RunRecorder {
     private final ConcurrentHashMap<TaskId, Skips> queuedSkips = new ConcurrentHashMap<>();
 
     private final Supplier<TaskStore> store;
+    /** Told of every batch written (its duration and rows) and of the final records in it. */
+    private final ObserverHub observers;
     /**
      * Writes (the recorder's batches, and callers' own {@link #accept} writes, which may run concurrently and share
      * a persistent store's group commit) hold the read lock; {@link #exclusive} the write lock, so a store switch
@@ -148,7 +150,12 @@ final class RunRecorder {
     private volatile boolean open = true;
 
     RunRecorder(Supplier<TaskStore> store, boolean background) {
+        this(store, background, new ObserverHub(System::nanoTime));
+    }
+
+    RunRecorder(Supplier<TaskStore> store, boolean background, ObserverHub observers) {
         this.store = store;
+        this.observers = observers;
         if (background) {
             thread = new Thread(this::loop, "task-run-recorder");
             thread.setDaemon(true);
@@ -526,15 +533,25 @@ final class RunRecorder {
         try {
             writing.readLock().lock();
             try {
+                long start = observers.start();
                 store.get().write(batch);
+                observers.storeWrite(start, rows(batch));
             } finally {
                 writing.readLock().unlock();
             }
+            // the write returned: every read path shows these runs as finished, so they are acknowledged to
+            // observers (the engine's own acknowledgement follows on this thread)
+            observers.runsFinished(batch.runs());
             return null;
         } catch (RuntimeException | LinkageError | AssertionError e) { // the recorder thread must survive a bad store
             LOG.error("Could not write {} to the task store: {}", describe(batch), e.getMessage(), e);
             return e;
         }
+    }
+
+    /** @return how many rows a batch writes */
+    static int rows(RunBatch batch) {
+        return batch.runs().size() + batch.accepted().size() + batch.deadLetters().size() + batch.withdrawn().size();
     }
 
     private static String describe(RunBatch batch) {

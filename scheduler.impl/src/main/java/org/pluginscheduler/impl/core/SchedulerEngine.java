@@ -11,12 +11,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.LongSupplier;
 
 import org.pluginscheduler.api.DeadLetter;
 import org.pluginscheduler.api.ProviderProblem;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunTrigger;
 import org.pluginscheduler.api.Schedule;
+import org.pluginscheduler.api.SchedulerObserver;
 import org.pluginscheduler.api.SchedulerStats;
 import org.pluginscheduler.api.TaskAction;
 import org.pluginscheduler.api.TaskDefinition;
@@ -46,6 +48,8 @@ import org.slf4j.LoggerFactory;
  * plans (fires, retries, lock waits) and hands runs to the execution service. Task code runs on its threads, or
  * on the caller's thread for {@link #call}. Failure handlers run on the worker that ran the failed attempt. Run
  * records are written and acknowledged on the recorder thread, task states on the state-writer thread.
+ * {@link SchedulerObserver}s get finished runs and timed store writes on a thread of their own each
+ * ({@link ObserverHub}): the writers only queue for them, never wait.
  */
 public final class SchedulerEngine {
 
@@ -64,6 +68,7 @@ public final class SchedulerEngine {
     private final AbandonedRuns abandoned;
     private final TaskAdmin admin;
     private final ProviderReads reads;
+    private final ObserverHub observers;
     private boolean recoveredInitialStore; // guarded by the core lock
     /** Held for the whole of a store switch. */
     private final Object storeSwitch = new Object();
@@ -96,9 +101,16 @@ public final class SchedulerEngine {
     /** @param recorderThread false (tests): run records are written at once on the caller's thread */
     SchedulerEngine(Clock clock, CoreThreads threads, RunExecutor executor, TaskStore store, Settings settings,
                     boolean recorderThread) {
+        this(clock, threads, executor, store, settings, recorderThread, System::nanoTime);
+    }
+
+    /** @param ticker nanoseconds, for timing store writes (tests pass one they move by hand) */
+    SchedulerEngine(Clock clock, CoreThreads threads, RunExecutor executor, TaskStore store, Settings settings,
+                    boolean recorderThread, LongSupplier ticker) {
         this.ctx = new CoreContext(clock, threads.control(), threads.pluginCalls(), settings);
         this.timer = new TaskTimer(clock);
-        this.stores = new StoreBinding(store, recorderThread);
+        this.observers = new ObserverHub(ticker);
+        this.stores = new StoreBinding(store, recorderThread, observers);
         this.states = new TaskStateWriter(ctx, threads.stateWriter(), stores);
         RunStats stats = new RunStats(clock.instant());
         TaskRegistry[] registryRef = new TaskRegistry[1]; // completion saves through the registry, built below
@@ -359,6 +371,16 @@ public final class SchedulerEngine {
         return admin.purgeHistory(olderThan);
     }
 
+    /**
+     * Registers an observer of every finished run and every store write; see {@link ObserverHub}. Closing the
+     * registration removes it; {@link #stop()} closes them all.
+     *
+     * @throws IllegalStateException once the engine is stopped
+     */
+    public ObserverHub.Registration observe(SchedulerObserver observer) {
+        return observers.observe(observer);
+    }
+
     // --- lifecycle, settings, stores, execution ------------------------------------------------------------------
 
     /**
@@ -559,6 +581,7 @@ public final class SchedulerEngine {
             late.forEach(e -> e.cancel("the scheduler is stopping"));
             Execution.awaitAll(late, Duration.ofSeconds(1), "the scheduler is stopping");
         }
+        observers.close(); // no observer thread outlives the engine; what is still queued for them is dropped
     }
 
     public static String digest(TaskDefinition d) {

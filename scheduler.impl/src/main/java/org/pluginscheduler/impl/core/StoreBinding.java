@@ -33,13 +33,18 @@ final class StoreBinding {
 
     private volatile TaskStore store;
     private final RunRecorder recorder;
+    private final ObserverHub observers;
     /** Stores this core has been bound to (identity). Guarded by this. */
     private final Set<TaskStore> seen = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    /** @param recorderThread false (tests): records are written at once on the caller's thread */
-    StoreBinding(TaskStore initial, boolean recorderThread) {
+    /**
+     * @param recorderThread false (tests): records are written at once on the caller's thread
+     * @param observers      told of the run recorder's writes and the finished runs they hold
+     */
+    StoreBinding(TaskStore initial, boolean recorderThread, ObserverHub observers) {
         this.store = initial;
-        this.recorder = new RunRecorder(this::store, recorderThread);
+        this.observers = observers;
+        this.recorder = new RunRecorder(this::store, recorderThread, observers);
         this.seen.add(initial);
     }
 
@@ -49,6 +54,11 @@ final class StoreBinding {
 
     RunRecorder recorder() {
         return recorder;
+    }
+
+    /** The observers of store writes and finished runs, for the writers that bypass the recorder. */
+    ObserverHub observers() {
+        return observers;
     }
 
     /** What a switch did. @param firstSight whether the new store was never current in this process before */

@@ -91,9 +91,12 @@ final class TaskStateWriter {
             flushQueued = false;
             target = stores.store();
         }
+        ObserverHub observers = stores.observers();
         for (TaskId id : deleted) {
             try {
+                long start = observers.start();
                 target.deleteTask(id);
+                observers.storeWrite(start, 1);
             } catch (RuntimeException e) {
                 LOG.error("Could not delete task {} from the task store: {}", id, e.getMessage(), e);
             }
@@ -102,7 +105,9 @@ final class TaskStateWriter {
             return;
         }
         try {
+            long start = observers.start();
             target.saveTasks(batch);
+            observers.storeWrite(start, batch.size());
         } catch (RuntimeException e) {
             LOG.error("Could not save the state of {} task(s) in the task store: {}", batch.size(), e.getMessage(), e);
         }
