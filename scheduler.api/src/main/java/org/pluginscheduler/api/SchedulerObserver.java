@@ -23,7 +23,10 @@ public interface SchedulerObserver {
     /**
      * A run reached a final status and was acknowledged (recorded): the store write of its final record returned,
      * so every read path ({@link TaskScheduler#runs}, {@link TaskScheduler#run}) shows it as finished. Called once
-     * per run, for every trigger (schedule, manual trigger, call, submission, retry), skipped fires included.
+     * per run, for every trigger (schedule, manual trigger, call, submission, retry), skipped fires included
+     * (under overload the skipped fires of one task may be recorded, and observed, as one {@code SKIPPED} record);
+     * each retry is a run of its own. A run that a previous process left running is observed when this process
+     * records it {@link RunStatus#ABANDONED}.
      *
      * @param run the run's final record ({@link RunRecord#status()} is final, not {@link RunStatus#RUNNING})
      */
