@@ -339,8 +339,11 @@ class SchedulerObserverTest {
         registerProvider();
 
         advance(Duration.ZERO); // an interval fires first at registration
-        advance(Duration.ofMinutes(1));
-        trigger(MANUAL);
+        engine.trigger(TICK, RunTrigger.MANUAL, Map.of()); // not run yet: the next fire finds it busy
+        advance(Duration.ofMinutes(1)); // that fire is skipped (overlap SKIP), then the manual run runs
+        engine.trigger(MANUAL, RunTrigger.MANUAL, Map.of());
+        String refused = engine.trigger(MANUAL, RunTrigger.MANUAL, Map.of()); // skipped: the first has not run
+        workers.runAll();
         RunRecord called = engine.call(MANUAL, Map.of("way", "call"));
         engine.submit(MANUAL, Map.of("way", "submit now"), Optional.empty(), Set.of());
         workers.runAll();
@@ -376,8 +379,12 @@ class SchedulerObserverTest {
         assertEquals(called, observed.stream().filter(r -> r.trigger() == RunTrigger.CALL).findFirst().orElseThrow(),
                 "a call is observed with the record its caller got");
         assertEquals(2, observed.stream().filter(r -> r.trigger() == RunTrigger.SUBMISSION).count());
-        assertEquals(2, observed.stream().filter(r -> r.taskId().equals(TICK)).count(),
-                "two scheduled fires");
+        assertEquals(List.of(RunTrigger.SCHEDULE + " " + RunStatus.SUCCEEDED,
+                        RunTrigger.SCHEDULE + " " + RunStatus.SKIPPED, RunTrigger.MANUAL + " " + RunStatus.SUCCEEDED),
+                observed.stream().filter(r -> r.taskId().equals(TICK)).map(r -> r.trigger() + " " + r.status())
+                        .toList(), "a scheduled fire, a skipped one, and the manual run that made it skip");
+        assertEquals(RunStatus.SKIPPED, observed.stream().filter(r -> r.runId().equals(refused)).findFirst()
+                .orElseThrow().status(), "a refused trigger is observed with its own run id");
 
         assertEquals(1, events.threads.size(), "one thread delivers to one observer: " + events.threads);
         String thread = events.threads.iterator().next();
