@@ -398,6 +398,34 @@ class SchedulerObserverTest {
     }
 
     @Test
+    void withTheRecorderThreadEveryRunOfABatchIsObservedOnceAfterItsWrite() throws Exception {
+        // as deployed: final records are written in batches by the recorder thread, and acknowledged there
+        engine = new SchedulerEngine(clock, Runnable::run, Runnable::run, new ExecutorWorkers(workers), store,
+                Settings.defaults(ZoneId.of("UTC"), Duration.ofSeconds(2)));
+        try {
+            Events events = new Events("batches");
+            observe(events);
+            registerProvider();
+            List<String> runIds = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                runIds.add(engine.trigger(MANUAL, RunTrigger.MANUAL, Map.of()));
+                workers.runAll();
+            }
+            List<Object> received = events.until(runIds.get(runIds.size() - 1));
+            List<RunRecord> observed = Events.runs(received);
+            assertEquals(runIds, observed.stream().map(RunRecord::runId).toList(), "each run once, in order");
+            assertEquals(List.copyOf(finalRecords), observed, "as the store got them, and only once it got them");
+            // the caller's thread writes accepted work beside the recorder's batches, so only the rows of a
+            // single-threaded engine can be compared write by write (everyStoreWriteIsTimed...)
+            List<Events.Write> batches = Events.writes(received);
+            assertTrue(batches.size() >= 2, "the batches were observed: " + batches);
+            batches.forEach(w -> assertTrue(w.records() > 0 && w.took().compareTo(Duration.ZERO) > 0, w::toString));
+        } finally {
+            engine.stop();
+        }
+    }
+
+    @Test
     void aRunLeftRunningByThePreviousProcessIsObservedOnceWhenRecordedAbandoned() throws Exception {
         RunRecord cutOff = new RunRecord("prevrun1", MANUAL, RunTrigger.MANUAL, 1, RunStatus.RUNNING,
                 T0.minusSeconds(60), Optional.of(T0.minusSeconds(59)), Optional.empty(), "", Map.of(), Map.of());
