@@ -187,6 +187,22 @@ public class WebApiIT extends SchedulerTestBase {
         assertTrue(refused.json().get("detail").getAsString().contains("viewer"));
         assertEquals(202, post(path + "/trigger", "", basic(OPERATOR)).status);
         assertEquals("a token acts with its role", 202, post(path + "/trigger", "", bearer(TOKEN)).status);
+
+        // every change and every refusal is audited: who, what, which task, the outcome
+        assertEquals("the audit log is for operators", 403, get("/api/v1/audit", basic(VIEWER)).status);
+        JsonArray audit = get("/api/v1/audit?limit=20", basic(OPERATOR)).json().getAsJsonArray("items");
+        List<String> lines = new ArrayList<>();
+        audit.forEach(e -> {
+            JsonObject o = e.getAsJsonObject();
+            lines.add(o.get("user").getAsString() + " " + o.get("method").getAsString() + " "
+                    + o.get("path").getAsString() + " " + (o.get("task").isJsonNull() ? "-" : o.get("task")
+                    .getAsString()) + " " + o.get("status").getAsInt());
+        });
+        String trigger = "/api/v1/tasks/" + id + "/trigger";
+        assertTrue(lines.toString(), lines.contains("ci POST " + trigger + " " + id + " 202"));
+        assertTrue(lines.toString(), lines.contains(OPERATOR + " POST " + trigger + " " + id + " 202"));
+        assertTrue("the refusal too: " + lines, lines.stream().anyMatch(l -> l.startsWith(VIEWER + " POST " + trigger)
+                && l.endsWith(" 403")));
     }
 
     @Test
