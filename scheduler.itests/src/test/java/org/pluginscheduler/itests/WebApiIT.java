@@ -283,6 +283,43 @@ public class WebApiIT extends SchedulerTestBase {
         assertEquals("operator", me.json().get("role").getAsString());
     }
 
+    @Test
+    public void theShellAddsUsersAndTokensThatCanLogIn() throws Exception {
+        String user = shell("web:useradd carol viewer");
+        assertTrue(user, user.startsWith("user carol (viewer), password: "));
+        String password = user.substring(user.indexOf("password: ") + 10, user.indexOf('\n')).trim();
+        awaitTrue("carol can log in", () -> get("/api/v1/session", "Authorization", "Basic " + b64("carol:"
+                + password)).status == 200);
+        assertEquals("viewer", get("/api/v1/session", "Authorization", "Basic " + b64("carol:" + password)).json()
+                .get("role").getAsString());
+        String token = shell("web:tokenadd deploy-bot operator");
+        String secret = token.substring(token.indexOf("): ") + 3, token.indexOf('\n')).trim();
+        awaitTrue("the token works", () -> get("/api/v1/session", bearer(secret)).status == 200);
+        assertTrue(shell("web:users"), shell("web:users").contains("user  carol viewer"));
+        assertFalse("only the hash is kept", configAdmin.listConfigurations("(name=carol)")[0].getProperties()
+                .toString().contains(password));
+        assertEquals("removed carol", shell("web:userdel carol"));
+        awaitTrue("carol is gone", () -> get("/api/v1/session", "Authorization", "Basic " + b64("carol:"
+                + password)).status == 401);
+        shell("web:userdel deploy-bot");
+        assertTrue(shell("web:hashpw hunter2").startsWith("pbkdf2-sha256$600000$"));
+    }
+
+    private String shell(String command) throws Exception {
+        org.osgi.framework.ServiceReference<org.apache.felix.service.command.CommandProcessor> ref =
+                context.getServiceReference(org.apache.felix.service.command.CommandProcessor.class);
+        org.apache.felix.service.command.CommandProcessor processor = context.getService(ref);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream print = new java.io.PrintStream(out, true, StandardCharsets.UTF_8);
+        try (org.apache.felix.service.command.CommandSession session = processor.createSession(
+                new java.io.ByteArrayInputStream(new byte[0]), print, print)) {
+            Object result = session.execute(command);
+            return result == null ? out.toString(StandardCharsets.UTF_8) : result.toString();
+        } finally {
+            context.ungetService(ref);
+        }
+    }
+
     // ---- tasks
 
     @Test
