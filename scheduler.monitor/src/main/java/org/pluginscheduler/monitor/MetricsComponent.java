@@ -1,0 +1,32 @@
+package org.pluginscheduler.monitor;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.pluginscheduler.api.SchedulerAdmin;
+
+/**
+ * The OSGi face of {@link Metrics}: the registry lives as long as the scheduler's admin service does, and the
+ * event-fed meters observe it.
+ */
+@Component(service = MetricsComponent.class)
+public final class MetricsComponent {
+
+    private final Metrics metrics;
+
+    @Activate
+    public MetricsComponent(@Reference SchedulerAdmin admin, @Reference MonitorSettingsComponent settings) {
+        this.metrics = new Metrics(admin, () -> settings.current().maxTaskSeries());
+    }
+
+    @Deactivate
+    void deactivate() {
+        metrics.close();
+    }
+
+    /** @return the metrics */
+    Metrics metrics() {
+        return metrics;
+    }
+}

@@ -1,0 +1,86 @@
+package org.pluginscheduler.monitor;
+
+import java.time.Duration;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.RunStatus;
+
+/**
+ * The meters fed by the scheduler's events: runs by task, owner and status, run duration and fire lag per task
+ * (histograms with a few fixed buckets, no per-task percentiles), and the store's commit latency.
+ *
+ * <p>Labels: {@code task} (the qualified task id, bounded by {@link TaskLabels}: beyond the limit
+ * {@value TaskLabels#OTHER}), {@code owner} (a bundle's symbolic name or {@code config}) and {@code status}. A run id
+ * is never a label.
+ */
+final class RunMeters {
+
+    /** Run duration buckets: 10 ms … 10 min. */
+    static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(1),
+            Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofMinutes(10)};
+    /** Fire lag buckets: 10 ms … 1 min (5 s and 60 s are the default health thresholds). */
+    static final Duration[] LAG_BUCKETS = {Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(1),
+            Duration.ofSeconds(5), Duration.ofSeconds(60)};
+    /** Store commit buckets: 1 ms … 1 s. */
+    static final Duration[] STORE_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25),
+            Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofSeconds(1)};
+
+    private static final String CAP = " Label task: the qualified task id; beyond the first max.task.series "
+            + "distinct tasks (configuration org.pluginscheduler.monitor) runs are counted under task=\"_other\".";
+
+    private final MeterRegistry registry;
+    private final TaskLabels labels;
+    private final Timer storeWrites;
+    private final DistributionSummary storeRecords;
+
+    RunMeters(MeterRegistry registry, TaskLabels labels) {
+        this.registry = registry;
+        this.labels = labels;
+        this.storeWrites = Timer.builder("pluginscheduler.store.write")
+                .description("Time the task store took to write (commit) one batch of run records")
+                .serviceLevelObjectives(STORE_BUCKETS).register(registry);
+        this.storeRecords = DistributionSummary.builder("pluginscheduler.store.write.records")
+                .description("Run records, pending runs and dead letters written per store batch")
+                .register(registry);
+    }
+
+    /** Counts a finished (or skipped) run, and its duration and fire lag if it started. */
+    void runFinished(RunRecord run) {
+        if (!run.status().isFinal()) {
+            return;
+        }
+        String task = labels.label(run.taskId());
+        String owner = run.taskId().owner();
+        Counter.builder("pluginscheduler.runs")
+                .description("Runs ended, by task, owner and final status (SKIPPED included)." + CAP)
+                .tags("task", task, "owner", owner, "status", run.status().name())
+                .register(registry).increment();
+        run.duration().ifPresent(d -> Timer.builder("pluginscheduler.run.duration")
+                .description("How long runs executed, by task and owner." + CAP)
+                .tags("task", task, "owner", owner)
+                .serviceLevelObjectives(DURATION_BUCKETS)
+                .register(registry).record(nonNegative(d)));
+        if (run.status() != RunStatus.SKIPPED) {
+            run.lag().ifPresent(l -> Timer.builder("pluginscheduler.fire.lag")
+                    .description("Fire lag (start minus scheduled time) of runs, by task and owner." + CAP)
+                    .tags("task", task, "owner", owner)
+                    .serviceLevelObjectives(LAG_BUCKETS)
+                    .register(registry).record(nonNegative(l)));
+        }
+    }
+
+    /** Records one store write (batch commit) of {@code records} records. */
+    void storeWrite(Duration took, int records) {
+        storeWrites.record(nonNegative(took));
+        storeRecords.record(records);
+    }
+
+    /** Clocks of different threads may disagree by a little: a negative span counts as zero. */
+    private static Duration nonNegative(Duration d) {
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+}

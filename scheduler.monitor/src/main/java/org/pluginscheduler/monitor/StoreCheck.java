@@ -1,0 +1,29 @@
+package org.pluginscheduler.monitor;
+
+import org.apache.felix.hc.api.HealthCheck;
+import org.apache.felix.hc.api.Result;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.pluginscheduler.api.SchedulerAdmin;
+
+/** Health check: the task store answers, in time (see {@link SchedulerHealth#store}). */
+@Component(service = HealthCheck.class, property = {
+        HealthCheck.NAME + "=Scheduler store",
+        HealthCheck.TAGS + "=scheduler"})
+public final class StoreCheck implements HealthCheck {
+
+    private final SchedulerAdmin admin;
+    private final MonitorSettingsComponent settings;
+
+    @Activate
+    public StoreCheck(@Reference SchedulerAdmin admin, @Reference MonitorSettingsComponent settings) {
+        this.admin = admin;
+        this.settings = settings;
+    }
+
+    @Override
+    public Result execute() {
+        return SchedulerHealth.store(admin, settings.current(), System::nanoTime);
+    }
+}
