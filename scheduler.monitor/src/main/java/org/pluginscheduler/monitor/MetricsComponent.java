@@ -14,14 +14,17 @@ import org.pluginscheduler.api.SchedulerAdmin;
 public final class MetricsComponent {
 
     private final Metrics metrics;
+    private final SchedulerAdmin.Subscription subscription;
 
     @Activate
     public MetricsComponent(@Reference SchedulerAdmin admin, @Reference MonitorSettingsComponent settings) {
         this.metrics = new Metrics(admin, () -> settings.current().maxTaskSeries());
+        this.subscription = admin.observe(metrics.runs());
     }
 
     @Deactivate
     void deactivate() {
+        subscription.close();
         metrics.close();
     }
 

@@ -8,16 +8,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.pluginscheduler.api.RunRecord;
 import org.pluginscheduler.api.RunStatus;
+import org.pluginscheduler.api.SchedulerObserver;
 
 /**
- * The meters fed by the scheduler's events: runs by task, owner and status, run duration and fire lag per task
+ * The meters fed by the scheduler's events (a {@link SchedulerObserver}, called on the observer's own thread): runs by task, owner and status, run duration and fire lag per task
  * (histograms with a few fixed buckets, no per-task percentiles), and the store's commit latency.
  *
  * <p>Labels: {@code task} (the qualified task id, bounded by {@link TaskLabels}: beyond the limit
  * {@value TaskLabels#OTHER}), {@code owner} (a bundle's symbolic name or {@code config}) and {@code status}. A run id
  * is never a label.
  */
-final class RunMeters {
+final class RunMeters implements SchedulerObserver {
 
     /** Run duration buckets: 10 ms … 10 min. */
     static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(1),
@@ -49,7 +50,8 @@ final class RunMeters {
     }
 
     /** Counts a finished (or skipped) run, and its duration and fire lag if it started. */
-    void runFinished(RunRecord run) {
+    @Override
+    public void runFinished(RunRecord run) {
         if (!run.status().isFinal()) {
             return;
         }
@@ -74,7 +76,8 @@ final class RunMeters {
     }
 
     /** Records one store write (batch commit) of {@code records} records. */
-    void storeWrite(Duration took, int records) {
+    @Override
+    public void storeWrite(Duration took, int records) {
         storeWrites.record(nonNegative(took));
         storeRecords.record(records);
     }
