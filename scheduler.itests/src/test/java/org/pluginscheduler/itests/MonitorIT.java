@@ -251,18 +251,74 @@ public class MonitorIT extends SchedulerTestBase {
             awaitTrue("the first run counted", () -> get("/metrics").body().contains("status=\"SUCCEEDED\",task=\""));
             // one label at most: taken by now (by the first task, or by a task of an earlier test)
             configuration.update(new Hashtable<>(Map.of("max.task.series", "1")));
+            awaitTrue("the monitor's settings updated", () -> {
+                try {
+                    return context.getServiceReferences((String) null,
+                            "(&(objectClass=org.pluginscheduler.monitor.MonitorSettingsComponent)"
+                                    + "(max.task.series=1))") != null;
+                } catch (org.osgi.framework.InvalidSyntaxException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             String owner = first.owner();
             String other = "pluginscheduler_runs_total{owner=\"" + owner + "\",status=\"SUCCEEDED\",task=\"_other\"}";
-            awaitTrue("the configuration applied: a new task's runs counted as _other", () -> {
-                scheduler.call(second, Map.of());
-                return get("/metrics").body().contains(other);
-            });
+            String[] last = {""};
+            try {
+                awaitTrue("the configuration applied: a new task's runs counted as _other", () -> {
+                    scheduler.call(second, Map.of());
+                    last[0] = get("/metrics").body();
+                    return last[0].contains(other);
+                });
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\nruns in /metrics:\n" + last[0].lines()
+                        .filter(l -> l.startsWith("pluginscheduler_runs_total")).collect(Collectors.joining("\n")), e);
+            }
             assertFalse(get("/metrics").body().contains("task=\"" + second + "\""));
         } finally {
             configuration.delete();
             scheduler.removeTask(first);
             scheduler.removeTask(second);
         }
+    }
+
+    /**
+     * Prints the time of {@code GET /metrics} with 10,000 tasks in the real scheduler (one plugin's provider supplies
+     * them); asserts nothing about the time.
+     */
+    @Test
+    public void scrapeTimeAtTenThousandTasks() throws Exception {
+        String yearly = "=cron:0 0 1 1 *";
+        String tasks = java.util.stream.IntStream.range(0, 10_000).mapToObj(i -> "mon-many-" + i + yearly)
+                .collect(Collectors.joining("|"));
+        start(plugin("itest.monitor.many").tasks(tasks));
+        awaitTrue("10,000 tasks registered", () -> scheduler.tasks().size() >= 10_000);
+        for (int i = 0; i < 5; i++) {
+            get("/metrics"); // warm up
+        }
+        int times = 20;
+        long start = System.nanoTime();
+        String body = null;
+        for (int i = 0; i < times; i++) {
+            body = get("/metrics").body();
+        }
+        double ms = (System.nanoTime() - start) / 1e6 / times;
+        assertTrue(value(body, "pluginscheduler_tasks{state=\"ACTIVE\"}") >= 10_000);
+        System.out.printf("MonitorIT: GET /metrics with %d tasks: %.1f ms (mean of %d, over HTTP)%n",
+                scheduler.tasks().size(), ms, times);
+    }
+
+    @Test
+    public void theConfigurationIsDescribedByMetatype() {
+        Bundle monitor = Arrays.stream(context.getBundles())
+                .filter(b -> "scheduler.monitor".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        org.osgi.framework.ServiceReference<org.osgi.service.metatype.MetaTypeService> ref =
+                context.getServiceReference(org.osgi.service.metatype.MetaTypeService.class);
+        org.osgi.service.metatype.ObjectClassDefinition ocd = context.getService(ref)
+                .getMetaTypeInformation(monitor).getObjectClassDefinition(MONITOR_PID, null);
+        List<String> ids = Arrays.stream(ocd.getAttributeDefinitions(org.osgi.service.metatype.ObjectClassDefinition.ALL))
+                .map(org.osgi.service.metatype.AttributeDefinition::getID).sorted().collect(Collectors.toList());
+        assertEquals(List.of("lag.critical", "lag.warn", "max.task.series", "store.slow", "stuck.critical"), ids);
+        context.ungetService(ref);
     }
 
     // --- helpers ------------------------------------------------------------------------------------------------

@@ -170,15 +170,31 @@ class MetricsTest {
                     Duration.ofMillis(i)));
         }
         metrics.scrape();
-        long withRunSeries = timeScrapes(5);
+        long withRunSeries = timeScrapes(metrics, 5);
         String text = metrics.scrape();
         assertEquals(10_000.0, value(text, "pluginscheduler_tasks{state=\"ACTIVE\"}"));
-        System.out.printf("metrics scrape at 10,000 tasks: %.1f ms (state gauges only), %.1f ms with run series of "
-                        + "all 10,000 tasks (%d lines, %d KB)%n", gaugesOnly / 1e6, withRunSeries / 1e6,
-                text.lines().count(), text.length() / 1024);
+
+        try (Metrics capped = new Metrics(fake.admin, () -> 1_000)) {
+            for (int i = 0; i < 10_000; i++) {
+                capped.runs().runFinished(FakeAdmin.run("run-" + i, TaskId.of("owner" + i % 10, "task-" + i),
+                        RunStatus.SUCCEEDED, T0, Duration.ofMillis(i % 50), Duration.ofMillis(i)));
+            }
+            capped.scrape();
+            long cappedTime = timeScrapes(capped, 5);
+            String cappedText = capped.scrape();
+            assertEquals(1_000, capped.labels().size());
+            System.out.printf("metrics scrape at 10,000 tasks: %.1f ms (state gauges only); with run series of all "
+                            + "10,000 tasks %.1f ms (%d lines, %d KB); with max.task.series=1000 %.1f ms (%d lines, "
+                            + "%d KB)%n", gaugesOnly / 1e6, withRunSeries / 1e6, text.lines().count(),
+                    text.length() / 1024, cappedTime / 1e6, cappedText.lines().count(), cappedText.length() / 1024);
+        }
     }
 
     private long timeScrapes(int times) {
+        return timeScrapes(metrics, times);
+    }
+
+    private static long timeScrapes(Metrics metrics, int times) {
         long start = System.nanoTime();
         for (int i = 0; i < times; i++) {
             metrics.scrape();
