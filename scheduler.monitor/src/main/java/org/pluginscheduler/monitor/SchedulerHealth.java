@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
@@ -115,7 +116,7 @@ final class SchedulerHealth {
         }
         Map<String, Integer> byOwner = stats.owners().stream().filter(o -> o.stuck() > 0)
                 .collect(Collectors.toMap(SchedulerStats.OwnerUsage::owner, SchedulerStats.OwnerUsage::stuck,
-                        Integer::sum, java.util.TreeMap::new));
+                        Integer::sum, TreeMap::new));
         String owners = byOwner.isEmpty() ? "" : " (" + byOwner.entrySet().stream()
                 .map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining(", ")) + ")";
         String text = stuck + " stuck run(s) hold a thread, past their timeout and ignoring interruption" + owners;

@@ -1,9 +1,13 @@
 package org.pluginscheduler.monitor;
 
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 import io.micrometer.core.instrument.Gauge;
@@ -43,7 +47,7 @@ final class SchedulerMeters {
 
     private final SchedulerAdmin admin;
     private volatile Snapshot snapshot = Snapshot.EMPTY;
-    private final Map<String, Boolean> failing = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Boolean> failing = new ConcurrentHashMap<>();
 
     SchedulerMeters(SchedulerAdmin admin, MeterRegistry registry) {
         this.admin = admin;
@@ -114,7 +118,7 @@ final class SchedulerMeters {
         return snapshot;
     }
 
-    private <T> T read(String what, java.util.function.Supplier<T> source) {
+    private <T> T read(String what, Supplier<T> source) {
         try {
             T value = source.get();
             if (failing.remove(what) != null) {
@@ -142,7 +146,7 @@ final class SchedulerMeters {
 
     /** A gauge of the current snapshot; {@code value} may answer null (nothing to show: NaN). */
     private void gauge(MeterRegistry registry, String name, String help, String unit,
-                       java.util.function.Function<Snapshot, Number> value, String... tags) {
+                       Function<Snapshot, Number> value, String... tags) {
         Gauge.builder(name, this, m -> {
                     Number n = value.apply(m.snapshot);
                     return n == null ? Double.NaN : n.doubleValue();
@@ -150,7 +154,7 @@ final class SchedulerMeters {
                 .description(help).baseUnit(unit).tags(tags).strongReference(true).register(registry);
     }
 
-    private static double seconds(java.time.Duration d) {
+    private static double seconds(Duration d) {
         return d.toNanos() / 1e9;
     }
 }
