@@ -107,13 +107,16 @@ class MetricsTest {
                 "pluginscheduler_runs_total{owner=\"sample.plugin\",status=\"FAILED\",task=\"sample.plugin:cleanup\"}"));
         assertFalse(text.contains("RUNNING"), "a run still running is not counted");
         String task = "owner=\"sample.plugin\",task=\"sample.plugin:cleanup\"";
-        assertEquals(3.0, value(text, "pluginscheduler_run_duration_seconds_count{" + task + "}"));
+        assertEquals(2.255, value(text, "pluginscheduler_run_seconds_total{" + task + "}"), 1e-9,
+                "5 ms + 250 ms + 2 s");
+        String owner = "owner=\"sample.plugin\"";
+        assertEquals(3.0, value(text, "pluginscheduler_run_duration_seconds_count{" + owner + "}"));
         // buckets are cumulative: 5 ms and 250 ms are under 1 s, 2 s is not
-        assertEquals(1.0, value(text, "pluginscheduler_run_duration_seconds_bucket{" + task + ",le=\"0.01\"}"));
-        assertEquals(2.0, value(text, "pluginscheduler_run_duration_seconds_bucket{" + task + ",le=\"1.0\"}"));
-        assertEquals(3.0, value(text, "pluginscheduler_run_duration_seconds_bucket{" + task + ",le=\"10.0\"}"));
-        assertEquals(2.0, value(text, "pluginscheduler_fire_lag_seconds_bucket{" + task + ",le=\"0.01\"}"));
-        assertEquals(3.0, value(text, "pluginscheduler_fire_lag_seconds_bucket{" + task + ",le=\"5.0\"}"));
+        assertEquals(1.0, value(text, "pluginscheduler_run_duration_seconds_bucket{" + owner + ",le=\"0.01\"}"));
+        assertEquals(2.0, value(text, "pluginscheduler_run_duration_seconds_bucket{" + owner + ",le=\"1.0\"}"));
+        assertEquals(3.0, value(text, "pluginscheduler_run_duration_seconds_bucket{" + owner + ",le=\"10.0\"}"));
+        assertEquals(2.0, value(text, "pluginscheduler_fire_lag_seconds_bucket{" + owner + ",le=\"0.01\"}"));
+        assertEquals(3.0, value(text, "pluginscheduler_fire_lag_seconds_bucket{" + owner + ",le=\"5.0\"}"));
         assertEquals(1.0, value(text, "pluginscheduler_store_write_seconds_bucket{le=\"0.005\"}"));
         assertEquals(1.0, value(text, "pluginscheduler_store_write_seconds_count"));
         assertEquals(12.0, value(text, "pluginscheduler_store_write_records_sum"));
@@ -150,7 +153,8 @@ class MetricsTest {
         assertEquals(2.0, value(text, "pluginscheduler_runs_total{owner=\"p\",status=\"SUCCEEDED\",task=\"_other\"}"));
         assertFalse(text.contains("task=\"p:task-3\""), text);
         assertFalse(text.contains("task=\"p:task-4\""), text);
-        assertEquals(4, count(text, "pluginscheduler_run_duration_seconds_count{"), "3 tasks and _other");
+        assertEquals(4, count(text, "pluginscheduler_run_seconds_total{"), "3 tasks and _other");
+        assertEquals(1, count(text, "pluginscheduler_run_duration_seconds_count{"), "histograms are per owner");
         assertTrue(Pattern.compile("# HELP pluginscheduler_runs_total .*max\\.task\\.series.*_other").matcher(text)
                 .find(), "the help text says so");
         assertEquals(3, metrics.labels().size());
