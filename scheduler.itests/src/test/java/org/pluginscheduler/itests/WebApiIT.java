@@ -91,6 +91,10 @@ public class WebApiIT extends SchedulerTestBase {
                 mavenBundle("commons-fileupload", "commons-fileupload").versionAsInProject(),
                 mavenBundle("org.apache.felix", "org.apache.felix.http.jetty12").versionAsInProject(),
                 mavenBundle("com.google.code.gson", "gson").versionAsInProject(),
+                mavenBundle("org.osgi", "org.osgi.service.event").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.healthcheck.api").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.healthcheck.core").versionAsInProject(),
+                projectBundle("itest.bundle.monitor"),
                 ((org.ops4j.pax.exam.options.UrlProvisionOption) projectBundle("itest.bundle.web")).noStart());
     }
 
@@ -174,6 +178,19 @@ public class WebApiIT extends SchedulerTestBase {
                     resp.status != 200 || !resp.body.contains("\"items\""));
         }
         assertEquals(404, get("/ui/secret.txt").status);
+    }
+
+    @Test
+    public void metricsAndHealthSitBehindTheSameAuthentication() {
+        assertEquals(401, get("/metrics").status);
+        assertEquals(401, get("/health").status);
+        Resp metrics = get("/metrics", basic(VIEWER));
+        assertEquals(200, metrics.status);
+        assertTrue(metrics.body.contains("pluginscheduler_tasks{state=\"ACTIVE\"}"));
+        Resp health = get("/health", basic(VIEWER));
+        assertTrue(health.body, health.status == 200 || health.status == 503);
+        assertTrue(health.json().has("checks"));
+        assertEquals("a viewer cannot change anything here either", 403, post("/metrics", "", basic(VIEWER)).status);
     }
 
     @Test
