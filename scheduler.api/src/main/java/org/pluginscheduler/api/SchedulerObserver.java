@@ -39,4 +39,15 @@ public interface SchedulerObserver {
      * @param records how many rows the batch held
      */
     default void storeWrite(Duration took, int records) {}
+
+    /**
+     * A store write failed: the batch was not written (the scheduler logs it as an ERROR and, for run records,
+     * keeps the runs in memory as the store's documentation says). A health check can tell from this and
+     * {@link #storeWrite} whether the store takes writes now.
+     *
+     * @param took    how long the failed call took
+     * @param records how many rows the batch held
+     * @param error   the failure's message (its class name if it has none)
+     */
+    default void storeWriteFailed(Duration took, int records, String error) {}
 }

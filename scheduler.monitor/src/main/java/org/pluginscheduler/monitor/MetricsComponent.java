@@ -28,6 +28,11 @@ public final class MetricsComponent {
         metrics.close();
     }
 
+    /** @return whether the store takes writes, as the scheduler's own writes show */
+    StoreWrites storeWrites() {
+        return metrics.runs().writes();
+    }
+
     /** @return the metrics */
     Metrics metrics() {
         return metrics;

@@ -45,6 +45,8 @@ final class RunMeters implements SchedulerObserver {
     private final TaskLabels labels;
     private final Timer storeWrites;
     private final DistributionSummary storeRecords;
+    private final Counter storeFailures;
+    private final StoreWrites writes = new StoreWrites();
 
     RunMeters(MeterRegistry registry, TaskLabels labels) {
         this.registry = registry;
@@ -55,6 +57,14 @@ final class RunMeters implements SchedulerObserver {
         this.storeRecords = DistributionSummary.builder("pluginscheduler.store.write.records")
                 .description("Run records, pending runs and dead letters written per store batch")
                 .register(registry);
+        this.storeFailures = Counter.builder("pluginscheduler.store.write.failures")
+                .description("Store writes (batches) that failed; the scheduler logs each as an ERROR")
+                .register(registry);
+    }
+
+    /** @return whether the store takes writes, as the last observed write says */
+    StoreWrites writes() {
+        return writes;
     }
 
     /** Counts a finished (or skipped) run, and its duration and fire lag if it started. */
@@ -95,6 +105,14 @@ final class RunMeters implements SchedulerObserver {
     public void storeWrite(Duration took, int records) {
         storeWrites.record(nonNegative(took));
         storeRecords.record(records);
+        writes.succeeded();
+    }
+
+    /** Counts a failed store write and remembers it for the store check. */
+    @Override
+    public void storeWriteFailed(Duration took, int records, String error) {
+        storeFailures.increment();
+        writes.failed(records, error);
     }
 
     /** Clocks of different threads may disagree by a little: a negative span counts as zero. */

@@ -34,14 +34,21 @@ final class SchedulerHealth {
     }
 
     /**
-     * The store answers, in time: one run looked up by id goes to the task store (H2: a primary key query). CRITICAL
-     * if it throws (the store is closed, its file unwritable, its connection broken); WARN if slower than
+     * The store takes writes and answers, in time. CRITICAL if the scheduler's last store write failed and none
+     * succeeded since (the file unwritable, the disk full, the connection broken), naming the error. Then one run
+     * looked up by id goes to the task store (H2: a primary key query): CRITICAL if it throws; WARN if slower than
      * {@code store.slow}.
      *
-     * @param nanoTime the clock the probe is timed with
+     * @param failingWrite why the last store write failed, if none succeeded since
+     * @param nanoTime     the clock the probe is timed with
      */
-    static Result store(SchedulerAdmin admin, MonitorSettings settings, LongSupplier nanoTime) {
+    static Result store(SchedulerAdmin admin, java.util.Optional<String> failingWrite, MonitorSettings settings,
+                        LongSupplier nanoTime) {
         FormattingResultLog log = new FormattingResultLog();
+        if (failingWrite.isPresent()) {
+            log.critical("The task store does not take writes: {}", failingWrite.get());
+            return new Result(log);
+        }
         long start = nanoTime.getAsLong();
         try {
             admin.run(PROBE_RUN_ID);

@@ -28,20 +28,37 @@ class SchedulerHealthTest {
     @Test
     void storeIsCriticalWhenItsLookupFailsAndWarnsWhenSlow() {
         AtomicLong nanos = new AtomicLong();
-        assertEquals(Result.Status.OK, SchedulerHealth.store(fake.admin, SETTINGS, nanos::get).getStatus());
+        assertEquals(Result.Status.OK, SchedulerHealth.store(fake.admin, java.util.Optional.empty(), SETTINGS, nanos::get).getStatus());
         assertEquals(1, fake.calls("run"), "the probe goes to the store");
 
         fake.failures.put("run", new TaskStoreException("H2 database closed", new IllegalStateException("file locked")));
-        Result broken = SchedulerHealth.store(fake.admin, SETTINGS, nanos::get);
+        Result broken = SchedulerHealth.store(fake.admin, java.util.Optional.empty(), SETTINGS, nanos::get);
         assertEquals(Result.Status.CRITICAL, broken.getStatus());
         assertTrue(text(broken).contains("H2 database closed") && text(broken).contains("file locked"), text(broken));
 
         fake.failures.clear();
         long[] ticks = {0, Duration.ofMillis(1500).toNanos()};
         int[] i = {0};
-        Result slow = SchedulerHealth.store(fake.admin, SETTINGS, () -> ticks[i[0]++]);
+        Result slow = SchedulerHealth.store(fake.admin, java.util.Optional.empty(), SETTINGS, () -> ticks[i[0]++]);
         assertEquals(Result.Status.WARN, slow.getStatus());
         assertTrue(text(slow).contains("1500 ms"), text(slow));
+    }
+
+    @Test
+    void storeIsCriticalWhileItsWritesFailEvenIfReadsAnswer() {
+        RunMeters meters = new RunMeters(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                new TaskLabels(() -> 10));
+        meters.storeWrite(Duration.ofMillis(2), 3);
+        assertTrue(meters.writes().failing().isEmpty());
+        meters.storeWriteFailed(Duration.ofMillis(30), 4, "No space left on device");
+        Result failing = SchedulerHealth.store(fake.admin, meters.writes().failing(), SETTINGS, () -> 0L);
+        assertEquals(Result.Status.CRITICAL, failing.getStatus());
+        assertTrue(text(failing).contains("No space left on device") && text(failing).contains("4 row(s)"),
+                text(failing));
+        assertEquals(0, fake.calls("run"), "no need to probe a store that fails writes");
+        meters.storeWrite(Duration.ofMillis(2), 1);
+        assertEquals(Result.Status.OK, SchedulerHealth.store(fake.admin, meters.writes().failing(), SETTINGS,
+                () -> 0L).getStatus(), "a write that succeeds again clears it");
     }
 
     @Test

@@ -51,6 +51,9 @@ public final class ObserverHub {
     private record Written(Duration took, int records) implements Event {
     }
 
+    private record WriteFailed(Duration took, int records, String error) implements Event {
+    }
+
     private final LongSupplier ticker;
     private final int capacity;
     /** Copy on write, replaced under this: the engine's threads read it without a lock. */
@@ -141,6 +144,20 @@ public final class ObserverHub {
         }
     }
 
+    /** A store write that began at {@code startTicks} failed with {@code error}. */
+    void storeWriteFailed(long startTicks, int records, Throwable error) {
+        Registration[] now = registrations;
+        if (now.length == 0) {
+            return;
+        }
+        String message = error.getMessage() != null ? error.getMessage() : error.getClass().getName();
+        WriteFailed event = new WriteFailed(Duration.ofNanos(Math.max(0, ticker.getAsLong() - startTicks)), records,
+                message);
+        for (Registration r : now) {
+            r.offer(event);
+        }
+    }
+
     /** The records of a store write that returned: each that is not {@link RunStatus#RUNNING} is a finished run. */
     void runsFinished(List<RunRecord> written) {
         if (registrations.length == 0) {
@@ -215,6 +232,8 @@ public final class ObserverHub {
                         observer.runFinished(f.run());
                     } else if (event instanceof Written w) {
                         observer.storeWrite(w.took(), w.records());
+                    } else if (event instanceof WriteFailed f) {
+                        observer.storeWriteFailed(f.took(), f.records(), f.error());
                     }
                     delivered.incrementAndGet();
                 } catch (Throwable e) { // whatever it throws, it keeps receiving

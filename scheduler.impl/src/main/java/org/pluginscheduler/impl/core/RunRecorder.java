@@ -530,10 +530,10 @@ final class RunRecorder {
         if (batch.isEmpty()) {
             return null;
         }
+        long start = observers.start();
         try {
             writing.readLock().lock();
             try {
-                long start = observers.start();
                 store.get().write(batch);
                 observers.storeWrite(start, rows(batch));
             } finally {
@@ -545,6 +545,7 @@ final class RunRecorder {
             return null;
         } catch (RuntimeException | LinkageError | AssertionError e) { // the recorder thread must survive a bad store
             LOG.error("Could not write {} to the task store: {}", describe(batch), e.getMessage(), e);
+            observers.storeWriteFailed(start, rows(batch), e);
             return e;
         }
     }

@@ -93,23 +93,25 @@ final class TaskStateWriter {
         }
         ObserverHub observers = stores.observers();
         for (TaskId id : deleted) {
+            long start = observers.start();
             try {
-                long start = observers.start();
                 target.deleteTask(id);
                 observers.storeWrite(start, 1);
             } catch (RuntimeException e) {
                 LOG.error("Could not delete task {} from the task store: {}", id, e.getMessage(), e);
+                observers.storeWriteFailed(start, 1, e);
             }
         }
         if (batch.isEmpty()) {
             return;
         }
+        long start = observers.start();
         try {
-            long start = observers.start();
             target.saveTasks(batch);
             observers.storeWrite(start, batch.size());
         } catch (RuntimeException e) {
             LOG.error("Could not save the state of {} task(s) in the task store: {}", batch.size(), e.getMessage(), e);
+            observers.storeWriteFailed(start, batch.size(), e);
         }
     }
 

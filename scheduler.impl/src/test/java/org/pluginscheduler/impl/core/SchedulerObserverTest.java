@@ -75,6 +75,8 @@ class SchedulerObserverTest {
     private final List<Integer> writes = new CopyOnWriteArrayList<>();
     /** The final records the store got, in the order it got them. */
     private final List<RunRecord> finalRecords = new CopyOnWriteArrayList<>();
+    /** While set, every store write fails with this message. */
+    private volatile String failWrites;
     private final TaskStore store = (TaskStore) Proxy.newProxyInstance(TaskStore.class.getClassLoader(),
             new Class<?>[] {TaskStore.class}, (self, method, args) -> {
                 int rows = switch (method.getName()) {
@@ -83,6 +85,10 @@ class SchedulerObserverTest {
                     case "deleteTask" -> 1;
                     default -> -1;
                 };
+                if (rows >= 0 && failWrites != null) {
+                    ticks.addAndGet(WRITE_TAKES.toNanos());
+                    throw new org.pluginscheduler.api.store.TaskStoreException(failWrites);
+                }
                 Object result;
                 try {
                     result = method.invoke(memory, args);
@@ -462,6 +468,30 @@ class SchedulerObserverTest {
         assertEquals(List.of(), List.copyOf(events.received).stream().filter(Events.Write.class::isInstance)
                 .toList(), "and no other");
         observed.forEach(w -> assertEquals(WRITE_TAKES, w.took(), "the time the store call took, no more"));
+    }
+
+    @Test
+    void aFailedStoreWriteIsObservedWithItsErrorAndRows() throws Exception {
+        start(ticks::get);
+        BlockingQueue<String> failures = new LinkedBlockingQueue<>();
+        Events events = new Events("failures") {
+            @Override
+            public void storeWriteFailed(Duration took, int records, String error) {
+                failures.add(took.toMillis() + " ms " + records + " " + error);
+            }
+        };
+        observe(events);
+        registerProvider();
+        failWrites = "No space left on device";
+        advance(Duration.ofMinutes(1)); // the tick fires; writing its record fails
+        String failure = failures.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertEquals(WRITE_TAKES.toMillis() + " ms 1 No space left on device", failure,
+                "the first failed write (the tick's run record), timed, with its rows and error");
+        failWrites = null;
+        String next = trigger(MANUAL);
+        advance(Duration.ofSeconds(1));
+        assertTrue(Events.runs(events.until(next)).stream().anyMatch(r -> r.runId().equals(next)),
+                "writes that succeed again are observed as such");
     }
 
     // --- an observer that throws; closing ----------------------------------------------------------------------
