@@ -452,10 +452,7 @@ function taskList(view, params) {
     setOptions(stateSelect, states, filter.state, 'All states');
     const all = Object.values(facets.states || {}).reduce((a, b) => a + b, 0);
     total.textContent = `(${page.total}${facets.states && all !== page.total ? ` of ${all}` : ''})`;
-    const first = page.items.length ? page.offset + 1 : 0;
-    info.textContent = `${first}–${page.offset + page.items.length} of ${page.total}`;
-    prev.disabled = page.offset <= 0;
-    next.disabled = page.offset + page.items.length >= page.total;
+    pager(page, info, prev, next);
     empty.hidden = page.items.length > 0;
     reconcile(rows, page.items, (task) => task.id, taskRow);
   }
@@ -509,6 +506,19 @@ function taskList(view, params) {
 
   view.refresher = load;
   view.run(load);
+}
+
+/**
+ * Fits a pager to a page of a list: "51–100 of 1234". The total may be null when counting would cost too much (a
+ * task's run history): then {@code hasMore} says whether an older page exists.
+ */
+function pager(page, info, prev, next) {
+  const first = page.items.length ? page.offset + 1 : 0;
+  const last = page.offset + page.items.length;
+  const known = isNum(page.total);
+  info.textContent = known ? `${first}–${last} of ${page.total}` : `${first}–${last}${page.hasMore ? ' of more' : ''}`;
+  prev.disabled = page.offset <= 0;
+  next.disabled = known ? last >= page.total : !page.hasMore;
 }
 
 /** Fills a select with "value (count)" options, keeping the selection (also a value the facets no longer have). */
@@ -654,11 +664,8 @@ function taskPage(view, id, params) {
   }
 
   function renderRuns(page) {
-    const first = page.items.length ? page.offset + 1 : 0;
-    runInfo.textContent = `${first}–${page.offset + page.items.length} of ${page.total}`;
-    runsPrev.disabled = page.offset <= 0;
-    runsNext.disabled = page.offset + page.items.length >= page.total;
-    runsEmpty.hidden = page.total > 0;
+    pager(page, runInfo, runsPrev, runsNext);
+    runsEmpty.hidden = page.items.length > 0 || page.offset > 0;
     reconcile(runRows, page.items, (run) => run.runId, runRow);
   }
 
@@ -972,7 +979,7 @@ function deadLetters(view, params) {
   const form = h('form', { class: 'toolbar', role: 'search', 'aria-label': 'Filter dead letters' },
     h('div', { class: 'field' }, h('label', { for: 'dl-task' }, 'Task'), input),
     h('button', { type: 'submit' }, 'Apply'), purge, cancel);
-  const headings = ['Run', 'Task', 'Failed at', 'Attempts', 'Last error', 'Arguments'];
+  const headings = ['Run', 'Task', 'Last attempt', 'Attempts', 'Last error', 'Arguments'];
   if (mayAct()) headings.push('Action');
   view.root.append(
     h('h1', null, 'Dead letters'),
@@ -991,10 +998,7 @@ function deadLetters(view, params) {
     const page = await api('GET', `/dead-letters?${query({ task, offset, limit: PAGE_SIZE })}`);
     if (!view.alive) return;
     total = page.total;
-    const first = page.items.length ? page.offset + 1 : 0;
-    info.textContent = `${first}–${page.offset + page.items.length} of ${page.total}`;
-    prev.disabled = page.offset <= 0;
-    next.disabled = page.offset + page.items.length >= page.total;
+    pager(page, info, prev, next);
     empty.hidden = page.items.length > 0;
     purge.disabled = page.total === 0;
     reconcile(rows, page.items, (d) => d.runId, letterRow);
@@ -1004,7 +1008,8 @@ function deadLetters(view, params) {
     return h('tr', { testid: 'dead-letter-row', 'data-run-id': d.runId },
       h('td', null, h('a', { href: `#/run/${enc(d.runId)}`, class: 'mono' }, shortId(d.runId))),
       h('td', null, h('a', { href: `#/task/${enc(d.taskId)}`, class: 'mono' }, d.taskId)),
-      h('td', null, time(d.failedAt)),
+      h('td', null, time(d.lastAttempt || d.failedAt),
+        d.firstAttempt && d.firstAttempt !== d.lastAttempt ? h('span', { class: 'sub' }, 'first: ', time(d.firstAttempt)) : null),
       h('td', { class: 'num' }, d.attempts),
       h('td', { class: 'message error' }, d.lastError || ''),
       h('td', { class: 'mono small' }, Object.entries(d.arguments || {}).map(([k, v]) => h('div', null, `${k}=${v}`))),
