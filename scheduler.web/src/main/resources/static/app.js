@@ -1220,8 +1220,14 @@ async function start() {
     }
     if (app.live && app.view) app.view.tick();
   });
-  window.addEventListener('hashchange', () => route(false));
-  window.addEventListener('popstate', () => route(false));
+  const navigate = () => {
+    const before = app.routed;
+    route(false);
+    // a new view: reading and tabbing start at its top, as after a page load
+    if (app.routed !== before && app.session) $('main').focus({ preventScroll: false });
+  };
+  window.addEventListener('hashchange', navigate);
+  window.addEventListener('popstate', navigate);
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && app.view) app.view.tick();
   });

@@ -230,6 +230,8 @@ public class DashboardIT {
         assertEquals("a viewer's POST with a valid session and CSRF token: " + forced, 403L,
                 ((Number) forced.get("status")).longValue());
         assertNotEquals("the session had a CSRF token (so the 403 is the role's)", "", forced.get("csrf"));
+        assertFalse("refused for the role, not for the CSRF token: " + forced.get("body"),
+                String.valueOf(forced.get("body")).contains("CSRF"));
         browser.get(base + "/ui/#/stats");
         await("the stats for the viewer",
                 ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-testid=pools-table]")));
