@@ -98,6 +98,7 @@ function value(key, v) {
     if (/[bB]ytes$/.test(key)) return h('span', { title: `${v} bytes` }, bytes(v));
     return String(v);
   }
+  if (v === '') return h('span', { class: 'muted' }, '—');
   if (typeof v === 'string') return ISO_INSTANT.test(v) ? time(v) : v;
   if (Array.isArray(v)) {
     if (v.length === 0) return h('span', { class: 'muted' }, 'none');
@@ -831,7 +832,7 @@ function runRow(run) {
 
 function shortId(id) {
   const text = String(id);
-  return text.length > 13 ? `${text.slice(0, 8)}…${text.slice(-4)}` : text;
+  return text.length > 20 ? `${text.slice(0, 10)}…${text.slice(-6)}` : text;
 }
 
 // --- the chart ---------------------------------------------------------------------------------------------------
@@ -1009,7 +1010,7 @@ function deadLetters(view, params) {
       h('td', null, h('a', { href: `#/run/${enc(d.runId)}`, class: 'mono' }, shortId(d.runId))),
       h('td', null, h('a', { href: `#/task/${enc(d.taskId)}`, class: 'mono' }, d.taskId)),
       h('td', null, time(d.lastAttempt || d.failedAt),
-        d.firstAttempt && d.firstAttempt !== d.lastAttempt ? h('span', { class: 'sub' }, 'first: ', time(d.firstAttempt)) : null),
+        d.firstAttempt && d.attempts > 1 ? h('span', { class: 'sub' }, 'first: ', time(d.firstAttempt)) : null),
       h('td', { class: 'num' }, d.attempts),
       h('td', { class: 'message error' }, d.lastError || ''),
       h('td', { class: 'mono small' }, Object.entries(d.arguments || {}).map(([k, v]) => h('div', null, `${k}=${v}`))),

@@ -27,6 +27,7 @@ import org.junit.Test;
 import org.junit.rules.TestWatcher;
 import org.junit.runner.Description;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -155,10 +156,9 @@ public class DashboardIT {
         WebElement row = await("the sample task in the list",
                 ExpectedConditions.presenceOfElementLocated(taskRow(SAMPLE_TASK)));
         assertEquals("ACTIVE", row.findElement(By.cssSelector("[data-testid=task-state]")).getText());
-        WebElement schedule = row.findElements(By.tagName("td")).get(2);
-        assertTrue("schedule in words: " + schedule.getText(), !schedule.getText().isBlank());
-        assertTrue("the schedule text is the title: " + schedule.getAttribute("title"),
-                schedule.getAttribute("title").startsWith("cron:"));
+        WebElement words = row.findElements(By.tagName("td")).get(2);
+        assertTrue("schedule in words: " + words.getText(), !words.getText().isBlank());
+        assertEquals("the schedule text is the title", "cron:0 3 * * *", words.getAttribute("title"));
         assertTrue("paging says how many: " + text(By.id("page-info")), text(By.id("page-info")).contains(" of "));
         await("the demo plugin's tasks", ExpectedConditions.presenceOfElementLocated(taskRow(DEMO + ":beat")));
         filterByOwner();
@@ -182,6 +182,27 @@ public class DashboardIT {
         WebElement dot = await("the run's duration on the chart", ExpectedConditions.presenceOfElementLocated(point));
         assertTrue("a duration in ms: " + dot.getAttribute("data-value"),
                 Long.parseLong(dot.getAttribute("data-value")) >= 0);
+
+        // reschedule with a preview: a bad schedule's problem names the field; a good one is previewed, applied,
+        // shown as overridden, and reset to the provider's
+        WebElement schedule = browser.findElement(By.id("reschedule-input"));
+        schedule.clear();
+        schedule.sendKeys("cron:61 * * * *");
+        browser.findElement(By.id("reschedule-preview")).click();
+        assertEquals("the problem names the field", "schedule", await("the bad schedule's problem",
+                ExpectedConditions.presenceOfElementLocated(
+                        By.cssSelector("#preview-result [data-testid=problem-field]"))).getText());
+        assertEquals("the input is marked invalid", "true", schedule.getAttribute("aria-invalid"));
+        schedule.clear();
+        schedule.sendKeys("cron:0 4 * * *");
+        browser.findElement(By.id("reschedule-preview")).click();
+        await("five previewed fires", d -> d.findElements(By.cssSelector("[data-testid=preview-fires] time")).size() == 5);
+        browser.findElement(By.id("reschedule-apply")).click();
+        await("rescheduled", ExpectedConditions.textToBe(By.cssSelector("[data-testid=task-schedule]"), "cron:0 4 * * *"));
+        assertTrue(text(By.id("action-result")).startsWith("Rescheduled"));
+        await("reset offered", ExpectedConditions.elementToBeClickable(By.id("action-reset-schedule"))).click();
+        await("reset to the provider's schedule",
+                ExpectedConditions.textToBe(By.cssSelector("[data-testid=task-schedule]"), "cron:0 3 * * *"));
 
         // the demo task's page: a chart of scheduled runs with both series
         browser.get(base + "/ui/#/task/" + DEMO + "%3Abeat");
@@ -295,7 +316,17 @@ public class DashboardIT {
             return;
         }
         Path target = Files.createDirectories(Path.of(folder)).resolve(name + ".png");
-        Files.write(target, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        // the whole page, 1280 wide and at least 800 high: the window grows to the page for the picture
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        int page = ((Number) js.executeScript("return document.documentElement.scrollHeight")).intValue();
+        int frame = ((Number) js.executeScript("return window.outerHeight - window.innerHeight")).intValue();
+        Dimension before = browser.manage().window().getSize();
+        browser.manage().window().setSize(new Dimension(1280, Math.min(4000, Math.max(800, page) + frame)));
+        try {
+            Files.write(target, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        } finally {
+            browser.manage().window().setSize(before);
+        }
         System.out.println("screenshot " + target);
     }
 
