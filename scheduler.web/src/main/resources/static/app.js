@@ -373,6 +373,7 @@ async function logIn(event) {
     else if (e instanceof ApiError && e.status === 429) {
       error.textContent = `Too many failed log-ins. Try again${e.problem.retryAfter ? ` in ${e.problem.retryAfter} s` : ' later'}.`;
     } else error.textContent = `Log-in failed: ${e.message}${e.problem && e.problem.detail ? ` — ${e.problem.detail}` : ''}`;
+    $('login-password').value = '';
     $('login-password').focus();
   } finally {
     $('login-submit').disabled = false;
