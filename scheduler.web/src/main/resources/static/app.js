@@ -83,9 +83,9 @@ function badge(value, testid) {
   return h('span', { class: `badge s-${value}`, testid }, String(value));
 }
 
-/** "nextFire" → "Next fire", "p50Ms" → "P50", "maxRunsPerTask" → "Max runs per task". */
+/** "nextFire" → "Next fire", "lastPassTookMs" → "Last pass took", "sizeBytes" → "Size". */
 function label(key) {
-  const words = String(key).replace(/Ms$/, '').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  const words = String(key).replace(/(Ms|Bytes)$/, '').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
