@@ -36,14 +36,20 @@ public final class AuditLog {
     public void record(String user, String role, String via, String method, String path, String task, int status,
                        String remote, String note) {
         Entry entry = new Entry(clock.instant(), user, role, via, method, path, task, status, remote, note);
-        LOG.info("user={} role={} via={} {} {} task={} status={} remote={}{}", user, role, via, method, path,
-                task == null ? "-" : task, status, remote, note.isEmpty() ? "" : " " + note);
+        LOG.info("{}", line(entry));
         synchronized (recent) {
             recent.addFirst(entry);
             while (recent.size() > KEEP) {
                 recent.removeLast();
             }
         }
+    }
+
+    /** @return the entry as one log line */
+    static String line(Entry e) {
+        return "user=" + e.user() + " role=" + e.role() + " via=" + e.via() + " " + e.method() + " " + e.path()
+                + " task=" + (e.task() == null ? "-" : e.task()) + " status=" + e.status() + " remote=" + e.remote()
+                + (e.note().isEmpty() ? "" : " " + e.note());
     }
 
     /** @return the newest entries first, at most {@code limit} */
