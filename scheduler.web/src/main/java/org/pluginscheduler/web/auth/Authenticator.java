@@ -117,7 +117,7 @@ public final class Authenticator {
                 return checkPassword(decoded.substring(0, colon), decoded.substring(colon + 1), address, "basic");
             }
             if (scheme.equalsIgnoreCase("Bearer")) {
-                Optional<Duration> wait = throttle.blocked(address, "");
+                Optional<Duration> wait = throttle.acquire(address, "");
                 if (wait.isPresent()) {
                     return new Throttled(wait.get());
                 }
@@ -126,6 +126,7 @@ public final class Authenticator {
                     throttle.failure(address, "");
                     return new Denied("unknown bearer token");
                 }
+                throttle.success(address, "");
                 return new Granted(new Principal(token.name(), token.role(), "bearer", Optional.empty()));
             }
             return new Denied("unsupported authorization scheme '" + scheme + "'; use Basic or Bearer");
@@ -160,33 +161,39 @@ public final class Authenticator {
     }
 
     private Outcome checkPassword(String name, String password, String address, String via) {
-        Optional<Duration> wait = throttle.blocked(address, name);
+        Optional<Duration> wait = throttle.acquire(address, name);
         if (wait.isPresent()) {
             return new Throttled(wait.get());
         }
+        boolean ok = false;
         User user = users.get(name);
-        String key = cacheKey(name, password);
-        Instant now = clock.instant();
-        Instant until = verified.get(key);
-        boolean ok;
-        if (user != null && until != null && now.isBefore(until)) {
-            ok = true;
-        } else {
-            // an unknown user costs the same hashing as a known one: timing must not tell which names exist
-            Passwords.Hash hash = user != null ? user.hash() : UNKNOWN_USER;
-            ok = hash.matches(password.toCharArray()) && user != null;
-            if (ok) {
-                if (verified.size() > 10_000) {
-                    verified.clear();
+        try {
+            String key = cacheKey(name, password);
+            Instant now = clock.instant();
+            Instant until = verified.get(key);
+            if (user != null && until != null && now.isBefore(until)) {
+                ok = true;
+            } else {
+                // an unknown user costs the same hashing as a known one: timing must not tell which names exist
+                Passwords.Hash hash = user != null ? user.hash() : UNKNOWN_USER;
+                ok = hash.matches(password.toCharArray()) && user != null;
+                if (ok) {
+                    if (verified.size() > 10_000) {
+                        verified.clear();
+                    }
+                    verified.put(key, now.plus(VERIFIED_FOR));
                 }
-                verified.put(key, now.plus(VERIFIED_FOR));
+            }
+        } finally {
+            if (ok) {
+                throttle.success(address, name);
+            } else {
+                throttle.failure(address, name);
             }
         }
         if (!ok) {
-            throttle.failure(address, name);
             return new Denied("wrong user or password");
         }
-        throttle.success(address, name);
         return new Granted(new Principal(user.name(), user.role(), via, Optional.empty()));
     }
 

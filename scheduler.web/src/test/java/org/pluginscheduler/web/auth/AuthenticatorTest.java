@@ -101,6 +101,44 @@ class AuthenticatorTest {
     }
 
     @Test
+    void guessesSentAllAtOnceAreCountedBeforeTheyAreChecked() throws Exception {
+        // 12 wrong passwords at the same moment: each is hashed for tens of milliseconds, so a throttle that counts
+        // a failure only after hashing lets all 12 through; only maxFailures (3) may be checked
+        int guesses = 12;
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(guesses);
+        try {
+            List<java.util.concurrent.Future<Authenticator.Outcome>> outcomes = new java.util.ArrayList<>();
+            for (int i = 0; i < guesses; i++) {
+                String guess = "guess-" + i;
+                outcomes.add(pool.submit(() -> {
+                    start.await();
+                    return auth.logIn("ann", guess, "10.7.7.7");
+                }));
+            }
+            start.countDown();
+            int checked = 0;
+            for (var outcome : outcomes) {
+                Authenticator.Outcome o = outcome.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                if (o instanceof Authenticator.Denied) {
+                    checked++;
+                } else {
+                    assertInstanceOf(Authenticator.Throttled.class, o);
+                }
+            }
+            assertEquals(3, checked, "guesses checked");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertInstanceOf(Authenticator.Throttled.class, auth.logIn("ann", "s3cret-pass", "10.7.7.7"));
+        clock.now = clock.now.plus(Duration.ofMinutes(1));
+        assertInstanceOf(Authenticator.Granted.class, auth.logIn("ann", "s3cret-pass", "10.7.7.7"),
+                "after the lock-out the right password works");
+        assertInstanceOf(Authenticator.Granted.class, auth.logIn("ann", "s3cret-pass", "10.7.7.7"),
+                "and a success leaves nothing in flight");
+    }
+
+    @Test
     void unknownBearerTokensAreThrottledToo() {
         for (int i = 0; i < 12; i++) {
             auth.authenticate("Bearer guess-" + i, null, "10.0.0.9");
