@@ -15,10 +15,15 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>A check in progress counts against the limit too ({@link #acquire} before checking, then {@link #failure} or
  * {@link #success}): guesses sent all at once are not all checked before the first failure is counted.
+ *
+ * <p>An address is the client's: every loopback address (all of 127.0.0.0/8 and ::1) is one client, the local
+ * machine, and an IPv6 address counts by its /64 network (what one host or customer is given), so new source
+ * addresses are not new guesses. At most {@value #MAX_KEYS} keys are kept: beyond that the counts below the limit
+ * go first, then the lock-outs that end soonest; user names are cut to 64 characters in keys.
  */
 public final class LoginThrottle {
 
-    private static final int MAX_KEYS = 100_000;
+    static final int MAX_KEYS = 100_000;
     /** What a caller is told to wait when the limit is taken by checks still in progress. */
     static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(1);
 
@@ -49,6 +54,9 @@ public final class LoginThrottle {
      */
     public synchronized Optional<Duration> acquire(String address, String user) {
         Instant now = clock.instant();
+        if (entries.size() >= MAX_KEYS) {
+            makeRoom(now);
+        }
         String[] keys = keys(address, user);
         int[] limits = limits();
         Duration wait = Duration.ZERO;
@@ -78,10 +86,8 @@ public final class LoginThrottle {
     /** Ends an admitted check that failed: counts the failure, and locks out at the limit. */
     public synchronized void failure(String address, String user) {
         Instant now = clock.instant();
-        if (entries.size() > MAX_KEYS) {
-            Instant stale = now.minus(lockout.multipliedBy(64));
-            entries.values().removeIf(e -> e.inFlight == 0 && e.lastFailure.isBefore(stale)
-                    && e.lockedUntil.isBefore(now));
+        if (entries.size() >= MAX_KEYS) {
+            makeRoom(now);
         }
         String[] keys = keys(address, user);
         int[] limits = limits();
@@ -118,11 +124,59 @@ public final class LoginThrottle {
         }
     }
 
+    /** @return how many keys are kept (for tests) */
+    synchronized int size() {
+        return entries.size();
+    }
+
+    /** @return the characters of all keys kept (for tests) */
+    synchronized long keyChars() {
+        return entries.keySet().stream().mapToLong(String::length).sum();
+    }
+
     private int[] limits() {
         return new int[] {maxFailures, maxFailures * 4};
     }
 
+    /** Brings the keys down to half of {@link #MAX_KEYS}: counts below the limit first, then the oldest locks. */
+    private void makeRoom(Instant now) {
+        entries.values().removeIf(e -> e.inFlight == 0 && !e.lockedUntil.isAfter(now));
+        if (entries.size() >= MAX_KEYS / 2) {
+            entries.entrySet().stream().filter(e -> e.getValue().inFlight == 0)
+                    .sorted(java.util.Comparator.comparing(e -> e.getValue().lockedUntil))
+                    .limit(entries.size() - MAX_KEYS / 2L).map(Map.Entry::getKey).toList()
+                    .forEach(entries::remove);
+        }
+    }
+
     private static String[] keys(String address, String user) {
-        return new String[] {address + "\u0000" + user, address};
+        String client = client(address);
+        String name = user.length() > 64 ? user.substring(0, 64) + "\u0000+" : user; // no user name is longer
+        return new String[] {client + "\u0000" + name, client};
+    }
+
+    /** @return the client an address stands for: "loopback", an IPv6 /64, or the address itself */
+    static String client(String address) {
+        String a = address == null ? "" : address.trim();
+        if (a.startsWith("[") && a.endsWith("]")) {
+            a = a.substring(1, a.length() - 1);
+        }
+        boolean literal = a.contains(":") ? a.matches("[0-9A-Fa-f:.]+") : a.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        if (!literal) {
+            return a;
+        }
+        try {
+            java.net.InetAddress ip = java.net.InetAddress.getByName(a); // a literal: no name lookup
+            if (ip.isLoopbackAddress()) {
+                return "loopback";
+            }
+            if (ip instanceof java.net.Inet6Address) {
+                byte[] b = ip.getAddress();
+                return java.util.HexFormat.of().formatHex(b, 0, 8) + "::/64";
+            }
+            return ip.getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            return a;
+        }
     }
 }
