@@ -50,8 +50,11 @@ public final class Authenticator {
     public record Throttled(Duration retryAfter) implements Outcome {
     }
 
-    private static final Passwords.Hash UNKNOWN_USER = Passwords.parse(
-            Passwords.hash(Passwords.randomSecret(16).toCharArray()));
+    /**
+     * What an unknown user name is checked against: a hash of a random secret with the iterations most of the
+     * configured users' hashes have, so that a wrong password costs the same time whether the name exists or not.
+     */
+    private volatile Passwords.Hash unknownUser = dummy(Passwords.ITERATIONS);
 
     private final Clock clock;
     private final Sessions sessions;
@@ -60,6 +63,15 @@ public final class Authenticator {
     private volatile Map<String, User> users = Map.of();
     private volatile Map<String, Token> tokens = Map.of();
     private final Map<String, Instant> verified = new ConcurrentHashMap<>();
+
+    private static Passwords.Hash dummy(int iterations) {
+        return Passwords.parse(Passwords.hash(Passwords.randomSecret(16).toCharArray(), iterations));
+    }
+
+    /** @return the PBKDF2 iterations an unknown user name is checked with */
+    int unknownUserIterations() {
+        return unknownUser.iterations();
+    }
 
     public Authenticator(Clock clock, Sessions sessions, LoginThrottle throttle) {
         this.clock = clock;
@@ -77,6 +89,14 @@ public final class Authenticator {
             if (old != null && old.role() == user.role() && old.hash().sameAs(user.hash())) {
                 unchanged.add(user.name());
             }
+        }
+        int iterations = next.values().stream().map(u -> u.hash().iterations())
+                .filter(i -> i >= Passwords.MIN_ITERATIONS) // not the generated admin's single iteration
+                .collect(Collectors.groupingBy(i -> i, Collectors.counting())).entrySet().stream()
+                .max(Map.Entry.<Integer, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
+                .map(Map.Entry::getKey).orElse(Passwords.ITERATIONS);
+        if (unknownUser.iterations() != iterations) {
+            unknownUser = dummy(iterations);
         }
         users = next;
         verified.clear();
@@ -175,7 +195,7 @@ public final class Authenticator {
                 ok = true;
             } else {
                 // an unknown user costs the same hashing as a known one: timing must not tell which names exist
-                Passwords.Hash hash = user != null ? user.hash() : UNKNOWN_USER;
+                Passwords.Hash hash = user != null ? user.hash() : unknownUser;
                 ok = hash.matches(password.toCharArray()) && user != null;
                 if (ok) {
                     if (verified.size() > 10_000) {

@@ -139,6 +139,22 @@ class AuthenticatorTest {
     }
 
     @Test
+    void anUnknownUserCostsTheHashingOfTheConfiguredUsers() {
+        // the users here are hashed with 100,000 iterations: an unknown name checked against 600,000 would answer
+        // six times slower and tell which names exist
+        assertEquals(Passwords.MIN_ITERATIONS, auth.unknownUserIterations());
+        String other = Passwords.hash("x".toCharArray(), 200_000);
+        auth.setUsers(List.of(new Authenticator.User("a", Role.VIEWER, Passwords.parse(other)),
+                new Authenticator.User("b", Role.VIEWER, Passwords.parse(other)),
+                new Authenticator.User("c", Role.VIEWER, Passwords.parse(HASH)),
+                new Authenticator.User("admin", Role.OPERATOR, Passwords.ofRandomSecret(
+                        Passwords.randomSecret(24).toCharArray()))));
+        assertEquals(200_000, auth.unknownUserIterations(), "the most common count (the generated admin's aside)");
+        auth.setUsers(List.of());
+        assertEquals(Passwords.ITERATIONS, auth.unknownUserIterations());
+    }
+
+    @Test
     void unknownBearerTokensAreThrottledToo() {
         for (int i = 0; i < 12; i++) {
             auth.authenticate("Bearer guess-" + i, null, "10.0.0.9");
