@@ -194,6 +194,39 @@ public class WebApiIT extends SchedulerTestBase {
     }
 
     @Test
+    public void pathAndMethodTricksNeverReachTheApiWithoutCredentials() {
+        for (String sneaky : List.of("//api/v1/tasks", "/api//v1/tasks", "/api/v1/tasks;x=y", "/api/v1/./tasks",
+                "/api/v1/tasks/", "/API/v1/tasks", "/ui/..;/api/v1/tasks", "/%75i/../api/v1/tasks",
+                "/ui/%252e%252e/api/v1/tasks", "/ui;x/../api/v1/tasks", "/ui/%2e%2e;/api/v1/tasks",
+                "/ui/..%5Capi/v1/tasks", "/api/v1/tasks%3Bx", "/ui/%2e%2e%2f%2e%2e%2fapi/v1/tasks")) {
+            Resp resp = get(sneaky);
+            assertTrue(sneaky + ": " + resp.status + " " + resp.body, List.of(400, 401, 404).contains(resp.status)
+                    && !resp.body.contains("\"items\""));
+        }
+        for (String method : List.of("HEAD", "OPTIONS", "TRACE", "PATCH", "get")) {
+            assertEquals(method, 401, send(method, "/api/v1/tasks", null).status);
+        }
+        assertEquals("no method override", 401, post("/api/v1/scheduler/pause", "", "X-HTTP-Method-Override", "GET",
+                "X-HTTP-Method", "GET", "X-Method-Override", "GET").status);
+        assertEquals("a GET changes nothing, whatever the path", 405, get("/api/v1/scheduler/pause", basic(OPERATOR))
+                .status);
+        assertFalse(scheduler.isPausedAll());
+        assertEquals("a lower-case method is still a read: a viewer cannot act with it", 405,
+                send("get", "/api/v1/scheduler/pause", null, basic(VIEWER)).status);
+        assertFalse(scheduler.isPausedAll());
+    }
+
+    @Test
+    public void aMalformedQueryIsAProblemNamingTheQueryNotAServerError() {
+        String response = raw("GET /api/v1/tasks?limit=%zz HTTP/1.1\r\nHost: 127.0.0.1:" + PORT
+                + "\r\nAuthorization: " + basic(VIEWER)[1] + "\r\nConnection: close\r\n\r\n");
+        assertTrue(response, response.startsWith("HTTP/1.1 400 "));
+        assertTrue(response, response.contains("Content-Type: application/problem+json"));
+        assertTrue(response, response.contains("\"field\":\"query\""));
+        assertFalse(response, response.contains("Exception"));
+    }
+
+    @Test
     public void viewersReadAndOperatorsAct() {
         TaskId id = onDemand("web-roles", TaskResult.success("ok"));
         String path = "/api/v1/tasks/" + enc(id.toString());
@@ -516,6 +549,18 @@ public class WebApiIT extends SchedulerTestBase {
             }
         }
         assertEquals(new HashSet<>(webRoutes()), described);
+    }
+
+    /** Sends a request as written (java.net.http refuses malformed ones) and returns the whole response. */
+    static String raw(String request) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", PORT)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
     }
 
     // ---- helpers

@@ -42,6 +42,7 @@ import org.pluginscheduler.api.TaskState;
 public final class ApiServlet {
 
     static final int MAX_BODY = 64 * 1024;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ApiServlet.class);
 
     /** Every route, as {@code METHOD path-template}: what openapi.json must describe (a test checks both ways). */
     public static final List<String> ROUTES = List.of(
@@ -88,6 +89,7 @@ public final class ApiServlet {
             }
         }
         try {
+            checkQuery(request.getQueryString());
             route(method.equals("HEAD") ? "GET" : method, segments, request, response);
         } catch (Problems.ProblemException e) {
             Problems.write(response, e.status(), e.title(), e.getMessage(), e.field(), request.getRequestURI());
@@ -103,6 +105,27 @@ public final class ApiServlet {
             Problems.write(response, 409, "Conflict", e.getMessage(), null, request.getRequestURI());
         } catch (IllegalArgumentException e) {
             Problems.write(response, 400, "Bad request", e.getMessage(), null, request.getRequestURI());
+        } catch (RuntimeException e) {
+            // never the container's HTML error page; the detail stays in the log, not in the answer
+            String incident = java.util.UUID.randomUUID().toString();
+            LOG.warn("API request {} {} failed (incident {})", method, request.getRequestURI(), incident, e);
+            if (!response.isCommitted()) {
+                response.resetBuffer();
+                Problems.write(response, 500, "Internal error", "the server failed; incident " + incident
+                        + " is in its log", null, request.getRequestURI());
+            }
+        }
+    }
+
+    /** A query Jetty cannot decode made getParameter throw (a 500 and an ERROR with a stack trace): say so. */
+    private static void checkQuery(String query) {
+        if (query == null) {
+            return;
+        }
+        try {
+            java.net.URLDecoder.decode(query, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw Problems.badField("query", "is not valid URL encoding (" + e.getMessage() + ")");
         }
     }
 
