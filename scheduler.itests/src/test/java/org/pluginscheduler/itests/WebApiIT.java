@@ -227,6 +227,19 @@ public class WebApiIT extends SchedulerTestBase {
     }
 
     @Test
+    public void everyAnswerButTheDashboardsFilesIsNeverStored() {
+        for (String path : List.of("/api/v1/tasks", "/no-such-thing", "/metrics")) {
+            Resp resp = get(path, basic(VIEWER));
+            assertEquals(path, "no-store", resp.header("Cache-Control"));
+            assertEquals(path, "nosniff", resp.header("X-Content-Type-Options"));
+        }
+        Resp page = get("/ui/", "Sec-Fetch-Mode", "navigate");
+        assertEquals(200, page.status);
+        assertTrue(page.header("Content-Security-Policy").contains("frame-ancestors 'none'"));
+        assertEquals("DENY", page.header("X-Frame-Options"));
+    }
+
+    @Test
     public void viewersReadAndOperatorsAct() {
         TaskId id = onDemand("web-roles", TaskResult.success("ok"));
         String path = "/api/v1/tasks/" + enc(id.toString());

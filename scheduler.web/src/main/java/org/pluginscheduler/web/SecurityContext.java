@@ -71,7 +71,9 @@ public final class SecurityContext extends ServletContextHelper {
         response.setHeader("X-Content-Type-Options", "nosniff");
         response.setHeader("X-Frame-Options", "DENY");
         response.setHeader("Referrer-Policy", "no-referrer");
-        if (path.startsWith("/api/")) {
+        boolean dashboardFile = !changing && (path.equals("/") || path.equals("/ui") || path.startsWith("/ui/"));
+        if (!dashboardFile) {
+            // the API, and whatever else other bundles serve in this context (metrics, health): all data
             response.setHeader("Cache-Control", "no-store");
         }
         if (changing && crossSite(request)) {
@@ -79,7 +81,7 @@ public final class SecurityContext extends ServletContextHelper {
                     "a state-changing request must come from the console's own origin", null);
             return false;
         }
-        if (!changing && (path.equals("/") || path.equals("/ui") || path.startsWith("/ui/"))) {
+        if (dashboardFile) {
             return true;
         }
         if (path.equals(SESSION_PATH) && (method.equals("POST") || method.equals("DELETE"))) {
