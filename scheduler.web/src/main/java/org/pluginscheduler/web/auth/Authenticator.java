@@ -149,7 +149,8 @@ public final class Authenticator {
                 throttle.success(address, "");
                 return new Granted(new Principal(token.name(), token.role(), "bearer", Optional.empty()));
             }
-            return new Denied("unsupported authorization scheme '" + scheme + "'; use Basic or Bearer");
+            // never the header's text: a bare token sent without "Bearer " would be echoed back
+            return new Denied("unsupported authorization scheme; use Basic or Bearer");
         }
         if (sessionId != null) {
             Optional<Sessions.Session> session = sessions.use(sessionId);

@@ -155,6 +155,14 @@ class AuthenticatorTest {
     }
 
     @Test
+    void aTokenSentWithoutItsSchemeIsNotEchoedInTheRefusal() {
+        // a script that forgets "Bearer " sends the bare token: the 401 problem's detail must not repeat it
+        var denied = assertInstanceOf(Authenticator.Denied.class, auth.authenticate("tok-123-secret", null, "a"));
+        assertFalse(denied.reason().contains("tok-123-secret"), denied.reason());
+        assertTrue(denied.reason().contains("Basic or Bearer"), denied.reason());
+    }
+
+    @Test
     void unknownBearerTokensAreThrottledToo() {
         for (int i = 0; i < 12; i++) {
             auth.authenticate("Bearer guess-" + i, null, "10.0.0.9");
