@@ -295,6 +295,12 @@ public class WebApiIT extends SchedulerTestBase {
                 post(trigger, "", basicAnd(OPERATOR, "Sec-Fetch-Site", "cross-site")).status);
         assertEquals(204, delete("/api/v1/session", "Cookie", cookie).status);
         assertEquals("logged out", 401, get("/api/v1/session", "Cookie", cookie).status);
+        JsonObject last = get("/api/v1/audit?limit=1", basic(OPERATOR)).json().getAsJsonArray("items").get(0)
+                .getAsJsonObject();
+        assertEquals("the log-out is audited too: " + last, OPERATOR + " DELETE /api/v1/session 204 logout",
+                last.get("user").getAsString() + " " + last.get("method").getAsString() + " "
+                        + last.get("path").getAsString() + " " + last.get("status").getAsInt() + " "
+                        + last.get("note").getAsString());
     }
 
     @Test

@@ -81,10 +81,16 @@ public final class ApiComponent extends HttpServlet implements ApiServlet.Sessio
     @Override
     public void logOut(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String id = SecurityContext.sessionCookie(request);
+        Authenticator.Outcome ending = id == null ? null : auth.authenticator().authenticate(null, id,
+                request.getRemoteAddr());
         auth.authenticator().logOut(id);
         response.addHeader("Set-Cookie", SecurityContext.SESSION_COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; "
                 + "Max-Age=0");
         response.setStatus(204);
+        if (ending instanceof Authenticator.Granted granted) { // a log-out ends a session: who, like a log-in
+            SecurityContext.audit(auth, request, 204, granted.principal().user(), granted.principal().role().text(),
+                    "session", "logout");
+        }
     }
 
     private void sendSession(HttpServletResponse response, Principal principal) throws IOException {
