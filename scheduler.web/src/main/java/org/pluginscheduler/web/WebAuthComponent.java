@@ -63,9 +63,9 @@ public final class WebAuthComponent {
         try {
             read = settings(properties);
         } catch (IllegalArgumentException e) {
-            LOG.error("Configuration {} rejected: {}; the defaults are in force", WebConfiguration.PID,
-                    e.getMessage());
-            read = settings(Map.of());
+            read = failSafe(settings(Map.of()), properties);
+            LOG.error("Configuration {} rejected: {}; the defaults are in force, except {}", WebConfiguration.PID,
+                    e.getMessage(), switches(read));
         }
         apply(read);
     }
@@ -75,9 +75,40 @@ public final class WebAuthComponent {
         try {
             apply(settings(properties));
         } catch (IllegalArgumentException e) {
-            LOG.error("Configuration {} rejected: {}; the settings in force stay", WebConfiguration.PID,
-                    e.getMessage());
+            Settings kept = failSafe(settings, properties);
+            LOG.error("Configuration {} rejected: {}; the settings in force stay, except {}", WebConfiguration.PID,
+                    e.getMessage(), switches(kept));
+            apply(kept);
         }
+    }
+
+    /**
+     * A refused configuration must not open what it closes: its read-only and generated-admin switches count even
+     * when another field is wrong, and a switch that cannot be read counts as closed (read-only on, no generated
+     * admin). A typo in session.timeout must not turn a read-only console read-write.
+     */
+    static Settings failSafe(Settings base, Map<String, ?> properties) {
+        Boolean readOnly = switchValue(properties.get("read.only"));
+        Boolean generate = switchValue(properties.get("admin.generate"));
+        Object file = properties.get("admin.credential.file");
+        boolean fileOk = file instanceof String text && !text.isBlank();
+        return new Settings(properties.containsKey("read.only") ? readOnly == null || readOnly : base.readOnly(),
+                properties.containsKey("admin.generate") ? generate != null && generate && (fileOk || file == null)
+                        : base.generateAdmin() && (fileOk || file == null),
+                fileOk ? Path.of(((String) file).trim()) : base.credentialFile(), base.sessionTimeout(),
+                base.maxSessions(), base.maxFailures(), base.lockout());
+    }
+
+    private static Boolean switchValue(Object value) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        String text = value == null ? "" : value.toString().trim();
+        return text.equalsIgnoreCase("true") ? Boolean.TRUE : text.equalsIgnoreCase("false") ? Boolean.FALSE : null;
+    }
+
+    private static String switches(Settings s) {
+        return "read.only = " + s.readOnly() + " and admin.generate = " + s.generateAdmin();
     }
 
     static Settings settings(Map<String, ?> properties) {

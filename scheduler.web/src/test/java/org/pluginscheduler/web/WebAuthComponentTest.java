@@ -55,4 +55,22 @@ class WebAuthComponentTest {
         Path file = Files.createDirectory(dir.resolve("web-admin.credential"));
         assertFalse(start(file).authenticator().userNames().contains("admin"));
     }
+
+    @Test
+    void aTypoElsewhereDoesNotUndoTheReadOnlySwitchOrBringBackTheGeneratedAdmin() throws Exception {
+        // the configuration is refused for session.timeout; the console must not start read-write with an admin
+        Path file = dir.resolve("web-admin.credential");
+        WebAuthComponent auth = new WebAuthComponent(Map.of("read.only", "true", "admin.generate", false,
+                "session.timeout", "30 minutes", "admin.credential.file", file.toString()));
+        assertTrue(auth.readOnly(), "read-only stays on");
+        assertFalse(auth.authenticator().userNames().contains("admin"), "the generated admin stays off");
+        assertFalse(Files.exists(file));
+        WebAuthComponent unreadable = new WebAuthComponent(Map.of("read.only", "yes please",
+                "admin.credential.file", file.toString()));
+        assertTrue(unreadable.readOnly(), "a read-only switch that cannot be read is on");
+        WebAuthComponent other = new WebAuthComponent(Map.of("read.only", false, "max.sessions", 0,
+                "admin.credential.file", file.toString()));
+        assertFalse(other.readOnly(), "what was said stays said");
+        assertTrue(other.authenticator().userNames().contains("admin"));
+    }
 }
