@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Slows password guessing: after {@code maxFailures} failed log-ins from one address for one user name (or
  * {@code 4 × maxFailures} from one address for any names), that key is locked out for {@code lockout}, doubled on
  * each further lock-out up to 64×. While locked out, even the right password is refused (without checking it, so a
- * guesser learns nothing and costs no hashing). A success clears the address's count for that user.
+ * guesser learns nothing and costs no hashing). A success clears the address's count for that user. Failures and
+ * lock-outs are forgotten when the last failure is older than 64 lock-outs (at least a day).
  *
  * <p>A check in progress counts against the limit too ({@link #acquire} before checking, then {@link #failure} or
  * {@link #success}): guesses sent all at once are not all checked before the first failure is counted.
@@ -94,6 +95,10 @@ public final class LoginThrottle {
         for (int i = 0; i < keys.length; i++) {
             Entry entry = entries.computeIfAbsent(keys[i], k -> new Entry());
             entry.inFlight = Math.max(0, entry.inFlight - 1);
+            if (entry.lastFailure.isBefore(now.minus(memory())) && !entry.lockedUntil.isAfter(now)) {
+                entry.failures = 0; // a typo last month does not count towards today's lock-out
+                entry.lockouts = 0;
+            }
             entry.failures++;
             entry.lastFailure = now;
             if (entry.failures >= limits[i]) {
@@ -132,6 +137,12 @@ public final class LoginThrottle {
     /** @return the characters of all keys kept (for tests) */
     synchronized long keyChars() {
         return entries.keySet().stream().mapToLong(String::length).sum();
+    }
+
+    /** How long failures and lock-outs are remembered after the last failure: 64 lock-outs, at least a day. */
+    private Duration memory() {
+        Duration longest = lockout.multipliedBy(64);
+        return longest.compareTo(Duration.ofDays(1)) > 0 ? longest : Duration.ofDays(1);
     }
 
     private int[] limits() {

@@ -57,4 +57,26 @@ class LoginThrottleTest {
         }
         assertEquals(Duration.ofMinutes(1), throttle.acquire("10.200.0.1", "ann").orElseThrow());
     }
+
+    @Test
+    void failuresLongAgoAreForgotten() {
+        // twelve typos by different people over a month must not lock the whole office (one address) out
+        for (int i = 0; i < 12; i++) {
+            clock.now = clock.now.plus(Duration.ofDays(2));
+            fail("10.1.1.1", "user" + i);
+        }
+        assertTrue(throttle.acquire("10.1.1.1", "user99").isEmpty(), "not locked out by last month's typos");
+        for (int i = 0; i < 3; i++) {
+            fail("10.1.1.2", "ann");
+            clock.now = clock.now.plus(Duration.ofMinutes(1));
+        }
+        assertTrue(throttle.acquire("10.1.1.2", "ann").isEmpty(), "the lock-out has passed");
+        throttle.failure("10.1.1.2", "ann");
+        clock.now = clock.now.plus(Duration.ofDays(2));
+        for (int i = 0; i < 3; i++) {
+            fail("10.1.1.2", "ann");
+        }
+        assertEquals(Duration.ofMinutes(1), throttle.acquire("10.1.1.2", "ann").orElseThrow(),
+                "two days later the lock-out starts short again");
+    }
 }
