@@ -17,7 +17,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String TOKEN_PID = "org.pluginscheduler.web.token";
 
     @AttributeDefinition(name = "Read-only",
-            description = "true: every request that would change something is refused (403), whatever the role")
+            description = "true: every request that would change something is refused (403), whatever the role. "
+                    + "It holds even when another field of this configuration is refused; a value that is not true "
+                    + "or false counts as true")
     boolean read_only() default false;
 
     @AttributeDefinition(name = "Generated admin",
@@ -40,7 +42,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "Failed log-ins before lock-out", min = "1", max = "1000",
             description = "Failures from one address for one user (×4 for any users) before that address is locked "
-                    + "out")
+                    + "out. Every loopback address is one client, an IPv6 address counts by its /64; checks in "
+                    + "progress count too; failures are forgotten after a quiet day (or 64 lock-outs)")
     int login_max_failures() default 5;
 
     @AttributeDefinition(name = "Lock-out",
