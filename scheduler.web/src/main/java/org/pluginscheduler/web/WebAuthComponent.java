@@ -1,10 +1,7 @@
 package org.pluginscheduler.web;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -155,12 +152,6 @@ public final class WebAuthComponent {
 
     private Optional<Authenticator.User> readOrCreateAdmin(Path file) {
         try {
-            String refused = untrusted(file);
-            if (refused != null) {
-                LOG.error("Credential file {} {}; the generated admin cannot log in (remove it and a new file is "
-                        + "made)", file.toAbsolutePath(), refused);
-                return Optional.empty();
-            }
             SecretFiles.Secret secret = SecretFiles.readOrCreate(file,
                     () -> "user=" + ADMIN + "\npassword=" + Passwords.randomSecret(24), 30, "credential file");
             if (secret.tightened()) {
@@ -186,39 +177,10 @@ public final class WebAuthComponent {
             return Optional.of(new Authenticator.User(ADMIN, Role.OPERATOR,
                     Passwords.ofRandomSecret(password.toCharArray())));
         } catch (IOException e) {
-            LOG.error("The web console's admin credential {} cannot be read or written ({}); the generated admin "
+            LOG.error("The web console's admin credential {} is not used: {}; the generated admin "
                     + "cannot log in", file.toAbsolutePath(), e.getMessage());
             return Optional.empty();
         }
-    }
-
-    /**
-     * @return why an existing credential file is not to be trusted, or {@code null}: whoever could put a symbolic
-     *         link or their own file there would know the admin's password (and a dangling link made the creation
-     *         loop forever)
-     */
-    static String untrusted(Path file) throws IOException {
-        if (Files.isSymbolicLink(file)) {
-            return "is a symbolic link";
-        }
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            return null;
-        }
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            return "is not a regular file";
-        }
-        UserPrincipal owner = Files.getOwner(file, LinkOption.NOFOLLOW_LINKS);
-        UserPrincipal me;
-        try {
-            me = file.getFileSystem().getUserPrincipalLookupService()
-                    .lookupPrincipalByName(System.getProperty("user.name"));
-        } catch (IOException | UnsupportedOperationException e) {
-            return null; // no owners to compare on this file system
-        }
-        if (!owner.equals(me)) {
-            return "belongs to " + owner.getName() + ", not to " + me.getName() + " who runs the scheduler";
-        }
-        return null;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
