@@ -201,6 +201,23 @@ final class RemoteShell implements AutoCloseable {
         this.acceptor.start();
     }
 
+    /**
+     * What the log shows of a command line. An accepted {@code task:*} line is shown whole (the audit trail of
+     * changes). A refused line, and any command outside scope {@code task} (e.g. {@code web:hashpw PASSWORD}, with
+     * {@code allow.any.command}), show only the first word, cut to 60 characters: its arguments may be a secret.
+     */
+    static String loggable(String command, boolean accepted) {
+        String trimmed = command.trim();
+        if (accepted && TASK_COMMAND.matcher(trimmed).matches()) {
+            return trimmed;
+        }
+        String first = trimmed.split("\\s+", 2)[0];
+        if (first.length() > 60) {
+            first = first.substring(0, 60) + "…";
+        }
+        return first + (first.length() < trimmed.length() ? " (arguments not logged)" : "");
+    }
+
     /** @return the bound port (useful when configured as 0 in tests) */
     int port() {
         return server.getLocalPort();
@@ -370,7 +387,7 @@ final class RemoteShell implements AutoCloseable {
             if (!settings.allowAnyCommand()
                     && (!TASK_COMMAND.matcher(command).matches() || !singleCommand(command))) {
                 LOG.warn("Remote shell: refused command from {} (only a single task:* command is allowed): {}",
-                        peer, command);
+                        peer, loggable(command, false));
                 finish(out, 2, "only a single task:* command is allowed (set allow.any.command=true in "
                         + "etc/" + RemoteShellConfiguration.PID + ".cfg to lift this)");
                 return;
@@ -378,7 +395,7 @@ final class RemoteShell implements AutoCloseable {
             if (READ_ONLY.matcher(command).matches()) {
                 LOG.debug("Remote shell: {} runs: {}", peer, command); // monitoring polls must not flood the log
             } else {
-                LOG.info("Remote shell: {} runs: {}", peer, command); // an audit trail of changes
+                LOG.info("Remote shell: {} runs: {}", peer, loggable(command, true)); // an audit trail of changes
             }
             int code = runner.run(command, out);
             out.print(EXIT_PREFIX + code + EXIT_SUFFIX + "\n");

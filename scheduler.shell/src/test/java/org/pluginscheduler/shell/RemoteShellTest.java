@@ -131,6 +131,15 @@ class RemoteShellTest {
         assertEquals(List.of("OK", "ran lb", "%%TASKCTL-EXIT 0%%"), exchange("AUTH " + token(), "lb"));
     }
 
+    @Test
+    void theLogShowsTaskCommandsWholeButNeverTheArgumentsOfOthers() {
+        assertEquals("task:trigger sample:cleanup", RemoteShell.loggable("task:trigger sample:cleanup", true));
+        assertEquals("web:hashpw (arguments not logged)", RemoteShell.loggable("web:hashpw hunter2", false));
+        assertEquals("web:hashpw (arguments not logged)", RemoteShell.loggable("web:hashpw hunter2", true));
+        assertEquals("task:list; (arguments not logged)", RemoteShell.loggable("task:list; web:hashpw hunter2", false));
+        assertEquals("lb", RemoteShell.loggable("lb", false));
+    }
+
     /** Quotes are read as Gogo reads them: a multi-part RRULE previews through taskctl. */
     @Test
     void shellSyntaxInsideQuotesIsPartOfAnArgument() throws IOException {
