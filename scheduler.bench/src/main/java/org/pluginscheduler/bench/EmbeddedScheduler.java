@@ -76,17 +76,36 @@ final class EmbeddedScheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * More than the scheduler in the same framework (W1: the web surface).
+     *
+     * @param properties     framework properties, added to the scheduler's own
+     * @param systemPackages more packages the system bundle exports from the class path (comma-separated, may be
+     *                       empty)
+     * @param configurations Config Admin configurations (PID → properties), set before these bundles start
+     * @param bundles        bundles of {@link Env#bundles()} (names without .jar), installed in this order and
+     *                       started once the scheduler runs, so the scheduler's bundles are wired before these
+     *                       offer alternatives (pax-logging-api exports org.slf4j 1.7.36 too)
+     */
+    record Extras(Map<String, String> properties, String systemPackages,
+                  Map<String, Map<String, Object>> configurations, List<String> bundles) {
+
+        static final Extras NONE = new Extras(Map.of(), "", Map.of(), List.of());
+    }
+
     private final Framework framework;
     private final SchedulerAdmin scheduler;
     private final ServiceReference<SchedulerAdmin> schedulerRef;
     private final Path h2File;
+    private final Bundle configAdmin;
 
     private EmbeddedScheduler(Framework framework, ServiceReference<SchedulerAdmin> ref, SchedulerAdmin scheduler,
-                              Path h2File) {
+                              Path h2File, Bundle configAdmin) {
         this.framework = framework;
         this.schedulerRef = ref;
         this.scheduler = scheduler;
         this.h2File = h2File;
+        this.configAdmin = configAdmin;
     }
 
     /**
@@ -96,6 +115,11 @@ final class EmbeddedScheduler implements AutoCloseable {
      * @param threads worker threads of the NORMAL pool (worker.threads)
      */
     static EmbeddedScheduler start(Path work, boolean durable, int threads) throws Exception {
+        return start(work, durable, threads, Extras.NONE);
+    }
+
+    /** As {@link #start(Path, boolean, int)}, with {@code extras} in the same framework. */
+    static EmbeddedScheduler start(Path work, boolean durable, int threads, Extras extras) throws Exception {
         Path bundles = Env.bundles();
         if (!Files.isRegularFile(bundles.resolve("scheduler.impl.jar"))) {
             throw new IllegalStateException("no bundles in " + bundles + ": build the bench with Maven first "
@@ -105,9 +129,11 @@ final class EmbeddedScheduler implements AutoCloseable {
         props.put(Constants.FRAMEWORK_STORAGE, work.resolve("felix-cache").toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         // the API (and the logging API) come from the bench's class path, shared with the bundles
-        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, API_PACKAGES + ",org.slf4j;version=1.7.36");
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, API_PACKAGES + ",org.slf4j;version=1.7.36"
+                + (extras.systemPackages().isEmpty() ? "" : "," + extras.systemPackages()));
         props.put("felix.log.level", "1");
         props.put("felix.service.urlhandlers", "false"); // several frameworks may run one after another in a JVM
+        props.putAll(extras.properties());
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).iterator().next();
         Framework framework = factory.newFramework(props);
         framework.init();
@@ -164,8 +190,18 @@ final class EmbeddedScheduler implements AutoCloseable {
                 }
                 Env.sleep(200); // DS rebinds the scheduler's greedy store reference on the registering thread
             }
+            for (Map.Entry<String, Map<String, Object>> c : extras.configurations().entrySet()) {
+                configure(cm, c.getKey(), c.getValue());
+            }
+            List<Bundle> more = new ArrayList<>();
+            for (String name : extras.bundles()) {
+                more.add(install(ctx, bundles, name));
+            }
+            for (Bundle b : more) {
+                b.start();
+            }
             ServiceReference<SchedulerAdmin> ref = ctx.getServiceReference(SchedulerAdmin.class);
-            return new EmbeddedScheduler(framework, ref, ctx.getService(ref), h2File);
+            return new EmbeddedScheduler(framework, ref, ctx.getService(ref), h2File, cm);
         } catch (Exception | Error e) {
             framework.stop();
             framework.waitForStop(30_000);
@@ -219,12 +255,37 @@ final class EmbeddedScheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates or updates the factory configuration {@code factoryPid~name} (Config Admin 1.6's named factory
+     * configurations), reflectively like {@link #configure}.
+     */
+    void configureFactory(String factoryPid, String name, Map<String, Object> values) throws Exception {
+        BundleContext ctx = configAdmin.getBundleContext();
+        Class<?> adminType = configAdmin.loadClass("org.osgi.service.cm.ConfigurationAdmin");
+        Class<?> configurationType = configAdmin.loadClass("org.osgi.service.cm.Configuration");
+        ServiceReference<?> ref = ctx.getServiceReference(adminType.getName());
+        Object admin = ctx.getService(ref);
+        try {
+            Object configuration = adminType.getMethod("getFactoryConfiguration", String.class, String.class,
+                    String.class).invoke(admin, factoryPid, name, "?");
+            Dictionary<String, Object> d = new Hashtable<>(values);
+            configurationType.getMethod("update", Dictionary.class).invoke(configuration, d);
+        } finally {
+            ctx.ungetService(ref);
+        }
+    }
+
     private static String states(BundleContext ctx) {
         StringBuilder sb = new StringBuilder();
         for (Bundle b : ctx.getBundles()) {
             sb.append(b.getSymbolicName()).append('=').append(b.getState()).append(' ');
         }
         return sb.toString();
+    }
+
+    /** @return every bundle's symbolic name and state (for errors) */
+    String bundleStates() {
+        return states(framework.getBundleContext());
     }
 
     SchedulerAdmin scheduler() {
