@@ -17,7 +17,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Runs the benchmarks of issue 6 and prints one markdown table: ours beside Quartz and db-scheduler.
+ * Runs the benchmarks of issue 6 (and W1, the web surface of issue 15) and prints one markdown table: ours beside
+ * Quartz and db-scheduler.
  *
  * <pre>
  * java -jar scheduler.bench/target/scheduler-bench.jar [--smoke] [--only P1,P3] [--threads 8] [--p3-seconds 60]
@@ -51,7 +52,7 @@ public final class Bench {
             } else if (a.startsWith("--") && i + 1 < args.length) {
                 options.put(a, args[++i]);
             } else {
-                System.err.println("unknown argument " + a + "\nusage: [--smoke] [--only P1,P2,...] [--threads N] "
+                System.err.println("unknown argument " + a + "\nusage: [--smoke] [--only P1,P2,...,W1] [--threads N] "
                         + "[--p3-seconds N] [--quiet SECONDS] [--in-process] [--out FILE]\n"
                         + "   or: --soak h2|memory [--load 1000|max] [--minutes 60] [--sample-seconds 30] [--out DIR]");
                 System.exit(2);
@@ -75,7 +76,7 @@ public final class Bench {
         int threads = Integer.parseInt(options.getOrDefault("--threads", "8"));
         Sizes z = options.containsKey("--smoke") ? Sizes.smoke(threads)
                 : Sizes.full(threads, Integer.parseInt(options.getOrDefault("--p3-seconds", "60")));
-        Set<String> only = new LinkedHashSet<>(List.of(options.getOrDefault("--only", "P1,P2,P3,P4,P5,P6")
+        Set<String> only = new LinkedHashSet<>(List.of(options.getOrDefault("--only", "P1,P2,P3,P4,P5,P6,W1")
                 .toUpperCase(Locale.ROOT).split(",")));
         Outcome outcome = runAll(z, only, options.containsKey("--in-process"),
                 Integer.parseInt(options.getOrDefault("--quiet", z.smoke() ? "0" : "120")));
@@ -109,6 +110,8 @@ public final class Bench {
         PLAN.put("P4", List.of("ours", "quartz"));
         PLAN.put("P5", List.of("ours"));
         PLAN.put("P6", List.of("jmh"));
+        // the web surface (issue 15): ours only, the peers have no REST API
+        PLAN.put("W1", List.of("ours"));
     }
 
     static Outcome runAll(Sizes z, Set<String> only, boolean inProcess) {
@@ -172,6 +175,7 @@ public final class Bench {
             case "P4/quartz" -> Scale.quartz(z);
             case "P5/ours" -> ColdStart.ours(z);
             case "P6/jmh" -> Micro.run(z);
+            case "W1/ours" -> WebApi.ours(z);
             default -> throw new IllegalArgumentException("no workload " + workload + "/" + system);
         };
     }

@@ -96,6 +96,7 @@ final class Report {
                 "–", "≤ 1.5 s", all(check(cold, v -> v <= 1_500, "")));
 
         micro(z);
+        web(z);
         StringBuilder load = new StringBuilder();
         results.forEach((run, r) -> {
             if (r.containsKey("load_before")) {
@@ -152,6 +153,46 @@ final class Report {
                         "–", "≤ 5 µs, independent of the distance", met);
             }
         }
+    }
+
+    /** W1: ours only; Quartz and db-scheduler have no REST API or metrics endpoint ("–"). */
+    private void web(Sizes z) {
+        String run = "W1/ours";
+        Double offset = get(run, "filtered_offset");
+        String[][] kinds = {
+            {"first", String.format(Locale.ROOT, "REST API, %,d tasks (4 owners; 80%% active, 10%% paused, 10%% "
+                    + "disabled), viewer's bearer token: first page, `GET /api/v1/tasks?limit=50` (Quartz, db-scheduler: no "
+                    + "REST API)", z.webTasks()),
+                "≤ 50 ms"},
+            {"filtered", String.format(Locale.ROOT, "… a filtered page deep in the list, `?q=port&state=ACTIVE"
+                    + "&offset=%,.0f&limit=50` (%,.0f matches)", offset == null ? z.webTasks() / 2.0 : offset,
+                    get(run, "filtered_total") == null ? 0.0 : get(run, "filtered_total")), "≤ 50 ms"},
+            {"page1000", "… the largest page, `?limit=1000`", "≤ 50 ms"},
+            {"metrics", String.format(Locale.ROOT, "Prometheus scrape with %,d tasks, `GET /metrics` (the peers: "
+                    + "no metrics endpoint)",
+                    z.webTasks()), "≤ 100 ms"}};
+        for (String[] k : kinds) {
+            Double p50 = get(run, k[0] + "_p50_ms");
+            Double p99 = get(run, k[0] + "_p99_ms");
+            double limit = Double.parseDouble(k[2].replaceAll("[^0-9]", ""));
+            String ours;
+            if (p50 != null) {
+                ours = String.format(Locale.ROOT, "p50 %s / p99 %s (max %s; %,.0f requests; %,.0f KB)",
+                        msShort(p50), msShort(p99), msShort(get(run, k[0] + "_max_ms")), get(run, "requests"),
+                        get(run, k[0] + "_bytes") / 1024);
+            } else if (k[0].equals("metrics") && get(run, WebApi.MONITOR_MISSING) != null) {
+                ours = "not measured (scheduler.monitor missing)";
+            } else {
+                ours = error(run);
+            }
+            row("W1", k[1] + ": p50 / p99", ours, "–", "–", "–", "–",
+                    k[2] + " (p50 and p99)", all(check(p50, v -> v <= limit, "p50"),
+                            check(p99, v -> v <= limit, "p99")));
+        }
+    }
+
+    private static String msShort(double v) {
+        return v < 10 ? String.format(Locale.ROOT, "%.2f ms", v) : String.format(Locale.ROOT, "%,.0f ms", v);
     }
 
     private void row(String id, String what, String ours, String quartz, String db, String rq, String rd, String goal,
