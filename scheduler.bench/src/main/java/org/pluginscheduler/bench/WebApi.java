@@ -43,7 +43,8 @@ import org.pluginscheduler.bench.plugin.NamedTasksPlugin;
  * {@code webWarmup} times unmeasured, then {@code webRequests} times measured, the kinds taking turns so that a
  * collection or a busy moment of the machine falls on all of them alike. Latency is from sending the request until
  * the last byte of the body is read. Before measuring, every kind's answer is checked (status, total, number of
- * items), and every measured answer's status.
+ * items), and every measured answer's status. Last, {@link SchedulerAdmin#tasks()} is called as often in this JVM,
+ * without HTTP: the share of a listing that is the admin service building its list ({@code admin_tasks_*}).
  */
 final class WebApi {
 
@@ -168,6 +169,18 @@ final class WebApi {
                     bytes[k] = resp.body().length;
                 }
             }
+            // how much of a listing is the admin service building its list (called in this JVM, no HTTP)
+            long[] adminNanos = new long[z.webRequests()];
+            for (int i = 0; i < adminNanos.length; i++) {
+                long t0 = System.nanoTime();
+                if (admin.tasks().size() != n) {
+                    throw new IllegalStateException("SchedulerAdmin.tasks() lost tasks");
+                }
+                adminNanos[i] = System.nanoTime() - t0;
+            }
+            Arrays.sort(adminNanos);
+            r.put("admin_tasks_p50_ms", percentile(adminNanos, 0.50) / 1e6);
+            r.put("admin_tasks_p99_ms", percentile(adminNanos, 0.99) / 1e6);
             r.put("tasks", (double) n);
             r.put("requests", (double) z.webRequests());
             r.put("filtered_total", (double) active);
