@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
 
 import org.osgi.framework.Bundle;
 import org.pluginscheduler.api.NoSuchTaskException;
+import org.pluginscheduler.api.RunStatus;
 import org.pluginscheduler.api.SchedulerAdmin;
 import org.pluginscheduler.api.TaskId;
 import org.pluginscheduler.bench.plugin.NamedTasksPlugin;
@@ -32,8 +33,9 @@ import org.pluginscheduler.bench.plugin.NamedTasksPlugin;
  * W1: the web surface at scale. The scheduler's bundles run in the embedded framework as for the other workloads,
  * with the web surface beside them as the runtime ships it: Felix HTTP on Jetty 12 bound to 127.0.0.1, the servlet
  * API, Gson and {@code scheduler.web} (and {@code scheduler.monitor} with what it needs, when that bundle has
- * components). Four plugin bundles ({@link NamedTasksPlugin}) register {@code webTasks} tasks between them; a tenth
- * are then paused and a tenth disabled through {@link SchedulerAdmin}. A viewer's bearer token is configured through
+ * components). Four plugin bundles ({@link NamedTasksPlugin}) register {@code webTasks} tasks between them; each
+ * task is triggered once (so each has a last run, and the scrape a series per task, as many as the monitor's default
+ * cap allows), then a tenth are paused and a tenth disabled through {@link SchedulerAdmin}. A viewer's bearer token is configured through
  * Config Admin like an operator would ({@code org.pluginscheduler.web.token}, only its SHA-256), and every request
  * carries it, so authentication is part of each measured request.
  *
@@ -101,6 +103,14 @@ final class WebApi {
             }
             for (int k = 0; k < OWNERS.length; k++) {
                 awaitRegistered(admin, TaskId.of(OWNERS[k], NamedTasksPlugin.id((k + 1) * perOwner - 1)));
+            }
+            // every task runs once, so the list shows a last fire and status and the scrape has each task's series
+            for (int i = 0; i < n; i++) {
+                admin.trigger(TaskId.of(OWNERS[i / perOwner], NamedTasksPlugin.id(i)));
+            }
+            if (!Env.await(() -> admin.stats().runsByStatus().getOrDefault(RunStatus.SUCCEEDED, 0L) >= n, 120_000)) {
+                throw new IllegalStateException("the triggered runs did not all succeed: "
+                        + admin.stats().runsByStatus());
             }
             int paused = 0;
             int disabled = 0;
