@@ -152,6 +152,7 @@ final class WebApi {
                             + body.substring(0, Math.min(300, body.length())));
                 }
                 kinds.add(new Kind("metrics", "/metrics"));
+                r.put("metrics_series_before", (double) samples(body));
             } else {
                 r.put(MONITOR_MISSING, 1.0);
             }
@@ -191,6 +192,12 @@ final class WebApi {
             Arrays.sort(adminNanos);
             r.put("admin_tasks_p50_ms", percentile(adminNanos, 0.50) / 1e6);
             r.put("admin_tasks_p99_ms", percentile(adminNanos, 0.99) / 1e6);
+            if (monitor) {
+                // what the last scrape held (its size is the scrape's cost), kept for a look
+                String last = new String(get(http, base + "/metrics", token).body(), StandardCharsets.UTF_8);
+                r.put("metrics_series_after", (double) samples(last));
+                Files.writeString(work.resolve("metrics.txt"), last);
+            }
             r.put("tasks", (double) n);
             r.put("requests", (double) z.webRequests());
             r.put("filtered_total", (double) active);
@@ -206,6 +213,17 @@ final class WebApi {
             }
         }
         return r;
+    }
+
+    /** @return the samples (lines that are not comments) of a Prometheus text scrape */
+    static int samples(String body) {
+        int n = 0;
+        for (String line : body.split("\n")) {
+            if (!line.isEmpty() && line.charAt(0) != '#') {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** @return the nearest-rank percentile of sorted values */
