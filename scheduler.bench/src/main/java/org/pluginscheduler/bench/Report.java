@@ -191,8 +191,9 @@ final class Report {
         }
     }
 
+    /** One decimal from 10 ms on, so that 100.4 against a goal of 100 does not print as 100. */
     private static String msShort(double v) {
-        return v < 10 ? String.format(Locale.ROOT, "%.2f ms", v) : String.format(Locale.ROOT, "%,.0f ms", v);
+        return v < 10 ? String.format(Locale.ROOT, "%.2f ms", v) : String.format(Locale.ROOT, "%,.1f ms", v);
     }
 
     private void row(String id, String what, String ours, String quartz, String db, String rq, String rd, String goal,
