@@ -76,8 +76,40 @@ public record TaskId(String owner, String id, Optional<String> tenant) implement
         return owner + ":" + id + tenant.map(t -> "@" + t).orElse("");
     }
 
+    /** Orders as the qualified texts ({@link #toString()}) do, without building them (lists sort 10,000s). */
     @Override
     public int compareTo(TaskId o) {
-        return toString().compareTo(o.toString());
+        int n = length();
+        int m = o.length();
+        for (int i = 0, end = Math.min(n, m); i < end; i++) {
+            char a = charAt(i);
+            char b = o.charAt(i);
+            if (a != b) {
+                return a - b;
+            }
+        }
+        return n - m;
+    }
+
+    /** @return the length of {@link #toString()} */
+    private int length() {
+        return owner.length() + 1 + id.length() + (tenant.isPresent() ? tenant.get().length() + 1 : 0);
+    }
+
+    /** @return the character at {@code i} of {@link #toString()} */
+    private char charAt(int i) {
+        if (i < owner.length()) {
+            return owner.charAt(i);
+        }
+        i -= owner.length();
+        if (i == 0) {
+            return ':';
+        }
+        i--;
+        if (i < id.length()) {
+            return id.charAt(i);
+        }
+        i -= id.length();
+        return i == 0 ? '@' : tenant.get().charAt(i - 1);
     }
 }

@@ -109,4 +109,31 @@ class TaskIdTest {
         assertEquals(List.of(TaskId.parse("a:a"), TaskId.parse("a:b"), TaskId.parse("a:b@t"), TaskId.parse("b:a")), ids);
         assertEquals(0, TaskId.parse("a:b@t").compareTo(TaskId.of("a", "b").forTenant("t")));
     }
+
+    @Test
+    void comparesExactlyAsTheQualifiedTextsDo() {
+        java.util.Random random = new java.util.Random(15);
+        java.util.List<TaskId> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            String owner = word(random, "ab.-_0", 1 + random.nextInt(3));
+            String id = word(random, "ab.-_0", 1 + random.nextInt(3)).replaceAll("^[.\\-_]", "a");
+            java.util.Optional<String> tenant = random.nextInt(3) == 0 ? java.util.Optional.empty()
+                    : java.util.Optional.of(word(random, "ab0", 1 + random.nextInt(2)));
+            ids.add(new TaskId(owner, id, tenant));
+        }
+        for (int i = 0; i < 20_000; i++) {
+            TaskId a = ids.get(random.nextInt(ids.size()));
+            TaskId b = ids.get(random.nextInt(ids.size()));
+            org.junit.jupiter.api.Assertions.assertEquals(Integer.signum(a.toString().compareTo(b.toString())),
+                    Integer.signum(a.compareTo(b)), a + " vs " + b);
+        }
+    }
+
+    private static String word(java.util.Random random, String letters, int length) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < length; i++) {
+            b.append(letters.charAt(random.nextInt(letters.length())));
+        }
+        return b.toString();
+    }
 }
