@@ -93,7 +93,7 @@ final class TaskAdmin {
     }
 
     private static TaskInfo info(TaskSlot slot) {
-        return new TaskInfo(slot.id, slot.handle.ownerLabel, Optional.of(slot.definition), slot.schedule.text(),
+        return new TaskInfo(slot.id, slot.handle.ownerLabel, Optional.of(slot.definition), slot.scheduleText(),
                 slot.stored.scheduleOverride().isPresent(), slot.state(),
                 slot.enabled() ? Optional.ofNullable(slot.nextFire()) : Optional.empty(),
                 slot.stored.lastFire(), slot.stored.lastStatus(), Optional.empty());
