@@ -359,15 +359,38 @@ public final class ApiServlet {
         }
     }
 
+    /**
+     * The schedule in words. Remembered per schedule text for {@link #DESCRIPTIONS_LIVE} (a page of 1,000 tasks
+     * parsed and described each one on every refresh; a default zone changed in configuration shows within that
+     * time), at most {@link #DESCRIPTIONS_KEPT} texts.
+     */
     private String describe(TaskInfo info) {
-        return scheduleOf(info).map(s -> {
+        String text = info.scheduleText();
+        long now = System.nanoTime();
+        Described known = descriptions.get(text);
+        if (known != null && now - known.madeAt() < DESCRIPTIONS_LIVE) {
+            return known.words();
+        }
+        String words = scheduleOf(info).map(s -> {
             try {
                 return admin.describe(s);
             } catch (RuntimeException e) {
-                return info.scheduleText();
+                return text;
             }
-        }).orElse(info.scheduleText());
+        }).orElse(text);
+        if (descriptions.size() >= DESCRIPTIONS_KEPT) {
+            descriptions.clear();
+        }
+        descriptions.put(text, new Described(words, now));
+        return words;
     }
+
+    private record Described(String words, long madeAt) {
+    }
+
+    static final long DESCRIPTIONS_LIVE = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    static final int DESCRIPTIONS_KEPT = 20_000;
+    private final Map<String, Described> descriptions = new java.util.concurrent.ConcurrentHashMap<>();
 
     private void deadLetters(String method, List<String> p, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
