@@ -45,7 +45,8 @@ public final class ObserverHub {
     private sealed interface Event {
     }
 
-    private record Finished(RunRecord run) implements Event {
+    /** Runs finished together (one store write): one queue entry, so a burst of runs does not fill the queue. */
+    private record Finished(List<RunRecord> runs) implements Event {
     }
 
     private record Written(Duration took, int records) implements Event {
@@ -160,11 +161,17 @@ public final class ObserverHub {
 
     /** The records of a store write that returned: each that is not {@link RunStatus#RUNNING} is a finished run. */
     void runsFinished(List<RunRecord> written) {
-        if (registrations.length == 0) {
+        Registration[] now = registrations;
+        if (now.length == 0) {
             return;
         }
-        for (RunRecord run : written) {
-            runFinished(run);
+        List<RunRecord> finished = written.stream().filter(r -> r.status() != RunStatus.RUNNING).toList();
+        if (finished.isEmpty()) {
+            return;
+        }
+        Finished event = new Finished(finished);
+        for (Registration r : now) {
+            r.offer(event);
         }
     }
 
@@ -174,7 +181,7 @@ public final class ObserverHub {
         if (now.length == 0 || run.status() == RunStatus.RUNNING) {
             return;
         }
-        Finished event = new Finished(run);
+        Finished event = new Finished(List.of(run));
         for (Registration r : now) {
             r.offer(event);
         }
@@ -227,19 +234,26 @@ public final class ObserverHub {
                 if (cancelled) {
                     return;
                 }
-                try {
-                    if (event instanceof Finished f) {
-                        observer.runFinished(f.run());
-                    } else if (event instanceof Written w) {
-                        observer.storeWrite(w.took(), w.records());
-                    } else if (event instanceof WriteFailed f) {
-                        observer.storeWriteFailed(f.took(), f.records(), f.error());
+                if (event instanceof Finished f) {
+                    for (RunRecord run : f.runs()) {
+                        deliver(() -> observer.runFinished(run));
                     }
-                    delivered.incrementAndGet();
-                } catch (Throwable e) { // whatever it throws, it keeps receiving
-                    failures.incrementAndGet();
-                    logFailure(e);
+                } else if (event instanceof Written w) {
+                    deliver(() -> observer.storeWrite(w.took(), w.records()));
+                } else if (event instanceof WriteFailed f) {
+                    deliver(() -> observer.storeWriteFailed(f.took(), f.records(), f.error()));
                 }
+            }
+        }
+
+        /** One call of the observer: counted as delivered, or as a failure (logged); it keeps receiving. */
+        private void deliver(Runnable call) {
+            try {
+                call.run();
+                delivered.incrementAndGet();
+            } catch (Throwable e) { // whatever it throws, it keeps receiving
+                failures.incrementAndGet();
+                logFailure(e);
             }
         }
 

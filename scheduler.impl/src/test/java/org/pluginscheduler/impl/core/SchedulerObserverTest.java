@@ -494,6 +494,44 @@ class SchedulerObserverTest {
                 "writes that succeed again are observed as such");
     }
 
+    @Test
+    void aBurstOfRunsWrittenTogetherIsOneQueueEntryNotTenThousand() throws Exception {
+        ObserverHub hub = new ObserverHub(ticks::get, 16);
+        CountDownLatch first = new CountDownLatch(1);
+        List<RunRecord> got = new CopyOnWriteArrayList<>();
+        ObserverHub.Registration slow = hub.observe(new SchedulerObserver() {
+            @Override
+            public void runFinished(RunRecord run) {
+                got.add(run);
+                first.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        registrations.add(slow);
+        List<RunRecord> batch = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            batch.add(new RunRecord("r" + i, TICK, RunTrigger.MANUAL, 1, RunStatus.SUCCEEDED, T0, Optional.of(T0),
+                    Optional.of(T0), "ok", Map.of(), Map.of()));
+        }
+        hub.runsFinished(batch); // the observer takes it and blocks in its first run
+        assertTrue(first.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        for (int i = 0; i < 15; i++) {
+            hub.runsFinished(batch); // a queue of 16 holds 15 more batches of 10,000
+        }
+        assertEquals(0, slow.dropped(), "150,000 runs in 16 entries: nothing dropped");
+        release.countDown();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (got.size() < 160_000 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(160_000, got.size(), "every run delivered, one call each");
+        hub.close();
+    }
+
     // --- an observer that throws; closing ----------------------------------------------------------------------
 
     @Test
