@@ -202,13 +202,13 @@ final class RemoteShell implements AutoCloseable {
     }
 
     /**
-     * What the log shows of a command line. An accepted {@code task:*} line is shown whole (the audit trail of
-     * changes). A refused line, and any command outside scope {@code task} (e.g. {@code web:hashpw PASSWORD}, with
+     * What the log shows of a command line. An accepted single {@code task:*} command is shown whole (the audit
+     * trail of changes). A refused line, and any command outside scope {@code task} (e.g. {@code web:hashpw PASSWORD}, with
      * {@code allow.any.command}), show only the first word, cut to 60 characters: its arguments may be a secret.
      */
     static String loggable(String command, boolean accepted) {
         String trimmed = command.trim();
-        if (accepted && TASK_COMMAND.matcher(trimmed).matches()) {
+        if (accepted && TASK_COMMAND.matcher(trimmed).matches() && singleCommand(trimmed)) {
             return trimmed;
         }
         String first = trimmed.split("\\s+", 2)[0];
@@ -393,7 +393,7 @@ final class RemoteShell implements AutoCloseable {
                 return;
             }
             if (READ_ONLY.matcher(command).matches()) {
-                LOG.debug("Remote shell: {} runs: {}", peer, command); // monitoring polls must not flood the log
+                LOG.debug("Remote shell: {} runs: {}", peer, loggable(command, true)); // polls must not flood the log
             } else {
                 LOG.info("Remote shell: {} runs: {}", peer, loggable(command, true)); // an audit trail of changes
             }

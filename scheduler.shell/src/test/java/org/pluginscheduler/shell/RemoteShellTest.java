@@ -138,6 +138,9 @@ class RemoteShellTest {
         assertEquals("web:hashpw (arguments not logged)", RemoteShell.loggable("web:hashpw hunter2", true));
         assertEquals("task:list; (arguments not logged)", RemoteShell.loggable("task:list; web:hashpw hunter2", false));
         assertEquals("lb", RemoteShell.loggable("lb", false));
+        assertEquals("task:enable (arguments not logged)", RemoteShell.loggable("task:enable x; web:hashpw hunter2",
+                true), "accepted with allow.any.command, but not a single task:* command");
+        assertEquals("task:list; (arguments not logged)", RemoteShell.loggable("task:list; web:hashpw hunter2", true));
     }
 
     /** Quotes are read as Gogo reads them: a multi-part RRULE previews through taskctl. */
