@@ -253,6 +253,7 @@ public class WebApiIT extends SchedulerTestBase {
 
         // every change and every refusal is audited: who, what, which task, the outcome
         assertEquals("the audit log is for operators", 403, get("/api/v1/audit", basic(VIEWER)).status);
+        assertEquals(401, get("/api/v1/tasks", "Authorization", "Basic " + b64(VIEWER + ":wrong password")).status);
         JsonArray audit = get("/api/v1/audit?limit=20", basic(OPERATOR)).json().getAsJsonArray("items");
         List<String> lines = new ArrayList<>();
         audit.forEach(e -> {
@@ -266,6 +267,9 @@ public class WebApiIT extends SchedulerTestBase {
         assertTrue(lines.toString(), lines.contains(OPERATOR + " POST " + trigger + " " + id + " 202"));
         assertTrue("the refusal too: " + lines, lines.stream().anyMatch(l -> l.startsWith(VIEWER + " POST " + trigger)
                 && l.endsWith(" 403")));
+        assertTrue("a refused read: " + lines, lines.contains(VIEWER + " GET /api/v1/audit - 403"));
+        assertTrue("a read with wrong credentials: " + lines, lines.contains("- GET /api/v1/tasks - 401"));
+        assertFalse("no password in the audit: " + audit, audit.toString().contains("wrong password"));
     }
 
     @Test
@@ -295,12 +299,17 @@ public class WebApiIT extends SchedulerTestBase {
                 post(trigger, "", basicAnd(OPERATOR, "Sec-Fetch-Site", "cross-site")).status);
         assertEquals(204, delete("/api/v1/session", "Cookie", cookie).status);
         assertEquals("logged out", 401, get("/api/v1/session", "Cookie", cookie).status);
-        JsonObject last = get("/api/v1/audit?limit=1", basic(OPERATOR)).json().getAsJsonArray("items").get(0)
-                .getAsJsonObject();
-        assertEquals("the log-out is audited too: " + last, OPERATOR + " DELETE /api/v1/session 204 logout",
-                last.get("user").getAsString() + " " + last.get("method").getAsString() + " "
-                        + last.get("path").getAsString() + " " + last.get("status").getAsInt() + " "
-                        + last.get("note").getAsString());
+        // newest first: the refused use of the ended session's cookie, then the log-out
+        JsonArray recent = get("/api/v1/audit?limit=2", basic(OPERATOR)).json().getAsJsonArray("items");
+        List<String> lines = new ArrayList<>();
+        recent.forEach(e -> {
+            JsonObject o = e.getAsJsonObject();
+            lines.add(o.get("user").getAsString() + " " + o.get("method").getAsString() + " "
+                    + o.get("path").getAsString() + " " + o.get("status").getAsInt() + " "
+                    + o.get("note").getAsString());
+        });
+        assertEquals(List.of("- GET /api/v1/session 401 refused=\"Authentication required\"",
+                OPERATOR + " DELETE /api/v1/session 204 logout"), lines);
     }
 
     @Test

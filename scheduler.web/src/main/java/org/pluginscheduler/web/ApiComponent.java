@@ -55,13 +55,13 @@ public final class ApiComponent extends HttpServlet implements ApiServlet.Sessio
         if (outcome instanceof Authenticator.Throttled throttled) {
             long seconds = Math.max(1, throttled.retryAfter().toSeconds());
             response.setHeader("Retry-After", Long.toString(seconds));
-            SecurityContext.audit(auth, request, 429, user, "-", "session", "login=throttled");
+            SecurityContext.audit(auth, request, 429, auditName(user), "-", "session", "login=throttled");
             Problems.write(response, 429, "Too many failed log-ins", "try again in " + seconds + " s", null,
                     request.getRequestURI());
             return;
         }
         if (outcome instanceof Authenticator.Denied denied) {
-            SecurityContext.audit(auth, request, 401, user, "-", "session", "login=failed");
+            SecurityContext.audit(auth, request, 401, auditName(user), "-", "session", "login=failed");
             Problems.write(response, 401, "Log-in failed", denied.reason(), null, request.getRequestURI());
             return;
         }
@@ -76,6 +76,14 @@ public final class ApiComponent extends HttpServlet implements ApiServlet.Sessio
     @Override
     public com.google.gson.JsonArray audit(int limit) {
         return auth.audit().recent(limit);
+    }
+
+    /**
+     * The name a failed log-in is audited under: a configured user's name, else {@code (unknown)} — people type
+     * their password into the name field, and that must not reach the log.
+     */
+    private String auditName(String user) {
+        return auth.authenticator().userNames().contains(user) ? user : "(unknown)";
     }
 
     @Override

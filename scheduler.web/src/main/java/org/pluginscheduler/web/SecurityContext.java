@@ -132,12 +132,15 @@ public final class SecurityContext extends ServletContextHelper {
     @Override
     public void finishSecurity(HttpServletRequest request, HttpServletResponse response) {
         String method = request.getMethod().toUpperCase(Locale.ROOT);
-        if (method.equals("GET") || method.equals("HEAD") || path(request).equals(SESSION_PATH)) {
-            return;
+        boolean changing = !(method.equals("GET") || method.equals("HEAD"));
+        if (changing && path(request).equals(SESSION_PATH)) {
+            return; // log-in and log-out audit themselves
         }
+        int status = response.getStatus();
         Object principal = request.getAttribute(PRINCIPAL);
-        if (principal instanceof Principal p) {
-            audit(auth, request, response.getStatus(), p.user(), p.role().text(), p.via(), "");
+        // every change, and a read the servlet refused (a viewer asking for the audit log)
+        if (principal instanceof Principal p && (changing || status == 401 || status == 403)) {
+            audit(auth, request, status, p.user(), p.role().text(), p.via(), "");
         }
     }
 
@@ -151,7 +154,10 @@ public final class SecurityContext extends ServletContextHelper {
     private void refuse(HttpServletRequest request, HttpServletResponse response, int status, String title,
                         String detail, Principal principal) throws IOException {
         String method = request.getMethod().toUpperCase(Locale.ROOT);
-        if (!(method.equals("GET") || method.equals("HEAD")) || status == 429) {
+        boolean presented = request.getHeader("Authorization") != null || sessionCookie(request) != null;
+        // every refused change; and every refused read that presented credentials (a failed log-in by Basic or a
+        // token, a role or a lock-out), not the page's own "am I logged in?" before anyone logged in
+        if (!(method.equals("GET") || method.equals("HEAD")) || status == 429 || presented || principal != null) {
             audit(auth, request, status, principal == null ? "-" : principal.user(),
                     principal == null ? "-" : principal.role().text(), principal == null ? "-" : principal.via(),
                     "refused=\"" + title + "\"");

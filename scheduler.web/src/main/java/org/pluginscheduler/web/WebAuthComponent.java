@@ -138,12 +138,16 @@ public final class WebAuthComponent {
         generatedAdmin = admin.isPresent() && old.isPresent() && old.get().hash().matches(adminPassword)
                 ? old : admin;
         if (!sameSessions) {
+            // a new one (sessions and lock-outs start over) is given its users before anyone can see it
             Clock clock = Clock.systemUTC();
-            authenticator = new Authenticator(clock,
+            Authenticator fresh = new Authenticator(clock,
                     new Sessions(clock, next.sessionTimeout(), next.maxSessions()),
                     new LoginThrottle(clock, next.maxFailures(), next.lockout()));
+            fill(fresh);
+            authenticator = fresh;
+        } else {
+            refresh();
         }
-        refresh();
         LOG.info("Web console: {}; {} user(s), {} token(s){}", next.readOnly() ? "read-only" : "read-write",
                 authenticator.userNames().size(), tokens.size(), generatedAdmin.isPresent()
                         ? "; log in as '" + ADMIN + "' with the password in " + next.credentialFile().toAbsolutePath()
@@ -212,6 +216,10 @@ public final class WebAuthComponent {
         if (current == null) {
             return; // bound before activation: apply() refreshes
         }
+        fill(current);
+    }
+
+    private void fill(Authenticator current) {
         List<Authenticator.User> all = new ArrayList<>();
         generatedAdmin.ifPresent(all::add);
         for (WebUserComponent user : users) {

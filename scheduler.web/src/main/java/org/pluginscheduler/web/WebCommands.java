@@ -87,6 +87,9 @@ public final class WebCommands {
             Configuration[] found = configurationAdmin.listConfigurations("(service.factoryPid=" + pid + ")");
             if (found != null) {
                 for (Configuration c : found) {
+                    if (c.getProperties() == null) {
+                        continue; // made but not yet given properties
+                    }
                     lines.add((pid.endsWith("user") ? "user  " : "token ") + c.getProperties().get("name") + " "
                             + c.getProperties().get("role"));
                 }
@@ -104,7 +107,7 @@ public final class WebCommands {
             Configuration[] found = configurationAdmin.listConfigurations("(service.factoryPid=" + pid + ")");
             if (found != null) {
                 for (Configuration c : found) {
-                    if (name.equals(c.getProperties().get("name"))) {
+                    if (c.getProperties() != null && name.equals(c.getProperties().get("name"))) {
                         c.delete();
                         removed++;
                     }

@@ -101,6 +101,11 @@ public final class ApiServlet {
             Problems.write(response, 400, "Ambiguous task id", e.getMessage(), "id", request.getRequestURI());
         } catch (TaskAccessException e) {
             Problems.write(response, 403, "Not allowed", e.getMessage(), null, request.getRequestURI());
+        } catch (org.pluginscheduler.api.store.TaskStoreException e) {
+            // the store's own words may name files or connections: they go to the log, not to the client
+            LOG.warn("{} {}: the task store failed: {}", method, request.getRequestURI(), e.getMessage());
+            Problems.write(response, 503, "Store unavailable", "the task store failed or did not confirm in time; "
+                    + "see the scheduler's log", null, request.getRequestURI());
         } catch (IllegalStateException e) {
             Problems.write(response, 409, "Conflict", e.getMessage(), null, request.getRequestURI());
         } catch (IllegalArgumentException e) {
@@ -233,7 +238,8 @@ public final class ApiServlet {
         switch (action) {
             case "runs" -> {
                 allow(method, "GET");
-                int offset = intParam(request, "offset", 0, 0, 1_000_000);
+                // runs are read newest first up to offset + limit: deeper than history is ever kept makes no sense
+                int offset = intParam(request, "offset", 0, 0, 100_000);
                 int limit = intParam(request, "limit", 50, 1, 1000);
                 List<RunRecord> runs = admin.runs(id, offset + limit + 1);
                 JsonArray items = new JsonArray();

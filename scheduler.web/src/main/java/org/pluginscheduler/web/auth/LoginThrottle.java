@@ -17,6 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A check in progress counts against the limit too ({@link #acquire} before checking, then {@link #failure} or
  * {@link #success}): guesses sent all at once are not all checked before the first failure is counted.
  *
+ * <p>The client-wide limit refuses only user names that failed from that client themselves: a user who got nothing
+ * wrong from it is still checked (once; a failure then counts for that name too), so one script's stale password
+ * does not lock every other local user out, while guesses spread over many names get one try per name.
+ *
  * <p>An address is the client's: every loopback address (all of 127.0.0.0/8 and ::1) is one client, the local
  * machine, and an IPv6 address counts by its /64 network (what one host or customer is given), so new source
  * addresses are not new guesses. At most {@value #MAX_KEYS} keys are kept: beyond that the counts below the limit
@@ -61,9 +65,16 @@ public final class LoginThrottle {
         String[] keys = keys(address, user);
         int[] limits = limits();
         Duration wait = Duration.ZERO;
+        Entry own = entries.get(keys[0]);
+        boolean userFailedHere = own != null && (own.failures > 0 || own.lockouts > 0 || own.inFlight > 0);
         for (int i = 0; i < keys.length; i++) {
             Entry entry = entries.get(keys[i]);
             if (entry == null) {
+                continue;
+            }
+            if (i == 1 && !userFailedHere) {
+                // the client-wide limit stops guesses spread over many names, not a user who got nothing wrong
+                // from here: one script's stale credentials must not lock every local user out
                 continue;
             }
             if (entry.lockedUntil.isAfter(now)) {

@@ -163,11 +163,33 @@ class AuthenticatorTest {
     }
 
     @Test
-    void unknownBearerTokensAreThrottledToo() {
+    void unknownBearerTokensAreThrottledButAConfiguredOneNeverIs() {
         for (int i = 0; i < 12; i++) {
             auth.authenticate("Bearer guess-" + i, null, "10.0.0.9");
         }
-        assertInstanceOf(Authenticator.Throttled.class, auth.authenticate("Bearer tok-123", null, "10.0.0.9"));
+        assertInstanceOf(Authenticator.Throttled.class, auth.authenticate("Bearer guess-x", null, "10.0.0.9"));
+        assertInstanceOf(Authenticator.Granted.class, auth.authenticate("Bearer tok-123", null, "10.0.0.9"),
+                "a stale script's failures must not lock out the configured token of the same client");
+    }
+
+    @Test
+    void oneClientsFailuresForSomeNamesDoNotLockOutAUserWhoGotNothingWrong() {
+        // a script on the same machine keeps sending a stale password for 'vic' (and for names that do not exist)
+        for (int i = 0; i < 3; i++) {
+            auth.authenticate(basic("vic", "stale"), null, "127.0.0.1");
+        }
+        for (int i = 0; i < 9; i++) { // 12 failures from this client in all: its client-wide limit (4 × 3)
+            assertInstanceOf(Authenticator.Denied.class, auth.authenticate(basic("ghost-" + i, "x"), null,
+                    "127.0.0.1"));
+        }
+        assertInstanceOf(Authenticator.Throttled.class, auth.authenticate(basic("vic", "s3cret-pass"), null,
+                "127.0.0.1"), "the name that failed is locked out, even with its right password");
+        assertInstanceOf(Authenticator.Denied.class, auth.authenticate(basic("ghost-99", "x"), null, "127.0.0.1"),
+                "a new name from a client past the client-wide limit gets one try");
+        assertInstanceOf(Authenticator.Throttled.class, auth.authenticate(basic("ghost-99", "y"), null,
+                "127.0.0.1"), "and no second");
+        assertInstanceOf(Authenticator.Granted.class, auth.authenticate(basic("ann", "s3cret-pass"), null,
+                "127.0.0.2"), "a local user who got nothing wrong still logs in");
     }
 
     @Test
