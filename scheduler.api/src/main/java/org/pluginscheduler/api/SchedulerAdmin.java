@@ -67,5 +67,11 @@ public interface SchedulerAdmin extends TaskScheduler {
          */
         @Override
         void close();
+
+        /**
+         * @return how many events did not fit the observer's queue and were dropped (a batch of runs written
+         *         together is one event), since it was registered: what it missed
+         */
+        long dropped();
     }
 }

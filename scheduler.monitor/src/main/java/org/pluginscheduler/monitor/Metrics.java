@@ -33,6 +33,18 @@ final class Metrics implements AutoCloseable {
     }
 
     /** @return the event-fed meters */
+    /**
+     * Exports how many observer events the meters missed (their queue was full), so an undercount in
+     * {@code pluginscheduler_runs_total} shows instead of passing silently.
+     */
+    void observeDrops(SchedulerAdmin.Subscription subscription) {
+        io.micrometer.core.instrument.FunctionCounter.builder("pluginscheduler.observer.dropped.events",
+                        subscription, SchedulerAdmin.Subscription::dropped)
+                .description("Scheduler events these metrics missed because their queue was full (a batch of runs "
+                        + "written together is one event); while it grows, the run counters undercount")
+                .register(registry);
+    }
+
     RunMeters runs() {
         return runs;
     }
@@ -42,14 +54,17 @@ final class Metrics implements AutoCloseable {
         return labels;
     }
 
-    /** Takes a fresh snapshot of the scheduler's state and writes every metric in the text format. */
-    void scrape(OutputStream out) throws IOException {
+    /**
+     * Takes a fresh snapshot of the scheduler's state and writes every metric in the text format. One scrape at a
+     * time, so every gauge of a scrape reads the same snapshot.
+     */
+    synchronized void scrape(OutputStream out) throws IOException {
         state.refresh();
         registry.scrape(out, CONTENT_TYPE);
     }
 
     /** @return {@link #scrape(OutputStream)} as text */
-    String scrape() {
+    synchronized String scrape() {
         state.refresh();
         return registry.scrape(CONTENT_TYPE);
     }

@@ -20,6 +20,7 @@ public final class MetricsComponent {
     public MetricsComponent(@Reference SchedulerAdmin admin, @Reference MonitorSettingsComponent settings) {
         this.metrics = new Metrics(admin, () -> settings.current().maxTaskSeries());
         this.subscription = admin.observe(metrics.runs());
+        metrics.observeDrops(subscription);
     }
 
     @Deactivate

@@ -46,11 +46,16 @@ final class RunMeters implements SchedulerObserver {
     private final Timer storeWrites;
     private final DistributionSummary storeRecords;
     private final Counter storeFailures;
-    private final StoreWrites writes = new StoreWrites();
+    private final StoreWrites writes;
 
     RunMeters(MeterRegistry registry, TaskLabels labels) {
+        this(registry, labels, System::nanoTime);
+    }
+
+    RunMeters(MeterRegistry registry, TaskLabels labels, java.util.function.LongSupplier nanoTime) {
         this.registry = registry;
         this.labels = labels;
+        this.writes = new StoreWrites(nanoTime);
         this.storeWrites = Timer.builder("pluginscheduler.store.write")
                 .description("Time the task store took to write (commit) one batch of run records")
                 .serviceLevelObjectives(STORE_BUCKETS).register(registry);

@@ -90,8 +90,8 @@ final class SchedulerMeters {
     }
 
     /**
-     * Takes a new snapshot for the gauges: call once before each scrape. Concurrent scrapes each take their own;
-     * a gauge never calls the scheduler.
+     * Takes a new snapshot for the gauges: call once before each scrape, one scrape at a time ({@link Metrics}
+     * serializes them, so a scrape's gauges all read its own snapshot); a gauge never calls the scheduler.
      */
     void refresh() {
         Map<TaskState, Integer> byState = read("tasks()", () -> {

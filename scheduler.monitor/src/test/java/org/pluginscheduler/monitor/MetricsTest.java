@@ -160,6 +160,24 @@ class MetricsTest {
         assertEquals(3, metrics.labels().size());
     }
 
+    @Test
+    void eventsTheMetricsMissedAreExported() {
+        long[] dropped = {0};
+        metrics.observeDrops(new org.pluginscheduler.api.SchedulerAdmin.Subscription() {
+            @Override
+            public void close() {
+            }
+
+            @Override
+            public long dropped() {
+                return dropped[0];
+            }
+        });
+        assertEquals(0.0, value(metrics.scrape(), "pluginscheduler_observer_dropped_events_total"));
+        dropped[0] = 7;
+        assertEquals(7.0, value(metrics.scrape(), "pluginscheduler_observer_dropped_events_total"));
+    }
+
     /** Prints the time of a scrape at 10,000 tasks; asserts nothing about it (the machine's load varies). */
     @Test
     void scrapeAtTenThousandTasks() {

@@ -46,8 +46,9 @@ class SchedulerHealthTest {
 
     @Test
     void storeIsCriticalWhileItsWritesFailEvenIfReadsAnswer() {
+        AtomicLong nanos = new AtomicLong();
         RunMeters meters = new RunMeters(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
-                new TaskLabels(() -> 10));
+                new TaskLabels(() -> 10), nanos::get);
         meters.storeWrite(Duration.ofMillis(2), 3);
         assertTrue(meters.writes().failing().isEmpty());
         meters.storeWriteFailed(Duration.ofMillis(30), 4, "No space left on device");
@@ -57,8 +58,16 @@ class SchedulerHealthTest {
                 text(failing));
         assertEquals(0, fake.calls("run"), "no need to probe a store that fails writes");
         meters.storeWrite(Duration.ofMillis(2), 1);
+        assertEquals(Result.Status.CRITICAL, SchedulerHealth.store(fake.admin, meters.writes().failing(), SETTINGS,
+                () -> 0L).getStatus(), "another kind of write succeeding does not clear it at once: run batches "
+                + "may still be failing");
+        nanos.addAndGet(StoreWrites.REMEMBERED.toNanos());
         assertEquals(Result.Status.OK, SchedulerHealth.store(fake.admin, meters.writes().failing(), SETTINGS,
-                () -> 0L).getStatus(), "a write that succeeds again clears it");
+                () -> 0L).getStatus(), "a minute without failures after a success clears it");
+        meters.storeWriteFailed(Duration.ofMillis(30), 1, "disk full");
+        nanos.addAndGet(StoreWrites.REMEMBERED.toNanos() * 5);
+        assertEquals(Result.Status.CRITICAL, SchedulerHealth.store(fake.admin, meters.writes().failing(), SETTINGS,
+                () -> 0L).getStatus(), "without a success since, it stays failing however long ago");
     }
 
     @Test

@@ -115,17 +115,18 @@ final class AbandonedRuns {
 
     /** Records runs as ABANDONED: they are finished runs for the observers once the write returned. */
     private boolean write(TaskStore s, List<RunRecord> abandoned) {
+        RunBatch batch = new RunBatch(abandoned, abandoned.stream().map(AbandonedRuns::decisionOf).toList(),
+                List.of());
+        ObserverHub observers = stores.observers();
+        long start = observers.start();
         try {
-            RunBatch batch = new RunBatch(abandoned, abandoned.stream().map(AbandonedRuns::decisionOf).toList(),
-                    List.of());
-            ObserverHub observers = stores.observers();
-            long start = observers.start();
             s.write(batch);
             observers.storeWrite(start, RunRecorder.rows(batch));
             observers.runsFinished(batch.runs());
             return true;
         } catch (RuntimeException e) {
             LOG.error("Could not record {} run(s) as ABANDONED: {}", abandoned.size(), e.getMessage(), e);
+            observers.storeWriteFailed(start, RunRecorder.rows(batch), e);
             return false;
         }
     }
@@ -265,7 +266,12 @@ final class AbandonedRuns {
                         letter == null ? List.of() : List.of(letter), List.of(decisionId(run.runId())));
                 ObserverHub observers = stores.observers();
                 long start = observers.start();
-                stores.store().write(batch);
+                try {
+                    stores.store().write(batch);
+                } catch (RuntimeException e) {
+                    observers.storeWriteFailed(start, RunRecorder.rows(batch), e);
+                    throw e;
+                }
                 observers.storeWrite(start, RunRecorder.rows(batch));
             } catch (RuntimeException e) {
                 LOG.error("Could not store the decision about abandoned run {} of {}; the next start decides again: "

@@ -236,6 +236,9 @@ public final class ObserverHub {
                 }
                 if (event instanceof Finished f) {
                     for (RunRecord run : f.runs()) {
+                        if (cancelled) {
+                            return; // closed: the run being delivered was the last one
+                        }
                         deliver(() -> observer.runFinished(run));
                     }
                 } else if (event instanceof Written w) {
@@ -292,6 +295,7 @@ public final class ObserverHub {
         }
 
         /** @return how many events did not fit its queue and were dropped */
+        @Override
         public long dropped() {
             return dropped.get();
         }

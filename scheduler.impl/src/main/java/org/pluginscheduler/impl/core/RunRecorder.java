@@ -530,10 +530,11 @@ final class RunRecorder {
         if (batch.isEmpty()) {
             return null;
         }
-        long start = observers.start();
+        long start = 0;
         try {
             writing.readLock().lock();
             try {
+                start = observers.start(); // the store call's time, not the wait for a store switch
                 store.get().write(batch);
                 observers.storeWrite(start, rows(batch));
             } finally {

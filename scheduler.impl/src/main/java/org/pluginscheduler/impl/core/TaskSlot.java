@@ -143,22 +143,25 @@ final class TaskSlot implements TaskTimer.Due {
     }
 
     /**
-     * @return the keys every run of this task holds, computed by {@code compute} once per definition and schedule
-     *         (so a fire does not build them again)
-     */
-    /**
      * @return the schedule's canonical text, made once per schedule: listings ask for it for every task on every
      *         call ({@code SchedulerAdmin.tasks()} at 10,000 tasks)
      */
     String scheduleText() {
         Schedule now = schedule;
+        if (now == null) {
+            return definition.scheduleText();
+        }
         if (scheduleTextOf != now) {
-            scheduleText = now == null ? definition.scheduleText() : now.text();
+            scheduleText = now.text();
             scheduleTextOf = now;
         }
         return scheduleText;
     }
 
+    /**
+     * @return the keys every run of this task holds, computed by {@code compute} once per definition and schedule
+     *         (so a fire does not build them again)
+     */
     Set<String> lockKeysOf(java.util.function.Function<TaskSlot, Set<String>> compute) {
         if (ownLockKeys == null || ownLockKeysOf != definition || ownLockKeysFor != schedule) {
             ownLockKeys = compute.apply(this);

@@ -130,7 +130,8 @@ final class TaskStateWriter {
         } catch (RejectedExecutionException stopping) {
             flush();
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("the task store did not confirm the change within 30 s", e);
+            throw new org.pluginscheduler.api.store.TaskStoreException(
+                    "the task store did not confirm the change within 30 s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the change was being stored", e);
