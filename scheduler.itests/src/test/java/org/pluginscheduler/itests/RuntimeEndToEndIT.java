@@ -104,6 +104,7 @@ public class RuntimeEndToEndIT {
         }
         // the shipped remote shell configuration (if any), with a free port, so parallel runs do not clash
         port = freeLoopbackPort();
+        httpPort = freeLoopbackPort();
         Path remote = work.resolve("etc/org.pluginscheduler.shell.remote.cfg");
         List<String> lines = new ArrayList<>(Files.exists(remote) ? Files.readAllLines(remote) : List.of());
         lines.removeIf(line -> line.matches("\\s*port\\s*[=:].*"));
@@ -142,6 +143,7 @@ public class RuntimeEndToEndIT {
     public void operatorAndScriptView() throws Exception {
         startAndWaitForFirstAnswer();
         sampleTaskIsScheduled();
+        webConsoleListensOnLoopbackOnly();
         hotDeployRunsOnTime();
         undeployMakesDormantAndStopsFiring();
         scriptedAccessIsGuarded();
@@ -158,6 +160,7 @@ public class RuntimeEndToEndIT {
         ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Dgosh.args=--nointeractive",
                 // the test plugin's activator appends one line per run here (TestPluginActivator.LOG_DIR)
                 "-D" + TestPluginActivator.LOG_DIR + "=" + calls,
+                "-Dorg.osgi.service.http.port=" + httpPort,
                 "-jar", jar.toString())
                 .directory(work.toFile())
                 .redirectOutput(work.resolve("stdout.txt").toFile())
@@ -184,6 +187,62 @@ public class RuntimeEndToEndIT {
         System.out.println(answer.out());
         assertEquals("the runtime writes its token with owner-only permissions", "rw-------",
                 PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)));
+    }
+
+    private int httpPort;
+
+    /**
+     * 2b: the web console answers on loopback, its first credential is owner-only and logs in, and nothing answers
+     * on this machine's other addresses (nothing listens beyond loopback unless configured).
+     */
+    private void webConsoleListensOnLoopbackOnly() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        Path credential = work.resolve("data/web-admin.credential");
+        String password = await("the console's first credential", Duration.ofSeconds(10), () -> {
+            try {
+                return Files.exists(credential) ? Files.readAllLines(credential).stream()
+                        .filter(l -> l.startsWith("password=")).findFirst().map(l -> l.substring(9)).orElse(null)
+                        : null;
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(credential)));
+        String basic = java.util.Base64.getEncoder().encodeToString(("admin:" + password)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.net.http.HttpResponse<String> tasks = await("the console's task list", Duration.ofSeconds(10), () -> {
+            try {
+                java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + httpPort + "/api/v1/tasks"))
+                        .header("Authorization", "Basic " + basic).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() == 200 ? r : null;
+            } catch (IOException e) {
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        });
+        assertTrue(tasks.body(), tasks.body().contains(TEMP_FILES));
+        int tried = 0;
+        for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface
+                .getNetworkInterfaces())) {
+            for (java.net.InetAddress address : java.util.Collections.list(nic.getInetAddresses())) {
+                if (address.isLoopbackAddress() || address.isLinkLocalAddress()) {
+                    continue;
+                }
+                tried++;
+                try (java.net.Socket socket = new java.net.Socket()) {
+                    socket.connect(new java.net.InetSocketAddress(address, httpPort), 2000);
+                    fail("the web console answers on " + address + ":" + httpPort + "; only loopback may");
+                } catch (IOException refused) {
+                    // refused, as it must be
+                }
+            }
+        }
+        System.out.println("web console: answers on 127.0.0.1:" + httpPort + ", refused on " + tried
+                + " other address(es) of this machine");
     }
 
     /**
