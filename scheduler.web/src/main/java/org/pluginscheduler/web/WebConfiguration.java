@@ -41,9 +41,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int max_sessions() default 1000;
 
     @AttributeDefinition(name = "Failed log-ins before lock-out", min = "1", max = "1000",
-            description = "Failures from one address for one user (×4 for any users) before that address is locked "
-                    + "out. Every loopback address is one client, an IPv6 address counts by its /64; checks in "
-                    + "progress count too; failures are forgotten after a quiet day (or 64 lock-outs)")
+            description = "Failures from one client for one user name before that name is locked out from that "
+                    + "client; ×4 for any names, then every name that failed there is. A user who got nothing wrong "
+                    + "from the client, and a configured token, are not refused. Every loopback address is one "
+                    + "client, an IPv6 address counts by its /64; checks in progress count too; failures are "
+                    + "forgotten after a quiet day (or 64 lock-outs)")
     int login_max_failures() default 5;
 
     @AttributeDefinition(name = "Lock-out",
