@@ -173,6 +173,25 @@ class AuthenticatorTest {
     }
 
     @Test
+    void aPasswordCheckedRightJustBeforeStillWorksDuringALockOutButGuessesDoNot() {
+        assertInstanceOf(Authenticator.Granted.class, auth.authenticate(basic("ann", "s3cret-pass"), null, "10.1.1.1"));
+        for (int i = 0; i < 3; i++) {
+            assertInstanceOf(Authenticator.Denied.class, auth.authenticate(basic("ann", "guess" + i), null,
+                    "10.1.1.1"));
+        }
+        assertInstanceOf(Authenticator.Throttled.class, auth.authenticate(basic("ann", "guess-4"), null, "10.1.1.1"));
+        assertInstanceOf(Authenticator.Granted.class, auth.authenticate(basic("ann", "s3cret-pass"), null,
+                "10.1.1.1"), "checked right within VERIFIED_FOR: not a guess");
+        clock.now = clock.now.plus(Authenticator.VERIFIED_FOR); // the lock-out (1 min) is over too: lock out again
+        for (int i = 0; i < 3; i++) {
+            assertInstanceOf(Authenticator.Denied.class, auth.authenticate(basic("ann", "again" + i), null,
+                    "10.1.1.1"));
+        }
+        assertInstanceOf(Authenticator.Throttled.class, auth.authenticate(basic("ann", "s3cret-pass"), null,
+                "10.1.1.1"), "once the check is older than VERIFIED_FOR, a lock-out holds for the right password");
+    }
+
+    @Test
     void oneClientsFailuresForSomeNamesDoNotLockOutAUserWhoGotNothingWrong() {
         // a script on the same machine keeps sending a stale password for 'vic' (and for names that do not exist)
         for (int i = 0; i < 3; i++) {
