@@ -758,14 +758,20 @@ function taskPage(view, id, params) {
       remove.textContent = 'Remove';
       if (done !== null) location.hash = '#/tasks';
     });
-    preview.addEventListener('click', async () => {
+    /** @return the schedule typed, or null after saying one is needed */
+    const typedSchedule = () => {
       const text = input.value.trim();
       if (!text) {
         input.setAttribute('aria-invalid', 'true');
         previewBox.replaceChildren(h('p', { class: 'error' }, 'Enter a schedule first.'));
         input.focus();
-        return;
+        return null;
       }
+      return text;
+    };
+    preview.addEventListener('click', async () => {
+      const text = typedSchedule();
+      if (text === null) return;
       preview.disabled = true;
       try {
         const answer = await api('GET', `/schedules/preview?${query({ schedule: text, count: 5 })}`);
@@ -782,13 +788,8 @@ function taskPage(view, id, params) {
     });
     actions.querySelector('#reschedule-form').addEventListener('submit', (event) => {
       event.preventDefault();
-      const text = input.value.trim();
-      if (!text) {
-        input.setAttribute('aria-invalid', 'true');
-        previewBox.replaceChildren(h('p', { class: 'error' }, 'Enter a schedule first.'));
-        input.focus();
-        return;
-      }
+      const text = typedSchedule();
+      if (text === null) return;
       act(apply, 'PUT', '/schedule', { schedule: text }, (t) =>
         `Rescheduled: ${t && (t.scheduleDescription || t.schedule) || text}.`);
     });

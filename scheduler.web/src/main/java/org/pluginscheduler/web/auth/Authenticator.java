@@ -54,7 +54,7 @@ public final class Authenticator {
      * What an unknown user name is checked against: a hash of a random secret with the iterations most of the
      * configured users' hashes have, so that a wrong password costs the same time whether the name exists or not.
      */
-    private volatile Passwords.Hash unknownUser = dummy(Passwords.ITERATIONS);
+    private volatile Passwords.Hash unknownUser = Passwords.unmatchable(Passwords.ITERATIONS);
 
     private final Clock clock;
     private final Sessions sessions;
@@ -63,10 +63,6 @@ public final class Authenticator {
     private volatile Map<String, User> users = Map.of();
     private volatile Map<String, Token> tokens = Map.of();
     private final Map<String, Instant> verified = new ConcurrentHashMap<>();
-
-    private static Passwords.Hash dummy(int iterations) {
-        return Passwords.parse(Passwords.hash(Passwords.randomSecret(16).toCharArray(), iterations));
-    }
 
     /** @return the PBKDF2 iterations an unknown user name is checked with */
     int unknownUserIterations() {
@@ -96,7 +92,7 @@ public final class Authenticator {
                 .max(Map.Entry.<Integer, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
                 .map(Map.Entry::getKey).orElse(Passwords.ITERATIONS);
         if (unknownUser.iterations() != iterations) {
-            unknownUser = dummy(iterations);
+            unknownUser = Passwords.unmatchable(iterations);
         }
         users = next;
         verified.clear();

@@ -59,6 +59,19 @@ public final class Passwords {
         return new Hash(1, salt, pbkdf2(secret, salt, 1));
     }
 
+    /**
+     * A hash no password matches (its bytes are random, not hashed), that costs {@code iterations} to check: what an
+     * unknown user name is checked against. Made without hashing, so it is not paid for on the thread that
+     * configures the users (a DS thread).
+     */
+    static Hash unmatchable(int iterations) {
+        byte[] salt = new byte[SALT_BYTES];
+        byte[] hash = new byte[HASH_BITS / 8];
+        RANDOM.nextBytes(salt);
+        RANDOM.nextBytes(hash);
+        return new Hash(iterations, salt, hash);
+    }
+
     static String hash(char[] password, int iterations) {
         byte[] salt = new byte[SALT_BYTES];
         RANDOM.nextBytes(salt);
