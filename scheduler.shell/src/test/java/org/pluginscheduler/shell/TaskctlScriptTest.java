@@ -48,6 +48,11 @@ class TaskctlScriptTest {
                             Thread.currentThread().interrupt();
                         }
                     }
+                    if (line.equals("task:long")) {
+                        for (int i = 0; i < 20_000; i++) {
+                            out.print("line " + i + " of a long listing\n");
+                        }
+                    }
                     out.print("ran " + line + "\n");
                     return 0;
                 }, w -> { });
@@ -105,6 +110,24 @@ class TaskctlScriptTest {
                 + "try again shortly\n"), taskctl(dir.resolve("token"), "task:list"));
         release.countDown();
         assertEquals(0, blocked.get(20, TimeUnit.SECONDS).code());
+    }
+
+    /**
+     * taskctl ignored SIGPIPE to survive the runtime closing the connection early, and kept ignoring it while
+     * printing: {@code taskctl task:runs -n 1000 x | head -1} wrote "printf: write error: Broken pipe" for each of
+     * the remaining lines. A closed reader ends it quietly, as it ends any command in a pipeline.
+     */
+    @Test
+    void aReaderThatStopsEarlyGetsNoBrokenPipeErrors() throws Exception {
+        start(2);
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "bash \"$0\" task:long | head -1", TASKCTL.toString());
+        pb.environment().put("TASKCTL_PORT", String.valueOf(shell.port()));
+        pb.environment().put("TASKCTL_TOKEN_FILE", dir.resolve("token").toString());
+        pb.redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
+        Process p = pb.start();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "taskctl did not finish");
+        assertEquals("line 0 of a long listing\n", Files.readString(dir.resolve("out")));
+        assertEquals("", Files.readString(dir.resolve("err")));
     }
 
     @Test
