@@ -164,14 +164,20 @@ public final class RemoteShellComponent {
         return CommandException.FAILED;
     }
 
-    /** @return the command's own message if it failed with a {@link CommandException}, else a short one */
-    static String oneLine(Throwable e) {
+    /**
+     * @param line the command line that failed
+     * @return the command's own message if it failed with a {@link CommandException}; for arguments that fit none
+     *         of a command's signatures (Gogo's "Cannot coerce ..."), what is wrong and the command's usage; else a
+     *         short line
+     */
+    static String oneLine(Throwable e, String line) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof CommandException) {
                 return t.getMessage();
             }
         }
-        return "error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        return Usage.explain(line, e.getMessage())
+                .orElseGet(() -> "error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
     }
 
     /** Runs one line in a fresh session: its output and result go to {@code out}; errors give exit code 1. */
@@ -186,7 +192,7 @@ public final class RemoteShellComponent {
                 capture.println(session.format(result, Converter.INSPECT));
             }
         } catch (Exception e) {
-            capture.println(oneLine(e));
+            capture.println(oneLine(e, line));
             code = exitCode(e);
         }
         capture.flush();

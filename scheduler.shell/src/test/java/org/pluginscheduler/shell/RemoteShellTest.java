@@ -180,8 +180,8 @@ class RemoteShellTest {
     @Test
     void failuresShowTheCommandsOwnOneLineMessage() {
         Exception wrapped = new RuntimeException(new CommandException("task:trigger: unknown task 'x'"));
-        assertEquals("task:trigger: unknown task 'x'", RemoteShellComponent.oneLine(wrapped));
-        assertEquals("error: boom", RemoteShellComponent.oneLine(new IllegalStateException("boom")));
+        assertEquals("task:trigger: unknown task 'x'", RemoteShellComponent.oneLine(wrapped, "task:trigger x"));
+        assertEquals("error: boom", RemoteShellComponent.oneLine(new IllegalStateException("boom"), "task:list"));
         assertNull(new CommandException("m").getCause());
     }
 
