@@ -227,7 +227,7 @@ public class ShellCommandsIT extends SchedulerTestBase {
         RunRecord submission = finished(runId(submitted));
         assertEquals("lock 'cust-9' held by the submission", "task " + locked + " cannot run now: lock 'cust-9' is held "
                 + "by another run; try again when it ends", submission.message());
-        assertError("task:call --lock bad:key shl-locked", "task:call: lockKeys: 'bad:key' must match "
+        assertError("task:call --lock bad:key shl-locked", "task:call: --lock: 'bad:key' must match "
                 + TaskId.ID_PATTERN.pattern());
         assertError("task:submit --lock , shl-locked", "task:submit: --lock: ',' names no lock key");
     }
@@ -252,6 +252,7 @@ public class ShellCommandsIT extends SchedulerTestBase {
         assertEquals(RunTrigger.CALL, call.trigger());
         assertEquals(Map.of("greeting", "hi", "count", "2", "empty", ""), call.arguments());
         assertError("task:call shl-echo notapair", "task:call: argument 'notapair' is not name=value");
+        assertError("task:call shl-echo n=1 n=2", "task:call: argument 'n' is given twice (n=1, n=2)");
 
         String submitted = exec("task:submit shl-echo who=now");
         assertTrue(submitted, submitted.matches("submitted " + Pattern.quote(echo.toString()) + ": run \\S+ now"));

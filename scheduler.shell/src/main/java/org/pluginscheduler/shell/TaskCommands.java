@@ -153,8 +153,11 @@ public final class TaskCommands {
             @Descriptor(LOCK) @Parameter(names = "--lock", absentValue = "") String lock,
             @Descriptor(ID) String id,
             @Descriptor("arguments as name=value") String... arguments) {
-        RunRecord run = runOf("task:call", () -> scheduler.call(scheduler.resolve(id), arguments(arguments),
-                lockKeys(lock)));
+        RunRecord run = runOf("task:call", () -> {
+            Set<String> keys = lockKeys(lock); // the command line's own mistakes first, then the lookup
+            Map<String, String> args = arguments(arguments);
+            return scheduler.call(scheduler.resolve(id), args, keys);
+        });
         if (run.status() != RunStatus.SUCCEEDED) { // the same output; a script sees it in the exit status
             throw new CommandException(tables.result(run), CommandException.RUN_NOT_SUCCEEDED);
         }
@@ -228,16 +231,20 @@ public final class TaskCommands {
 
     @Descriptor("Submit a one-shot run with arguments, now or at an instant")
     public String submit(
-            @Descriptor("when to run, e.g. 2026-12-01T10:00:00Z (default: now)") @Parameter(names = "--at",
+            @Descriptor("when to run, e.g. 2026-12-01T10:00:00Z, or 2026-12-01T10:00 in the scheduler's default zone "
+                    + "(default: now)") @Parameter(names = "--at",
                     absentValue = "") String at,
             @Descriptor(LOCK) @Parameter(names = "--lock", absentValue = "") String lock,
             @Descriptor(ID) String id,
             @Descriptor("arguments as name=value") String... arguments) {
         return run("task:submit", () -> {
             TaskId taskId = scheduler.resolve(id);
-            Optional<Instant> when = at.isEmpty() ? Optional.empty() : Optional.of(instant(at));
+            Optional<ZonedDateTime> local = at.isEmpty() ? Optional.empty() : localTime(at);
+            Optional<Instant> when = at.isEmpty() ? Optional.empty()
+                    : Optional.of(local.map(ZonedDateTime::toInstant).orElseGet(() -> instant(at)));
             String runId = scheduler.submit(taskId, arguments(arguments), when, lockKeys(lock));
-            return "submitted " + taskId + ": run " + runId + when.map(w -> " at " + w).orElse(" now");
+            return "submitted " + taskId + ": run " + runId + when.map(w -> " at " + w).orElse(" now")
+                    + local.map(l -> " (" + l + ")").orElse("");
         });
     }
 
@@ -293,6 +300,12 @@ public final class TaskCommands {
                     } catch (java.time.format.DateTimeParseException e) {
                         throw new IllegalArgumentException("--older-than: '" + olderThan
                                 + "' is not an ISO-8601 duration such as P7D or PT12H");
+                    }
+                    try {
+                        clock.instant().minus(age);
+                    } catch (java.time.DateTimeException | ArithmeticException e) {
+                        throw new IllegalArgumentException("--older-than: '" + olderThan + "' reaches back before the "
+                                + "earliest instant (" + Instant.MIN + ")");
                     }
                 }
                 return "purged " + scheduler.purgeHistory(age) + " run record(s)";
@@ -382,17 +395,30 @@ public final class TaskCommands {
             if (eq <= 0) {
                 throw new IllegalArgumentException("argument '" + pair + "' is not name=value");
             }
-            map.put(pair.substring(0, eq), pair.substring(eq + 1));
+            String name = pair.substring(0, eq);
+            String earlier = map.put(name, pair.substring(eq + 1));
+            if (earlier != null) {
+                throw new IllegalArgumentException("argument '" + name + "' is given twice (" + name + "=" + earlier
+                        + ", " + pair + ")");
+            }
         }
         return map;
     }
 
-    /** @return the keys of a {@code --lock} option: comma-separated, each checked by the scheduler */
+    /**
+     * @return the keys of a {@code --lock} option: comma-separated, each a valid lock key
+     * @throws IllegalArgumentException naming {@code --lock} and the first bad key (the scheduler's own check
+     *         would name the API field {@code lockKeys})
+     */
     static Set<String> lockKeys(String option) {
         Set<String> keys = new LinkedHashSet<>();
         for (String key : option.split(",")) {
             if (!key.isBlank()) {
-                keys.add(key.trim());
+                String k = key.trim();
+                if (!TaskId.ID_PATTERN.matcher(k).matches()) {
+                    throw new IllegalArgumentException("--lock: '" + k + "' must match " + TaskId.ID_PATTERN.pattern());
+                }
+                keys.add(k);
             }
         }
         if (!option.isBlank() && keys.isEmpty()) {
@@ -401,16 +427,26 @@ public final class TaskCommands {
         return keys;
     }
 
+    /** @return {@code --at} with an offset, e.g. 2026-12-01T10:00:00Z */
     private static Instant instant(String text) {
         try {
             return OffsetDateTime.parse(text).toInstant();
         } catch (DateTimeParseException e) {
-            try {
-                return java.time.LocalDateTime.parse(text).atZone(ZoneId.systemDefault()).toInstant();
-            } catch (DateTimeParseException e2) {
-                throw new IllegalArgumentException("--at: '" + text + "' is not an instant such as "
-                        + "2026-12-01T10:00:00Z or a local date-time such as 2026-12-01T10:00");
-            }
+            throw new IllegalArgumentException("--at: '" + text + "' is not an instant such as "
+                    + "2026-12-01T10:00:00Z or a local date-time such as 2026-12-01T10:00");
+        }
+    }
+
+    /**
+     * @return {@code --at} without an offset (2026-12-01T10:00) in the scheduler's default zone, the zone of every
+     *         schedule that names none (it was the JVM's, which differs when {@code default.zone} is set); empty if
+     *         the text is not a local date-time
+     */
+    private Optional<ZonedDateTime> localTime(String text) {
+        try {
+            return Optional.of(java.time.LocalDateTime.parse(text).atZone(defaultZone()));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
         }
     }
 }

@@ -129,6 +129,66 @@ class TaskCommandsTest {
         assertTrue(list.contains("2026-01-02 03:00:00 +09:00"), list);
     }
 
+    /** task:call a=1 a=2 ran with a=2 and said nothing: a typo in a script silently lost a value. */
+    @Test
+    void anArgumentGivenTwiceIsAnErrorNamingIt() {
+        assertEquals("argument 'k' is given twice (k=v, k=w)", assertThrows(IllegalArgumentException.class,
+                () -> TaskCommands.arguments("k=v", "other=1", "k=w")).getMessage());
+    }
+
+    /** --lock keys were checked by the core, whose message named the API field (lockKeys), not the option. */
+    @Test
+    void aBadLockKeyNamesTheOption() {
+        assertEquals("--lock: 'a b' must match [A-Za-z0-9][A-Za-z0-9._-]{0,99}",
+                assertThrows(IllegalArgumentException.class, () -> TaskCommands.lockKeys("ok,a b")).getMessage());
+        assertEquals(java.util.Set.of("ok", "c-2"), TaskCommands.lockKeys(" ok , c-2 "));
+        TaskCommands commands = new TaskCommands(noTasks(), Clock.systemUTC());
+        assertEquals("task:call: --lock: 'bad:key' must match [A-Za-z0-9][A-Za-z0-9._-]{0,99}",
+                assertThrows(CommandException.class, () -> commands.call("bad:key", "t")).getMessage());
+    }
+
+    /** task:purge --history --older-than P999999999999D said "error: Instant exceeds minimum or maximum instant". */
+    @Test
+    void anOlderThanBeyondTheEarliestInstantNamesTheOption() {
+        TaskCommands commands = new TaskCommands(noTasks(), Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"),
+                java.time.ZoneOffset.UTC));
+        CommandException e = assertThrows(CommandException.class,
+                () -> commands.purge(true, "P999999999999D"));
+        assertEquals("task:purge: --older-than: 'P999999999999D' reaches back before the earliest instant "
+                + "(-1000000000-01-01T00:00:00Z)", e.getMessage());
+        e = assertThrows(CommandException.class, () -> commands.purge(true, "PT9999999999999999999S"));
+        assertEquals("task:purge: --older-than: 'PT9999999999999999999S' is not an ISO-8601 duration such as P7D or "
+                + "PT12H", e.getMessage());
+    }
+
+    /**
+     * task:submit --at 2026-12-31T10:00 took a local date-time in the JVM's zone, while every schedule that names no
+     * zone, and task:list, use the scheduler's default.zone: with default.zone = Asia/Tokyo on a UTC machine the run
+     * came nine hours late.
+     */
+    @Test
+    void aLocalSubmitTimeIsInTheSchedulersDefaultZone() {
+        java.time.ZoneId tokyo = java.time.ZoneId.of("Asia/Tokyo");
+        org.pluginscheduler.api.TaskId id = org.pluginscheduler.api.TaskId.parse("p:t");
+        Instant[] submitted = new Instant[1];
+        SchedulerAdmin scheduler = (SchedulerAdmin) Proxy.newProxyInstance(SchedulerAdmin.class.getClassLoader(),
+                new Class<?>[] {SchedulerAdmin.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "resolve" -> id;
+                    case "preview" -> List.of(((Instant) args[1]).plusSeconds(3600).atZone(tokyo));
+                    case "submit" -> {
+                        submitted[0] = ((java.util.Optional<?>) args[2]).map(Instant.class::cast).orElseThrow();
+                        yield "r1";
+                    }
+                    default -> throw new AssertionError("unexpected call of " + method.getName());
+                });
+        TaskCommands commands = new TaskCommands(scheduler, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"),
+                java.time.ZoneOffset.UTC));
+        assertEquals("submitted p:t: run r1 at 2026-12-31T01:00:00Z (2026-12-31T10:00+09:00[Asia/Tokyo])",
+                commands.submit("2026-12-31T10:00", "", "t"));
+        assertEquals(Instant.parse("2026-12-31T01:00:00Z"), submitted[0]);
+        assertEquals("submitted p:t: run r1 at 2026-12-31T10:00:00Z", commands.submit("2026-12-31T10:00:00Z", "", "t"));
+    }
+
     @Test
     void tablesAlignColumnsAndTrimTrailingSpace() {
         String table = Tables.align(List.of(new String[] {"A", "BB", "C"}, new String[] {"long value", "x", ""}));
