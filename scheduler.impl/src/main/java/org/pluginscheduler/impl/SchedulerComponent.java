@@ -341,7 +341,10 @@ public final class SchedulerComponent {
         long id = (Long) reference.getProperty(Constants.SERVICE_ID);
         Object ranking = reference.getProperty(Constants.SERVICE_RANKING);
         Bundle bundle = reference.getBundle();
-        String name = "failure handler " + id + (bundle == null ? "" : " of " + bundle.getSymbolicName());
+        // the configuration a handler came from (a retry rule's factory PID) tells an operator which one decided
+        Object pid = reference.getProperty(Constants.SERVICE_PID);
+        String name = "failure handler " + id + (bundle == null ? "" : " of " + bundle.getSymbolicName())
+                + (pid instanceof String p && !p.isBlank() ? " (" + p + ")" : "");
         Set<String> owners = new HashSet<>(ownersOf(reference.getProperty(TaskFailureHandler.OWNERS)));
         if (bundle != null) {
             owners.add(bundle.getSymbolicName()); // its own bundle's tasks, always
