@@ -496,7 +496,7 @@ public class ShellCommandsIT extends SchedulerTestBase {
             assertTrue(stats, lines.stream().anyMatch(l -> l.matches(pool + " +\\d+ +\\d+ +\\d+ +\\d+")));
         }
         assertTrue(stats, lines.stream()
-                .anyMatch(l -> l.matches("stuck runs: \\d+   pending retries: \\d+   held locks: \\d+")));
+                .anyMatch(l -> l.matches("stuck runs: \\d+   retries and submissions waiting: \\d+   held locks: \\d+")));
         // the store's history: the in-memory store here, which prunes as it writes
         assertTrue(stats, lines.get(lines.size() - 2).matches("run history: at most \\d+ runs per task; memory"));
         assertTrue(stats, lines.get(lines.size() - 1)

@@ -192,7 +192,9 @@ final class Tables {
             rows.add(new String[] {"enabled by default", String.valueOf(d.enabledByDefault())});
             d.config().forEach((k, v) -> rows.add(new String[] {"config " + k, v}));
         });
-        t.lastFire().ifPresent(f -> rows.add(new String[] {"last fire", TIME.format(f.atZone(clock.getZone()))
+        // the last fire in the zone of the next ones (the schedule's, or the scheduler's default), not the JVM's
+        ZoneId fireZone = next.isEmpty() ? clock.getZone() : next.get(0).getZone();
+        t.lastFire().ifPresent(f -> rows.add(new String[] {"last fire", TIME.format(f.atZone(fireZone))
                 + t.lastStatus().map(s -> "  " + s.name()).orElse("")}));
         StringBuilder out = new StringBuilder(align(rows));
         out.append("\n\nnext fires:");
@@ -263,7 +265,8 @@ final class Tables {
             out.append("\n\nby owner (SHARE: the most threads of the pool one owner may hold; its further runs "
                     + "queue):\n").append(owners(s.owners()));
         }
-        out.append("\n\nstuck runs: ").append(s.stuckRuns()).append("   pending retries: ").append(s.pendingRetries())
+        out.append("\n\nstuck runs: ").append(s.stuckRuns()).append("   retries and submissions waiting: ")
+                .append(s.pendingRetries())
                 .append("   held locks: ").append(s.heldLocks());
         s.history().ifPresent(h -> out.append("\n\n").append(history(h)));
         return out.toString();

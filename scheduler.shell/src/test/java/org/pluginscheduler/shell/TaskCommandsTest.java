@@ -129,6 +129,30 @@ class TaskCommandsTest {
         assertTrue(list.contains("2026-01-02 03:00:00 +09:00"), list);
     }
 
+    /** task:info showed the last fire in the JVM's zone (Z) beside next fires in the schedule's (+09:00). */
+    @Test
+    void infoShowsTheLastFireInTheZoneOfTheNextFires() {
+        java.time.ZoneId tokyo = java.time.ZoneId.of("Asia/Tokyo");
+        org.pluginscheduler.api.TaskId id = org.pluginscheduler.api.TaskId.parse("p:t");
+        org.pluginscheduler.api.TaskInfo info = new org.pluginscheduler.api.TaskInfo(id, "p",
+                java.util.Optional.empty(), "cron:0 3 * * * tz=Asia/Tokyo", false,
+                org.pluginscheduler.api.TaskState.ACTIVE, java.util.Optional.of(Instant.parse("2026-01-01T18:00:00Z")),
+                java.util.Optional.of(Instant.parse("2025-12-31T18:00:00Z")),
+                java.util.Optional.of(org.pluginscheduler.api.RunStatus.SUCCEEDED), java.util.Optional.empty());
+        SchedulerAdmin scheduler = (SchedulerAdmin) Proxy.newProxyInstance(SchedulerAdmin.class.getClassLoader(),
+                new Class<?>[] {SchedulerAdmin.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "resolve" -> id;
+                    case "task" -> java.util.Optional.of(info);
+                    case "nextFires" -> List.of(Instant.parse("2026-01-01T18:00:00Z").atZone(tokyo));
+                    case "runs" -> List.of();
+                    default -> throw new AssertionError("unexpected call of " + method.getName());
+                });
+        String shown = new TaskCommands(scheduler, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"),
+                java.time.ZoneOffset.UTC)).info("t");
+        assertTrue(shown.contains("last fire") && shown.contains("2026-01-01 03:00:00 +09:00  SUCCEEDED"), shown);
+        assertTrue(shown.contains("2026-01-02 03:00:00 +09:00"), shown);
+    }
+
     /** task:call a=1 a=2 ran with a=2 and said nothing: a typo in a script silently lost a value. */
     @Test
     void anArgumentGivenTwiceIsAnErrorNamingIt() {
