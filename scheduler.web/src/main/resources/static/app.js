@@ -1152,7 +1152,7 @@ function renderStats(st) {
         h('dt', null, 'Counting since'), h('dd', null, time(st.since)),
         h('dt', null, 'Execution service'), h('dd', null, st.executing === false ? h('span', { class: 'error' }, 'absent: fires are held') : 'available'),
         h('dt', null, 'Stuck runs'), h('dd', { testid: 'stuck-runs', class: st.stuckRuns > 0 ? 'error' : null }, String(st.stuckRuns ?? '—')),
-        h('dt', null, 'Pending retries'), h('dd', null, String(st.pendingRetries ?? '—')),
+        h('dt', null, 'Retries and submissions waiting'), h('dd', null, String(st.pendingRetries ?? '—')),
         h('dt', null, 'Held locks'), h('dd', null, String(st.heldLocks ?? '—')),
         h('dt', null, 'Held runs'), h('dd', null, String(st.heldRuns ?? '—')),
         h('dt', null, 'Paused'), h('dd', null, st.paused ? 'yes' : 'no'))),
