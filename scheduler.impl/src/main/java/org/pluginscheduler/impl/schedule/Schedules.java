@@ -264,8 +264,15 @@ public final class Schedules {
 
     // --- intervals and one-shots -----------------------------------------------------------------------------
 
+    /**
+     * Fires at {@code anchor + k * period}, counted with {@link Duration}s (seconds and nanoseconds), not in a long
+     * of nanoseconds: that holds only 292 years, so the fourth fire of a 100-year interval (the API allows 200) came
+     * out centuries before the first. Below 100 years the count stays in nanoseconds (it is the common case, and
+     * cheaper than {@link Duration#dividedBy(Duration)}).
+     */
+    private static final long NANOS_FIT = Duration.ofDays(36_500).getSeconds();
+
     private static FireSequence interval(Instant anchor, Duration period) {
-        long periodNanos = period.toNanos();
         return new FireSequence() {
             @Override
             public Optional<Instant> first(Instant now) {
@@ -277,8 +284,13 @@ public final class Schedules {
                 if (after.isBefore(anchor)) {
                     return Optional.of(anchor);
                 }
-                long elapsed = Duration.between(anchor, after).toNanos();
-                return Optional.of(anchor.plusNanos((elapsed / periodNanos + 1) * periodNanos));
+                Duration elapsed = Duration.between(anchor, after);
+                if (elapsed.getSeconds() < NANOS_FIT && period.getSeconds() < NANOS_FIT) {
+                    // both under 100 years: the next fire is under 200 years from the anchor, within a long
+                    long periodNanos = period.toNanos();
+                    return Optional.of(anchor.plusNanos((elapsed.toNanos() / periodNanos + 1) * periodNanos));
+                }
+                return Optional.of(anchor.plus(period.multipliedBy(elapsed.dividedBy(period) + 1)));
             }
         };
     }
