@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -160,9 +161,26 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
      * @param zone used to display the instant
      */
     record Once(Instant at, Optional<ZoneId> zone) implements Schedule {
+        /** The earliest instant every zone can show as a date-time (offsets reach -18:00). */
+        private static final Instant EARLIEST = LocalDateTime.MIN.toInstant(ZoneOffset.MIN);
+        /** The latest instant every zone can show as a date-time (offsets reach +18:00). */
+        private static final Instant LATEST = LocalDateTime.MAX.toInstant(ZoneOffset.MAX);
+
+        /**
+         * @throws ScheduleParseException if {@code at} is within 18 hours of the ends of the years -999999999 to
+         *                                999999999, where a zone cannot show it as a date-time (a preview or
+         *                                description threw then, although the schedule had parsed)
+         */
         public Once {
             Objects.requireNonNull(at, "at");
             Objects.requireNonNull(zone, "zone");
+            if (at.isBefore(EARLIEST)) {
+                throw new ScheduleParseException("at", at + " is before what every time zone can show (" + EARLIEST
+                        + ")");
+            }
+            if (at.isAfter(LATEST)) {
+                throw new ScheduleParseException("at", at + " is past what every time zone can show (" + LATEST + ")");
+            }
         }
 
         @Override

@@ -111,6 +111,8 @@ class ScheduleErrorTest {
             at:2026-12-01 10:00:00Z      | at           | at: '2026-12-01 10:00:00Z' is not an instant such as 2026-12-01T10:00:00Z
             at:                          | at           | at: '' is not an instant such as 2026-12-01T10:00:00Z
             at:2026-12-01T10:00:00Z delay=PT1M | delay  | delay: is not an attribute of at: schedules
+            at:+999999999-12-31T23:59:59Z | at          | at: +999999999-12-31T23:59:59Z is past what every time zone can show (+999999999-12-31T05:59:59.999999999Z)
+            at:-999999999-01-01T00:00Z   | at           | at: -999999999-01-01T00:00:00Z is before what every time zone can show (-999999999-01-01T18:00:00Z)
             at:2026-12-01T10:00 tz=Mars/Olympus | tz    | tz: unknown time zone 'Mars/Olympus'
             rrule:BYDAY=MO start=2026-01-05T09:00 | FREQ | FREQ: is required (one of DAILY, HOURLY, MINUTELY, MONTHLY, SECONDLY, WEEKLY, YEARLY)
             rrule:FREQ=FORTNIGHTLY start=2026-01-05T09:00 | FREQ | FREQ: 'FORTNIGHTLY' is not one of DAILY, HOURLY, MINUTELY, MONTHLY, SECONDLY, WEEKLY, YEARLY
