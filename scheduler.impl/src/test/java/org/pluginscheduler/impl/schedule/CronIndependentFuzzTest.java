@@ -51,7 +51,7 @@ import org.pluginscheduler.api.ScheduleParseException;
 class CronIndependentFuzzTest {
 
     private static final long SEED = Long.getLong("cron.fuzz.seed", 20_261_207L);
-    private static final int EXPRESSIONS = Integer.getInteger("cron.fuzz.expressions", 700);
+    private static final int EXPRESSIONS = Integer.getInteger("cron.fuzz.expressions", 500);
     private static final int STARTS_PER_EXPRESSION = 6;
     private static final int FIRES = 6;
     private static final Duration SLOWEST = Duration.ofSeconds(1);
@@ -517,6 +517,75 @@ class CronIndependentFuzzTest {
             if (!Optional.of(want).equals(next)) {
                 return "'" + text + "' nextAfter(" + between.atZone(zone) + "): expected " + want.atZone(zone)
                         + ", actual " + next.map(i -> i.atZone(zone).toString()).orElse("none");
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Rare days (both day fields when one starts with {@code *}: 29 February on a Sunday comes every 28 years, and
+     * not in 2100) and zones with odd transitions: Samoa skipped 30 December 2011 (a gap of a whole day), Casablanca
+     * leaves summer time for Ramadan, Dublin's summer time is its standard time (a negative save), Lord Howe moves by
+     * 30 minutes. From starts right at and around their transitions, against the reference, each preview within a
+     * second.
+     */
+    @Test
+    void rareDaysAndOddZonesFireAsTheReadmeSays() {
+        List<String> expressions = List.of("0 0 29 2 */7", "59 23 29 2 */8", "30 2 29 FEB */3", "0 12 */31 2 mon",
+                "*/30 * 29 2 SUN-SUN/7", "0 0 31 */12 */7", "0 0 1 1 */6", "15 2 * * *", "*/7 */5 * * *",
+                "0,30 0,23 * * *", "0 0 * * *", "30 23 * * SAT", "45 2 * * 0", "0 0 30 */5 fri-fri/2", "@weekly",
+                "* 0 1 * *", "59 * 31 12 *");
+        List<ZoneId> zones = List.of(ZoneId.of("Pacific/Apia"), ZoneId.of("Africa/Casablanca"),
+                ZoneId.of("Europe/Dublin"), ZoneId.of("Australia/Lord_Howe"), ZoneId.of("America/Santiago"),
+                ZoneId.of("UTC"));
+        List<Instant> starts = new ArrayList<>(List.of(Instant.parse("2011-12-29T09:30:00Z"),
+                Instant.parse("2011-12-29T10:00:00Z"), Instant.parse("2011-12-30T10:00:00Z"),
+                Instant.parse("2099-12-31T12:00:00Z"), Instant.parse("2096-02-29T23:59:59.999999999Z"),
+                Instant.parse("2026-02-15T00:00:00Z")));
+        Random random = new Random(SEED);
+        List<String> findings = new ArrayList<>();
+        for (ZoneId zone : zones) {
+            // this zone's transitions of 2011, 2026 and 2027
+            for (int year : new int[] {2011, 2026, 2027}) {
+                ZoneOffsetTransition t = zone.getRules().nextTransition(LocalDate.of(year, 1, 1)
+                        .atStartOfDay(ZoneOffset.UTC).toInstant());
+                for (int i = 0; t != null && i < 3 && t.getInstant().atZone(ZoneOffset.UTC).getYear() == year; i++) {
+                    starts.add(t.getInstant());
+                    starts.add(t.getInstant().minusSeconds(1));
+                    t = zone.getRules().nextTransition(t.getInstant());
+                }
+            }
+            for (String expression : expressions) {
+                String problem = check(expression, zone, random, starts);
+                if (problem != null) {
+                    findings.add(problem);
+                }
+            }
+        }
+        assertTrue(findings.isEmpty(), findings.size() + " findings:\n" + String.join("\n", findings));
+    }
+
+    private static String check(String expression, ZoneId zone, Random random, List<Instant> starts) {
+        Schedule schedule = Schedule.parse("cron:" + expression + " tz=" + zone.getId());
+        Reference reference = new Reference(expression);
+        Duration margin = margin(zone);
+        for (Instant from : starts) {
+            long began = System.nanoTime();
+            List<Instant> actual = Schedules.preview(schedule, ZoneOffset.UTC, from, FIRES).stream()
+                    .map(ZonedDateTime::toInstant).toList();
+            Duration took = Duration.ofNanos(System.nanoTime() - began);
+            List<Instant> expected = new ArrayList<>();
+            Instant after = from;
+            for (int i = 0; i < FIRES; i++) {
+                after = reference.nextAfter(after, zone, margin);
+                expected.add(after);
+            }
+            if (!expected.equals(actual)) {
+                return "'" + expression + "' in " + zone + " from " + from.atZone(zone) + ":\n  expected "
+                        + local(expected, zone) + "\n  actual   " + local(actual, zone);
+            }
+            if (took.compareTo(SLOWEST) > 0) {
+                return "'" + expression + "' in " + zone + " from " + from + ": preview took " + took;
             }
         }
         return null;
