@@ -99,7 +99,14 @@ final class CronSyntax {
         if (text.isEmpty()) {
             throw new ScheduleParseException(field.name, "is empty");
         }
-        for (String item : text.split(",", -1)) {
+        String[] items = text.split(",", -1);
+        int size = field.max - field.min + 1;
+        if (items.length > size) {
+            // each item of a list that adds something selects a value no other item does: at most one per value
+            throw new ScheduleParseException(field.name, items.length + " list items, more than the field's " + size
+                    + " values (" + field.min + "–" + field.max + "): some item repeats others");
+        }
+        for (String item : items) {
             if (item.isEmpty()) {
                 throw new ScheduleParseException(field.name, "empty list element in '" + text + "'");
             }
