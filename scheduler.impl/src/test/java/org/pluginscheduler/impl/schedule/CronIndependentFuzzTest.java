@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.pluginscheduler.api.Schedule;
@@ -46,7 +47,8 @@ import org.pluginscheduler.api.ScheduleParseException;
  * preview within a second.
  *
  * <p>Seeded and a few seconds in {@code mvn verify}. Long form:
- * {@code mvn -pl scheduler.impl test -Dtest=CronIndependentFuzzTest -Dcron.fuzz.expressions=200000 -Dcron.fuzz.seed=7}.
+ * {@code mvn -pl scheduler.impl test -Dtest=CronIndependentFuzzTest -Dcron.fuzz.expressions=200000 -Dcron.fuzz.seed=7}
+ * (add zones with {@code -Dcron.fuzz.zones=Antarctica/Troll,Pacific/Apia}).
  */
 class CronIndependentFuzzTest {
 
@@ -56,8 +58,10 @@ class CronIndependentFuzzTest {
     private static final int FIRES = 6;
     private static final Duration SLOWEST = Duration.ofSeconds(1);
 
-    private static final List<ZoneId> ZONES = List.of("UTC", "Europe/Berlin", "America/New_York",
-            "Australia/Lord_Howe", "America/Santiago", "Asia/Kolkata", "Pacific/Chatham").stream()
+    /** The zones of the random comparison; {@code -Dcron.fuzz.zones=Antarctica/Troll,Pacific/Apia} adds more. */
+    private static final List<ZoneId> ZONES = Stream.concat(Stream.of("UTC", "Europe/Berlin",
+            "America/New_York", "Australia/Lord_Howe", "America/Santiago", "Asia/Kolkata", "Pacific/Chatham"),
+            Stream.of(System.getProperty("cron.fuzz.zones", "").split(",")).filter(z -> !z.isBlank()))
             .map(ZoneId::of).toList();
 
     private static final Set<String> CRON_FIELDS = Set.of("cron", "minute", "hour", "day-of-month", "month",
@@ -133,7 +137,11 @@ class CronIndependentFuzzTest {
 
         private static BitSet field(FieldSpec spec, String text) {
             BitSet bits = new BitSet();
-            for (String item : text.split(",", -1)) {
+            String[] items = text.split(",", -1);
+            if (items.length > spec.size()) {
+                throw new Rejected(spec.name, "a list longer than the field's values");
+            }
+            for (String item : items) {
                 int step = 1;
                 String range = item;
                 int slash = item.indexOf('/');
