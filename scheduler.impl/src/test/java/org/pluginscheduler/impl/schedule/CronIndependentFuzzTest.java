@@ -573,6 +573,39 @@ class CronIndependentFuzzTest {
         assertTrue(findings.isEmpty(), findings.size() + " findings:\n" + String.join("\n", findings));
     }
 
+    /**
+     * Every transition of three hours or more in the time-zone database (Samoa's skipped day in 2011, Kiritimati's
+     * in 1994, Alaska's repeated day in 1867, Kwajalein, Danmarkshavn, the Philippines in 1844 ...): gaps and
+     * overlaps longer than any daylight-saving shift, from starts around them.
+     */
+    @Test
+    void transitionsOfHoursAndDaysFollowThePolicyToo() {
+        List<String> expressions = List.of("0 */6 * * *", "30 5 * * *", "*/45 * * * *", "0 0 * * MON");
+        Random random = new Random(SEED);
+        List<String> findings = new ArrayList<>();
+        for (String id : new java.util.TreeSet<>(ZoneId.getAvailableZoneIds())) {
+            ZoneId zone = ZoneId.of(id);
+            List<Instant> starts = new ArrayList<>();
+            for (ZoneOffsetTransition t : zone.getRules().getTransitions()) {
+                long seconds = Math.abs(t.getDuration().getSeconds());
+                if (seconds >= 3 * 3_600) {
+                    starts.addAll(List.of(t.getInstant().minusSeconds(seconds + 3_600), t.getInstant().minusSeconds(1),
+                            t.getInstant(), t.getInstant().plusSeconds(seconds / 2)));
+                }
+            }
+            if (starts.isEmpty()) {
+                continue;
+            }
+            for (String expression : expressions) {
+                String problem = check(expression, zone, random, starts);
+                if (problem != null) {
+                    findings.add(problem);
+                }
+            }
+        }
+        assertTrue(findings.isEmpty(), findings.size() + " findings:\n" + String.join("\n", findings));
+    }
+
     private static String check(String expression, ZoneId zone, Random random, List<Instant> starts) {
         Schedule schedule = Schedule.parse("cron:" + expression + " tz=" + zone.getId());
         Reference reference = new Reference(expression);
