@@ -89,9 +89,19 @@ final class WallClockMapper {
         return local;
     }
 
+    /**
+     * @return a transition within {@link #NEAR} plus its own length of {@code instant}, or null: the window must
+     *         cover the whole transition, for a wall time in a gap of 8 hours (Antarctica/Casey, 1969) fires up to 8
+     *         hours after it, past later wall times, and a second pass of a repeated day (Alaska, 1867) a day after
+     *         the first
+     */
     private ZoneOffsetTransition transitionNear(Instant instant) {
-        ZoneOffsetTransition next = rules.nextTransition(instant.minus(NEAR));
-        if (next != null && next.getInstant().isBefore(instant.plus(NEAR))) {
+        ZoneOffsetTransition previous = rules.previousTransition(instant.plusNanos(1));
+        if (previous != null && previous.getInstant().plus(previous.getDuration().abs()).plus(NEAR).isAfter(instant)) {
+            return previous;
+        }
+        ZoneOffsetTransition next = rules.nextTransition(instant);
+        if (next != null && next.getInstant().minus(next.getDuration().abs()).minus(NEAR).isBefore(instant)) {
             return next;
         }
         return null;
