@@ -123,6 +123,9 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
             Objects.requireNonNull(period, "period");
             Objects.requireNonNull(initialDelay, "initialDelay");
             Objects.requireNonNull(zone, "zone");
+            if (!period.isNegative() && !period.isZero() && period.compareTo(Duration.ofMillis(1)) < 0) {
+                throw new ScheduleParseException("every", period + " is shorter than the shortest period, PT0.001S");
+            }
             if (period.compareTo(Duration.ofMillis(1)) < 0) {
                 throw new ScheduleParseException("every", period + " must be positive (at least PT0.001S)");
             }
@@ -396,8 +399,28 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
         try {
             return Duration.parse(text.toUpperCase(Locale.ROOT));
         } catch (DateTimeParseException e) {
+            if (hasCalendarParts(text.toUpperCase(Locale.ROOT))) {
+                throw new ScheduleParseException(field, "'" + text + "' has years, months or weeks, which a fixed-rate "
+                        + "period does not take: give days (P30D), or use a cron: or rrule: schedule for calendar dates");
+            }
             throw new ScheduleParseException(field, "'" + text + "' is not an ISO-8601 duration such as PT5M or PT1H30M");
         }
+    }
+
+    /**
+     * @return whether {@code text} is an ISO-8601 duration with the date parts {@link Duration} does not take
+     *         (years, months, weeks): {@code P1M}, {@code -P1Y2M}, {@code P2WT1H}. Scanned, not matched with a
+     *         regular expression, whose repeated group overflowed the stack on 100,000 characters.
+     */
+    private static boolean hasCalendarParts(String upper) {
+        int start = upper.startsWith("-") || upper.startsWith("+") ? 1 : 0;
+        if (!upper.startsWith("P", start)) {
+            return false;
+        }
+        int t = upper.indexOf('T');
+        String date = upper.substring(start + 1, t < 0 ? upper.length() : t);
+        return date.chars().anyMatch(c -> c == 'Y' || c == 'M' || c == 'W')
+                && date.chars().allMatch(c -> c >= '0' && c <= '9' || c == 'Y' || c == 'M' || c == 'W' || c == 'D');
     }
 
     private static LocalDateTime localDateTime(String field, String text) {

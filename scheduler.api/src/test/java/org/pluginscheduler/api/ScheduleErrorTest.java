@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.LocalDateTime;
+import java.util.List;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
@@ -90,7 +91,13 @@ class ScheduleErrorTest {
             ""                           | schedule     | schedule: '' does not start with a kind (cron:, every:, at: or rrule:) and is not on-demand
             every:PT0S                   | every        | every: PT0S must be positive (at least PT0.001S)
             every:-PT5M                  | every        | every: PT-5M must be positive (at least PT0.001S)
-            every:PT0.0005S              | every        | every: PT0.0005S must be positive (at least PT0.001S)
+            every:PT0.0005S              | every        | every: PT0.0005S is shorter than the shortest period, PT0.001S
+            every:PT0.000000001S         | every        | every: PT0.000000001S is shorter than the shortest period, PT0.001S
+            every:P1M                    | every        | every: 'P1M' has years, months or weeks, which a fixed-rate period does not take: give days (P30D), or use a cron: or rrule: schedule for calendar dates
+            every:P1Y2M                  | every        | every: 'P1Y2M' has years, months or weeks, which a fixed-rate period does not take: give days (P30D), or use a cron: or rrule: schedule for calendar dates
+            every:p2w                    | every        | every: 'p2w' has years, months or weeks, which a fixed-rate period does not take: give days (P30D), or use a cron: or rrule: schedule for calendar dates
+            every:PT5M delay=P1M         | delay        | delay: 'P1M' has years, months or weeks, which a fixed-rate period does not take: give days (P30D), or use a cron: or rrule: schedule for calendar dates
+            every:PT1M5M                 | every        | every: 'PT1M5M' is not an ISO-8601 duration such as PT5M or PT1H30M
             every:P999999999D            | every        | every: PT23999999976H is longer than 200 years (P73000D)
             every:P73001D                | every        | every: PT1752024H is longer than 200 years (P73000D)
             every:PT5M delay=P99999D     | delay        | delay: PT2399976H is longer than 200 years (P73000D)
@@ -192,6 +199,16 @@ class ScheduleErrorTest {
         assertRejected("cron:0 0 * * " + "MON,".repeat(8) + "SUN", "day-of-week",
                 "day-of-week: 9 list items, more than the field's 8 values (0–7): some item repeats others");
         assertEquals("cron:0 0 * * 0,1,2,3,4,5,6,7", Schedule.parse("cron:0 0 * * 0,1,2,3,4,5,6,7").text());
+    }
+
+    /** Long hostile texts are rejected naming the field, in a moment, without overflowing the stack. */
+    @Test
+    void longDurationTextsAreRejectedNamingTheField() {
+        for (String body : List.of("P" + "1Y".repeat(50_000) + "!", "P" + "1".repeat(200_000), "PT" + "1H".repeat(50_000),
+                "P" + "1Y".repeat(50_000))) {
+            ScheduleParseException e = assertThrows(ScheduleParseException.class, () -> Schedule.parse("every:" + body));
+            assertEquals("every", e.field());
+        }
     }
 
     @Test
