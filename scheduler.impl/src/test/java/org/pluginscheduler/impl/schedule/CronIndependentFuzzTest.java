@@ -485,12 +485,15 @@ class CronIndependentFuzzTest {
             return "'" + text + "': accepted, but the README's grammar does not allow it (" + referenceRejects + ")";
         }
         try {
+            if (!Schedule.parse(schedule.text()).equals(schedule)) {
+                return "'" + text + "': its text() '" + schedule.text() + "' parses to something else";
+            }
             String described = Schedules.describe(schedule, ZoneOffset.UTC);
             if (described == null || described.isBlank()) {
                 return "'" + text + "': empty description";
             }
         } catch (RuntimeException e) {
-            return "'" + text + "': parsed, then describe threw " + e;
+            return "'" + text + "': parsed, then text() or describe threw " + e;
         }
         Duration margin = margin(zone);
         for (int s = 0; s < STARTS_PER_EXPRESSION; s++) {
