@@ -475,4 +475,21 @@ public class SchedulerEngineTest {
         assertEquals(1, provider.calls.size());
         assertEquals(Optional.empty(), info("p:once").nextFire());
     }
+
+    /**
+     * A one-shot centuries past fires once and is recorded like any other: its lag (326 years) does not fit a long
+     * of nanoseconds, and the run's statistics are kept in nanoseconds.
+     */
+    @Test
+    void aOneShotCenturiesInThePastFiresOnceAndItsRunIsRecorded() {
+        TestProvider provider = new TestProvider(task("ancient", "at:1700-01-01T00:00:00Z"));
+        engine.providerAdded(handle("p", 1, provider));
+        advance(Duration.ZERO);
+        assertEquals(1, provider.calls.size());
+        List<RunRecord> runs = runs("p:ancient");
+        assertEquals(List.of(RunStatus.SUCCEEDED), runs.stream().map(RunRecord::status).toList());
+        assertEquals(Optional.empty(), info("p:ancient").nextFire());
+        assertTrue(engine.stats().lag().max().compareTo(Duration.ofDays(365 * 290)) > 0, engine.stats().lag()
+                .toString());
+    }
 }
