@@ -28,8 +28,15 @@ final class RunStats {
         counts.merge(status, 1L, Long::sum);
     }
 
+    /** The longest lag kept, in nanoseconds: a one-shot 300 years past ({@code at:1700-01-01T00:00:00Z}) is this. */
+    private static final Duration LONGEST_LAG = Duration.ofNanos(Long.MAX_VALUE);
+
+    /**
+     * @param lag a run's fire lag; past about 292 years (a one-shot far in the past fires at once, as documented) it
+     *            is kept as 292 years: the nanoseconds overflowed and the exception ended the run's completion
+     */
     synchronized void lag(Duration lag) {
-        lags[next] = Math.max(0, lag.toNanos());
+        lags[next] = lag.isNegative() ? 0 : lag.compareTo(LONGEST_LAG) >= 0 ? Long.MAX_VALUE : lag.toNanos();
         next = (next + 1) % WINDOW;
         size = Math.min(size + 1, WINDOW);
     }
