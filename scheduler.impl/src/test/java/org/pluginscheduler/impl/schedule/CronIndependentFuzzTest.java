@@ -536,8 +536,8 @@ class CronIndependentFuzzTest {
     /**
      * Rare days (both day fields when one starts with {@code *}: 29 February on a Sunday comes every 28 years, and
      * not in 2100) and zones with odd transitions: Samoa skipped 30 December 2011 (a gap of a whole day), Casablanca
-     * leaves summer time for Ramadan, Dublin's summer time is its standard time (a negative save), Lord Howe moves by
-     * 30 minutes. From starts right at and around their transitions, against the reference, each preview within a
+     * leaves summer time for Ramadan, Dublin's summer time is its standard time (a negative save), Santiago moves at
+     * midnight. From starts right at and around their transitions, against the reference, each preview within a
      * second.
      */
     @Test
@@ -547,8 +547,7 @@ class CronIndependentFuzzTest {
                 "0,30 0,23 * * *", "0 0 * * *", "30 23 * * SAT", "45 2 * * 0", "0 0 30 */5 fri-fri/2", "@weekly",
                 "* 0 1 * *", "59 * 31 12 *");
         List<ZoneId> zones = List.of(ZoneId.of("Pacific/Apia"), ZoneId.of("Africa/Casablanca"),
-                ZoneId.of("Europe/Dublin"), ZoneId.of("Australia/Lord_Howe"), ZoneId.of("America/Santiago"),
-                ZoneId.of("UTC"));
+                ZoneId.of("Europe/Dublin"), ZoneId.of("America/Santiago"));
         List<Instant> starts = new ArrayList<>(List.of(Instant.parse("2011-12-29T09:30:00Z"),
                 Instant.parse("2011-12-29T10:00:00Z"), Instant.parse("2011-12-30T10:00:00Z"),
                 Instant.parse("2099-12-31T12:00:00Z"), Instant.parse("2096-02-29T23:59:59.999999999Z"),
