@@ -132,8 +132,14 @@ final class RunMeters implements SchedulerObserver {
         writes.failed(records, error);
     }
 
-    /** Clocks of different threads may disagree by a little: a negative span counts as zero. */
+    /** The longest span a timer takes: it records nanoseconds in a long (292 years). */
+    private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
+
+    /**
+     * Clocks of different threads may disagree by a little: a negative span counts as zero. A span past 292 years
+     * (the lag of a one-shot centuries past, which fires at once) counts as 292 years; the timer would throw.
+     */
     private static Duration nonNegative(Duration d) {
-        return d.isNegative() ? Duration.ZERO : d;
+        return d.isNegative() ? Duration.ZERO : d.compareTo(LONGEST) > 0 ? LONGEST : d;
     }
 }

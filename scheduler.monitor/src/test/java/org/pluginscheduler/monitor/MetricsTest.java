@@ -124,6 +124,18 @@ class MetricsTest {
         assertFalse(text.contains("quantile"), "no per-task percentiles");
     }
 
+    /** A one-shot centuries past fires at once: its lag overflowed the timer's nanoseconds and the run went uncounted. */
+    @Test
+    void aLagPastWhatNanosecondsHoldIsRecordedAsTheLongestLag() {
+        TaskId a = TaskId.of("p", "once");
+        metrics.runs().runFinished(FakeAdmin.run("r", a, RunStatus.SUCCEEDED, Instant.parse("1700-01-01T00:00:00Z"),
+                Duration.ofDays(365L * 326), Duration.ofMillis(2)));
+        String text = metrics.scrape();
+        assertEquals(1.0, value(text, "pluginscheduler_runs_total{owner=\"p\",status=\"SUCCEEDED\",task=\"p:once\"}"));
+        assertEquals(1.0, value(text, "pluginscheduler_fire_lag_seconds_count{owner=\"p\"}"));
+        assertEquals(0.0, value(text, "pluginscheduler_fire_lag_seconds_bucket{owner=\"p\",le=\"60.0\"}"));
+    }
+
     @Test
     void skippedRunsAreCountedWithoutLag() {
         TaskId a = TaskId.of("p", "t");
