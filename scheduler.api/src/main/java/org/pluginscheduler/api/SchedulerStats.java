@@ -76,8 +76,10 @@ public record SchedulerStats(Instant since, Map<RunStatus, Long> runsByStatus, L
      * @param lastPass       when the last full pruning pass started; empty before the first (or if the store prunes
      *                       as it writes)
      * @param lastPassTook   how long that pass took
-     * @param behind         runs recorded since their task's history was last pruned: at most this many runs are
-     *                       held beyond the limits (0 for a store that prunes as it writes)
+     * @param behind         runs pruning found beyond the limits and has not deleted yet, plus runs recorded since
+     *                       pruning last read their task: at most this many runs are held beyond the limits, once
+     *                       pruning has read every task since the store started (runs held from before the start
+     *                       count from then on); 0 for a store that prunes as it writes
      * @param mostBehind     the same, for the one task with the most
      * @param sizeBytes      the bytes the store occupies on disk; -1 if it is not on this machine's disk
      * @since 1.2

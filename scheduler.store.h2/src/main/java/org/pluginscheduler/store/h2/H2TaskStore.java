@@ -11,6 +11,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -78,8 +79,23 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
 
     /** H2 keeps at most this many characters in a VARCHAR; longer messages are cut. */
     static final int MAX_MESSAGE = 1_000_000;
-    /** Pruning deletes in chunks of this many runs, so other writes interleave. */
+    /**
+     * Pruning deletes in chunks of at least this many runs, so other writes interleave; more when runs come in
+     * faster (see {@link #PRUNE_RATIO}).
+     */
     static final int PRUNE_CHUNK = 1000;
+    /**
+     * The back-pressure rule: a deletion chunk holds at least this many times the runs recorded since the previous
+     * chunk was taken (while there are that many to delete). Deletions share the one writer with run records and a
+     * pruning waits for each chunk's commit, so with fixed chunks a recorder that stored more runs per commit than a
+     * chunk (as the scheduler's does once the writer is its bottleneck, on a fast load or a starved machine) outgrew
+     * pruning without bound. With this ratio above 1, pruning deletes faster than runs come in whatever the commit
+     * rate, and the backlog stays within about the runs of the last pruning turns; the cost is longer commits while
+     * pruning is behind, which slows recording to what the writer can both store and delete.
+     */
+    static final int PRUNE_RATIO = 2;
+    /** The largest deletion chunk, so that one commit stays bounded however large the recorder's batches. */
+    static final int MAX_PRUNE_CHUNK = 50_000;
     private static final String TRUNCATED = " … [truncated by the H2 task store]";
 
     private static final String TASK_COLUMNS = "task_id, owner_bundle, definition_digest, schedule_text, "
@@ -116,6 +132,10 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     /** Per task, its runs recorded since its runs were last pruned (see {@link #pruneBusyTasks}). */
     private final ConcurrentHashMap<String, AtomicInteger> unpruned = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong prunedTotal = new java.util.concurrent.atomic.AtomicLong();
+    /** Runs on the pruning thread after each deletion chunk's commit; tests use it to record between chunks. */
+    private volatile Runnable afterChunk = () -> { };
+    /** Final run records the writer applied since it applied the last deletion chunk: the back-pressure measure. */
+    private final java.util.concurrent.atomic.AtomicLong recordedSinceChunk = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
 
     private H2TaskStore(Failures failures, ConnectionPool readers, GroupCommitWriter writer, CommitBarrier commits,
@@ -374,7 +394,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
-        writer.submit(new BatchWrite(batch));
+        writer.submit(new BatchWrite(batch, recordedSinceChunk));
         countUnpruned(batch.runs());
     }
 
@@ -401,10 +421,19 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
         private final String[] runText; // per run: message, data, arguments
         private final String[] pendingText; // per pending run: arguments, lock keys
         private final String[] deadLetterArguments;
+        private final java.util.concurrent.atomic.AtomicLong recorded;
+        private final int finals;
 
-        BatchWrite(RunBatch batch) {
+        /**
+         * @param recorded counts the batch's final (and skipped) records when the writer applies it, on the writer's
+         *                 thread, so that a deletion chunk taken after this batch's commit sees them (a batch retried
+         *                 alone after its group failed counts twice: it only makes a chunk larger)
+         */
+        BatchWrite(RunBatch batch, java.util.concurrent.atomic.AtomicLong recorded) {
             this.batch = batch;
+            this.recorded = recorded;
             List<RunRecord> runs = batch.runs();
+            finals = (int) runs.stream().filter(r -> r.status() != RunStatus.RUNNING).count();
             runText = new String[runs.size() * 3];
             for (int i = 0; i < runs.size(); i++) {
                 RunRecord run = runs.get(i);
@@ -430,6 +459,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
         public Void apply(WriterStatements statements) throws SQLException {
             if (!batch.runs().isEmpty()) {
                 writeRuns(statements);
+                recorded.addAndGet(finals);
             }
             if (!batch.accepted().isEmpty()) {
                 writePending(statements);
@@ -696,6 +726,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     @Override
     public int pruneRuns(Instant endedBefore, int keepPerTask) {
         deleteEndedPending();
+        recordedSinceChunk.set(0); // what is already recorded is what this pass finds, not a rate to match
         Doomed doomed = new Doomed();
         String task = "";
         while ((task = nextTaskWithRuns(task)) != null) {
@@ -714,6 +745,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
      * @return how many runs it deleted
      */
     int pruneBusyTasks(Instant endedBefore, int keepPerTask, int written) {
+        recordedSinceChunk.set(0); // what is already recorded is what this pruning finds, not a rate to match
         Doomed doomed = new Doomed();
         for (Map.Entry<String, AtomicInteger> e : unpruned.entrySet()) {
             if (e.getValue().get() >= written) {
@@ -723,14 +755,19 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
         return doomed.flush();
     }
 
-    /** Runs found to prune, deleted in chunks of {@value #PRUNE_CHUNK} across tasks as they add up. */
+    /**
+     * Runs found to prune, deleted across tasks as they add up, in chunks of {@link #chunkSize()}. Each found run
+     * counts as behind for its task ({@link #unpruned()}) until its chunk is deleted.
+     */
     private final class Doomed {
         final List<String> ids = new ArrayList<>(PRUNE_CHUNK);
+        final Map<String, Integer> perTask = new HashMap<>();
         int removed;
 
-        void add(String runId) {
+        void add(String task, String runId) {
             ids.add(runId);
-            if (ids.size() == PRUNE_CHUNK) {
+            perTask.merge(task, 1, Integer::sum);
+            if (ids.size() >= chunkSize()) {
                 flush();
             }
         }
@@ -740,15 +777,43 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
                 int deleted = deleteRuns(List.copyOf(ids));
                 removed += deleted;
                 prunedTotal.addAndGet(deleted);
+                perTask.forEach((task, n) -> {
+                    AtomicInteger behind = unpruned.get(task);
+                    if (behind != null) {
+                        behind.updateAndGet(v -> Math.max(0, v - n));
+                    }
+                });
                 ids.clear();
+                perTask.clear();
+                afterChunk.run();
             }
             return removed;
         }
     }
 
     /**
-     * @return runs recorded since their task's runs were last pruned: in total, and of the task with the most.
-     *         Finished and skipped records are counted, one per run.
+     * @return how many runs the next deletion chunk holds: {@value #PRUNE_RATIO} times the runs the writer applied
+     *         since it applied the last chunk, at least {@value #PRUNE_CHUNK}, at most {@value #MAX_PRUNE_CHUNK}
+     */
+    int chunkSize() {
+        return chunkSize(recordedSinceChunk.get());
+    }
+
+    /** @return the deletion chunk for {@code recorded} runs applied since the last one (see {@link #chunkSize()}) */
+    static int chunkSize(long recorded) {
+        return (int) Math.min(MAX_PRUNE_CHUNK, Math.max(PRUNE_CHUNK, PRUNE_RATIO * recorded));
+    }
+
+    /** For tests: {@code listener} runs on the pruning thread after each deletion chunk is committed. */
+    void afterEachChunk(Runnable listener) {
+        afterChunk = listener;
+    }
+
+    /**
+     * @return how far pruning is behind, in total and for the task most behind: per task, the runs pruning found
+     *         over the limits and has not deleted yet, plus the runs recorded since pruning last read the task
+     *         (finished and skipped records, one per run). Runs held from before the store opened count once a
+     *         pruning has read their task (the first full pass, 5 s after the start).
      */
     long[] unpruned() {
         long total = 0;
@@ -816,7 +881,10 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
             }
             throw e;
         }
-        found.forEach(doomed::add); // deleted once the read is over: a deletion waits for a commit
+        if (!found.isEmpty()) { // behind until deleted
+            unpruned.computeIfAbsent(task, t -> new AtomicInteger()).addAndGet(found.size());
+        }
+        found.forEach(id -> doomed.add(task, id)); // deleted once the read is over: a deletion waits for a commit
     }
 
     private void readPrunable(String task, Instant endedBefore, int keepPerTask, Set<String> found) {
@@ -881,6 +949,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
         return write(new GroupCommitWriter.Write<Integer>() {
             @Override
             public Integer apply(WriterStatements statements) throws SQLException {
+                recordedSinceChunk.set(0); // what the writer applies from now on is matched by the next chunk
                 PreparedStatement s = statements.statement("DELETE FROM runs WHERE run_id = ? AND status <> 'RUNNING'");
                 for (String id : runIds) {
                     s.setString(1, id);

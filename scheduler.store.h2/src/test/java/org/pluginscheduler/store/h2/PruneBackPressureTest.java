@@ -1,0 +1,111 @@
+package org.pluginscheduler.store.h2;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.RunStatus;
+import org.pluginscheduler.api.RunTrigger;
+import org.pluginscheduler.api.TaskId;
+import org.pluginscheduler.api.store.RunBatch;
+
+/**
+ * Pruning keeps up with any insert rate. Deletions share the one writer with run records, and a pruning waits for
+ * each deletion chunk's commit; the scheduler's recorder writes whatever queued during the previous commit as one
+ * batch, so once the writer is its bottleneck (a fast load, or a CPU-starved machine) a commit carries more runs
+ * than a fixed chunk of 1,000 deletes, and the backlog grew without bound (a store-level probe: ~40,000 runs/s
+ * recorded, ~20,000/s pruned, 1.2 million runs over the cap after a minute, and growing by 20,000 a second).
+ */
+class PruneBackPressureTest {
+
+    private static final int CAP = 10;
+    private static final int BACKLOG = 6_000;
+    private static final int BATCH = 1_500;
+    private static final Instant T0 = Instant.parse("2026-03-01T00:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    /**
+     * A backlog of {@value #BACKLOG} runs over the cap, pruned by one pass while a recorder writes a batch of
+     * {@value #BATCH} runs of another task after every deletion chunk (in lock-step, so the machine's speed does not
+     * matter). With fixed chunks the pass took six chunks of 1,000 and the recorder added 9,000 runs meanwhile,
+     * more than the pass removed. Now a chunk deletes twice what was recorded since the previous one (at least
+     * 1,000): 1,000, then 3,000, then the 2,000 left. What was recorded before the pass started (the backlog
+     * itself) does not count: the pass finds it, and a first chunk of twice that would be one huge commit.
+     *
+     * <p>And how far behind pruning is ({@code task:stats}) tells the truth meanwhile: the runs found over the cap
+     * and not deleted yet, plus those recorded since their task was read. It used to forget the backlog as soon as
+     * the pass had read it, and said 0, 1,500, 3,000 while 5,000, 3,500, 3,000 were left to delete.
+     */
+    @Test
+    void aDeletionChunkIsTwiceTheRunsRecordedSinceThePreviousOne() {
+        TaskId busy = TestStores.task("a-busy"); // read by the pass first, while it has no runs
+        TaskId backlog = TestStores.task("z-backlog");
+        try (H2TaskStore store = TestStores.open(dir)) {
+            store.write(RunBatch.of(runs(backlog, 0, BACKLOG + CAP)));
+            assertArrayEquals(new long[] {BACKLOG + CAP, BACKLOG + CAP}, store.unpruned());
+            List<Long> chunks = new ArrayList<>();
+            List<Long> behind = new ArrayList<>();
+            long[] pruned = {0};
+            store.afterEachChunk(() -> {
+                chunks.add(store.pruned() - pruned[0]);
+                pruned[0] = store.pruned();
+                behind.add(store.unpruned()[0]);
+                store.write(RunBatch.of(runs(busy, chunks.size() * BATCH, BATCH)));
+            });
+            assertEquals(BACKLOG, store.pruneRuns(Instant.parse("2000-01-01T00:00:00Z"), CAP));
+            assertEquals(List.of(1_000L, 3_000L, 2_000L), chunks, "the deletion chunks");
+            assertEquals(List.of(5_000L, 2_000L + BATCH, 2L * BATCH), behind, "behind, after each chunk");
+            assertArrayEquals(new long[] {3L * BATCH, 3L * BATCH}, store.unpruned(), "the busy task's runs");
+        }
+    }
+
+    /**
+     * After a restart the store does not know what it holds over the cap until pruning reads it: a pass counts a
+     * task's backlog as behind from the moment it reads it until the runs are deleted.
+     */
+    @Test
+    void aBacklogFoundAfterARestartCountsAsBehindUntilItIsDeleted() {
+        TaskId backlog = TestStores.task("backlog");
+        try (H2TaskStore store = TestStores.open(dir)) {
+            store.write(RunBatch.of(runs(backlog, 0, 2 * H2TaskStore.PRUNE_CHUNK + CAP)));
+        }
+        try (H2TaskStore store = TestStores.open(dir)) {
+            assertArrayEquals(new long[] {0, 0}, store.unpruned(), "not read yet");
+            List<Long> behind = new ArrayList<>();
+            store.afterEachChunk(() -> behind.add(store.unpruned()[1]));
+            assertEquals(2 * H2TaskStore.PRUNE_CHUNK, store.pruneRuns(Instant.parse("2000-01-01T00:00:00Z"), CAP));
+            assertEquals(List.of((long) H2TaskStore.PRUNE_CHUNK, 0L), behind, "the most behind, after each chunk");
+        }
+    }
+
+    /** The least chunk lets other writes interleave; the largest bounds one commit however large the batches. */
+    @Test
+    void aDeletionChunkIsBetweenPruneChunkAndMaxPruneChunk() {
+        assertEquals(H2TaskStore.PRUNE_CHUNK, H2TaskStore.chunkSize(0));
+        assertEquals(H2TaskStore.PRUNE_CHUNK, H2TaskStore.chunkSize(H2TaskStore.PRUNE_CHUNK / 2));
+        assertEquals(2 * 3_000, H2TaskStore.chunkSize(3_000));
+        assertEquals(H2TaskStore.MAX_PRUNE_CHUNK, H2TaskStore.chunkSize(H2TaskStore.MAX_PRUNE_CHUNK));
+        assertEquals(H2TaskStore.MAX_PRUNE_CHUNK, H2TaskStore.chunkSize(Long.MAX_VALUE / 4));
+    }
+
+    private static List<RunRecord> runs(TaskId task, int from, int count) {
+        List<RunRecord> runs = new ArrayList<>(count);
+        for (int n = from; n < from + count; n++) {
+            Instant at = T0.plusMillis(n);
+            runs.add(new RunRecord(task.id() + "-" + n, task, RunTrigger.SCHEDULE, 1, RunStatus.SUCCEEDED, at,
+                    Optional.of(at), Optional.of(at), "done", Map.of(), Map.of()));
+        }
+        return runs;
+    }
+}
