@@ -39,12 +39,22 @@ import org.pluginscheduler.api.store.RunBatch;
  * they saw it: {@code seen <run id> <status>} from {@link H2TaskStore#run} and {@link H2TaskStore#runs} (once per
  * run and status), {@code pending <run id>} from {@link H2TaskStore#pendingRuns}. Run ids are
  * {@code l<life>w<writer>-<n>}, of task {@code crash:l<life>w<writer>}.</li>
+ * <li>{@code prune <dir> <backlog>}: the store's deletions and housekeeping under way, to be killed at any moment.
+ * {@value #WRITERS} writer threads record finished runs of their own task ({@code prune:w<writer>}, ids
+ * {@code <pid>w<writer>-<n>}, newer ones scheduled later) in groups of {@value #PRUNE_GROUP} and print
+ * {@code ok <task> <run id>} once a group was acknowledged (its last run id); a pruner prunes every task beyond its
+ * newest {@value #PRUNE_CAP} runs again and again. With {@code <backlog>} above 0 it first records that many runs
+ * with 1 KB messages (task {@code prune:filler}), so that pruning leaves most of the file empty and housekeeping
+ * moves chunks to shrink it. Every 100 ms it prints
+ * {@code stats <runs pruned> <housekeeping turns that rewrote chunks> <turns that moved chunks>}.</li>
  * </ul>
  */
 public final class StoreProcess {
 
     static final int WRITERS = 6;
     static final int GROUP = 8;
+    static final int PRUNE_GROUP = 200;
+    static final int PRUNE_CAP = 50;
     private static final int RECENT = 256;
 
     private StoreProcess() {
@@ -62,6 +72,11 @@ public final class StoreProcess {
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
             store.close();
             return;
+        }
+        if (args[0].equals("prune")) {
+            prune(store, Integer.parseInt(args[2]), out);
+            TimeUnit.MINUTES.sleep(1); // the test kills this process long before
+            System.exit(3);
         }
         if (args[0].equals("readwrite")) {
             readWrite(store, Integer.parseInt(args[2]), out);
@@ -168,6 +183,52 @@ public final class StoreProcess {
                 }
             }
         });
+    }
+
+    private static void prune(H2TaskStore store, int backlog, PrintStream out) {
+        String life = Long.toString(ProcessHandle.current().pid());
+        TaskId filler = TaskId.of("prune", "filler");
+        String text = "x".repeat(1000);
+        for (int n = 0; n < backlog; n += 1000) { // runs to prune, so that the file is mostly empty afterwards
+            List<RunRecord> runs = new ArrayList<>(1000);
+            Instant at = Instant.now();
+            for (int i = 0; i < 1000; i++) {
+                runs.add(new RunRecord(life + "f-" + (n + i), filler, RunTrigger.SCHEDULE, 1, RunStatus.SUCCEEDED,
+                        at.plusNanos(i), Optional.of(at), Optional.of(at), "done " + text, Map.of(), Map.of()));
+            }
+            store.recordRuns(runs);
+        }
+        for (int w = 0; w < WRITERS; w++) {
+            TaskId task = TaskId.of("prune", "w" + w);
+            String prefix = life + "w" + w + "-";
+            daemon("writer-" + w, () -> {
+                for (long n = 0; ; n += PRUNE_GROUP) {
+                    Instant now = Instant.now();
+                    List<RunRecord> runs = new ArrayList<>(PRUNE_GROUP);
+                    for (int i = 0; i < PRUNE_GROUP; i++) {
+                        Instant at = now.plusNanos(i);
+                        runs.add(new RunRecord(prefix + (n + i), task, RunTrigger.SCHEDULE, 1, RunStatus.SUCCEEDED,
+                                at, Optional.of(at), Optional.of(at), "done " + (n + i), Map.of(), Map.of()));
+                    }
+                    store.recordRuns(runs);
+                    out.println("ok " + task + " " + prefix + (n + PRUNE_GROUP - 1));
+                }
+            });
+        }
+        daemon("pruner", () -> {
+            while (true) {
+                store.pruneRuns(Instant.now().minusSeconds(3600), PRUNE_CAP);
+            }
+        });
+        while (true) {
+            long[] turns = store.housekeeping().map(FileHousekeeping::counts).orElse(new long[] {-1, -1});
+            out.println("stats " + store.pruned() + " " + turns[0] + " " + turns[1]);
+            try {
+                TimeUnit.MILLISECONDS.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 
     private static void seen(RunRecord run, Map<String, RunStatus> printed, PrintStream out) {

@@ -1,0 +1,111 @@
+package org.pluginscheduler.store.h2;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pluginscheduler.api.RunRecord;
+import org.pluginscheduler.api.TaskId;
+
+/**
+ * kill -9 while pruning deletes and housekeeping rewrites and moves chunks of the file ({@link StoreProcess}
+ * {@code prune}): after each kill the database opens, every row reads back whole, no acknowledged run that pruning
+ * had no right to delete is gone (each task's newest acknowledged run, and at least its cap of runs), and once the
+ * kills are over one pass and the housekeeping bring the file back near the size of what it holds.
+ */
+class PruneCrashTest {
+
+    /** Kills; {@code mvn verify} runs one (a JVM start and a few seconds), more with {@code -Dprune.crash.lives}. */
+    private static final int LIVES = Integer.getInteger("prune.crash.lives", 1);
+    /** Housekeeping turns (rewrites and moves) each life has done before the random moment of its kill. */
+    private static final int TURNS = Integer.getInteger("prune.crash.turns", 1);
+    /** Runs of 1 KB each life records first, to be pruned: then housekeeping also moves chunks to shrink the file. */
+    private static final int BACKLOG = Integer.getInteger("prune.crash.backlog", 0);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void killedWhilePruningAndCompactingLosesNothingAcknowledged() throws Exception {
+        long housekeepingAtKills = 0;
+        for (int life = 1; life <= LIVES; life++) {
+            Map<String, String> newestAcknowledged = new ConcurrentHashMap<>();
+            long[] stats = new long[3];
+            CountDownLatch busy = new CountDownLatch(1);
+            long started = System.nanoTime();
+            Process process = StoreProcess.start("prune", dir, Integer.toString(BACKLOG));
+            Thread reader = new Thread(() -> {
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = out.readLine()) != null) {
+                        String[] f = line.split(" ");
+                        if (f[0].equals("ok")) {
+                            newestAcknowledged.put(f[1], f[2]);
+                        } else if (f[0].equals("stats")) {
+                            synchronized (stats) {
+                                for (int i = 0; i < 3; i++) {
+                                    stats[i] = Long.parseLong(f[i + 1]);
+                                }
+                            }
+                            if (stats[0] > 0 && (BACKLOG > 0 ? stats[2] : stats[1] + stats[2]) >= TURNS) {
+                                busy.countDown();
+                            }
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            reader.start();
+            assertTrue(busy.await(60, TimeUnit.SECONDS), "the process never pruned and compacted");
+            TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextInt(300)); // a random moment
+            process.toHandle().destroyForcibly(); // SIGKILL, our pipe stays open for what was printed before
+            assertTrue(process.waitFor(10, TimeUnit.SECONDS));
+            reader.join();
+            assertEquals(137, process.exitValue(), "killed by SIGKILL");
+            synchronized (stats) {
+                housekeepingAtKills += stats[1] + stats[2];
+                System.out.printf("life %d killed %d ms after its start, after %d runs pruned, %d rewrites, %d moves; "
+                        + "file %d KB%n", life, (System.nanoTime() - started) / 1_000_000, stats[0], stats[1],
+                        stats[2], Files.size(dir.resolve("scheduler.mv.db")) >> 10);
+            }
+            try (H2TaskStore store = TestStores.open(dir)) {
+                for (Map.Entry<String, String> e : newestAcknowledged.entrySet()) {
+                    TaskId task = TaskId.parse(e.getKey());
+                    assertTrue(store.run(e.getValue()).isPresent(), "acknowledged " + e.getValue() + " is lost");
+                    List<RunRecord> all = store.runs(task, Integer.MAX_VALUE); // every row of it reads back whole
+                    assertTrue(all.size() >= StoreProcess.PRUNE_CAP, task + " holds " + all.size() + " runs");
+                    all.forEach(r -> assertTrue(r.message().startsWith("done "), r.runId()));
+                }
+            }
+        }
+        assertTrue(housekeepingAtKills > 0);
+        try (H2TaskStore store = TestStores.open(dir)) {
+            store.pruneRuns(Instant.now().minusSeconds(3600), StoreProcess.PRUNE_CAP);
+            long before = store.fileSize();
+            // housekeeping turns every 250 ms on the writer's thread; a few writes keep it company
+            for (int i = 0; i < 40 && store.fileSize() > 4L << 20; i++) {
+                store.recordRuns(List.of());
+                TimeUnit.MILLISECONDS.sleep(250);
+            }
+            System.out.printf("after the kills: file %d KB, %d KB after a pass and housekeeping%n", before >> 10,
+                    store.fileSize() >> 10);
+        }
+        System.out.printf("reopened: file %d KB%n", Files.size(dir.resolve("scheduler.mv.db")) >> 10);
+    }
+}
