@@ -96,6 +96,12 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     static final int PRUNE_RATIO = 2;
     /** The largest deletion chunk, so that one commit stays bounded however large the recorder's batches. */
     static final int MAX_PRUNE_CHUNK = 50_000;
+    /**
+     * Pruning reads at most this many runs of a task at a time (by position, and again by age), deletes them, then
+     * reads on: the heap a pass needs stays a few MB whatever a task holds. Reading them all at once held every run
+     * id beyond the cap (about 100 bytes each): a task with a million runs over a lowered cap took ~100 MB.
+     */
+    static final int PRUNE_READ = 50_000;
     private static final String TRUNCATED = " … [truncated by the H2 task store]";
 
     private static final String TASK_COLUMNS = "task_id, owner_bundle, definition_digest, schedule_text, "
@@ -134,6 +140,7 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong prunedTotal = new java.util.concurrent.atomic.AtomicLong();
     /** Runs on the pruning thread after each deletion chunk's commit; tests use it to record between chunks. */
     private volatile Runnable afterChunk = () -> { };
+    private volatile int pruneRead = PRUNE_READ;
     /** Final run records the writer applied since it applied the last deletion chunk: the back-pressure measure. */
     private final java.util.concurrent.atomic.AtomicLong recordedSinceChunk = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
@@ -804,6 +811,11 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
         return (int) Math.min(MAX_PRUNE_CHUNK, Math.max(PRUNE_CHUNK, PRUNE_RATIO * recorded));
     }
 
+    /** For tests: reads at most {@code limit} runs of a task to prune at a time (default {@value #PRUNE_READ}). */
+    void pruneReadLimit(int limit) {
+        pruneRead = limit;
+    }
+
     /** For tests: {@code listener} runs on the pruning thread after each deletion chunk is committed. */
     void afterEachChunk(Runnable listener) {
         afterChunk = listener;
@@ -872,45 +884,70 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
         AtomicInteger counted = unpruned.get(task);
         // before reading: runs recorded from now on count towards the next pruning; given back if the read fails
         int before = counted == null ? 0 : counted.getAndSet(0);
-        Set<String> found = new LinkedHashSet<>();
-        try {
-            readPrunable(task, endedBefore, keepPerTask, found);
-        } catch (RuntimeException e) {
-            if (counted != null) {
-                counted.addAndGet(before);
+        int limit = pruneRead;
+        boolean first = true;
+        while (true) {
+            Set<String> found = new LinkedHashSet<>();
+            boolean full;
+            try {
+                full = readPrunable(task, endedBefore, keepPerTask, limit, found);
+            } catch (RuntimeException e) {
+                if (first && counted != null) {
+                    counted.addAndGet(before);
+                }
+                throw e;
             }
-            throw e;
+            first = false;
+            if (!found.isEmpty()) { // behind until deleted
+                unpruned.computeIfAbsent(task, t -> new AtomicInteger()).addAndGet(found.size());
+            }
+            int removed = doomed.removed; // chunks flushed from here on hold this page (and what was found before)
+            found.forEach(id -> doomed.add(task, id)); // deleted once the read is over: a deletion waits for a commit
+            if (!full) {
+                return; // what is left of the page shares a chunk with the next tasks' runs
+            }
+            if (doomed.flush() == removed) { // the next page is read once this one is deleted
+                return; // a full page and nothing of it deletable (RUNNING runs): reading on would find it again
+            }
         }
-        if (!found.isEmpty()) { // behind until deleted
-            unpruned.computeIfAbsent(task, t -> new AtomicInteger()).addAndGet(found.size());
-        }
-        found.forEach(id -> doomed.add(task, id)); // deleted once the read is over: a deletion waits for a commit
     }
 
-    private void readPrunable(String task, Instant endedBefore, int keepPerTask, Set<String> found) {
-        query("prune the runs of " + task, c -> {
+    /**
+     * Adds to {@code found} the newest {@code limit} runs beyond the newest {@code keepPerTask}, and {@code limit}
+     * of those that ended before {@code endedBefore}.
+     *
+     * @return whether either read stopped at {@code limit}: there may be more
+     */
+    private boolean readPrunable(String task, Instant endedBefore, int keepPerTask, int limit, Set<String> found) {
+        return query("prune the runs of " + task, c -> {
             // task_id leads the ORDER BY so that H2 reads the index in its order instead of sorting the task's runs
             try (PreparedStatement beyond = c.prepareStatement("SELECT run_id FROM runs WHERE task_id = ? "
-                    + "ORDER BY task_id DESC, scheduled_time DESC, run_id DESC OFFSET ? ROWS");
+                    + "ORDER BY task_id DESC, scheduled_time DESC, run_id DESC OFFSET ? ROWS FETCH NEXT ? ROWS ONLY");
                  PreparedStatement old = c.prepareStatement("SELECT run_id FROM runs WHERE task_id = ? "
                          + "AND scheduled_time < ? AND status <> 'RUNNING' "
-                         + "AND (end_time < ? OR (end_time IS NULL AND status = 'SKIPPED'))")) {
+                         + "AND (end_time < ? OR (end_time IS NULL AND status = 'SKIPPED')) FETCH FIRST ? ROWS ONLY")) {
                 beyond.setString(1, task);
                 beyond.setInt(2, Math.max(keepPerTask, 0));
+                beyond.setInt(3, limit);
+                int beyondRead = 0;
                 try (ResultSet r = beyond.executeQuery()) {
                     while (r.next()) {
                         found.add(r.getString(1));
+                        beyondRead++;
                     }
                 }
                 old.setString(1, task);
                 old.setObject(2, endedBefore);
                 old.setObject(3, endedBefore);
+                old.setInt(4, limit);
+                int oldRead = 0;
                 try (ResultSet r = old.executeQuery()) {
                     while (r.next()) {
                         found.add(r.getString(1));
+                        oldRead++;
                     }
                 }
-                return null;
+                return beyondRead == limit || oldRead == limit;
             }
         });
     }

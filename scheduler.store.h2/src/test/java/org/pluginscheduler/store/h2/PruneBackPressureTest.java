@@ -2,6 +2,7 @@ package org.pluginscheduler.store.h2;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Instant;
@@ -86,6 +87,31 @@ class PruneBackPressureTest {
             store.afterEachChunk(() -> behind.add(store.unpruned()[1]));
             assertEquals(2 * H2TaskStore.PRUNE_CHUNK, store.pruneRuns(Instant.parse("2000-01-01T00:00:00Z"), CAP));
             assertEquals(List.of((long) H2TaskStore.PRUNE_CHUNK, 0L), behind, "the most behind, after each chunk");
+        }
+    }
+
+    /**
+     * A task far over its cap is read and deleted a bounded page at a time, so a pass's heap does not grow with
+     * the backlog (reading a million run ids at once took ~100 MB; a cap lowered from its maximum of 10 million
+     * would have asked for a gigabyte). A RUNNING run beyond the cap is read again at every page and never deleted:
+     * the paging still ends.
+     */
+    @Test
+    void aTaskFarOverItsCapIsReadAndDeletedAPageAtATime() {
+        TaskId task = TestStores.task("far-over");
+        try (H2TaskStore store = TestStores.open(dir)) {
+            List<RunRecord> runs = runs(task, 0, 5_000 + CAP);
+            RunRecord oldest = runs.get(0);
+            runs.set(0, new RunRecord(oldest.runId(), task, oldest.trigger(), 1, RunStatus.RUNNING,
+                    oldest.scheduledTime(), oldest.startTime(), Optional.empty(), "", Map.of(), Map.of()));
+            store.write(RunBatch.of(runs));
+            store.pruneReadLimit(2_000); // two deletion chunks of 1,000 a page
+            List<Long> behind = new ArrayList<>();
+            store.afterEachChunk(() -> behind.add(store.unpruned()[0]));
+            assertEquals(4_999, store.pruneRuns(Instant.parse("2000-01-01T00:00:00Z"), CAP), "all but RUNNING");
+            assertEquals(CAP + 1, store.runs(task, 10_000).size(), "the newest 10, and the RUNNING one");
+            assertEquals(List.of(1_000L, 0L, 1_000L, 0L, 0L), behind,
+                    "found and not deleted yet, after each chunk: never more than a page");
         }
     }
 
