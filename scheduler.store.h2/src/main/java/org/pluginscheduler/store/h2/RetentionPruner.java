@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * its cap whatever its rate and the interval, and the file holds what the retention settings say, not an hour of
  * runs of the busiest tasks.</li>
  * </ul>
- * A failed pruning is logged and tried again at the next turn. Callers of the store never wait for it beyond the
- * few milliseconds one deletion chunk holds the writer.
+ * A failed pruning is logged and tried again at the next turn. Callers of the store wait for it at most one
+ * deletion chunk's share of a commit: a few milliseconds for 1,000 runs; while runs come in faster than pruning
+ * deletes them, a chunk is twice the runs recorded since the previous one ({@link H2TaskStore#PRUNE_RATIO}), and
+ * recording slows to what the writer can both store and delete.
  */
 final class RetentionPruner implements AutoCloseable {
 
