@@ -85,8 +85,8 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
      */
     static final int PRUNE_CHUNK = 1000;
     /**
-     * The back-pressure rule: a deletion chunk holds at least this many times the runs recorded since the previous
-     * chunk was taken (while there are that many to delete). Deletions share the one writer with run records and a
+     * The back-pressure rule: a deletion chunk holds at least this many times the runs the writer applied since it
+     * applied the previous chunk (while there are that many to delete). Deletions share the one writer with run records and a
      * pruning waits for each chunk's commit, so with fixed chunks a recorder that stored more runs per commit than a
      * chunk (as the scheduler's does once the writer is its bottleneck, on a fast load or a starved machine) outgrew
      * pruning without bound. With this ratio above 1, pruning deletes faster than runs come in whatever the commit
@@ -135,7 +135,10 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     private final OwnerOnlyFiles files;
     private final int schemaVersionFound;
     private final Optional<FileHousekeeping> housekeeping;
-    /** Per task, its runs recorded since its runs were last pruned (see {@link #pruneBusyTasks}). */
+    /**
+     * Per task, how far pruning is behind: its runs recorded since pruning last read it, plus those found to prune
+     * and not deleted yet (see {@link #unpruned()}, {@link #pruneBusyTasks}).
+     */
     private final ConcurrentHashMap<String, AtomicInteger> unpruned = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong prunedTotal = new java.util.concurrent.atomic.AtomicLong();
     /** Runs on the pruning thread after each deletion chunk's commit; tests use it to record between chunks. */
