@@ -34,10 +34,11 @@ class SoakSmokeTest {
     private static final double LAG_SLACK_MS = 15;
 
     /**
-     * The short form's extra allowance for the file size goal (+10 points on top of 10%). Judged from two single
-     * samples, the H2 file's size swings by ~10% over 90 s as H2 writes and frees chunks (a CI run, with other builds
-     * on the machine: 54.0 → 59.8 → 55.9 → 63.6 MB from one 5-second sample to the next; +13.8% judged); a file that
-     * grows without bound, as the issue found (50 MB/s), fails it by far. The hour-long runs judge 10%.
+     * The short form's extra allowance for the file size goal (+10 points on top of 10%). The H2 file's size swings
+     * by 10–40% from one 5-second sample to the next as H2 writes and frees chunks (CI runs, with other builds on the
+     * machine: 54.0 → 59.8 → 55.9 → 63.6 MB; 22.8 → 49.4 MB), so the goal compares the medians of the second and the
+     * last quarter, four samples each; a file that grows without bound, as the issue found (50 MB/s), fails it by
+     * far. The hour-long runs judge 10%.
      */
     private static final double FILE_SLACK = 0.10;
 
