@@ -1,5 +1,6 @@
 package org.pluginscheduler.impl.schedule;
 
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -7,6 +8,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoUnit;
 import java.time.zone.ZoneOffsetTransition;
 import java.util.ArrayList;
@@ -319,6 +321,11 @@ public final class Schedules {
         private static final Pattern UTC_UNTIL = Pattern.compile("UNTIL=(\\d{8}T\\d{6})Z");
         private static final Pattern DATE_UNTIL = Pattern.compile("UNTIL=(\\d{8})(?![T\\d])");
         private static final DateTimeFormatter BASIC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss");
+        /** Every form of UNTIL the API's syntax check lets through: a DATE, a local or a UTC DATE-TIME */
+        private static final Pattern ANY_UNTIL = Pattern.compile("UNTIL=(\\d{8})(T\\d{6})?(Z?)");
+        /** No day 30 of February and no hour 24: {@link #BASIC} (smart) would read 20260230 as 28 February */
+        private static final DateTimeFormatter STRICT_BASIC = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss")
+                .withResolverStyle(ResolverStyle.STRICT);
 
         private final RecurrenceRule rule;
         private final DateTime start;
@@ -331,13 +338,22 @@ public final class Schedules {
         private boolean expanding;
         /** UNTIL given in UTC, an instant no fire may follow; null without one */
         private final Instant until;
+        /** Periods ahead of the iterator beyond which {@link #libRecurNext} restarts it near the target */
+        private static final long RESTART_PERIODS = 100_000;
         private RecurrenceRuleIterator iterator;
         private LocalDateTime position;
 
         RRuleSequence(Schedule.RRule schedule, ZoneId zone) {
             LocalDateTime s = schedule.start().truncatedTo(ChronoUnit.SECONDS);
+            if (s.getYear() < 0 || s.getYear() > RRuleExpander.LAST_YEAR) {
+                // RFC 5545 dates have four digits; lib-recur loops for ever fast-forwarding a rule such as
+                // FREQ=DAILY;INTERVAL=999999999 from a negative year
+                throw new ScheduleParseException("start", "'" + schedule.start() + "' is not in the years 0000–"
+                        + RRuleExpander.LAST_YEAR);
+            }
             this.startLocal = s;
             this.start = dateTime(s);
+            checkUntil(schedule.rule());
             Matcher utcUntil = UTC_UNTIL.matcher(schedule.rule());
             try {
                 this.until = utcUntil.find() ? LocalDateTime.parse(utcUntil.group(1), BASIC)
@@ -356,9 +372,9 @@ public final class Schedules {
                     // registration rather than on the timer
                     try {
                         rule.iterator(start).hasNext();
-                    } catch (IllegalStateException | IllegalArgumentException e) {
-                        // it gave up on a sparse rule ("too many empty recurrence sets"); rules it rejects
-                        // outright failed in its constructor
+                    } catch (RuntimeException e) {
+                        // it gave up on a sparse rule ("too many empty recurrence sets"), or failed (see
+                        // nextWall); rules it rejects outright failed in its constructor
                         expanding = true;
                     }
                 }
@@ -411,6 +427,24 @@ public final class Schedules {
                                 + start + ": a rule this sparse is not supported"
                         : "never occurs: no date-time from start=" + start + " to the year " + RRuleExpander.LAST_YEAR
                                 + " matches all its parts");
+            }
+        }
+
+        /**
+         * Rejects an UNTIL that is no date or date-time: the API's syntax check looks at the digits' shape only, and
+         * lib-recur takes 20260230 as it is.
+         */
+        private static void checkUntil(String rule) {
+            Matcher m = ANY_UNTIL.matcher(rule);
+            if (!m.find()) {
+                return;
+            }
+            boolean dateOnly = m.group(2) == null;
+            try {
+                LocalDateTime.parse(m.group(1) + (dateOnly ? "T000000" : m.group(2)), STRICT_BASIC);
+            } catch (DateTimeException e) {
+                throw new ScheduleParseException("UNTIL", "'" + m.group(1) + (dateOnly ? "" : m.group(2)) + m.group(3)
+                        + "' is not a " + (dateOnly ? "date" : "date-time"));
             }
         }
 
@@ -489,15 +523,20 @@ public final class Schedules {
             }
             try {
                 return libRecurNext(after);
-            } catch (IllegalStateException | IllegalArgumentException e) {
-                // lib-recur gave up in a long empty stretch of a sparse rule ("too many empty recurrence sets")
+            } catch (RuntimeException e) {
+                // lib-recur gave up in a long empty stretch of a sparse rule ("too many empty recurrence sets"),
+                // or failed: FREQ=YEARLY;BYYEARDAY=-366;BYDAY=TH throws ArrayIndexOutOfBoundsException in a year
+                // of 365 days (day 0 does not exist); the expander computes every rule lib-recur accepted
                 expanding = true;
                 return expander.nextAfter(after);
             }
         }
 
         private Optional<LocalDateTime> libRecurNext(LocalDateTime after) {
-            if (iterator == null || after.isBefore(position)) {
+            if (iterator == null || after.isBefore(position) || periodSeconds > 0
+                    && ChronoUnit.SECONDS.between(position, after) / periodSeconds > RESTART_PERIODS) {
+                // backwards, or far ahead: lib-recur's fast-forward steps through every period in between (a
+                // SECONDLY rule: about 160 ms a year), a restart from a moved DTSTART costs a few
                 iterator = rule.iterator(startFor(after));
             }
             position = after;
@@ -508,6 +547,11 @@ public final class Schedules {
                 return Optional.empty();
             }
             DateTime next = iterator.peekDateTime();
+            if (next.getYear() > RRuleExpander.LAST_YEAR) {
+                // as the expander: no date past the year 9999 (lib-recur's date arithmetic wraps around far beyond
+                // it: FREQ=HOURLY;INTERVAL=999999999 went to the years 116103, 230183, 82118, ...)
+                return Optional.empty();
+            }
             if (next.isAllDay()) {
                 return Optional.of(LocalDateTime.of(next.getYear(), next.getMonth() + 1, next.getDayOfMonth(), 0, 0));
             }

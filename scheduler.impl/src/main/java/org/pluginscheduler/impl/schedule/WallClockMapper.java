@@ -92,8 +92,9 @@ final class WallClockMapper {
     /**
      * @return a transition within {@link #NEAR} plus its own length of {@code instant}, or null: the window must
      *         cover the whole transition, for a wall time in a gap of 8 hours (Antarctica/Casey, 1969) fires up to 8
-     *         hours after it, past later wall times, and a second pass of a repeated day (Alaska, 1867) a day after
-     *         the first
+     *         hours after it, past later wall times (Pacific/Apia skipped the whole of 30 December 2011, so 18:00 on
+     *         the 30th fires at 18:00 on the 31st, after 06:00 on the 31st), and a second pass of a repeated day
+     *         (Alaska, 1867) comes a day after the first
      */
     private ZoneOffsetTransition transitionNear(Instant instant) {
         ZoneOffsetTransition previous = rules.previousTransition(instant.plusNanos(1));
