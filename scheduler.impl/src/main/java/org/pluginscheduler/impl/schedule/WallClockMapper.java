@@ -65,8 +65,11 @@ final class WallClockMapper {
                     if (near == null) {
                         return Optional.of(best);
                     }
-                    // around a transition a later wall time may map to an earlier instant: scan past it
-                    limit = w.plus(near.getDuration().abs()).plusMinutes(1);
+                    // around a transition a later wall time may map to an earlier instant: scan past it. Across a
+                    // gap only a wall time before best's own wall time can (best may be a wall time moved forward
+                    // by the gap); across an overlap, with both passes, one up to the overlap's length later
+                    limit = near.isGap() ? LocalDateTime.ofInstant(best, zone)
+                            : w.plus(near.getDuration().abs()).plusMinutes(1);
                 }
             }
             cursor = w;
