@@ -160,7 +160,11 @@ final class Tables {
         return out.toString();
     }
 
-    String info(TaskInfo t, List<ZonedDateTime> next, List<RunRecord> runs) {
+    /**
+     * @param fireZone the zone fires are shown in: the schedule's, or the scheduler's default for a schedule that
+     *                 names none (the zone of {@code next})
+     */
+    String info(TaskInfo t, List<ZonedDateTime> next, List<RunRecord> runs, ZoneId fireZone) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"task", t.id().toString()});
         rows.add(new String[] {"state", t.state().name().toLowerCase()});
@@ -192,8 +196,6 @@ final class Tables {
             rows.add(new String[] {"enabled by default", String.valueOf(d.enabledByDefault())});
             d.config().forEach((k, v) -> rows.add(new String[] {"config " + k, v}));
         });
-        // the last fire in the zone of the next ones (the schedule's, or the scheduler's default), not the JVM's
-        ZoneId fireZone = next.isEmpty() ? clock.getZone() : next.get(0).getZone();
         t.lastFire().ifPresent(f -> rows.add(new String[] {"last fire", TIME.format(f.atZone(fireZone))
                 + t.lastStatus().map(s -> "  " + s.name()).orElse("")}));
         StringBuilder out = new StringBuilder(align(rows));
@@ -311,7 +313,7 @@ final class Tables {
         return us < 10_000 ? (us / 1000.0) + " ms" : (us / 1000) + " ms";
     }
 
-    private static ZoneId zoneOf(String scheduleText, ZoneId defaultZone) {
+    static ZoneId zoneOf(String scheduleText, ZoneId defaultZone) {
         try {
             return Schedule.parse(scheduleText).zone().orElse(defaultZone);
         } catch (ScheduleParseException e) {

@@ -116,7 +116,11 @@ public final class TaskCommands {
         return run("task:info", () -> {
             TaskId taskId = scheduler.resolve(id);
             TaskInfo info = scheduler.task(taskId).orElseThrow();
-            return tables.info(info, scheduler.nextFires(taskId, 5), scheduler.runs(taskId, 5));
+            List<ZonedDateTime> next = scheduler.nextFires(taskId, 5);
+            // the last fire in the zone of the next ones, also when there are none (a one-shot that fired)
+            ZoneId fireZone = next.isEmpty() ? Tables.zoneOf(info.scheduleText(), defaultZone())
+                    : next.get(0).getZone();
+            return tables.info(info, next, scheduler.runs(taskId, 5), fireZone);
         });
     }
 

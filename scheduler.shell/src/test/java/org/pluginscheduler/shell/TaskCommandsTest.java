@@ -151,6 +151,23 @@ class TaskCommandsTest {
                 java.time.ZoneOffset.UTC)).info("t");
         assertTrue(shown.contains("last fire") && shown.contains("2026-01-01 03:00:00 +09:00  SUCCEEDED"), shown);
         assertTrue(shown.contains("2026-01-02 03:00:00 +09:00"), shown);
+
+        // a one-shot that fired has no next fires: its last fire is still in the scheduler's default zone
+        org.pluginscheduler.api.TaskInfo fired = new org.pluginscheduler.api.TaskInfo(id, "p",
+                java.util.Optional.empty(), "at:2026-01-01T09:00:00Z", false, org.pluginscheduler.api.TaskState.ACTIVE,
+                java.util.Optional.empty(), java.util.Optional.of(Instant.parse("2026-01-01T09:00:00Z")),
+                java.util.Optional.of(org.pluginscheduler.api.RunStatus.SUCCEEDED), java.util.Optional.empty());
+        SchedulerAdmin afterIt = (SchedulerAdmin) Proxy.newProxyInstance(SchedulerAdmin.class.getClassLoader(),
+                new Class<?>[] {SchedulerAdmin.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "resolve" -> id;
+                    case "task" -> java.util.Optional.of(fired);
+                    case "nextFires", "runs" -> List.of();
+                    case "preview" -> List.of(((Instant) args[1]).plusSeconds(3600).atZone(tokyo)); // default.zone
+                    default -> throw new AssertionError("unexpected call of " + method.getName());
+                });
+        String once = new TaskCommands(afterIt, Clock.fixed(Instant.parse("2026-01-02T00:00:00Z"),
+                java.time.ZoneOffset.UTC)).info("t");
+        assertTrue(once.contains("2026-01-01 18:00:00 +09:00  SUCCEEDED"), once);
     }
 
     /** task:call a=1 a=2 ran with a=2 and said nothing: a typo in a script silently lost a value. */
