@@ -144,6 +144,13 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
     /** Runs on the pruning thread after each deletion chunk's commit; tests use it to record between chunks. */
     private volatile Runnable afterChunk = () -> { };
     private volatile int pruneRead = PRUNE_READ;
+    /**
+     * Held by one pruning at a time: the pruner's passes and busy turns, and a purge asked for by an operator
+     * ({@code task:purge --history}, on the shell's thread). Two prunings reading the same task would share its
+     * {@link #unpruned} count and the back-pressure measure, and one could take the other's deletions for a page
+     * of nothing deletable and stop reading that task early.
+     */
+    private final Object pruning = new Object();
     /** Final run records the writer applied since it applied the last deletion chunk: the back-pressure measure. */
     private final java.util.concurrent.atomic.AtomicLong recordedSinceChunk = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
@@ -735,16 +742,18 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
      */
     @Override
     public int pruneRuns(Instant endedBefore, int keepPerTask) {
-        deleteEndedPending();
-        recordedSinceChunk.set(0); // what is already recorded is what this pass finds, not a rate to match
-        Doomed doomed = new Doomed();
-        String task = "";
-        while ((task = nextTaskWithRuns(task)) != null) {
-            findPrunable(task, endedBefore, keepPerTask, doomed);
+        synchronized (pruning) {
+            deleteEndedPending();
+            recordedSinceChunk.set(0); // what is already recorded is what this pass finds, not a rate to match
+            Doomed doomed = new Doomed();
+            String task = "";
+            while ((task = nextTaskWithRuns(task)) != null) {
+                findPrunable(task, endedBefore, keepPerTask, doomed);
+            }
+            int pruned = doomed.flush();
+            files.tightenFiles(); // H2 may have created a file since the last check (its trace file, at an error)
+            return pruned;
         }
-        int pruned = doomed.flush();
-        files.tightenFiles(); // H2 may have created a file since the last check (its trace file, at an error)
-        return pruned;
     }
 
     /**
@@ -755,14 +764,16 @@ final class H2TaskStore implements TaskStore, AutoCloseable {
      * @return how many runs it deleted
      */
     int pruneBusyTasks(Instant endedBefore, int keepPerTask, int written) {
-        recordedSinceChunk.set(0); // what is already recorded is what this pruning finds, not a rate to match
-        Doomed doomed = new Doomed();
-        for (Map.Entry<String, AtomicInteger> e : unpruned.entrySet()) {
-            if (e.getValue().get() >= written) {
-                findPrunable(e.getKey(), endedBefore, keepPerTask, doomed);
+        synchronized (pruning) {
+            recordedSinceChunk.set(0); // what is already recorded is what this pruning finds, not a rate to match
+            Doomed doomed = new Doomed();
+            for (Map.Entry<String, AtomicInteger> e : unpruned.entrySet()) {
+                if (e.getValue().get() >= written) {
+                    findPrunable(e.getKey(), endedBefore, keepPerTask, doomed);
+                }
             }
+            return doomed.flush();
         }
-        return doomed.flush();
     }
 
     /**

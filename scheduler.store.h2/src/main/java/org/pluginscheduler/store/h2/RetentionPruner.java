@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * runs of the busiest tasks.</li>
  * </ul>
  * A failed pruning is logged and tried again at the next turn. Callers of the store wait for it at most one
- * deletion chunk's share of a commit: a few milliseconds for 1,000 runs; while runs come in faster than pruning
- * deletes them, a chunk is twice the runs recorded since the previous one ({@link H2TaskStore#PRUNE_RATIO}), and
- * recording slows to what the writer can both store and delete.
+ * deletion chunk's share of a commit. A chunk is twice the runs recorded since the previous one
+ * ({@link H2TaskStore#PRUNE_RATIO}; at least 1,000, at most 50,000, which the store-level probe measured at up to
+ * a second on a loaded machine), including the runs recorded while pruning read the task's index: so recording
+ * slows to what the writer can both store and delete, and a busy store's chunks are larger than its idle ones.
  */
 final class RetentionPruner implements AutoCloseable {
 

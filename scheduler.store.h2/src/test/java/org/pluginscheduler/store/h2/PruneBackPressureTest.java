@@ -93,8 +93,9 @@ class PruneBackPressureTest {
     /**
      * A task far over its cap is read and deleted a bounded page at a time, so a pass's heap does not grow with
      * the backlog (reading a million run ids at once took ~100 MB; a cap lowered from its maximum of 10 million
-     * would have asked for a gigabyte). A RUNNING run beyond the cap is read again at every page and never deleted:
-     * the paging still ends.
+     * would have asked for a gigabyte). A RUNNING run beyond the cap (the oldest here, so on the last page) is never
+     * deleted, and the paging ends. (A full page of nothing deletable, 50,000 RUNNING runs of one task, would end
+     * the task's paging there and leave what is behind it to the next pruning.)
      */
     @Test
     void aTaskFarOverItsCapIsReadAndDeletedAPageAtATime() {
@@ -112,6 +113,42 @@ class PruneBackPressureTest {
             assertEquals(CAP + 1, store.runs(task, 10_000).size(), "the newest 10, and the RUNNING one");
             assertEquals(List.of(1_000L, 0L, 1_000L, 0L, 0L), behind,
                     "found and not deleted yet, after each chunk: never more than a page");
+        }
+    }
+
+    /**
+     * An operator's purge ({@code task:purge --history}, on the shell's thread) waits for the pruner's pass instead
+     * of reading the same task beside it: two prunings shared the task's 'behind' count, and one could take the
+     * other's deletions for a page of nothing deletable and stop reading the task early.
+     */
+    @Test
+    void onePruningAtATime() throws Exception {
+        TaskId task = TestStores.task("shared");
+        try (H2TaskStore store = TestStores.open(dir)) {
+            store.write(RunBatch.of(runs(task, 0, 3_000 + CAP)));
+            store.pruneReadLimit(1_000);
+            Thread[] purge = new Thread[1];
+            int[] purged = new int[1];
+            Thread.State[] seen = new Thread.State[1];
+            store.afterEachChunk(() -> {
+                if (purge[0] != null) {
+                    return;
+                }
+                purge[0] = new Thread(() -> purged[0] = store.pruneRuns(Instant.parse("2000-01-01T00:00:00Z"), CAP));
+                purge[0].start();
+                // the purge either waits for this pass (BLOCKED on its lock) or runs beside it to its end
+                while (purge[0].getState() != Thread.State.BLOCKED && purge[0].getState() != Thread.State.TERMINATED) {
+                    Thread.onSpinWait();
+                }
+                seen[0] = purge[0].getState();
+            });
+            int first = store.pruneRuns(Instant.parse("2000-01-01T00:00:00Z"), CAP);
+            purge[0].join();
+            assertEquals(Thread.State.BLOCKED, seen[0], "the purge waited for the pass");
+            assertEquals(3_000, first + purged[0]);
+            assertEquals(0, purged[0], "the pass left nothing to purge");
+            assertEquals(CAP, store.runs(task, 10_000).size());
+            assertArrayEquals(new long[] {0, 0}, store.unpruned());
         }
     }
 
