@@ -15,6 +15,9 @@ final class RRuleSyntax {
     private static final Pattern BYDAY = Pattern.compile("([+-]?\\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)");
     private static final Pattern UNTIL = Pattern.compile("\\d{8}(T\\d{6}Z?)?");
     private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]{1,9}");
+    /** UNTIL's digits as a real date-time: {@code ResolverStyle.SMART} would read 20260230 as 28 February */
+    private static final java.time.format.DateTimeFormatter STRICT_BASIC = java.time.format.DateTimeFormatter
+            .ofPattern("uuuuMMdd'T'HHmmss").withResolverStyle(java.time.format.ResolverStyle.STRICT);
 
     private RRuleSyntax() {
     }
@@ -73,6 +76,14 @@ final class RRuleSyntax {
                 if (!UNTIL.matcher(value).matches()) {
                     throw new ScheduleParseException(name, "'" + value + "' is not a date (20261231) or date-time "
                             + "(20261231T235959Z)");
+                }
+                boolean dateOnly = value.length() == 8;
+                try { // the digits' shape is not enough: no 30 February, no month 13, no hour 24
+                    java.time.LocalDateTime.parse(value.substring(0, 8) + (dateOnly ? "T000000" : value.substring(8,
+                            15)), STRICT_BASIC);
+                } catch (java.time.DateTimeException e) {
+                    throw new ScheduleParseException(name, "'" + value + "' is not a " + (dateOnly ? "date"
+                            : "date-time"));
                 }
             }
             case "BYSECOND" -> list(name, value, 0, 60, false);

@@ -115,7 +115,7 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
      * @param zone         kept for display and for consistency with the other kinds
      */
     record Interval(Duration period, Duration initialDelay, Optional<ZoneId> zone) implements Schedule {
-        /** The longest period and initial delay: 200 years (fires are computed in nanoseconds: 292 years fit). */
+        /** The longest period and initial delay: 200 years (a limit of the scheduler's, not of the arithmetic). */
         static final Duration LONGEST = Duration.ofDays(73_000);
 
         /** @throws ScheduleParseException if the period is not positive or the delay is negative */
@@ -221,11 +221,17 @@ public sealed interface Schedule permits Schedule.Cron, Schedule.Interval, Sched
          */
         public static final LocalDateTime DEFAULT_START = LocalDateTime.of(2001, 1, 1, 0, 0);
 
-        /** @throws ScheduleParseException naming the rule part at fault */
+        /**
+         * @throws ScheduleParseException naming the rule part at fault, or {@code start} outside the years 0000–9999
+         *                                (RFC 5545 years have four digits)
+         */
         public RRule {
             Objects.requireNonNull(rule, "rule");
             Objects.requireNonNull(start, "start");
             Objects.requireNonNull(zone, "zone");
+            if (start.getYear() < 0 || start.getYear() > 9999) {
+                throw new ScheduleParseException("start", "'" + start + "' is not in the years 0000–9999");
+            }
             rule = RRuleSyntax.normalize(rule);
         }
 

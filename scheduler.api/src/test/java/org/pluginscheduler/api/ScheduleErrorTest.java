@@ -168,6 +168,11 @@ class ScheduleErrorTest {
             rrule:FREQ=DAILY;COUNT=0 start=2026-01-05T09:00 | COUNT | COUNT: 0 must be at least 1
             rrule:FREQ=DAILY;UNTIL=tomorrow start=2026-01-05T09:00 | UNTIL | UNTIL: 'TOMORROW' is not a date (20261231) or date-time (20261231T235959Z)
             rrule:FREQ=DAILY;UNTIL=2026-12-31 start=2026-01-05T09:00 | UNTIL | UNTIL: '2026-12-31' is not a date (20261231) or date-time (20261231T235959Z)
+            rrule:FREQ=DAILY;UNTIL=20260230 start=2026-01-05T09:00 | UNTIL | UNTIL: '20260230' is not a date
+            rrule:FREQ=DAILY;UNTIL=20260101T250000 start=2026-01-05T09:00 | UNTIL | UNTIL: '20260101T250000' is not a date-time
+            rrule:FREQ=DAILY;UNTIL=20261301T000000Z start=2026-01-05T09:00 | UNTIL | UNTIL: '20261301T000000Z' is not a date-time
+            rrule:FREQ=DAILY start=+10000-01-01T00:00 | start | start: '+10000-01-01T00:00' is not in the years 0000–9999
+            rrule:FREQ=DAILY start=-0001-01-01T00:00 | start | start: '-0001-01-01T00:00' is not in the years 0000–9999
             rrule:FREQ=DAILY;WKST=XX start=2026-01-05T09:00 | WKST | WKST: 'XX' is not a weekday (MO, TU, WE, TH, FR, SA, SU)
             rrule:FREQ=DAILY;BYDAY start=2026-01-05T09:00 | rrule | rrule: 'BYDAY' is not of the form NAME=VALUE
             rrule:FREQ=DAILY; start=2026-01-05T09:00 | rrule | rrule: '' is not of the form NAME=VALUE

@@ -1,6 +1,5 @@
 package org.pluginscheduler.impl.schedule;
 
-import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -8,7 +7,6 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoUnit;
 import java.time.zone.ZoneOffsetTransition;
 import java.util.ArrayList;
@@ -321,11 +319,6 @@ public final class Schedules {
         private static final Pattern UTC_UNTIL = Pattern.compile("UNTIL=(\\d{8}T\\d{6})Z");
         private static final Pattern DATE_UNTIL = Pattern.compile("UNTIL=(\\d{8})(?![T\\d])");
         private static final DateTimeFormatter BASIC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss");
-        /** Every form of UNTIL the API's syntax check lets through: a DATE, a local or a UTC DATE-TIME */
-        private static final Pattern ANY_UNTIL = Pattern.compile("UNTIL=(\\d{8})(T\\d{6})?(Z?)");
-        /** No day 30 of February and no hour 24: {@link #BASIC} (smart) would read 20260230 as 28 February */
-        private static final DateTimeFormatter STRICT_BASIC = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss")
-                .withResolverStyle(ResolverStyle.STRICT);
 
         private final RecurrenceRule rule;
         private final DateTime start;
@@ -345,23 +338,13 @@ public final class Schedules {
 
         RRuleSequence(Schedule.RRule schedule, ZoneId zone) {
             LocalDateTime s = schedule.start().truncatedTo(ChronoUnit.SECONDS);
-            if (s.getYear() < 0 || s.getYear() > RRuleExpander.LAST_YEAR) {
-                // RFC 5545 dates have four digits; lib-recur loops for ever fast-forwarding a rule such as
-                // FREQ=DAILY;INTERVAL=999999999 from a negative year
-                throw new ScheduleParseException("start", "'" + schedule.start() + "' is not in the years 0000–"
-                        + RRuleExpander.LAST_YEAR);
-            }
+            // the API holds start= within the years 0000-9999 (lib-recur loops for ever fast-forwarding a rule such
+            // as FREQ=DAILY;INTERVAL=999999999 from a negative year) and UNTIL to a real date or date-time
             this.startLocal = s;
             this.start = dateTime(s);
-            checkUntil(schedule.rule());
             Matcher utcUntil = UTC_UNTIL.matcher(schedule.rule());
-            try {
-                this.until = utcUntil.find() ? LocalDateTime.parse(utcUntil.group(1), BASIC)
-                        .toInstant(ZoneOffset.UTC) : null;
-            } catch (java.time.DateTimeException e) {
-                // the API's syntax check looks at the digits' shape only: 20261301T000000Z gets here
-                throw new ScheduleParseException("UNTIL", "'" + utcUntil.group(1) + "Z' is not a date-time");
-            }
+            this.until = utcUntil.find() ? LocalDateTime.parse(utcUntil.group(1), BASIC).toInstant(ZoneOffset.UTC)
+                    : null;
             try {
                 this.rule = new RecurrenceRule(floatingUntil(schedule.rule(), zone), RecurrenceRule.RfcMode.RFC5545_STRICT);
                 this.periodSeconds = periodSeconds(rule);
@@ -427,24 +410,6 @@ public final class Schedules {
                                 + start + ": a rule this sparse is not supported"
                         : "never occurs: no date-time from start=" + start + " to the year " + RRuleExpander.LAST_YEAR
                                 + " matches all its parts");
-            }
-        }
-
-        /**
-         * Rejects an UNTIL that is no date or date-time: the API's syntax check looks at the digits' shape only, and
-         * lib-recur takes 20260230 as it is.
-         */
-        private static void checkUntil(String rule) {
-            Matcher m = ANY_UNTIL.matcher(rule);
-            if (!m.find()) {
-                return;
-            }
-            boolean dateOnly = m.group(2) == null;
-            try {
-                LocalDateTime.parse(m.group(1) + (dateOnly ? "T000000" : m.group(2)), STRICT_BASIC);
-            } catch (DateTimeException e) {
-                throw new ScheduleParseException("UNTIL", "'" + m.group(1) + (dateOnly ? "" : m.group(2)) + m.group(3)
-                        + "' is not a " + (dateOnly ? "date" : "date-time"));
             }
         }
 
