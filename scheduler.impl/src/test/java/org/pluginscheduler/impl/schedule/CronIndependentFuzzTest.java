@@ -542,8 +542,8 @@ class CronIndependentFuzzTest {
      * Rare days (both day fields when one starts with {@code *}: 29 February on a Sunday comes every 28 years, and
      * not in 2100) and zones with odd transitions: Samoa skipped 30 December 2011 (a gap of a whole day), Casablanca
      * leaves summer time for Ramadan, Dublin's summer time is its standard time (a negative save), Santiago moves at
-     * midnight. From starts right at and around their transitions, against the reference, each preview within a
-     * second.
+     * midnight. From starts right at and around their transitions, against the reference, each preview within
+     * {@link #SLOWEST}.
      */
     @Test
     void rareDaysAndOddZonesFireAsTheReadmeSays() {
