@@ -75,9 +75,9 @@ final class Soak {
      *                       form allows more, because over 90 s on H2 the window's p99 swings between ~13 and ~34 ms
      *                       from one 5-second sample to the next
      * @param fileSlack      how much more than 10% of its size the file may grow over the second half: 0 for the
-     *                       hour-long runs; the short form allows more, because over 90 s its size swings by 10–40%
+     *                       hour-long runs; the short form allows more, because over 90 s its size swings by up to half
      *                       from one 5-second sample to the next as H2 writes and frees chunks (54.0 → 59.8 → 55.9 →
-     *                       63.6 MB in a CI run; 22.8 → 49.4 MB in another), and its quarters hold four samples each
+     *                       63.6 MB in a CI run; 22.8 → 49.4 MB in another), and its quarters hold five samples each
      */
     record Plan(String store, int tasks, Duration every, int workMillis, Duration duration, Duration sample,
                 int maxRunsPerTask, int pruneMinutes, Path out, String name, long heapSlackBytes,

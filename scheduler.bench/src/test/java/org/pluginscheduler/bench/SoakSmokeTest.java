@@ -35,10 +35,10 @@ class SoakSmokeTest {
 
     /**
      * The short form's extra allowance for the file size goal (+10 points on top of 10%). The H2 file's size swings
-     * by 10–40% from one 5-second sample to the next as H2 writes and frees chunks (CI runs, with other builds on the
-     * machine: 54.0 → 59.8 → 55.9 → 63.6 MB; 22.8 → 49.4 MB), so the goal compares the medians of the second and the
-     * last quarter, four samples each; a file that grows without bound, as the issue found (50 MB/s), fails it by
-     * far. The hour-long runs judge 10%.
+     * by up to half from one 5-second sample to the next as H2 writes and frees chunks (CI runs, with other builds
+     * on the machine: 54.0 → 59.8 → 55.9 → 63.6 MB; 22.8 → 49.4 MB), so the goal compares the medians of the second
+     * and the last quarter, five samples each; a file that grows without bound, as the issue found (50 MB/s), fails
+     * it by far. The hour-long runs judge 10%.
      */
     private static final double FILE_SLACK = 0.10;
 
