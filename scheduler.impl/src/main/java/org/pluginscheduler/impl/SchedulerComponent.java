@@ -341,10 +341,10 @@ public final class SchedulerComponent {
         long id = (Long) reference.getProperty(Constants.SERVICE_ID);
         Object ranking = reference.getProperty(Constants.SERVICE_RANKING);
         Bundle bundle = reference.getBundle();
-        // the configuration a handler came from (a retry rule's factory PID) tells an operator which one decided
-        Object pid = reference.getProperty(Constants.SERVICE_PID);
+        // what the handler says it is (a retry rule: "Retry rule ratelimit") tells an operator which one decided
+        Object description = reference.getProperty(Constants.SERVICE_DESCRIPTION);
         String name = "failure handler " + id + (bundle == null ? "" : " of " + bundle.getSymbolicName())
-                + (pid instanceof String p && !p.isBlank() ? " (" + p + ")" : "");
+                + (description instanceof String d && !d.isBlank() ? " (" + d + ")" : "");
         Set<String> owners = new HashSet<>(ownersOf(reference.getProperty(TaskFailureHandler.OWNERS)));
         if (bundle != null) {
             owners.add(bundle.getSymbolicName()); // its own bundle's tasks, always

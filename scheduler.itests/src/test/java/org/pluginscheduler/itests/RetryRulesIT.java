@@ -94,7 +94,7 @@ public class RetryRulesIT extends SchedulerTestBase {
         RunRecord first = failedRun(scheduler.trigger(task));
         assertTrue(first.message(), first.message().startsWith("IOException: HTTP 429 rate limit exceeded — retry 1 "
                 + "of 1 in PT0.2S (failure handler "));
-        assertTrue(first.message(), first.message().endsWith(" of scheduler.retry (" + pid + "): flaky upstream)"));
+        assertTrue(first.message(), first.message().endsWith(" of scheduler.retry (Retry rule " + pid + "): flaky upstream)"));
 
         RunRecord retry = awaitRun(task, "attempt 2", r -> r.attempt() == 2 && r.status().isFinal());
         assertEquals(RunTrigger.RETRY, retry.trigger());
@@ -162,13 +162,13 @@ public class RetryRulesIT extends SchedulerTestBase {
         RunRecord first = failedRun(scheduler.trigger(task));
         assertTrue("ranking 10 beats 5; the rule for another task has no opinion: " + first.message(),
                 first.message().endsWith("aborted remaining retries (failure handler "
-                        + serviceId(abort) + " of scheduler.retry (" + abort + "): rule A)"));
+                        + serviceId(abort) + " of scheduler.retry (Retry rule " + abort + "): rule A)"));
 
         updateRule(abort, Map.of("task", "*:rules-ranking", "action", "abort", "reason", "rule A", "ranking", "1"));
         awaitHandler(abort, "abort", 1);
         RunRecord second = failedRun(scheduler.trigger(task));
         assertTrue("now 5 beats 1: " + second.message(), second.message().endsWith("retry 1 of 1 in PT0.2S (failure "
-                + "handler " + serviceId(retry) + " of scheduler.retry (" + retry + "): rule B)"));
+                + "handler " + serviceId(retry) + " of scheduler.retry (Retry rule " + retry + "): rule B)"));
     }
 
     @Test
