@@ -47,7 +47,7 @@ import org.pluginscheduler.api.ScheduleParseException;
  * preview within {@link #SLOWEST} (a hang detector).
  *
  * <p>Seeded and a few seconds in {@code mvn verify}. Long form:
- * {@code mvn -pl scheduler.impl test -Dtest=CronIndependentFuzzTest -Dcron.fuzz.expressions=200000 -Dcron.fuzz.seed=7}
+ * {@code mvn -pl scheduler.impl -am test -Dsurefire.failIfNoSpecifiedTests=false -Dtest=CronIndependentFuzzTest -Dcron.fuzz.expressions=200000 -Dcron.fuzz.seed=7}
  * (add zones with {@code -Dcron.fuzz.zones=Antarctica/Troll,Pacific/Apia}).
  */
 class CronIndependentFuzzTest {
@@ -515,12 +515,7 @@ class CronIndependentFuzzTest {
             if (took.compareTo(SLOWEST) > 0) {
                 return "'" + text + "': preview of " + FIRES + " from " + from + " took " + took;
             }
-            List<Instant> expected = new ArrayList<>();
-            Instant after = from;
-            for (int i = 0; i < FIRES; i++) {
-                after = reference.nextAfter(after, zone, margin);
-                expected.add(after);
-            }
+            List<Instant> expected = referenceFires(reference, from, zone, margin);
             if (!expected.equals(actual)) {
                 return "'" + text + "' from " + from + " (" + from.atZone(zone) + "):\n  expected "
                         + local(expected, zone) + "\n  actual   " + local(actual, zone);
@@ -613,6 +608,17 @@ class CronIndependentFuzzTest {
         assertTrue(findings.isEmpty(), findings.size() + " findings:\n" + String.join("\n", findings));
     }
 
+    /** @return the reference's first {@value #FIRES} fires after {@code from} */
+    private static List<Instant> referenceFires(Reference reference, Instant from, ZoneId zone, Duration margin) {
+        List<Instant> fires = new ArrayList<>(FIRES);
+        Instant after = from;
+        for (int i = 0; i < FIRES; i++) {
+            after = reference.nextAfter(after, zone, margin);
+            fires.add(after);
+        }
+        return fires;
+    }
+
     private static String check(String expression, ZoneId zone, Random random, List<Instant> starts) {
         Schedule schedule = Schedule.parse("cron:" + expression + " tz=" + zone.getId());
         Reference reference = new Reference(expression);
@@ -622,12 +628,7 @@ class CronIndependentFuzzTest {
             List<Instant> actual = Schedules.preview(schedule, ZoneOffset.UTC, from, FIRES).stream()
                     .map(ZonedDateTime::toInstant).toList();
             Duration took = Duration.ofNanos(System.nanoTime() - began);
-            List<Instant> expected = new ArrayList<>();
-            Instant after = from;
-            for (int i = 0; i < FIRES; i++) {
-                after = reference.nextAfter(after, zone, margin);
-                expected.add(after);
-            }
+            List<Instant> expected = referenceFires(reference, from, zone, margin);
             if (!expected.equals(actual)) {
                 return "'" + expression + "' in " + zone + " from " + from.atZone(zone) + ":\n  expected "
                         + local(expected, zone) + "\n  actual   " + local(actual, zone);
