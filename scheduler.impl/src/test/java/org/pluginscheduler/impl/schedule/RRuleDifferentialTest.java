@@ -28,7 +28,7 @@ import org.pluginscheduler.api.ScheduleParseException;
  * by the documented policy: a gap shifts by its length, an overlap fires at its first pass, equal instants once).
  *
  * <p>Seeded: {@code mvn verify} runs {@value #DEFAULT_RULES} rules in a few seconds; the long form is
- * {@code mvn -pl scheduler.impl test -Dtest=RRuleDifferentialTest -Drrule.diff.rules=200000 -Drrule.diff.seed=N}
+ * {@code mvn -pl scheduler.impl -am test -Dsurefire.failIfNoSpecifiedTests=false -Dtest=RRuleDifferentialTest -Drrule.diff.rules=200000 -Drrule.diff.seed=N}
  * (any seed; a failure names the seed and rule so it can be replayed).
  */
 class RRuleDifferentialTest {

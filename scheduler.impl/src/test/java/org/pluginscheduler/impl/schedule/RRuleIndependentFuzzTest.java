@@ -57,7 +57,7 @@ import org.pluginscheduler.api.ScheduleParseException;
  *
  * <p>Every call into the scheduler runs on a worker thread with a time limit; taking longer than {@value #LIMIT_MS}
  * ms, throwing anything but a {@link ScheduleParseException}, or a disagreement with the expander fails the test.
- * Long form: {@code mvn -pl scheduler.impl test -Dtest=RRuleIndependentFuzzTest -Drrule.indep.rules=20000
+ * Long form: {@code mvn -pl scheduler.impl -am test -Dsurefire.failIfNoSpecifiedTests=false -Dtest=RRuleIndependentFuzzTest -Drrule.indep.rules=20000
  * -Drrule.indep.mutations=20000 -Drrule.indep.allStarts=true -Drrule.indep.limitMs=1000 -Drrule.indep.seed=N}.
  */
 class RRuleIndependentFuzzTest {

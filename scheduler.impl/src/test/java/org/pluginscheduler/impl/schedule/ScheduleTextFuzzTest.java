@@ -32,7 +32,7 @@ import org.pluginscheduler.api.ScheduleParseException;
  * computation within {@link #SLOWEST} (a hang detector).
  *
  * <p>Seeded and under a second in {@code mvn verify}. Long form:
- * {@code mvn -pl scheduler.impl test -Dtest=ScheduleTextFuzzTest -Dschedule.fuzz.texts=500000 -Dschedule.fuzz.seed=7}.
+ * {@code mvn -pl scheduler.impl -am test -Dsurefire.failIfNoSpecifiedTests=false -Dtest=ScheduleTextFuzzTest -Dschedule.fuzz.texts=500000 -Dschedule.fuzz.seed=7}.
  */
 class ScheduleTextFuzzTest {
 
