@@ -152,6 +152,30 @@ class PruneBackPressureTest {
         }
     }
 
+    /**
+     * A task's cap is its own: a task that recorded thousands of runs, all newer than a quiet task's few, never
+     * pushes the quiet task's history out, whether the busy tasks are pruned alone or in a full pass.
+     */
+    @Test
+    void aBusyTaskNeverPrunesAQuietTasksRuns() {
+        TaskId busy = TestStores.task("busy");
+        List<TaskId> quiet = new ArrayList<>();
+        try (H2TaskStore store = TestStores.open(dir)) {
+            for (int q = 0; q < 20; q++) {
+                quiet.add(TestStores.task("quiet-" + q));
+                store.write(RunBatch.of(runs(quiet.get(q), -CAP * 100, CAP))); // older than every busy run
+            }
+            store.write(RunBatch.of(runs(busy, 0, 5_000)));
+            assertEquals(5_000 - CAP, store.pruneBusyTasks(Instant.parse("2000-01-01T00:00:00Z"), CAP, CAP / 4));
+            assertEquals(0, store.pruneRuns(Instant.parse("2000-01-01T00:00:00Z"), CAP));
+            assertEquals(CAP, store.runs(busy, 10_000).size());
+            for (TaskId q : quiet) {
+                assertEquals(runs(q, -CAP * 100, CAP).stream().map(RunRecord::runId).sorted().toList(),
+                        store.runs(q, 10_000).stream().map(RunRecord::runId).sorted().toList(), q.toString());
+            }
+        }
+    }
+
     /** The least chunk lets other writes interleave; the largest bounds one commit however large the batches. */
     @Test
     void aDeletionChunkIsBetweenPruneChunkAndMaxPruneChunk() {
